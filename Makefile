@@ -1,0 +1,67 @@
+# E-Workforce Academy: `make run` serves the platform, `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+# The PostgreSQL server the second test run uses; each run creates and drops its own database.
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+SARABUN := academy/static/vendor/sarabun/sarabun.css
+PO_FILES := $(wildcard academy/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: install run test test-sqlite test-postgres lint fmt translations-extract clean
+
+install: $(VENV)/.installed $(SARABUN) $(MO_FILES)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Sarabun, the government's standard Thai typeface, from the npm registry.
+$(SARABUN): package.json package-lock.json $(VENV)/.installed
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf academy/static/vendor/sarabun && mkdir -p academy/static/vendor/sarabun/files
+	cp node_modules/@fontsource/sarabun/files/sarabun-*-[47]00-normal.woff* academy/static/vendor/sarabun/files/
+	cat node_modules/@fontsource/sarabun/400.css node_modules/@fontsource/sarabun/700.css \
+	  | $(BIN)/python scripts/keep_font_faces.py academy/static/vendor/sarabun/files > $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) academy demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+# Runs when PostgreSQL answers; under CI it must (.ci/run starts it).
+test-postgres: install
+	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
+	  ACADEMY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest; \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "PostgreSQL at $(PG_TEST_URL) does not answer, and CI needs it"; exit 1; \
+	else \
+	  echo "PostgreSQL at $(PG_TEST_URL) does not answer: the PostgreSQL run is skipped (set PG_TEST_URL)"; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy academy
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o academy/translations/messages.pot .
+	$(BIN)/pybabel update -i academy/translations/messages.pot -d academy/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules academy/static/vendor $(MO_FILES)

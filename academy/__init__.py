@@ -1,0 +1,103 @@
+"""E-Workforce Academy: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, Response, request, session
+from flask_login import current_user
+
+from academy.config import Settings
+from academy.db import configure_sqlite
+from academy.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+LOCALES = ("th", "en")
+
+
+def create_app(config_override: Mapping[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the application; nothing connects until a request or command needs it."""
+    settings = settings or Settings.from_environ()
+    app = Flask(__name__, instance_path=str(PACKAGE_DIR.parent / "instance"))
+    app.config.from_mapping(settings.flask_config())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    if config_override:
+        app.config.update(config_override)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def select_locale() -> str:
+    """The locale of this request: the user's switch, else their preference, else the default."""
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return str(chosen)
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.preferred_locale in LOCALES:
+        return str(current_user.preferred_locale)
+    from flask import current_app
+
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    # Import models so that metadata and the user loader are complete.
+    from academy.audit import models as _audit_models  # noqa: F401
+    from academy.auth.models import User
+    from academy.org import models as _org_models  # noqa: F401
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from academy.audit.views import bp as audit_bp
+    from academy.auth.views import bp as auth_bp
+    from academy.org.views import bp as org_bp
+    from academy.portal.views import bp as portal_bp
+
+    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from academy.cli import academy_cli
+
+    app.cli.add_command(academy_cli)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

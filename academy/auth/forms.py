@@ -1,0 +1,47 @@
+"""Forms of the auth package (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from academy.auth.models import Role
+from academy.auth.services import MIN_PASSWORD_LENGTH
+
+ROLE_LABELS = {Role.LEARNER: _l("Learner"), Role.HR_OFFICER: _l("HR officer"), Role.ADMIN: _l("Academy admin")}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)])
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=255)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
+        description=_l("Leave empty to keep the current password."),
+    )
+    roles = MultiCheckboxField(_l("Roles"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    agency_codes = StringField(
+        _l("HR officer's agencies"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Agency codes separated by commas; the officer sees these agencies and everything beneath them."),
+    )
+    employee = StringField(
+        _l("Linked person"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("Agency code and employee number, e.g. 03003:6500123, for a user who is a learner."),
+    )
+    active = BooleanField(_l("Active"), default=True)

@@ -1,0 +1,88 @@
+"""Accounts: creation, authentication, roles and HR scopes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from academy.auth.models import HrScope, Role, User, UserRole
+from academy.db import db
+from academy.org.models import Agency, Person
+
+MIN_PASSWORD_LENGTH = 8
+
+# Checked against when the email is unknown, so a miss costs as long as a hit.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    roles: Iterable[Role] = (Role.LEARNER,),
+    person: Person | None = None,
+    agencies: Sequence[Agency] = (),
+) -> User:
+    """Add a user with a hashed password, roles and (for HR officers) agency scopes."""
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(f"not an email address: {email!r}")
+    if get_user_by_email(email) is not None:
+        raise AccountError(f"a user with email {email} already exists")
+    user = User(email=email, display_name=display_name, person=person, active=True)
+    set_password(user, password)
+    db.session.add(user)
+    set_roles(user, roles, agencies)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = generate_password_hash(password)
+
+
+def set_roles(user: User, roles: Iterable[Role], agencies: Sequence[Agency] = ()) -> None:
+    """Replace the user's roles and HR scopes; an HR officer needs at least one agency."""
+    wanted = set(roles)
+    if Role.HR_OFFICER in wanted and not agencies:
+        raise AccountError("an HR officer needs at least one agency")
+    user.role_rows = [UserRole(role=role) for role in sorted(wanted)]
+    user.scope_rows = [HrScope(agency_id=agency.id) for agency in agencies] if Role.HR_OFFICER in wanted else []
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with this email and password, else None."""
+    user = get_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = datetime.now(UTC)
+    return user
+
+
+def list_users(q: str = "") -> list[User]:
+    query = select(User).order_by(User.email)
+    if q:
+        query = query.where(func.lower(User.email).contains(q.strip().lower(), autoescape=True))
+    return list(db.session.scalars(query))

@@ -1,0 +1,126 @@
+"""``flask --app wsgi academy ...``: the platform's commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from tqdm import tqdm
+
+from academy.audit.services import record_audit
+from academy.auth.models import Role
+from academy.auth.services import AccountError, create_user
+from academy.extensions import db
+from academy.org.importer import COLUMNS, ImportFileError, count_rows, import_people, read_rows, template_csv
+
+
+@click.group("academy")
+def academy_cli() -> None:
+    """E-Workforce Academy commands."""
+
+
+def _progress(total: int | None, unit: str, description: str) -> tqdm:
+    # The bar goes to stderr so that the report on stdout stays machine-readable.
+    return tqdm(total=total, unit=unit, desc=description, file=sys.stderr, disable=None, unit_scale=True)
+
+
+@academy_cli.command("import-people")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count, store nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Store the valid rows and report the invalid ones.")
+@click.option("--full", is_flag=True, help="The file is complete: people of its agencies not in it become inactive.")
+def import_people_command(file: Path, dry_run: bool, skip_invalid: bool, full: bool) -> None:
+    """Import people from an HR CSV or XLSX file (see import-template)."""
+    try:
+        with _progress(count_rows(file), "rows", "import") as bar:
+            report = import_people(
+                read_rows(file),
+                base_url=current_app.config["ACADEMY_BASE_URL"],
+                full=full,
+                skip_invalid=skip_invalid,
+                progress=bar.update,
+            )
+    except ImportFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    for error in report.errors:
+        click.echo(f"{file.name}: {error}", err=True)
+    if report.invalid_rows > len(report.errors):
+        click.echo(f"... and more: {report.invalid_rows} invalid rows in all", err=True)
+    summary = ", ".join(f"{key} {value}" for key, value in report.as_dict().items())
+    if not report.ok:
+        db.session.rollback()
+        raise click.ClickException(f"nothing was stored: {report.invalid_rows} invalid rows ({summary})")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"dry run, nothing stored: {summary}")
+        return
+    record_audit("people.import", actor="cli", details={"file": file.name, "full": full,
+                                                         "skip_invalid": skip_invalid, **report.as_dict()})
+    db.session.commit()
+    skipped = f" ({report.invalid_rows} invalid rows skipped)" if report.invalid_rows else ""
+    click.echo(f"imported: {summary}{skipped}")
+
+
+@academy_cli.command("import-template")
+def import_template_command() -> None:
+    """Print the CSV template of import-people, then what each column means (on stderr)."""
+    click.echo(template_csv(), nl=False)
+    for column in COLUMNS:
+        required = "required" if column.required else "optional"
+        click.echo(f"  {column.name:22} {required:9} {column.description}", err=True)
+
+
+@academy_cli.command("demo")
+@click.option("--people", default=5000, show_default=True, type=click.IntRange(min=1), help="How many people.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has agencies.")
+def demo_command(people: int, if_empty: bool) -> None:
+    """Build a realistic demo government (deterministic); in development, three demo accounts."""
+    from academy.org.demo import build_demo, database_is_empty
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("demo: the database already has data; nothing done")
+            return
+        raise click.ClickException("the database already has agencies: the demo needs an empty database")
+    development = current_app.config["ACADEMY_ENV"] == "development"
+    with _progress(people, "people", "demo") as bar:
+        result = build_demo(
+            people=people,
+            base_url=current_app.config["ACADEMY_BASE_URL"],
+            password=current_app.config["ACADEMY_DEMO_PASSWORD"] if development else None,
+            progress=bar.update,
+        )
+    record_audit("demo.build", actor="cli", details={"people": people})
+    db.session.commit()
+    click.echo(f"demo: {result.agencies} agencies, {result.report.created} people")
+    if not development:
+        click.echo("demo: no demo accounts outside development mode (ACADEMY_ENV=development)")
+    for email, password, name in result.accounts:
+        click.echo(f"  {email:22} password {password}   ({name})")
+
+
+@academy_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--agency", "agency_codes", multiple=True, help="Agency code, for an HR officer (repeatable).")
+@click.password_option()
+def create_user_command(email: str, roles: tuple[str, ...], agency_codes: tuple[str, ...], password: str) -> None:
+    """Create a user (e.g. the first academy admin)."""
+    from academy.org.services import get_agency_by_code
+
+    agencies = []
+    for code in agency_codes:
+        agency = get_agency_by_code(code)
+        if agency is None:
+            raise click.ClickException(f"no agency has the code {code}")
+        agencies.append(agency)
+    try:
+        user = create_user(email=email, password=password, roles=[Role(r) for r in roles], agencies=agencies)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    record_audit("user.create", actor="cli", target_type="user", target_id=user.id, details={"email": user.email})
+    db.session.commit()
+    click.echo(f"created {user.email} ({', '.join(roles)})")

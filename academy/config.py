@@ -1,0 +1,92 @@
+"""Configuration, read once from ``ACADEMY_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+#: Used only when ACADEMY_ENV=development and no key is given; never in production.
+_DEVELOPMENT_SECRET = "development-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the platform reads, with its environment variable in the docs."""
+
+    env: str = "development"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    default_locale: str = "th"
+    ratelimit_storage_uri: str = "memory://"
+    login_rate_limit: str = "10 per minute"
+    secure_cookies: bool = False
+    demo_password: str = "demo1234"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from the environment (``os.environ`` by default)."""
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("ACADEMY_ENV", "development").strip().lower()
+        if mode not in {"development", "production", "testing"}:
+            raise ConfigError(f"ACADEMY_ENV must be development, production or testing, not {mode!r}")
+        secret = env.get("ACADEMY_SECRET_KEY", "")
+        if not secret:
+            if mode == "production":
+                raise ConfigError("ACADEMY_SECRET_KEY is required when ACADEMY_ENV=production")
+            secret = _DEVELOPMENT_SECRET
+        database_url = env.get("ACADEMY_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'academy.sqlite3'}"
+        locale = env.get("ACADEMY_DEFAULT_LOCALE", "th")
+        if locale not in {"th", "en"}:
+            raise ConfigError(f"ACADEMY_DEFAULT_LOCALE must be th or en, not {locale!r}")
+        return cls(
+            env=mode,
+            database_url=database_url,
+            secret_key=secret,
+            base_url=env.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            default_locale=locale,
+            ratelimit_storage_uri=env.get("ACADEMY_RATELIMIT_STORAGE_URI", "memory://"),
+            login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
+            secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        """Return the Flask and extension settings derived from these settings."""
+        return {
+            "ACADEMY_ENV": self.env,
+            "ACADEMY_BASE_URL": self.base_url,
+            "ACADEMY_DEMO_PASSWORD": self.demo_password,
+            "ACADEMY_LOGIN_RATE_LIMIT": self.login_rate_limit,
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.env == "testing",
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+            **self.extra,
+        }

@@ -1,0 +1,488 @@
+"""HR data import: CSV and XLSX files of people, streamed, validated, upserted in one transaction.
+
+Rows are keyed by agency code + employee number, so a re-import updates instead of
+duplicating. Rows are read, checked and written a chunk at a time with bulk
+statements, so memory stays bounded however long the file is; the caller commits
+only when the report says the import is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+
+from academy.db import db
+from academy.org.models import (
+    Agency,
+    IdentifierKind,
+    Person,
+    PersonIdentifier,
+    PersonnelGroup,
+    PersonStatus,
+    PositionLevel,
+    PositionLine,
+    PositionType,
+    RoleLevel,
+)
+from academy.dates import parse_date
+from academy.org.services import derive_role_profile, identifier_key, platform_account_key
+
+CHUNK_SIZE = 1000
+#: How many row errors a report keeps in full; the count covers them all.
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    example: str
+    required: bool = False
+    max_length: int = 255
+    #: Other spellings accepted in a header (DPIS field names among them).
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("agency_code", "Agency code (department: 5-digit budget code) / รหัสหน่วยงาน", "03003", True, 20, ("org_code", "department_code")),
+    Column("employee_no", "Employee number, unique within the agency / เลขประจำตัวข้าราชการ", "6500123", True, 30, ("per_id", "per_no")),
+    Column("title_th", "Title in Thai / คำนำหน้าชื่อ", "นาย", False, 50, ("pn_name",)),
+    Column("first_name_th", "Given name in Thai / ชื่อ", "สมชาย", True, 100, ("per_name",)),
+    Column("last_name_th", "Family name in Thai / นามสกุล", "ใจดี", True, 100, ("per_surname",)),
+    Column("title_en", "Title in English", "Mr.", False, 50, ("pn_eng_name",)),
+    Column("first_name_en", "Given name in English", "Somchai", False, 100, ("per_eng_name",)),
+    Column("last_name_en", "Family name in English", "Jaidee", False, 100, ("per_eng_surname",)),
+    Column("email", "Work email / อีเมล", "somchai.j@example.go.th", False, 255, ("per_email",)),
+    Column("position_line_code", "Position line code / รหัสสายงาน", "CS-K", True, 20, ("pl_code",)),
+    Column("position_level_code", "Position level code (M1 M2 D1 D2 K1–K5 O1–O4) / ระดับตำแหน่ง", "K2", True, 10, ("level_no",)),
+    Column("position_type_code", "Position type code (M D K O), checked against the level", "K", False, 10, ("pt_code",)),
+    Column("is_cio", "CIO of the ministry or department: yes/no", "no", False, 10),
+    Column("status", "active or inactive", "active", False, 10, ("per_status",)),
+    Column("start_date", "Start date, YYYY-MM-DD (CE or BE year) or DD/MM/YYYY", "2560-10-01", False, 10, ("per_startdate",)),
+)
+COLUMN_BY_NAME = {column.name: column for column in COLUMNS}
+_HEADER_LOOKUP = {alias: column.name for column in COLUMNS for alias in (column.name, *column.aliases)}
+
+_TRUE = {"1", "y", "yes", "true", "t", "ใช่"}
+_FALSE = {"", "0", "n", "no", "false", "f", "ไม่ใช่"}
+_STATUS = {"": PersonStatus.ACTIVE, "active": PersonStatus.ACTIVE, "1": PersonStatus.ACTIVE, "ปกติ": PersonStatus.ACTIVE,
+           "inactive": PersonStatus.INACTIVE, "0": PersonStatus.INACTIVE, "พ้นสภาพ": PersonStatus.INACTIVE}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# The fields an import sets on a person; anything else (overrides, public id) it leaves alone.
+_DATA_FIELDS = (
+    "title_th", "first_name_th", "last_name_th", "title_en", "first_name_en", "last_name_en", "email",
+    "position_line_id", "position_level_id", "is_cio", "status", "start_date", "personnel_group", "role_level",
+)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, header)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    invalid_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    skip_invalid: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the import may be committed."""
+        return self.invalid_rows == 0 or self.skip_invalid
+
+    def add_error(self, error: RowError) -> None:
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "deactivated": self.deactivated, "invalid_rows": self.invalid_rows}
+
+
+# --- reading files ---------------------------------------------------------------
+
+
+def template_csv() -> str:
+    """The downloadable template: a header row, an example row, and a row describing each column."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.name for column in COLUMNS])
+    writer.writerow([column.example for column in COLUMNS])
+    return out.getvalue()
+
+
+def _canonical_header(header: Iterable[object]) -> list[str]:
+    names = []
+    for position, raw in enumerate(header, start=1):
+        text = str(raw or "").strip().lstrip("\ufeff").lower()
+        if text not in _HEADER_LOOKUP:
+            raise ImportFileError(f"column {position} has an unknown header {text!r}")
+        names.append(_HEADER_LOOKUP[text])
+    missing = [column.name for column in COLUMNS if column.required and column.name not in names]
+    if missing:
+        raise ImportFileError(f"required columns are missing: {', '.join(missing)}")
+    duplicated = {name for name in names if names.count(name) > 1}
+    if duplicated:
+        raise ImportFileError(f"columns appear twice: {', '.join(sorted(duplicated))}")
+    return names
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (spreadsheet row number, {column: text}) for each data row of a CSV or XLSX file."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from _read_csv(path)
+    elif suffix == ".xlsx":
+        yield from _read_xlsx(path)
+    else:
+        raise ImportFileError(f"{path.name}: only .csv and .xlsx files can be imported")
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = _canonical_header(next(reader))
+        except StopIteration:
+            raise ImportFileError(f"{path.name} is empty") from None
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path.name} is not UTF-8 text") from None
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield number, _row_dict(header, cells, number)
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path.name} is not UTF-8 text (near row {reader.line_num})") from None
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(f"{path.name} is not a readable XLSX workbook: {error}") from None
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        try:
+            header = _canonical_header(cell for cell in next(rows) if cell is not None)
+        except StopIteration:
+            raise ImportFileError(f"{path.name} is empty") from None
+        for number, values in enumerate(rows, start=2):
+            cells = [_cell_text(value) for value in values]
+            if not any(cells):
+                continue
+            yield number, _row_dict(header, cells, number)
+    finally:
+        workbook.close()
+
+
+def _row_dict(header: list[str], cells: list[str], number: int) -> dict[str, str]:
+    extra = [cell for cell in cells[len(header):] if cell.strip()]
+    if extra:
+        raise ImportFileError(f"row {number} has more cells than the header has columns")
+    return {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+
+
+def count_rows(path: Path) -> int | None:
+    """A quick estimate of the number of data rows, for a progress bar."""
+    if path.suffix.lower() == ".csv":
+        with path.open("rb") as handle:
+            return max(sum(1 for _line in handle) - 1, 0)
+    return None
+
+
+# --- validating ------------------------------------------------------------------------
+
+
+@dataclass
+class _Reference:
+    agencies: dict[str, int]
+    lines: dict[str, tuple[int, bool]]
+    levels: dict[str, tuple[int, str, RoleLevel]]
+
+    @classmethod
+    def load(cls) -> _Reference:
+        session = db.session
+        return cls(
+            agencies=dict(session.execute(select(Agency.code, Agency.id)).tuples().all()),
+            lines={code: (id_, is_it) for code, id_, is_it in session.execute(
+                select(PositionLine.code, PositionLine.id, PositionLine.is_it))},
+            levels={code: (id_, type_code, role_level) for code, id_, type_code, role_level in session.execute(
+                select(PositionLevel.code, PositionLevel.id, PositionType.code, PositionLevel.role_level)
+                .join(PositionLevel.position_type))},
+        )
+
+
+def _validate(number: int, raw: dict[str, str], ref: _Reference) -> tuple[dict[str, Any] | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def fail(column: str, message: str) -> None:
+        errors.append(RowError(number, column, message))
+
+    for name, value in raw.items():
+        column = COLUMN_BY_NAME[name]
+        if column.required and not value:
+            fail(name, "is required")
+        elif len(value) > column.max_length:
+            fail(name, f"is longer than {column.max_length} characters")
+    values: dict[str, Any] = {name: raw.get(name, "") for name in
+                              ("employee_no", "title_th", "first_name_th", "last_name_th", "title_en",
+                               "first_name_en", "last_name_en")}
+    agency_code = raw.get("agency_code", "")
+    if agency_code and agency_code not in ref.agencies:
+        fail("agency_code", f"no agency has the code {agency_code!r}")
+    values["agency_id"] = ref.agencies.get(agency_code)
+
+    line = ref.lines.get(raw.get("position_line_code", ""))
+    if raw.get("position_line_code") and line is None:
+        fail("position_line_code", f"unknown position line {raw['position_line_code']!r}")
+    level = ref.levels.get(raw.get("position_level_code", "").upper())
+    if raw.get("position_level_code") and level is None:
+        fail("position_level_code", f"unknown position level {raw['position_level_code']!r} (M1 M2 D1 D2 K1-K5 O1-O4)")
+    type_code = raw.get("position_type_code", "").upper()
+    if type_code and level is not None and level[1] != type_code:
+        fail("position_type_code", f"level {raw['position_level_code']} belongs to type {level[1]}, not {type_code}")
+
+    email = raw.get("email", "").lower()
+    if email and not _EMAIL.match(email):
+        fail("email", f"{raw['email']!r} is not an email address")
+    values["email"] = email or None
+
+    cio_text = raw.get("is_cio", "").lower()
+    if cio_text not in _TRUE | _FALSE:
+        fail("is_cio", f"{raw['is_cio']!r} is not yes or no")
+    values["is_cio"] = cio_text in _TRUE
+
+    status_text = raw.get("status", "").lower()
+    if status_text not in _STATUS:
+        fail("status", f"{raw['status']!r} is not active or inactive")
+    values["status"] = _STATUS.get(status_text, PersonStatus.ACTIVE)
+
+    values["start_date"] = None
+    if raw.get("start_date"):
+        try:
+            values["start_date"] = parse_date(raw["start_date"])
+        except ValueError:
+            fail("start_date", f"{raw['start_date']!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+
+    if errors or line is None or level is None:
+        return None, errors
+    values["position_line_id"], values["_line_is_it"] = line
+    values["position_level_id"], values["_level_role_level"] = level[0], level[2]
+    return values, []
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    base_url: str
+    new_public_id: Callable[[], uuid.UUID]
+    #: (agency id, employee number) -> the row that first named it, to catch repeats.
+    seen: dict[tuple[int, str], int] = field(default_factory=dict)
+    seen_ids: set[int] = field(default_factory=set)
+    agency_ids: set[int] = field(default_factory=set)
+    writing: bool = True
+
+
+def import_people(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    base_url: str,
+    full: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+    new_public_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> ImportReport:
+    """Upsert people from rows; flushes, never commits: the caller commits if ``report.ok``.
+
+    With ``full``, people of the agencies in the file who are not in it become inactive.
+    Once a row is invalid (and ``skip_invalid`` is off) nothing more is written, but
+    every row is still checked so that the report names all the errors.
+    """
+    report = ImportReport(skip_invalid=skip_invalid)
+    ref = _Reference.load()
+    state = _State(base_url=base_url, new_public_id=new_public_id)
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK_SIZE)):
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for number, raw in chunk:
+            report.rows += 1
+            values, errors = _validate(number, raw, ref)
+            if errors:
+                report.invalid_rows += 1
+                for error in errors:
+                    report.add_error(error)
+            else:
+                assert values is not None
+                valid.append((number, values))
+        if report.invalid_rows and not skip_invalid:
+            state.writing = False
+        if state.writing:
+            _write_chunk(valid, state, report)
+        else:
+            _check_repeats(valid, state, report)
+        if progress:
+            progress(len(chunk))
+    if full and state.writing:
+        report.deactivated = _deactivate_absent(state)
+    return report
+
+
+def _check_repeats(valid: list[tuple[int, dict[str, Any]]], state: _State, report: ImportReport) -> list[tuple[int, dict[str, Any]]]:
+    """Drop (and report) rows whose person an earlier row already named."""
+    kept = []
+    for number, values in valid:
+        key = (values["agency_id"], values["employee_no"])
+        first = state.seen.setdefault(key, number)
+        if first != number:
+            report.invalid_rows += 1
+            report.add_error(RowError(number, "employee_no", f"repeats the person of row {first}"))
+            continue
+        kept.append((number, values))
+    return kept
+
+
+def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report: ImportReport) -> None:
+    session = db.session
+    valid = _check_repeats(valid, state, report)
+    if not valid:
+        return
+    keys = [(values["agency_id"], values["employee_no"]) for _number, values in valid]
+    existing = {
+        (row.agency_id, row.employee_no): row
+        for row in session.execute(
+            select(Person.id, Person.agency_id, Person.employee_no, Person.personnel_group_override,
+                   Person.role_level_override, *(getattr(Person, name) for name in _DATA_FIELDS))
+            .where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
+        )
+    }
+    mbox_keys = {identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
+    owners: dict[str, object] = dict(
+        session.execute(select(PersonIdentifier.key, PersonIdentifier.person_id)
+                        .where(PersonIdentifier.key.in_(mbox_keys))).tuples().all()
+    ) if mbox_keys else {}
+
+    now = datetime.now(UTC)
+    inserts: list[dict[str, Any]] = []
+    new_emails: list[str | None] = []
+    updates: list[dict[str, Any]] = []
+    dropped_keys: list[str] = []
+    added_ids: list[dict[str, Any]] = []
+    for number, values in valid:
+        current = existing.get((values["agency_id"], values["employee_no"]))
+        profile = derive_role_profile(
+            line_is_it=values.pop("_line_is_it"),
+            level_role_level=values.pop("_level_role_level"),
+            is_cio=values["is_cio"],
+            group_override=current.personnel_group_override if current else None,
+            level_override=current.role_level_override if current else None,
+        )
+        values["personnel_group"], values["role_level"] = profile.group, profile.level
+        owner_marker: object = current.id if current else ("row", number)
+        if values["email"]:
+            mbox = identifier_key(IdentifierKind.MBOX, values["email"])
+            owner = owners.setdefault(mbox, owner_marker)
+            if owner != owner_marker:
+                report.invalid_rows += 1
+                report.add_error(RowError(number, "email", f"{values['email']} already belongs to another person"))
+                if not report.skip_invalid:
+                    state.writing = False
+                continue
+        state.agency_ids.add(values["agency_id"])
+        if current is None:
+            inserts.append({**values, "public_id": state.new_public_id(), "created_at": now, "updated_at": now})
+            new_emails.append(values["email"])
+            continue
+        state.seen_ids.add(current.id)
+        changed = {name: values[name] for name in _DATA_FIELDS if getattr(current, name) != values[name]}
+        if not changed:
+            report.unchanged += 1
+            continue
+        updates.append({"id": current.id, **changed, "updated_at": now})
+        if "email" in changed:
+            if current.email:
+                dropped_keys.append(identifier_key(IdentifierKind.MBOX, current.email))
+            if values["email"]:
+                added_ids.append({"person_id": current.id, "kind": IdentifierKind.MBOX,
+                                  "key": identifier_key(IdentifierKind.MBOX, values["email"])})
+
+    if not state.writing:
+        return
+    if inserts:
+        created = session.execute(
+            insert(Person).returning(Person.id, Person.public_id, sort_by_parameter_order=True), inserts
+        ).all()
+        for (person_id, public_id), email in zip(created, new_emails, strict=True):
+            state.seen_ids.add(person_id)
+            added_ids.append({"person_id": person_id, "kind": IdentifierKind.ACCOUNT,
+                              "key": platform_account_key(state.base_url, public_id)})
+            if email:
+                added_ids.append({"person_id": person_id, "kind": IdentifierKind.MBOX,
+                                  "key": identifier_key(IdentifierKind.MBOX, email)})
+        report.created += len(inserts)
+    if updates:
+        session.execute(update(Person), updates)
+        report.updated += len(updates)
+    if dropped_keys:
+        session.execute(delete(PersonIdentifier).where(PersonIdentifier.key.in_(dropped_keys)))
+    if added_ids:
+        session.execute(insert(PersonIdentifier), added_ids)
+
+
+def _deactivate_absent(state: _State) -> int:
+    """Mark inactive the active people of the file's agencies whom the file did not name."""
+    session = db.session
+    absent = [
+        person_id
+        for person_id in session.scalars(
+            select(Person.id).where(Person.agency_id.in_(state.agency_ids), Person.status == PersonStatus.ACTIVE)
+        )
+        if person_id not in state.seen_ids
+    ]
+    now = datetime.now(UTC)
+    for start in range(0, len(absent), CHUNK_SIZE):
+        session.execute(update(Person), [{"id": person_id, "status": PersonStatus.INACTIVE, "updated_at": now}
+                                         for person_id in absent[start:start + CHUNK_SIZE]])
+    return len(absent)

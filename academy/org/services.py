@@ -1,0 +1,230 @@
+"""Business rules of the organisation model: role profiles, agencies, identifiers, people."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import joinedload
+
+from academy.db import db
+from academy.org.models import (
+    Agency,
+    AgencyKind,
+    IdentifierKind,
+    Person,
+    PersonIdentifier,
+    PersonnelGroup,
+    PersonStatus,
+    PositionLevel,
+    PositionLine,
+    RoleLevel,
+)
+
+
+@dataclass(frozen=True)
+class RoleProfile:
+    group: PersonnelGroup
+    level: RoleLevel
+
+    @property
+    def code(self) -> str:
+        """A stable code such as ``it-operational``."""
+        return f"{self.group.value.replace('_', '-')}-{self.level.value}"
+
+
+def derive_role_profile(
+    *,
+    line_is_it: bool,
+    level_role_level: RoleLevel,
+    is_cio: bool,
+    group_override: PersonnelGroup | None = None,
+    level_override: RoleLevel | None = None,
+) -> RoleProfile:
+    """Return the role profile a position implies; an admin's override wins.
+
+    The group follows the position line (IT / Non-IT); the role level follows the
+    position level's default (stored on the level, so admins can change it). A CIO
+    is Executive IT, whatever the position.
+    """
+    group = PersonnelGroup.IT if line_is_it or is_cio else PersonnelGroup.NON_IT
+    level = RoleLevel.EXECUTIVE if is_cio else level_role_level
+    return RoleProfile(group_override or group, level_override or level)
+
+
+def apply_role_profile(person: Person) -> RoleProfile:
+    """Store the person's derived role profile on the person."""
+    profile = derive_role_profile(
+        line_is_it=person.position_line.is_it,
+        level_role_level=person.position_level.role_level,
+        is_cio=person.is_cio,
+        group_override=person.personnel_group_override,
+        level_override=person.role_level_override,
+    )
+    person.personnel_group, person.role_level = profile.group, profile.level
+    return profile
+
+
+def role_profile_of(person: Person) -> RoleProfile:
+    return RoleProfile(person.personnel_group, person.role_level)
+
+
+def set_role_profile_override(
+    person: Person, group: PersonnelGroup | None, level: RoleLevel | None
+) -> RoleProfile:
+    """Override (or, with None, restore) the derived role profile of a person."""
+    person.personnel_group_override, person.role_level_override = group, level
+    profile = apply_role_profile(person)
+    db.session.flush()
+    return profile
+
+
+# --- identifiers -------------------------------------------------------------
+
+
+def identifier_key(kind: IdentifierKind, value: str, home_page: str | None = None) -> str:
+    """Return the canonical, unique form of an xAPI inverse functional identifier."""
+    value = value.strip()
+    if kind is IdentifierKind.ACCOUNT:
+        if not home_page:
+            raise ValueError("an account identifier needs a homePage")
+        return f"account:{home_page.strip()} {value}"
+    if kind is IdentifierKind.MBOX:
+        address = value.removeprefix("mailto:")
+        if "@" not in address:
+            raise ValueError(f"not an email address: {value!r}")
+        return f"mbox:mailto:{address.lower()}"
+    if kind is IdentifierKind.MBOX_SHA1SUM:
+        return f"mbox_sha1sum:{value.lower()}"
+    return f"openid:{value}"
+
+
+def platform_account_key(base_url: str, public_id: uuid.UUID | str) -> str:
+    """The identifier key of a person's own pseudonymous platform account."""
+    return identifier_key(IdentifierKind.ACCOUNT, str(public_id), home_page=base_url)
+
+
+def add_identifier(person: Person, kind: IdentifierKind, value: str, home_page: str | None = None) -> PersonIdentifier:
+    """Register another identifier of a person; it must not belong to anyone yet."""
+    key = identifier_key(kind, value, home_page)
+    existing = db.session.scalar(select(PersonIdentifier).where(PersonIdentifier.key == key))
+    if existing is not None:
+        if existing.person_id == person.id:
+            return existing
+        raise ValueError(f"identifier {key} already belongs to another person")
+    identifier = PersonIdentifier(kind=kind, key=key)
+    person.identifiers.append(identifier)
+    db.session.flush()
+    return identifier
+
+
+def find_person_by_identifier(key: str) -> Person | None:
+    return db.session.scalar(
+        select(Person).join(PersonIdentifier).where(PersonIdentifier.key == key)
+    )
+
+
+# --- agencies ----------------------------------------------------------------
+
+
+def agency_path(code: str, parent: Agency | None) -> str:
+    return f"{parent.path if parent else ''}{code}/"
+
+
+def create_agency(
+    *, code: str, name_th: str, name_en: str, kind: AgencyKind, parent: Agency | None = None
+) -> Agency:
+    """Add an agency beneath its parent."""
+    agency = Agency(
+        code=code,
+        name_th=name_th,
+        name_en=name_en,
+        kind=kind,
+        parent=parent,
+        path=agency_path(code, parent),
+        depth=0 if parent is None else parent.depth + 1,
+        is_active=True,
+    )
+    db.session.add(agency)
+    db.session.flush()
+    return agency
+
+
+def subtree_condition(agencies: Sequence[Agency]) -> ColumnElement[bool]:
+    """A condition true for agencies at or beneath any of the given agencies."""
+    if not agencies:
+        return Agency.id.is_(None)  # matches nothing
+    return or_(*(Agency.path.startswith(agency.path, autoescape=True) for agency in agencies))
+
+
+def list_agencies(within: Sequence[Agency] | None = None) -> list[Agency]:
+    """Every agency in tree order (by path), or those beneath the given agencies."""
+    query = select(Agency).order_by(Agency.path)
+    if within is not None:
+        query = query.where(subtree_condition(within))
+    return list(db.session.scalars(query))
+
+
+def get_agency_by_code(code: str) -> Agency | None:
+    return db.session.scalar(select(Agency).where(Agency.code == code))
+
+
+# --- people --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    q: str = ""
+    agency_id: int | None = None
+    position_line_id: int | None = None
+    personnel_group: PersonnelGroup | None = None
+    status: PersonStatus | None = None
+
+
+def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Select[tuple[Person]]:
+    """People matching the filters, limited to the agencies given (None = everyone)."""
+    query = select(Person).join(Person.agency)
+    if within is not None:
+        query = query.where(subtree_condition(within))
+    if filters.agency_id is not None:
+        chosen = db.session.get(Agency, filters.agency_id)
+        query = query.where(subtree_condition([chosen] if chosen else []))
+    if filters.position_line_id is not None:
+        query = query.where(Person.position_line_id == filters.position_line_id)
+    if filters.personnel_group is not None:
+        query = query.where(Person.personnel_group == filters.personnel_group)
+    if filters.status is not None:
+        query = query.where(Person.status == filters.status)
+    for word in filters.q.split():
+        pattern = f"%{word}%"
+        query = query.where(
+            or_(
+                Person.first_name_th.ilike(pattern),
+                Person.last_name_th.ilike(pattern),
+                Person.first_name_en.ilike(pattern),
+                Person.last_name_en.ilike(pattern),
+                Person.employee_no.ilike(pattern),
+                Person.email.ilike(pattern),
+            )
+        )
+    return query.options(
+        joinedload(Person.agency), joinedload(Person.position_line), joinedload(Person.position_level)
+    ).order_by(Person.last_name_th, Person.first_name_th, Person.id)
+
+
+def get_person(public_id: uuid.UUID, within: Sequence[Agency] | None) -> Person | None:
+    """The person with this public id, if they are within the given agencies (None = anywhere)."""
+    query = select(Person).join(Person.agency).where(Person.public_id == public_id)
+    if within is not None:
+        query = query.where(subtree_condition(within))
+    return db.session.scalar(query)
+
+
+def list_position_lines() -> list[PositionLine]:
+    return list(db.session.scalars(select(PositionLine).order_by(PositionLine.name_th)))
+
+
+def list_position_levels() -> list[PositionLevel]:
+    return list(db.session.scalars(select(PositionLevel).order_by(PositionLevel.sort_order)))

@@ -1,0 +1,135 @@
+"""Agency tree, people list and person page, within the viewer's scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from academy.audit.services import record_audit
+from academy.auth.permissions import can_administer, people_scope
+from academy.extensions import db
+from academy.org.importer import template_csv
+from academy.org.models import Agency, PersonnelGroup, PersonStatus, RoleLevel
+from academy.org.services import (
+    PeopleFilter,
+    get_person,
+    list_agencies,
+    list_position_lines,
+    people_query,
+    role_profile_of,
+    set_role_profile_override,
+)
+
+E = TypeVar("E", PersonnelGroup, PersonStatus)
+
+bp = Blueprint("org", __name__, template_folder="templates")
+
+PER_PAGE = 50
+
+
+def _scope_or_403() -> list[Agency] | None:
+    scope = people_scope(current_user)
+    if scope == []:
+        abort(403)
+    return scope
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _enum_arg(name: str, enum_type: type[E]) -> E | None:
+    value = request.args.get(name, "")
+    try:
+        return enum_type(value) if value else None
+    except ValueError:
+        abort(400, description=_("Unknown value %(value)s for %(name)s.", value=value, name=name))
+
+
+@bp.get("/agencies")
+@login_required
+def agencies() -> ResponseReturnValue:
+    scope = _scope_or_403()
+    return render_template("org/agencies.html", agencies=list_agencies(scope))
+
+
+@bp.get("/people")
+@login_required
+def people() -> ResponseReturnValue:
+    scope = _scope_or_403()
+    filters = PeopleFilter(
+        q=request.args.get("q", "").strip()[:100],
+        agency_id=_int_arg("agency"),
+        position_line_id=_int_arg("line"),
+        personnel_group=_enum_arg("group", PersonnelGroup),
+        status=_enum_arg("status", PersonStatus),
+    )
+    page = db.paginate(people_query(filters, scope), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    return render_template(
+        "org/people.html",
+        page=page,
+        filters=filters,
+        agencies=list_agencies(scope),
+        lines=list_position_lines(),
+        groups=list(PersonnelGroup),
+        statuses=list(PersonStatus),
+    )
+
+
+@bp.get("/people/<uuid:public_id>")
+@login_required
+def person(public_id: uuid.UUID) -> ResponseReturnValue:
+    scope = _scope_or_403()
+    found = get_person(public_id, scope)
+    if found is None:
+        # 404, not 403: another agency's people must not even be confirmed to exist.
+        abort(404)
+    return render_template(
+        "org/person.html",
+        person=found,
+        profile=role_profile_of(found),
+        groups=list(PersonnelGroup),
+        levels=list(RoleLevel),
+        can_override=can_administer(current_user),
+    )
+
+
+@bp.post("/people/<uuid:public_id>/role-profile")
+@login_required
+def override_role_profile(public_id: uuid.UUID) -> ResponseReturnValue:
+    if not can_administer(current_user):
+        abort(403)
+    found = get_person(public_id, None) or abort(404)
+    try:
+        group = PersonnelGroup(request.form["group"]) if request.form.get("group") else None
+        level = RoleLevel(request.form["level"]) if request.form.get("level") else None
+    except ValueError:
+        abort(400, description=_("Unknown role profile."))
+    before = role_profile_of(found).code
+    profile = set_role_profile_override(found, group, level)
+    record_audit(
+        "person.role_profile_override",
+        target_type="person",
+        target_id=found.public_id,
+        details={"before": before, "after": profile.code, "group": group, "level": level},
+    )
+    db.session.commit()
+    flash(_("Role profile saved."), "success")
+    return redirect(url_for("org.person", public_id=public_id))
+
+
+@bp.get("/people/import-template.csv")
+@login_required
+def import_template() -> ResponseReturnValue:
+    _scope_or_403()
+    return Response(
+        template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=people-import-template.csv"},
+    )

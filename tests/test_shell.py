@@ -1,0 +1,96 @@
+"""The application shell: configuration, health check, security headers, dates, language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from academy import create_app
+from academy.config import ConfigError, Settings
+from academy.dates import fiscal_year_bounds, fiscal_year_of, format_be_date, parse_date
+from tests.conftest import make_settings
+
+
+def test_production_requires_a_secret_key() -> None:
+    with pytest.raises(ConfigError, match="ACADEMY_SECRET_KEY"):
+        Settings.from_environ({"ACADEMY_ENV": "production"})
+
+
+def test_production_gets_secure_cookies_by_default() -> None:
+    settings = Settings.from_environ({"ACADEMY_ENV": "production", "ACADEMY_SECRET_KEY": "x" * 32})
+    assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(ConfigError, match="ACADEMY_ENV"):
+        Settings.from_environ({"ACADEMY_ENV": "staging"})
+
+
+def test_default_database_is_sqlite_under_instance() -> None:
+    settings = Settings.from_environ({})
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("instance/academy.sqlite3")
+    assert settings.default_locale == "th"
+
+
+def test_healthz_reports_the_database(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.own_database
+def test_healthz_answers_503_when_the_database_is_unreachable() -> None:
+    # A PostgreSQL URL on a port where nothing listens: creating the app must not connect.
+    broken = create_app(settings=make_settings("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"))
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "error"}
+
+
+def test_security_headers_are_sent(client: FlaskClient) -> None:
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_session_cookie_is_http_only(app: Flask) -> None:
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("day", "fiscal_year"),
+    [(date(2025, 9, 30), 2568), (date(2025, 10, 1), 2569), (date(2026, 9, 30), 2569), (date(2026, 10, 1), 2570)],
+)
+def test_fiscal_year_is_named_by_the_be_year_in_which_it_ends(day: date, fiscal_year: int) -> None:
+    assert fiscal_year_of(day) == fiscal_year
+
+
+def test_fiscal_year_2569_runs_october_to_september() -> None:
+    assert fiscal_year_bounds(2569) == (date(2025, 10, 1), date(2026, 9, 30))
+
+
+def test_thai_dates_show_buddhist_era_years() -> None:
+    assert format_be_date(date(2026, 11, 22), "th") == "22 พฤศจิกายน 2569"
+    assert format_be_date(date(2026, 11, 22), "en") == "22 November 2026"
+
+
+@pytest.mark.parametrize("text", ["2025-10-01", "2568-10-01", "01/10/2568", "01/10/2025"])
+def test_parse_date_reads_ce_and_be_years(text: str) -> None:
+    assert parse_date(text) == date(2025, 10, 1)
+
+
+def test_pages_are_thai_by_default_and_english_by_switch(client: FlaskClient) -> None:
+    assert "เข้าสู่ระบบ" in client.get("/login").get_data(as_text=True)
+    client.get("/lang/en")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign in" in page and "เข้าสู่ระบบ" not in page
+
+
+def test_language_switch_does_not_redirect_off_site(client: FlaskClient) -> None:
+    response = client.get("/lang/en?next=//evil.example/")
+    assert response.headers["Location"] == "/"
