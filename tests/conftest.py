@@ -16,7 +16,9 @@ from typing import Any
 import flask_migrate
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -26,7 +28,7 @@ from academy import create_app
 from academy.auth.models import Role, User
 from academy.auth.services import create_user
 from academy.config import Settings
-from academy.extensions import db
+from academy.extensions import db, limiter
 from academy.org.demo import ensure_position_lines
 from academy.org.models import Agency, AgencyKind, Person, PositionLevel, PositionLine
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
@@ -69,9 +71,22 @@ def make_settings(database_url: str, **environ: str) -> Settings:
     })
 
 
+class RequestClient(FlaskClient):
+    """A test client whose requests get their own app context (and so their own ``g`` and
+    session, on the test's connection), as in production, even while a test holds one."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"RATELIMIT_ENABLED": False}, settings=make_settings(database_url))
+    app = create_app(settings=make_settings(database_url))
+    app.test_client_class = RequestClient
     with app.app_context():
         flask_migrate.upgrade()  # the real migrations build the test schema
         ensure_position_lines()
@@ -91,6 +106,7 @@ def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[scoped_se
     if request.node.get_closest_marker("own_database"):
         yield None
         return
+    limiter.reset()  # rate limits count per test, not across the suite
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

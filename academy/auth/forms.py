@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -33,7 +34,7 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
         description=_l("Leave empty to keep the current password."),
     )
-    roles = MultiCheckboxField(_l("Roles"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     agency_codes = StringField(
         _l("HR officer's agencies"),
         validators=[Optional(), Length(max=1000)],

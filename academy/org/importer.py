@@ -244,7 +244,7 @@ class _Reference:
     def load(cls) -> _Reference:
         session = db.session
         return cls(
-            agencies=dict(session.execute(select(Agency.code, Agency.id)).tuples().all()),
+            agencies=dict(session.execute(select(Agency.code, Agency.id)).all()),
             lines={code: (id_, is_it) for code, id_, is_it in session.execute(
                 select(PositionLine.code, PositionLine.id, PositionLine.is_it))},
             levels={code: (id_, type_code, role_level) for code, id_, type_code, role_level in session.execute(
@@ -401,7 +401,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     mbox_keys = {identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
     owners: dict[str, object] = dict(
         session.execute(select(PersonIdentifier.key, PersonIdentifier.person_id)
-                        .where(PersonIdentifier.key.in_(mbox_keys))).tuples().all()
+                        .where(PersonIdentifier.key.in_(mbox_keys))).all()
     ) if mbox_keys else {}
 
     now = datetime.now(UTC)
