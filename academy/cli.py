@@ -45,8 +45,8 @@ def import_people_command(file: Path, dry_run: bool, skip_invalid: bool, full: b
     except ImportFileError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    for error in report.errors:
-        click.echo(f"{file.name}: {error}", err=True)
+    for row_error in report.errors:
+        click.echo(f"{file.name}: {row_error}", err=True)
     if report.invalid_rows > len(report.errors):
         click.echo(f"... and more: {report.invalid_rows} invalid rows in all", err=True)
     summary = ", ".join(f"{key} {value}" for key, value in report.as_dict().items())
@@ -57,8 +57,11 @@ def import_people_command(file: Path, dry_run: bool, skip_invalid: bool, full: b
         db.session.rollback()
         click.echo(f"dry run, nothing stored: {summary}")
         return
-    record_audit("people.import", actor="cli", details={"file": file.name, "full": full,
-                                                         "skip_invalid": skip_invalid, **report.as_dict()})
+    record_audit(
+        "people.import",
+        actor="cli",
+        details={"file": file.name, "full": full, "skip_invalid": skip_invalid, **report.as_dict()},
+    )
     db.session.commit()
     skipped = f" ({report.invalid_rows} invalid rows skipped)" if report.invalid_rows else ""
     click.echo(f"imported: {summary}{skipped}")

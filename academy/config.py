@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -39,7 +40,7 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from the environment (``os.environ`` by default)."""
         env = dict(os.environ if environ is None else environ)
         mode = env.get("ACADEMY_ENV", "development").strip().lower()

@@ -18,11 +18,11 @@ import pytest
 from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from werkzeug.test import TestResponse
 
 from academy import create_app
 from academy.auth.models import Role, User
@@ -30,9 +30,8 @@ from academy.auth.services import create_user
 from academy.config import Settings
 from academy.extensions import db, limiter
 from academy.org.demo import ensure_position_lines
-from academy.org.models import Agency, AgencyKind, Person, PositionLevel, PositionLine
+from academy.org.models import Agency, AgencyKind, IdentifierKind, Person, PersonIdentifier, PositionLevel, PositionLine
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
-from academy.org.models import IdentifierKind, PersonIdentifier
 
 BASE_URL = "https://academy.test"
 PASSWORD = "correct horse battery"
@@ -62,13 +61,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def make_settings(database_url: str, **environ: str) -> Settings:
-    return Settings.from_environ({
-        "ACADEMY_ENV": "testing",
-        "ACADEMY_DATABASE_URL": database_url,
-        "ACADEMY_SECRET_KEY": "test-secret-key",
-        "ACADEMY_BASE_URL": BASE_URL,
-        **environ,
-    })
+    return Settings.from_environ(
+        {
+            "ACADEMY_ENV": "testing",
+            "ACADEMY_DATABASE_URL": database_url,
+            "ACADEMY_SECRET_KEY": "test-secret-key",
+            "ACADEMY_BASE_URL": BASE_URL,
+            **environ,
+        }
+    )
 
 
 class RequestClient(FlaskClient):
@@ -129,11 +130,20 @@ _counter = itertools.count(1)
 @pytest.fixture
 def make_agency() -> Callable[..., Agency]:
     def make(code: str | None = None, parent: Agency | None = None, **fields: Any) -> Agency:
-        kind = AgencyKind.MINISTRY if parent is None else (
-            AgencyKind.DEPARTMENT if parent.kind is AgencyKind.MINISTRY else AgencyKind.DIVISION)
+        kind = (
+            AgencyKind.MINISTRY
+            if parent is None
+            else (AgencyKind.DEPARTMENT if parent.kind is AgencyKind.MINISTRY else AgencyKind.DIVISION)
+        )
         code = code or f"{parent.code if parent else ''}{next(_counter):03d}"
-        return create_agency(code=code, name_th=fields.get("name_th", f"หน่วยงาน {code}"),
-                             name_en=fields.get("name_en", f"Agency {code}"), kind=kind, parent=parent)
+        return create_agency(
+            code=code,
+            name_th=fields.get("name_th", f"หน่วยงาน {code}"),
+            name_en=fields.get("name_en", f"Agency {code}"),
+            kind=kind,
+            parent=parent,
+        )
+
     return make
 
 
@@ -163,19 +173,28 @@ def make_person() -> Callable[..., Person]:
         apply_role_profile(person)
         db.session.add(person)
         db.session.flush()
-        person.identifiers.append(PersonIdentifier(kind=IdentifierKind.ACCOUNT,
-                                                   key=platform_account_key(BASE_URL, person.public_id)))
+        person.identifiers.append(
+            PersonIdentifier(kind=IdentifierKind.ACCOUNT, key=platform_account_key(BASE_URL, person.public_id))
+        )
         db.session.flush()
         return person
+
     return make
 
 
 @pytest.fixture
 def make_user() -> Callable[..., User]:
-    def make(*roles: Role, agencies: tuple[Agency, ...] = (), person: Person | None = None,
-             email: str | None = None) -> User:
-        return create_user(email=email or f"user{next(_counter)}@example.go.th", password=PASSWORD,
-                           roles=roles or (Role.LEARNER,), agencies=agencies, person=person)
+    def make(
+        *roles: Role, agencies: tuple[Agency, ...] = (), person: Person | None = None, email: str | None = None
+    ) -> User:
+        return create_user(
+            email=email or f"user{next(_counter)}@example.go.th",
+            password=PASSWORD,
+            roles=roles or (Role.LEARNER,),
+            agencies=agencies,
+            person=person,
+        )
+
     return make
 
 
@@ -187,7 +206,8 @@ def client(app: Flask) -> FlaskClient:
 def csrf_token(client: FlaskClient, path: str) -> str:
     page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
@@ -199,4 +219,5 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
         response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
+
     return do_login

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -9,8 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from academy import create_app
+from academy.auth.models import Role, User
 from academy.config import ConfigError, Settings
 from academy.dates import fiscal_year_bounds, fiscal_year_of, format_be_date, parse_date
+from academy.org.models import Agency, Person
 from tests.conftest import make_settings
 
 
@@ -94,3 +97,18 @@ def test_pages_are_thai_by_default_and_english_by_switch(client: FlaskClient) ->
 def test_language_switch_does_not_redirect_off_site(client: FlaskClient) -> None:
     response = client.get("/lang/en?next=//evil.example/")
     assert response.headers["Location"] == "/"
+
+
+def test_a_learner_sees_their_position_and_profile_with_be_dates(
+    client: FlaskClient,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Callable[[User], FlaskClient],
+) -> None:
+    person = make_person(make_agency(), line="K-COMP", level="K2")
+    login(make_user(Role.LEARNER, person=person))
+    page = client.get("/").get_data(as_text=True)
+    assert "นักวิชาการคอมพิวเตอร์ชำนาญการ" in page
+    assert f"ปีงบประมาณ {fiscal_year_of(date.today())}" in page
+    assert str(date.today().year + 543) in page

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from academy.db import db
+from academy.db import Base
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Base):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_target", "target_type", "target_id"),)
 

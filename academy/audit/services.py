@@ -41,7 +41,7 @@ def record_audit(
     return entry
 
 
-def audit_query(action: str = "", actor: str = "") -> Select[tuple[AuditEntry]]:
+def audit_query(action: str = "", actor: str = "") -> Select[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))

@@ -34,11 +34,15 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
         description=_l("Leave empty to keep the current password."),
     )
-    roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
     agency_codes = StringField(
         _l("HR officer's agencies"),
         validators=[Optional(), Length(max=1000)],
-        description=_l("Agency codes separated by commas; the officer sees these agencies and everything beneath them."),
+        description=_l(
+            "Agency codes separated by commas; the officer sees these agencies and everything beneath them."
+        ),
     )
     employee = StringField(
         _l("Linked person"),

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from academy.db import db
+from academy.db import Base
 from academy.org.models import Agency, Person
 
 
@@ -19,7 +19,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,18 +60,24 @@ class User(UserMixin, db.Model):
         return [row.agency for row in self.scope_rows]
 
 
-class UserRole(db.Model):
+class UserRole(Base):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda members: [m.value for m in members]),
+        Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+        ),
         primary_key=True,
     )
 
 
-class HrScope(db.Model):
+class HrScope(Base):
     """An HR officer sees this agency and everything beneath it."""
 
     __tablename__ = "hr_scopes"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash

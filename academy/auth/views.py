@@ -143,8 +143,12 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
                     "user.update",
                     target_type="user",
                     target_id=user.id,
-                    details={"before": before, "after": after, "active": user.active,
-                             "password_changed": bool(form.password.data)},
+                    details={
+                        "before": before,
+                        "after": after,
+                        "active": user.active,
+                        "password_changed": bool(form.password.data),
+                    },
                 )
         except AccountError as error:
             db.session.rollback()

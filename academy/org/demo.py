@@ -51,12 +51,33 @@ POSITION_LINES: tuple[tuple[str, str, str, bool, str], ...] = (
 )
 
 # How often each line and level appears among ordinary staff (IT lines ~12%).
-_STAFF_LINES = (("K-COMP", 7), ("O-COMP", 5), ("K-HR", 6), ("K-PLAN", 8), ("K-FIN", 7), ("K-LAW", 5),
-                ("K-GEN", 12), ("K-STAT", 3), ("K-AUDIT", 2), ("K-PR", 3), ("K-SUPPLY", 4), ("K-ENG", 4),
-                ("K-NURSE", 4), ("K-TAX", 3), ("K-AGRI", 3), ("K-ENV", 2), ("O-ADMIN", 12), ("O-FIN", 5),
-                ("O-SUPPLY", 3), ("O-STAT", 1), ("O-ELEC", 1))
-_LEVELS = {"K": (("K1", 30), ("K2", 38), ("K3", 22), ("K4", 8), ("K5", 2)),
-           "O": (("O1", 35), ("O2", 35), ("O3", 25), ("O4", 5))}
+_STAFF_LINES = (
+    ("K-COMP", 7),
+    ("O-COMP", 5),
+    ("K-HR", 6),
+    ("K-PLAN", 8),
+    ("K-FIN", 7),
+    ("K-LAW", 5),
+    ("K-GEN", 12),
+    ("K-STAT", 3),
+    ("K-AUDIT", 2),
+    ("K-PR", 3),
+    ("K-SUPPLY", 4),
+    ("K-ENG", 4),
+    ("K-NURSE", 4),
+    ("K-TAX", 3),
+    ("K-AGRI", 3),
+    ("K-ENV", 2),
+    ("O-ADMIN", 12),
+    ("O-FIN", 5),
+    ("O-SUPPLY", 3),
+    ("O-STAT", 1),
+    ("O-ELEC", 1),
+)
+_LEVELS = {
+    "K": (("K1", 30), ("K2", 38), ("K3", 22), ("K4", 8), ("K5", 2)),
+    "O": (("O1", 35), ("O2", 35), ("O3", 25), ("O4", 5)),
+}
 
 HR_DEMO_DEPARTMENT_NAME = "สำนักงานสถิติแห่งชาติ"
 
@@ -82,8 +103,11 @@ def ensure_position_lines() -> None:
     known = set(db.session.scalars(select(PositionLine.code)))
     for code, name_th, name_en, is_it, type_code in POSITION_LINES:
         if code not in known:
-            db.session.add(PositionLine(code=code, name_th=name_th, name_en=name_en, is_it=is_it,
-                                        position_type_id=types[type_code]))
+            db.session.add(
+                PositionLine(
+                    code=code, name_th=name_th, name_en=name_en, is_it=is_it, position_type_id=types[type_code]
+                )
+            )
     db.session.flush()
 
 
@@ -93,16 +117,29 @@ def build_agencies(rng: random.Random) -> list[Agency]:
     divisions = load_data("names.json")["division_names"]
     departments = []
     for ministry_data in government["ministries"]:
-        ministry = create_agency(code=ministry_data["code"], name_th=ministry_data["name_th"],
-                                 name_en=ministry_data["name_en"], kind=AgencyKind.MINISTRY)
+        ministry = create_agency(
+            code=ministry_data["code"],
+            name_th=ministry_data["name_th"],
+            name_en=ministry_data["name_en"],
+            kind=AgencyKind.MINISTRY,
+        )
         for department_data in ministry_data["departments"]:
-            department = create_agency(code=department_data["code"], name_th=department_data["name_th"],
-                                       name_en=department_data["name_en"], kind=AgencyKind.DEPARTMENT,
-                                       parent=ministry)
+            department = create_agency(
+                code=department_data["code"],
+                name_th=department_data["name_th"],
+                name_en=department_data["name_en"],
+                kind=AgencyKind.DEPARTMENT,
+                parent=ministry,
+            )
             departments.append(department)
             for number, division in enumerate(rng.sample(divisions, k=rng.randint(3, 6)), start=1):
-                create_agency(code=f"{department.code}{number:02d}", name_th=division["th"],
-                              name_en=division["en"], kind=AgencyKind.DIVISION, parent=department)
+                create_agency(
+                    code=f"{department.code}{number:02d}",
+                    name_th=division["th"],
+                    name_en=division["en"],
+                    kind=AgencyKind.DIVISION,
+                    parent=department,
+                )
     return departments
 
 
@@ -113,7 +150,6 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
     weights = [rng.uniform(0.3, 3.0) for _ in departments]
     lines, line_weights = zip(*_STAFF_LINES, strict=True)
     line_type = {code: type_code for code, _th, _en, _it, type_code in POSITION_LINES}
-    serial = 0
     # Each department is headed by one executive (M2), with deputies (M1), one of them the CIO,
     # and a director (D1) per division; everyone else is drawn from the staff mix.
     leaders: list[tuple[Agency, str, str, bool]] = []
@@ -123,6 +159,8 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
         leaders.append((dept, "M-EXEC", "M1", False))
         for child in dept.children:
             leaders.append((child, "D-ICT" if "เทคโนโลยี" in child.name_th else "D-MGT", "D1", False))
+    if count < 2 * len(leaders):
+        leaders = []  # a small demo is all staff
     for number in range(count):
         if number < len(leaders):
             agency, line, level, is_cio = leaders[number]
@@ -133,22 +171,31 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
             line = rng.choices(lines, line_weights)[0]
             levels, level_weights = zip(*_LEVELS[line_type[line]], strict=True)
             level, is_cio = rng.choices(levels, level_weights)[0], False
-        serial += 1
+        serial = number + 1
         female = rng.random() < 0.55
         first = rng.choice(names["first_names_female" if female else "first_names_male"])
         last = rng.choice(names["last_names"])
         title = rng.choice([t for t in names["titles"] if t["sex"] == ("f" if female else "m")])
         start = rng.randint(1990, 2025)
-        yield number + 2, {
-            "agency_code": agency_code,
-            "employee_no": f"{serial:07d}",
-            "title_th": title["th"], "first_name_th": first["th"], "last_name_th": last["th"],
-            "title_en": title["en"], "first_name_en": first["en"], "last_name_en": last["en"],
-            "email": f"{first['en'].lower()}.{last['en'][:1].lower()}{serial}@{agency_code[:5]}.demo.go.th",
-            "position_line_code": line, "position_level_code": level,
-            "is_cio": "yes" if is_cio else "no", "status": "active" if rng.random() < 0.97 else "inactive",
-            "start_date": f"{start}-{rng.randint(1, 12):02d}-01",
-        }
+        yield (
+            number + 2,
+            {
+                "agency_code": agency_code,
+                "employee_no": f"{serial:07d}",
+                "title_th": title["th"],
+                "first_name_th": first["th"],
+                "last_name_th": last["th"],
+                "title_en": title["en"],
+                "first_name_en": first["en"],
+                "last_name_en": last["en"],
+                "email": f"{first['en'].lower()}.{last['en'][:1].lower()}{serial}@{agency_code[:5]}.demo.go.th",
+                "position_line_code": line,
+                "position_level_code": level,
+                "is_cio": "yes" if is_cio else "no",
+                "status": "active" if rng.random() < 0.97 else "inactive",
+                "start_date": f"{start}-{rng.randint(1, 12):02d}-01",
+            },
+        )
 
 
 def build_demo(
@@ -170,25 +217,45 @@ def build_demo(
     return DemoResult(agencies=len(db.session.scalars(select(Agency.id)).all()), report=report, accounts=accounts)
 
 
+def _department_of(agency: Agency) -> Agency:
+    while agency.kind is AgencyKind.DIVISION and agency.parent is not None:
+        agency = agency.parent
+    return agency
+
+
+def _pick_demo_learner(departments: list[Agency]) -> Person | None:
+    """An IT officer (นักวิชาการคอมพิวเตอร์ชำนาญการ), preferably of the National Statistical Office."""
+    preferred = next((d for d in departments if d.name_th == HR_DEMO_DEPARTMENT_NAME), departments[0])
+    it_officer = (
+        select(Person)
+        .join(Person.position_line)
+        .join(Person.position_level)
+        .join(Person.agency)
+        .where(PositionLine.code == "K-COMP", PositionLevel.code == "K2")
+        .order_by(Person.id)
+        .limit(1)
+    )
+    return (
+        db.session.scalar(it_officer.where(Agency.path.startswith(preferred.path)))
+        or db.session.scalar(it_officer)
+        or db.session.scalar(select(Person).order_by(Person.id).limit(1))
+    )
+
+
 def _create_demo_accounts(departments: list[Agency], password: str) -> list[tuple[str, str, str]]:
-    hr_department = next((d for d in departments if d.name_th == HR_DEMO_DEPARTMENT_NAME), departments[0])
-    # The learner is an IT officer of the HR officer's department, so both demos meet.
-    learner_person = db.session.scalar(
-        select(Person).join(Person.position_line).join(Person.position_level).join(Person.agency)
-        .where(Agency.path.startswith(hr_department.path), PositionLine.code == "K-COMP",
-               PositionLevel.code == "K2")
-        .order_by(Person.id).limit(1)
-    ) or db.session.scalar(select(Person).join(Person.agency)
-                           .where(Agency.path.startswith(hr_department.path)).order_by(Person.id).limit(1))
+    learner = _pick_demo_learner(departments)
+    # The HR officer serves the learner's department, so that the two demos meet.
+    hr_department = _department_of(learner.agency) if learner else departments[0]
     specs = [
-        ("learner@demo.go.th", "Learner", [Role.LEARNER], [], learner_person),
+        ("learner@demo.go.th", "Learner", [Role.LEARNER], [], learner),
         ("hr@demo.go.th", f"HR officer, {hr_department.name_en}", [Role.HR_OFFICER], [hr_department], None),
         ("admin@demo.go.th", "Academy admin", [Role.ADMIN], [], None),
     ]
     accounts = []
     for email, display_name, roles, agencies, person in specs:
         if get_user_by_email(email) is None:
-            create_user(email=email, password=password, display_name=display_name, roles=roles,
-                        agencies=agencies, person=person)
+            create_user(
+                email=email, password=password, display_name=display_name, roles=roles, agencies=agencies, person=person
+            )
         accounts.append((email, password, display_name))
     return accounts

@@ -21,20 +21,19 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_, update
 
+from academy.dates import parse_date
 from academy.db import db
 from academy.org.models import (
     Agency,
     IdentifierKind,
     Person,
     PersonIdentifier,
-    PersonnelGroup,
     PersonStatus,
     PositionLevel,
     PositionLine,
     PositionType,
     RoleLevel,
 )
-from academy.dates import parse_date
 from academy.org.services import derive_role_profile, identifier_key, platform_account_key
 
 CHUNK_SIZE = 1000
@@ -54,8 +53,22 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("agency_code", "Agency code (department: 5-digit budget code) / รหัสหน่วยงาน", "03003", True, 20, ("org_code", "department_code")),
-    Column("employee_no", "Employee number, unique within the agency / เลขประจำตัวข้าราชการ", "6500123", True, 30, ("per_id", "per_no")),
+    Column(
+        "agency_code",
+        "Agency code (department: 5-digit budget code) / รหัสหน่วยงาน",
+        "03003",
+        True,
+        20,
+        ("org_code", "department_code"),
+    ),
+    Column(
+        "employee_no",
+        "Employee number, unique within the agency / เลขประจำตัวข้าราชการ",
+        "6500123",
+        True,
+        30,
+        ("per_id", "per_no"),
+    ),
     Column("title_th", "Title in Thai / คำนำหน้าชื่อ", "นาย", False, 50, ("pn_name",)),
     Column("first_name_th", "Given name in Thai / ชื่อ", "สมชาย", True, 100, ("per_name",)),
     Column("last_name_th", "Family name in Thai / นามสกุล", "ใจดี", True, 100, ("per_surname",)),
@@ -64,25 +77,60 @@ COLUMNS: tuple[Column, ...] = (
     Column("last_name_en", "Family name in English", "Jaidee", False, 100, ("per_eng_surname",)),
     Column("email", "Work email / อีเมล", "somchai.j@example.go.th", False, 255, ("per_email",)),
     Column("position_line_code", "Position line code / รหัสสายงาน", "CS-K", True, 20, ("pl_code",)),
-    Column("position_level_code", "Position level code (M1 M2 D1 D2 K1–K5 O1–O4) / ระดับตำแหน่ง", "K2", True, 10, ("level_no",)),
-    Column("position_type_code", "Position type code (M D K O), checked against the level", "K", False, 10, ("pt_code",)),
+    Column(
+        "position_level_code",
+        "Position level code (M1 M2 D1 D2 K1–K5 O1–O4) / ระดับตำแหน่ง",
+        "K2",
+        True,
+        10,
+        ("level_no",),
+    ),
+    Column(
+        "position_type_code", "Position type code (M D K O), checked against the level", "K", False, 10, ("pt_code",)
+    ),
     Column("is_cio", "CIO of the ministry or department: yes/no", "no", False, 10),
     Column("status", "active or inactive", "active", False, 10, ("per_status",)),
-    Column("start_date", "Start date, YYYY-MM-DD (CE or BE year) or DD/MM/YYYY", "2560-10-01", False, 10, ("per_startdate",)),
+    Column(
+        "start_date",
+        "Start date, YYYY-MM-DD (CE or BE year) or DD/MM/YYYY",
+        "2560-10-01",
+        False,
+        10,
+        ("per_startdate",),
+    ),
 )
 COLUMN_BY_NAME = {column.name: column for column in COLUMNS}
 _HEADER_LOOKUP = {alias: column.name for column in COLUMNS for alias in (column.name, *column.aliases)}
 
 _TRUE = {"1", "y", "yes", "true", "t", "ใช่"}
 _FALSE = {"", "0", "n", "no", "false", "f", "ไม่ใช่"}
-_STATUS = {"": PersonStatus.ACTIVE, "active": PersonStatus.ACTIVE, "1": PersonStatus.ACTIVE, "ปกติ": PersonStatus.ACTIVE,
-           "inactive": PersonStatus.INACTIVE, "0": PersonStatus.INACTIVE, "พ้นสภาพ": PersonStatus.INACTIVE}
+_STATUS = {
+    "": PersonStatus.ACTIVE,
+    "active": PersonStatus.ACTIVE,
+    "1": PersonStatus.ACTIVE,
+    "ปกติ": PersonStatus.ACTIVE,
+    "inactive": PersonStatus.INACTIVE,
+    "0": PersonStatus.INACTIVE,
+    "พ้นสภาพ": PersonStatus.INACTIVE,
+}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # The fields an import sets on a person; anything else (overrides, public id) it leaves alone.
 _DATA_FIELDS = (
-    "title_th", "first_name_th", "last_name_th", "title_en", "first_name_en", "last_name_en", "email",
-    "position_line_id", "position_level_id", "is_cio", "status", "start_date", "personnel_group", "role_level",
+    "title_th",
+    "first_name_th",
+    "last_name_th",
+    "title_en",
+    "first_name_en",
+    "last_name_en",
+    "email",
+    "position_line_id",
+    "position_level_id",
+    "is_cio",
+    "status",
+    "start_date",
+    "personnel_group",
+    "role_level",
 )
 
 
@@ -121,8 +169,14 @@ class ImportReport:
             self.errors.append(error)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "deactivated": self.deactivated, "invalid_rows": self.invalid_rows}
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deactivated": self.deactivated,
+            "invalid_rows": self.invalid_rows,
+        }
 
 
 # --- reading files ---------------------------------------------------------------
@@ -217,7 +271,7 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _row_dict(header: list[str], cells: list[str], number: int) -> dict[str, str]:
-    extra = [cell for cell in cells[len(header):] if cell.strip()]
+    extra = [cell for cell in cells[len(header) :] if cell.strip()]
     if extra:
         raise ImportFileError(f"row {number} has more cells than the header has columns")
     return {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
@@ -245,11 +299,18 @@ class _Reference:
         session = db.session
         return cls(
             agencies=dict(session.execute(select(Agency.code, Agency.id)).all()),
-            lines={code: (id_, is_it) for code, id_, is_it in session.execute(
-                select(PositionLine.code, PositionLine.id, PositionLine.is_it))},
-            levels={code: (id_, type_code, role_level) for code, id_, type_code, role_level in session.execute(
-                select(PositionLevel.code, PositionLevel.id, PositionType.code, PositionLevel.role_level)
-                .join(PositionLevel.position_type))},
+            lines={
+                code: (id_, is_it)
+                for code, id_, is_it in session.execute(select(PositionLine.code, PositionLine.id, PositionLine.is_it))
+            },
+            levels={
+                code: (id_, type_code, role_level)
+                for code, id_, type_code, role_level in session.execute(
+                    select(PositionLevel.code, PositionLevel.id, PositionType.code, PositionLevel.role_level).join(
+                        PositionLevel.position_type
+                    )
+                )
+            },
         )
 
 
@@ -265,9 +326,18 @@ def _validate(number: int, raw: dict[str, str], ref: _Reference) -> tuple[dict[s
             fail(name, "is required")
         elif len(value) > column.max_length:
             fail(name, f"is longer than {column.max_length} characters")
-    values: dict[str, Any] = {name: raw.get(name, "") for name in
-                              ("employee_no", "title_th", "first_name_th", "last_name_th", "title_en",
-                               "first_name_en", "last_name_en")}
+    values: dict[str, Any] = {
+        name: raw.get(name, "")
+        for name in (
+            "employee_no",
+            "title_th",
+            "first_name_th",
+            "last_name_th",
+            "title_en",
+            "first_name_en",
+            "last_name_en",
+        )
+    }
     agency_code = raw.get("agency_code", "")
     if agency_code and agency_code not in ref.agencies:
         fail("agency_code", f"no agency has the code {agency_code!r}")
@@ -370,7 +440,9 @@ def import_people(
     return report
 
 
-def _check_repeats(valid: list[tuple[int, dict[str, Any]]], state: _State, report: ImportReport) -> list[tuple[int, dict[str, Any]]]:
+def _check_repeats(
+    valid: list[tuple[int, dict[str, Any]]], state: _State, report: ImportReport
+) -> list[tuple[int, dict[str, Any]]]:
     """Drop (and report) rows whose person an earlier row already named."""
     kept = []
     for number, values in valid:
@@ -393,16 +465,26 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     existing = {
         (row.agency_id, row.employee_no): row
         for row in session.execute(
-            select(Person.id, Person.agency_id, Person.employee_no, Person.personnel_group_override,
-                   Person.role_level_override, *(getattr(Person, name) for name in _DATA_FIELDS))
-            .where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
+            select(
+                Person.id,
+                Person.agency_id,
+                Person.employee_no,
+                Person.personnel_group_override,
+                Person.role_level_override,
+                *(getattr(Person, name) for name in _DATA_FIELDS),
+            ).where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
         )
     }
     mbox_keys = {identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
-    owners: dict[str, object] = dict(
-        session.execute(select(PersonIdentifier.key, PersonIdentifier.person_id)
-                        .where(PersonIdentifier.key.in_(mbox_keys))).all()
-    ) if mbox_keys else {}
+    owners: dict[str, object] = (
+        dict(
+            session.execute(
+                select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(mbox_keys))
+            ).all()
+        )
+        if mbox_keys
+        else {}
+    )
 
     now = datetime.now(UTC)
     inserts: list[dict[str, Any]] = []
@@ -445,8 +527,13 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
             if current.email:
                 dropped_keys.append(identifier_key(IdentifierKind.MBOX, current.email))
             if values["email"]:
-                added_ids.append({"person_id": current.id, "kind": IdentifierKind.MBOX,
-                                  "key": identifier_key(IdentifierKind.MBOX, values["email"])})
+                added_ids.append(
+                    {
+                        "person_id": current.id,
+                        "kind": IdentifierKind.MBOX,
+                        "key": identifier_key(IdentifierKind.MBOX, values["email"]),
+                    }
+                )
 
     if not state.writing:
         return
@@ -456,11 +543,21 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         ).all()
         for (person_id, public_id), email in zip(created, new_emails, strict=True):
             state.seen_ids.add(person_id)
-            added_ids.append({"person_id": person_id, "kind": IdentifierKind.ACCOUNT,
-                              "key": platform_account_key(state.base_url, public_id)})
+            added_ids.append(
+                {
+                    "person_id": person_id,
+                    "kind": IdentifierKind.ACCOUNT,
+                    "key": platform_account_key(state.base_url, public_id),
+                }
+            )
             if email:
-                added_ids.append({"person_id": person_id, "kind": IdentifierKind.MBOX,
-                                  "key": identifier_key(IdentifierKind.MBOX, email)})
+                added_ids.append(
+                    {
+                        "person_id": person_id,
+                        "kind": IdentifierKind.MBOX,
+                        "key": identifier_key(IdentifierKind.MBOX, email),
+                    }
+                )
         report.created += len(inserts)
     if updates:
         session.execute(update(Person), updates)
@@ -483,6 +580,11 @@ def _deactivate_absent(state: _State) -> int:
     ]
     now = datetime.now(UTC)
     for start in range(0, len(absent), CHUNK_SIZE):
-        session.execute(update(Person), [{"id": person_id, "status": PersonStatus.INACTIVE, "updated_at": now}
-                                         for person_id in absent[start:start + CHUNK_SIZE]])
+        session.execute(
+            update(Person),
+            [
+                {"id": person_id, "status": PersonStatus.INACTIVE, "updated_at": now}
+                for person_id in absent[start : start + CHUNK_SIZE]
+            ],
+        )
     return len(absent)

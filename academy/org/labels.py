@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from academy.org.models import AgencyKind, PersonnelGroup, PersonStatus, RoleLevel
@@ -13,9 +16,12 @@ LEVEL_LABELS = {
     RoleLevel.EXECUTIVE: _l("Executive"),
 }
 STATUS_LABELS = {PersonStatus.ACTIVE: _l("Active"), PersonStatus.INACTIVE: _l("Inactive")}
-KIND_LABELS = {AgencyKind.MINISTRY: _l("Ministry"), AgencyKind.DEPARTMENT: _l("Department"),
-               AgencyKind.DIVISION: _l("Division")}
+KIND_LABELS = {
+    AgencyKind.MINISTRY: _l("Ministry"),
+    AgencyKind.DEPARTMENT: _l("Department"),
+    AgencyKind.DIVISION: _l("Division"),
+}
 
 
-def label(mapping: dict, value: object) -> str:  # type: ignore[type-arg]
+def label(mapping: Mapping[Any, object], value: object) -> str:
     return str(mapping.get(value, value)) if value is not None else ""

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from academy.db import db
+from academy.db import Base
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -65,7 +65,7 @@ class IdentifierKind(enum.StrEnum):
     OPENID = "openid"
 
 
-class Agency(db.Model):
+class Agency(Base):
     __tablename__ = "agencies"
     # varchar_pattern_ops lets PostgreSQL use the index for "path LIKE 'prefix%'".
     __table_args__ = (Index("ix_agencies_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
@@ -89,7 +89,7 @@ class Agency(db.Model):
         return f"<Agency {self.code}>"
 
 
-class PositionType(db.Model):
+class PositionType(Base):
     """บริหาร, อำนวยการ, วิชาการ, ทั่วไป (Civil Service Act 2551)."""
 
     __tablename__ = "position_types"
@@ -105,7 +105,7 @@ class PositionType(db.Model):
     )
 
 
-class PositionLevel(db.Model):
+class PositionLevel(Base):
     """A level within a type, e.g. K2 ชำนาญการ, with the role level it implies by default."""
 
     __tablename__ = "position_levels"
@@ -121,7 +121,7 @@ class PositionLevel(db.Model):
     position_type: Mapped[PositionType] = relationship(back_populates="levels")
 
 
-class PositionLine(db.Model):
+class PositionLine(Base):
     """สายงาน, e.g. นักวิชาการคอมพิวเตอร์; whether it is an IT line decides the personnel group."""
 
     __tablename__ = "position_lines"
@@ -136,7 +136,7 @@ class PositionLine(db.Model):
     position_type: Mapped[PositionType] = relationship()
 
 
-class Person(db.Model):
+class Person(Base):
     __tablename__ = "people"
     __table_args__ = (
         UniqueConstraint("agency_id", "employee_no"),
@@ -200,7 +200,7 @@ class Person(db.Model):
         return f"<Person {self.public_id}>"
 
 
-class PersonIdentifier(db.Model):
+class PersonIdentifier(Base):
     """An xAPI inverse functional identifier through which statements reach a person."""
 
     __tablename__ = "person_identifiers"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import joinedload
@@ -71,9 +71,7 @@ def role_profile_of(person: Person) -> RoleProfile:
     return RoleProfile(person.personnel_group, person.role_level)
 
 
-def set_role_profile_override(
-    person: Person, group: PersonnelGroup | None, level: RoleLevel | None
-) -> RoleProfile:
+def set_role_profile_override(person: Person, group: PersonnelGroup | None, level: RoleLevel | None) -> RoleProfile:
     """Override (or, with None, restore) the derived role profile of a person."""
     person.personnel_group_override, person.role_level_override = group, level
     profile = apply_role_profile(person)
@@ -121,9 +119,7 @@ def add_identifier(person: Person, kind: IdentifierKind, value: str, home_page: 
 
 
 def find_person_by_identifier(key: str) -> Person | None:
-    return db.session.scalar(
-        select(Person).join(PersonIdentifier).where(PersonIdentifier.key == key)
-    )
+    return db.session.scalar(select(Person).join(PersonIdentifier).where(PersonIdentifier.key == key))
 
 
 # --- agencies ----------------------------------------------------------------
@@ -133,9 +129,7 @@ def agency_path(code: str, parent: Agency | None) -> str:
     return f"{parent.path if parent else ''}{code}/"
 
 
-def create_agency(
-    *, code: str, name_th: str, name_en: str, kind: AgencyKind, parent: Agency | None = None
-) -> Agency:
+def create_agency(*, code: str, name_th: str, name_en: str, kind: AgencyKind, parent: Agency | None = None) -> Agency:
     """Add an agency beneath its parent."""
     agency = Agency(
         code=code,
@@ -183,7 +177,7 @@ class PeopleFilter:
     status: PersonStatus | None = None
 
 
-def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Select[tuple[Person]]:
+def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Select[Person]:
     """People matching the filters, limited to the agencies given (None = everyone)."""
     query = select(Person).join(Person.agency)
     if within is not None:

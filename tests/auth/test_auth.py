@@ -40,8 +40,9 @@ def test_an_hr_officer_needs_an_agency() -> None:
         create_user(email="hr@example.go.th", password=PASSWORD, roles=[Role.HR_OFFICER])
 
 
-def test_login_and_logout_are_audited(client: FlaskClient, make_user: Callable[..., User],
-                                      login: Callable[[User], FlaskClient]) -> None:
+def test_login_and_logout_are_audited(
+    client: FlaskClient, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
     user = make_user()
     login(user)
     assert client.get("/").status_code == 200
@@ -53,8 +54,9 @@ def test_login_and_logout_are_audited(client: FlaskClient, make_user: Callable[.
 
 def test_wrong_password_is_refused_and_audited(client: FlaskClient, make_user: Callable[..., User]) -> None:
     user = make_user()
-    response = client.post("/login", data={"email": user.email, "password": "nope-nope",
-                                           "csrf_token": csrf_token(client, "/login")})
+    response = client.post(
+        "/login", data={"email": user.email, "password": "nope-nope", "csrf_token": csrf_token(client, "/login")}
+    )
     assert response.status_code == 401
     assert actions() == ["auth.login_failed"]
 
@@ -63,8 +65,9 @@ def test_an_inactive_user_cannot_sign_in(client: FlaskClient, make_user: Callabl
     user = make_user()
     user.active = False
     db.session.flush()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client, "/login")})
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login")}
+    )
     assert response.status_code == 401
 
 
@@ -78,16 +81,26 @@ def test_forms_without_a_csrf_token_are_refused(client: FlaskClient, make_user: 
 def test_login_is_rate_limited_per_account(client: FlaskClient, make_user: Callable[..., User]) -> None:
     user = make_user()
     token = csrf_token(client, "/login")
-    codes = [client.post("/login", data={"email": user.email, "password": "wrong-wrong", "csrf_token": token},
-                         environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code for n in range(12)]
+    codes = [
+        client.post(
+            "/login",
+            data={"email": user.email, "password": "wrong-wrong", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        ).status_code
+        for n in range(12)
+    ]
     # Ten tries a minute, from whatever address: the eleventh is refused.
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
 
 
 def test_login_is_rate_limited_per_address(client: FlaskClient) -> None:
     token = csrf_token(client, "/login")
-    codes = [client.post("/login", data={"email": f"u{n}@example.go.th", "password": "x" * 9,
-                                         "csrf_token": token}).status_code for n in range(11)]
+    codes = [
+        client.post(
+            "/login", data={"email": f"u{n}@example.go.th", "password": "x" * 9, "csrf_token": token}
+        ).status_code
+        for n in range(11)
+    ]
     assert codes[-1] == 429 and codes.count(429) == 1
 
 
@@ -98,8 +111,9 @@ def test_pages_need_a_login(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/admin/users", "/admin/users/new", "/admin/audit", "/people", "/agencies"])
-def test_a_learner_gets_403_on_staff_pages(path: str, make_user: Callable[..., User],
-                                           login: Callable[[User], FlaskClient]) -> None:
+def test_a_learner_gets_403_on_staff_pages(
+    path: str, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
     client = login(make_user(Role.LEARNER))
     response = client.get(path)
     assert response.status_code == 403
@@ -112,10 +126,18 @@ def test_admin_assigns_an_hr_officer_to_agencies_and_it_is_audited(
     ministry = make_agency("05")
     department = make_agency("05001", parent=ministry)
     client = login(make_user(Role.ADMIN))
-    response = client.post("/admin/users/new", data={
-        "email": "officer@example.go.th", "display_name": "Officer", "password": "a-long-password",
-        "roles": ["hr_officer"], "agency_codes": "05001", "active": "y",
-        "csrf_token": csrf_token(client, "/admin/users/new")})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "officer@example.go.th",
+            "display_name": "Officer",
+            "password": "a-long-password",
+            "roles": ["hr_officer"],
+            "agency_codes": "05001",
+            "active": "y",
+            "csrf_token": csrf_token(client, "/admin/users/new"),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     officer = db.session.scalar(select(User).where(User.email == "officer@example.go.th"))
     assert officer is not None and officer.roles == {Role.HR_OFFICER}
@@ -123,8 +145,17 @@ def test_admin_assigns_an_hr_officer_to_agencies_and_it_is_audited(
     assert "user.create" in actions()
 
     page = f"/admin/users/{officer.id}"
-    response = client.post(page, data={"email": officer.email, "display_name": "Officer", "roles": ["hr_officer"],
-                                       "agency_codes": "05", "active": "y", "csrf_token": csrf_token(client, page)})
+    response = client.post(
+        page,
+        data={
+            "email": officer.email,
+            "display_name": "Officer",
+            "roles": ["hr_officer"],
+            "agency_codes": "05",
+            "active": "y",
+            "csrf_token": csrf_token(client, page),
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert [a.code for a in officer.scoped_agencies] == ["05"]
@@ -133,11 +164,20 @@ def test_admin_assigns_an_hr_officer_to_agencies_and_it_is_audited(
     assert entry.details["before"]["agencies"] == ["05001"] and entry.details["after"]["agencies"] == ["05"]
 
 
-def test_unknown_agency_codes_are_explained(make_user: Callable[..., User], login: Callable[[User], FlaskClient]) -> None:
+def test_unknown_agency_codes_are_explained(
+    make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
     client = login(make_user(Role.ADMIN))
-    response = client.post("/admin/users/new", data={
-        "email": "officer@example.go.th", "password": "a-long-password", "roles": ["hr_officer"],
-        "agency_codes": "77777", "csrf_token": csrf_token(client, "/admin/users/new")})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "officer@example.go.th",
+            "password": "a-long-password",
+            "roles": ["hr_officer"],
+            "agency_codes": "77777",
+            "csrf_token": csrf_token(client, "/admin/users/new"),
+        },
+    )
     assert response.status_code == 400
     assert "77777" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "officer@example.go.th")) is None

@@ -23,8 +23,12 @@ from academy.org.services import derive_role_profile, set_role_profile_override
     ],
 )
 def test_profile_follows_line_and_level(
-    make_agency: Callable[..., Agency], make_person: Callable[..., Person],
-    line: str, level: str, group: PersonnelGroup, role_level: RoleLevel,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    line: str,
+    level: str,
+    group: PersonnelGroup,
+    role_level: RoleLevel,
 ) -> None:
     person = make_person(make_agency(), line=line, level=level)
     assert (person.personnel_group, person.role_level) == (group, role_level)
@@ -49,6 +53,7 @@ def test_an_override_wins_and_can_be_withdrawn(
 
 
 def test_derivation_without_a_person() -> None:
-    profile = derive_role_profile(line_is_it=False, level_role_level=RoleLevel.OPERATIONAL, is_cio=False,
-                                  level_override=RoleLevel.EXECUTIVE)
+    profile = derive_role_profile(
+        line_is_it=False, level_role_level=RoleLevel.OPERATIONAL, is_cio=False, level_override=RoleLevel.EXECUTIVE
+    )
     assert profile.code == "non-it-executive"

@@ -29,8 +29,9 @@ def world(make_agency: Callable[..., Agency], make_person: Callable[..., Person]
 
 
 @pytest.fixture
-def hr_client(world: dict[str, object], make_user: Callable[..., User],
-              login: Callable[[User], FlaskClient]) -> FlaskClient:
+def hr_client(
+    world: dict[str, object], make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> FlaskClient:
     return login(make_user(Role.HR_OFFICER, agencies=(world["mine"],)))
 
 
@@ -61,8 +62,12 @@ def test_search_filters_by_name_group_and_status(hr_client: FlaskClient) -> None
     assert hr_client.get("/people?group=bogus").status_code == 400
 
 
-def test_people_list_is_paginated(make_agency: Callable[..., Agency], make_person: Callable[..., Person],
-                                  make_user: Callable[..., User], login: Callable[[User], FlaskClient]) -> None:
+def test_people_list_is_paginated(
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Callable[[User], FlaskClient],
+) -> None:
     agency = make_agency("11")
     for _ in range(55):
         make_person(agency)
@@ -73,14 +78,16 @@ def test_people_list_is_paginated(make_agency: Callable[..., Agency], make_perso
     assert second.count("/people/") - second.count("/people/import") == 5
 
 
-def test_admin_sees_everyone_and_can_override_a_profile(world: dict, make_user: Callable[..., User],
-                                                         login: Callable[[User], FlaskClient]) -> None:
+def test_admin_sees_everyone_and_can_override_a_profile(
+    world: dict, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
     client = login(make_user(Role.ADMIN))
     stranger = world["stranger"]
     path = f"/people/{stranger.public_id}"
     assert client.get(path).status_code == 200
-    response = client.post(f"{path}/role-profile", data={"group": "it", "level": "",
-                                                         "csrf_token": csrf_token(client, path)})
+    response = client.post(
+        f"{path}/role-profile", data={"group": "it", "level": "", "csrf_token": csrf_token(client, path)}
+    )
     assert response.status_code == 302
     db.session.refresh(stranger)
     assert stranger.personnel_group_override is not None and stranger.personnel_group.value == "it"

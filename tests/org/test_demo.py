@@ -1,0 +1,79 @@
+"""The demo government: realistic, deterministic, accounts only in development."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from academy.auth.models import Role, User
+from academy.extensions import db
+from academy.org.demo import build_demo
+from academy.org.models import Agency, AgencyKind, Person, PersonnelGroup
+from tests.conftest import BASE_URL
+
+
+def _snapshot() -> list[tuple[str, str, str, str]]:
+    return [
+        (str(p.public_id), p.employee_no, p.first_name_th, p.agency.code)
+        for p in db.session.scalars(select(Person).order_by(Person.employee_no))
+    ]
+
+
+def test_demo_builds_twenty_ministries_and_their_departments() -> None:
+    result = build_demo(people=2400, base_url=BASE_URL, password="demo1234")
+    kinds = dict(db.session.execute(select(Agency.kind, func.count()).group_by(Agency.kind)).all())
+    assert kinds[AgencyKind.MINISTRY] == 20
+    assert 140 <= kinds[AgencyKind.DEPARTMENT] <= 170
+    assert kinds[AgencyKind.DIVISION] > kinds[AgencyKind.DEPARTMENT]
+    assert result.report.created == 2400
+    departments = db.session.scalars(select(Agency.code).where(Agency.kind == AgencyKind.DEPARTMENT)).all()
+    assert all(len(code) == 5 and code.isdigit() for code in departments)
+    groups = dict(
+        db.session.execute(select(Person.personnel_group, func.count()).group_by(Person.personnel_group)).all()
+    )
+    assert groups[PersonnelGroup.IT] > 0 and groups[PersonnelGroup.NON_IT] > groups[PersonnelGroup.IT]
+    # Large enough for leaders: each department has an executive head and a CIO.
+    assert db.session.scalar(select(func.count()).where(Person.is_cio)) == kinds[AgencyKind.DEPARTMENT]
+    assert [email for email, _password, _name in result.accounts] == [
+        "learner@demo.go.th",
+        "hr@demo.go.th",
+        "admin@demo.go.th",
+    ]
+
+
+def test_demo_is_deterministic() -> None:
+    build_demo(people=50, base_url=BASE_URL, password=None)
+    first = _snapshot()
+    db.session.rollback()
+    build_demo(people=50, base_url=BASE_URL, password=None)
+    assert _snapshot() == first
+
+
+def test_demo_accounts_meet_each_other(client: FlaskClient, login: Callable[..., FlaskClient]) -> None:
+    build_demo(people=600, base_url=BASE_URL, password="demo1234")
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    learner, hr = users["learner@demo.go.th"], users["hr@demo.go.th"]
+    assert learner.person is not None and hr.roles == {Role.HR_OFFICER}
+    login(hr, "demo1234")
+    # The HR officer's department includes the demo learner.
+    assert client.get(f"/people/{learner.person.public_id}").status_code == 200
+
+
+def test_demo_cli_prints_accounts_only_in_development(app: Flask) -> None:
+    app.config["ACADEMY_ENV"] = "development"
+    try:
+        output = app.test_cli_runner().invoke(args=["academy", "demo", "--people", "30"]).output
+    finally:
+        app.config["ACADEMY_ENV"] = "testing"
+    assert "admin@demo.go.th" in output and "demo1234" in output
+    again = app.test_cli_runner().invoke(args=["academy", "demo", "--if-empty"]).output
+    assert "nothing done" in again
+
+
+def test_demo_cli_outside_development_creates_no_accounts(app: Flask) -> None:
+    output = app.test_cli_runner().invoke(args=["academy", "demo", "--people", "30"]).output
+    assert "no demo accounts" in output and "demo1234" not in output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
