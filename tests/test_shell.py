@@ -112,3 +112,13 @@ def test_a_learner_sees_their_position_and_profile_with_be_dates(
     assert "นักวิชาการคอมพิวเตอร์ชำนาญการ" in page
     assert f"ปีงบประมาณ {fiscal_year_of(date.today())}" in page
     assert str(date.today().year + 543) in page
+
+
+def test_migrations_match_the_models() -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from academy.extensions import db
+
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
