@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
@@ -39,6 +40,16 @@ def format_be_date(value: date | datetime | None, locale: str = "th", style: str
         return format_date(day, pattern, locale="en")
     pattern = "d MMMM" if style == "long" else "d MMM"
     return f"{format_date(day, pattern, locale='th')} {be_year(day.year)}"
+
+
+def format_be_datetime(value: datetime | None, locale: str = "th", timezone: str = "Asia/Bangkok") -> str:
+    """Format a moment in the platform's time zone: a short date (BE on Thai pages) and the time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back UTC without a zone
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(ZoneInfo(timezone))
+    return f"{format_be_date(local, locale, 'short')} {local:%H:%M:%S}"
 
 
 def parse_date(text: str) -> date:

@@ -110,6 +110,7 @@ def test_a_learner_sees_their_position_and_profile_with_be_dates(
     login(make_user(Role.LEARNER, person=person))
     page = client.get("/").get_data(as_text=True)
     assert "นักวิชาการคอมพิวเตอร์ชำนาญการ" in page
+    assert person.agency.name_th in page
     assert f"ปีงบประมาณ {fiscal_year_of(date.today())}" in page
     assert str(date.today().year + 543) in page
 
@@ -122,3 +123,13 @@ def test_migrations_match_the_models() -> None:
 
     with db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+
+
+def test_timestamps_show_in_bangkok_time_with_be_dates() -> None:
+    from datetime import UTC, datetime
+
+    from academy.dates import format_be_datetime
+
+    moment = datetime(2026, 9, 30, 20, 30, tzinfo=UTC)  # 03:30 on 1 October in Bangkok
+    assert format_be_datetime(moment, "th") == "1 ต.ค. 2569 03:30:00"
+    assert format_be_datetime(moment.replace(tzinfo=None), "en") == "1 Oct 2026 03:30:00"

@@ -88,6 +88,15 @@ class Agency(Base):
     def __repr__(self) -> str:
         return f"<Agency {self.code}>"
 
+    def lineage(self) -> list[Agency]:
+        """This agency and those above it, nearest first."""
+        chain: list[Agency] = []
+        agency: Agency | None = self
+        while agency is not None:
+            chain.append(agency)
+            agency = agency.parent
+        return chain
+
 
 class PositionType(Base):
     """บริหาร, อำนวยการ, วิชาการ, ทั่วไป (Civil Service Act 2551)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from academy.auth.permissions import can_administer, can_view_people
-from academy.dates import fiscal_year_of, format_be_date
+from academy.dates import fiscal_year_of, format_be_date, format_be_datetime
 from academy.extensions import db
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
 from academy.org.services import role_profile_of
@@ -44,6 +44,14 @@ ERROR_TEXTS = {
     404: _l("There is no such page, or it is not yours to see."),
     429: _l("Too many attempts in a short time. Wait a minute and try again."),
 }
+
+
+@bp.app_template_filter("be_datetime")
+def be_datetime_filter(value: object) -> str:
+    """Format a timestamp in Bangkok time, with a Buddhist-Era date on Thai pages."""
+    if not isinstance(value, datetime):
+        return ""
+    return format_be_datetime(value, str(get_locale() or "th"), current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 @bp.app_context_processor
