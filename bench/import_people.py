@@ -79,7 +79,11 @@ def timed_import(database_url: str, csv_path: Path) -> tuple[float, str]:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "academy", "import-people", str(csv_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
@@ -102,8 +106,10 @@ def main() -> None:
             elapsed, summary = timed_import(database_url, csv_path)
             # ru_maxrss of children: the largest of the import processes so far, in KiB on Linux.
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"  {label:24} {elapsed:7.1f} s  {args.people / elapsed:9,.0f} rows/s  "
-                  f"peak RSS {peak_mb:6.0f} MB   [{summary}]")
+            print(
+                f"  {label:24} {elapsed:7.1f} s  {args.people / elapsed:9,.0f} rows/s  "
+                f"peak RSS {peak_mb:6.0f} MB   [{summary}]"
+            )
 
 
 if __name__ == "__main__":

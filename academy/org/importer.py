@@ -542,7 +542,9 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         # order makes SQLite insert row by row, several times slower.
         session.execute(insert(Person), inserts)
         public_ids = [values["public_id"] for values in inserts]
-        new_ids = dict(session.execute(select(Person.public_id, Person.id).where(Person.public_id.in_(public_ids))).all())
+        new_ids = dict(
+            session.execute(select(Person.public_id, Person.id).where(Person.public_id.in_(public_ids))).all()
+        )
         for public_id, email in zip(public_ids, new_emails, strict=True):
             person_id = new_ids[public_id]
             state.seen_ids.add(person_id)
