@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from academy.db import db
+from academy.ifi import ifi_key
 from academy.org.models import (
     Agency,
     AgencyKind,
@@ -84,19 +85,7 @@ def set_role_profile_override(person: Person, group: PersonnelGroup | None, leve
 
 def identifier_key(kind: IdentifierKind, value: str, home_page: str | None = None) -> str:
     """Return the canonical, unique form of an xAPI inverse functional identifier."""
-    value = value.strip()
-    if kind is IdentifierKind.ACCOUNT:
-        if not home_page:
-            raise ValueError("an account identifier needs a homePage")
-        return f"account:{home_page.strip()} {value}"
-    if kind is IdentifierKind.MBOX:
-        address = value.removeprefix("mailto:")
-        if "@" not in address:
-            raise ValueError(f"not an email address: {value!r}")
-        return f"mbox:mailto:{address.lower()}"
-    if kind is IdentifierKind.MBOX_SHA1SUM:
-        return f"mbox_sha1sum:{value.lower()}"
-    return f"openid:{value}"
+    return ifi_key(kind.value, value, home_page)
 
 
 def platform_account_key(base_url: str, public_id: uuid.UUID | str) -> str:
