@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     from academy.audit import models as _audit_models  # noqa: F401
     from academy.auth.models import User
     from academy.org import models as _org_models  # noqa: F401
+    from lrs import models as _lrs_models  # noqa: F401
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -77,14 +78,19 @@ def _register_blueprints(app: Flask) -> None:
     from academy.auth.views import bp as auth_bp
     from academy.org.views import bp as org_bp
     from academy.portal.views import bp as portal_bp
+    from lrs.views import bp as lrs_bp
 
-    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp):
+    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp):
         app.register_blueprint(blueprint)
+    # The LRS authenticates every request with client credentials, not a session cookie.
+    csrf.exempt(lrs_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from academy.cli import academy_cli
+    from lrs.cli import lrs_client_cli
 
+    academy_cli.add_command(lrs_client_cli)
     app.cli.add_command(academy_cli)
 
 

@@ -19,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, text, tuple_, update
 
 from academy.dates import parse_date
 from academy.db import db
@@ -431,6 +431,7 @@ def import_people(
             state.writing = False
         if state.writing:
             _write_chunk(valid, state, report)
+            _refresh_statistics(report.rows)
         else:
             _check_repeats(valid, state, report)
         if progress:
@@ -571,6 +572,16 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         session.execute(delete(PersonIdentifier).where(PersonIdentifier.key.in_(dropped_keys)))
     if added_ids:
         session.execute(insert(PersonIdentifier), added_ids)
+
+
+def _refresh_statistics(rows_so_far: int) -> None:
+    """Let PostgreSQL's planner see the rows this transaction has added so far.
+
+    A long import runs in one transaction, invisible to autovacuum: without this the
+    planner keeps the estimates of an empty table and its cached plans scan every row.
+    """
+    if db.session.get_bind().dialect.name == "postgresql" and rows_so_far % (50 * CHUNK_SIZE) == CHUNK_SIZE:
+        db.session.execute(text("ANALYZE people, person_identifiers"))
 
 
 def _deactivate_absent(state: _State) -> int:
