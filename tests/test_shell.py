@@ -133,3 +133,22 @@ def test_timestamps_show_in_bangkok_time_with_be_dates() -> None:
     moment = datetime(2026, 9, 30, 20, 30, tzinfo=UTC)  # 03:30 on 1 October in Bangkok
     assert format_be_datetime(moment, "th") == "1 ต.ค. 2569 03:30:00"
     assert format_be_datetime(moment.replace(tzinfo=None), "en") == "1 Oct 2026 03:30:00"
+
+
+@pytest.mark.parametrize(
+    ("agent", "key"),
+    [
+        ({"mbox": "mailto:Somchai@Example.GO.TH"}, "mbox:mailto:somchai@example.go.th"),
+        (
+            {"mbox_sha1sum": "CD9B00A5611F94EAA7B1661EDAB976068E364975"},
+            "mbox_sha1sum:cd9b00a5611f94eaa7b1661edab976068e364975",
+        ),
+        ({"openid": "https://openid.example.com/A"}, "openid:https://openid.example.com/A"),
+        ({"account": {"name": "a b", "homePage": "https://x.example"}}, "account:https://x.example a b"),
+        ({"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"}]}, None),
+    ],
+)
+def test_one_canonical_key_per_xapi_identifier(agent: dict[str, object], key: str | None) -> None:
+    from academy.ifi import agent_key
+
+    assert agent_key(agent) == key

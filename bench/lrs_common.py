@@ -1,0 +1,144 @@
+"""Shared pieces of the LRS benchmarks: a fresh database, a gunicorn server, varied statements."""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+VERBS = ["completed", "passed", "failed", "attempted", "experienced", "answered", "launched", "progressed"]
+
+
+@contextmanager
+def fresh_postgres(server_url: str) -> Iterator[str]:
+    server = make_url(server_url)
+    name = f"academy_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrate_and_create_client(database_url: str) -> str:
+    """Apply the migrations and return the Basic auth header of a new all-scope client."""
+    import flask_migrate
+
+    from academy import create_app
+    from academy.config import Settings
+    from academy.extensions import db
+    from lrs.clients import create_client
+
+    app = create_app(settings=Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url}))
+    with app.app_context():
+        flask_migrate.upgrade()
+        new = create_client("bench", ["all"])
+        db.session.commit()
+        db.engine.dispose()
+    return "Basic " + base64.b64encode(f"{new.client.key}:{new.secret}".encode()).decode()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "ACADEMY_DATABASE_URL": database_url,
+        "ACADEMY_ENV": "production",
+        "ACADEMY_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def make_statement(rng: random.Random, people: int = 5000, activities: int = 200) -> dict[str, Any]:
+    """A realistic statement: one of many learners, verbs, courses; context, result, registration."""
+    learner = rng.randrange(people)
+    course = rng.randrange(activities)
+    verb = rng.choice(VERBS)
+    statement: dict[str, Any] = {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "actor": {
+            "objectType": "Agent",
+            "name": f"Learner {learner}",
+            "account": {"homePage": "https://academy.example.go.th", "name": f"learner-{learner}"},
+        },
+        "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}", "display": {"en-US": verb}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"https://academy.example.go.th/courses/{course}/lesson/{rng.randrange(12)}",
+            "definition": {
+                "name": {"en-US": f"Lesson of course {course}", "th-TH": f"บทเรียน {course}"},
+                "type": "http://adlnet.gov/expapi/activities/lesson",
+            },
+        },
+        "context": {
+            "registration": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "platform": "E-Workforce Academy",
+            "language": "th-TH",
+            "contextActivities": {
+                "parent": [{"id": f"https://academy.example.go.th/courses/{course}"}],
+                "category": [{"id": "https://academy.example.go.th/standard/digital-literacy"}],
+            },
+        },
+        "timestamp": "2026-11-22T10:00:00.000Z",
+    }
+    if verb in ("passed", "failed", "completed", "answered"):
+        statement["result"] = {
+            "score": {"scaled": round(rng.random(), 2)},
+            "success": verb != "failed",
+            "completion": True,
+            "duration": f"PT{rng.randrange(1, 3600)}S",
+        }
+    return statement

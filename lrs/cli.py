@@ -1,0 +1,61 @@
+"""``flask --app wsgi academy lrs-client ...``: LRS credentials."""
+
+from __future__ import annotations
+
+import click
+
+from academy.audit.services import record_audit
+from academy.db import db
+from lrs.clients import SCOPES, ClientError, create_client, list_clients, revoke_client
+
+
+@click.group("lrs-client")
+def lrs_client_cli() -> None:
+    """Manage the credentials of LRS clients (training providers, our course player)."""
+
+
+@lrs_client_cli.command("create")
+@click.option("--name", required=True, help="Who the client is, e.g. the provider's name.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(SCOPES)),
+    help="An xAPI scope (repeatable).",
+)
+def create_command(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a client and print its key and secret (the secret is shown only now)."""
+    try:
+        new = create_client(name, list(scopes))
+    except ClientError as error:
+        raise click.ClickException(str(error)) from None
+    record_audit(
+        "lrs_client.create",
+        actor="cli",
+        target_type="lrs_client",
+        target_id=new.client.key,
+        details={"name": name, "scopes": sorted(scopes)},
+    )
+    db.session.commit()
+    click.echo(f"key    {new.client.key}\nsecret {new.secret}\nscopes {new.client.scopes}")
+
+
+@lrs_client_cli.command("revoke")
+@click.argument("key")
+def revoke_command(key: str) -> None:
+    """Disable a client: its credentials stop working at once."""
+    try:
+        client = revoke_client(key)
+    except ClientError as error:
+        raise click.ClickException(str(error)) from None
+    record_audit("lrs_client.revoke", actor="cli", target_type="lrs_client", target_id=key)
+    db.session.commit()
+    click.echo(f"revoked {client.key} ({client.name})")
+
+
+@lrs_client_cli.command("list")
+def list_command() -> None:
+    """List the clients."""
+    for client in list_clients():
+        click.echo(f"{client.key}  {'active ' if client.active else 'revoked'}  {client.scopes:40}  {client.name}")

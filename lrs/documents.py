@@ -1,0 +1,149 @@
+"""State, activity profile and agent profile documents, with ETags and JSON merging."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, delete, select
+
+from academy.db import db
+from lrs.errors import ConflictError, NotFound, PreconditionFailed, XapiError
+from lrs.models import Document
+
+STATE, ACTIVITY_PROFILE, AGENT_PROFILE = "state", "activity_profile", "agent_profile"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a document lives: its kind and the parts of its key that apply."""
+
+    kind: str
+    activity_id: str = ""
+    agent_key: str = ""
+    registration: str = ""
+
+
+@dataclass(frozen=True)
+class Preconditions:
+    if_match: str | None = None
+    if_none_match: str | None = None
+    #: Profiles (and, in 2.0, state) require one of the headers when overwriting.
+    required: bool = False
+
+
+def etag_of(content: bytes) -> str:
+    return hashlib.sha1(content).hexdigest()
+
+
+def _where(scope: Scope) -> Select[Document]:
+    return select(Document).where(
+        Document.kind == scope.kind,
+        Document.activity_id == scope.activity_id,
+        Document.agent_key == scope.agent_key,
+        Document.registration == scope.registration,
+    )
+
+
+def get_document(scope: Scope, document_id: str) -> Document:
+    document = db.session.scalar(_where(scope).where(Document.document_id == document_id))
+    if document is None:
+        raise NotFound(f"no document has the id {document_id!r} here")
+    return document
+
+
+def list_document_ids(scope: Scope, since: datetime | None) -> list[str]:
+    query = _where(scope)
+    if since is not None:
+        query = query.where(Document.updated > since)
+    return [d.document_id for d in db.session.scalars(query.order_by(Document.document_id))]
+
+
+def _check_preconditions(existing: Document | None, pre: Preconditions) -> None:
+    if pre.if_match is not None:
+        tags = {tag.strip().strip('"') for tag in pre.if_match.split(",")}
+        if existing is None or ("*" not in tags and existing.etag not in tags):
+            raise PreconditionFailed("If-Match does not match the document's current ETag")
+    if pre.if_none_match is not None and existing is not None:
+        tags = {tag.strip().strip('"') for tag in pre.if_none_match.split(",")}
+        if "*" in tags or existing.etag in tags:
+            raise PreconditionFailed("If-None-Match: the document already exists")
+    if pre.required and existing is not None and pre.if_match is None and pre.if_none_match is None:
+        raise ConflictError("the document exists: send If-Match (or If-None-Match) to overwrite it")
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json"
+
+
+def put_document(scope: Scope, document_id: str, content: bytes, content_type: str, pre: Preconditions) -> Document:
+    """Create or replace a document."""
+    existing = db.session.scalar(_where(scope).where(Document.document_id == document_id))
+    _check_preconditions(existing, pre)
+    return _save(existing, scope, document_id, content, content_type)
+
+
+def post_document(scope: Scope, document_id: str, content: bytes, content_type: str, pre: Preconditions) -> Document:
+    """Create a document, or merge JSON objects into an existing JSON document."""
+    existing = db.session.scalar(_where(scope).where(Document.document_id == document_id))
+    _check_preconditions(existing, Preconditions(pre.if_match, pre.if_none_match, required=False))
+    if existing is not None:
+        if not (_is_json(content_type) and _is_json(existing.content_type)):
+            raise XapiError(
+                "POST merges JSON documents only: both the stored and the new document must be application/json"
+            )
+        old, new = _json_object(existing.content, "the stored document"), _json_object(content, "the document")
+        content = json.dumps({**old, **new}, ensure_ascii=False).encode()
+        content_type = "application/json"
+    elif _is_json(content_type):
+        _json_object(content, "the document")
+    return _save(existing, scope, document_id, content, content_type)
+
+
+def _json_object(content: bytes, what: str) -> dict[str, object]:
+    try:
+        value = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        raise XapiError(f"{what} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise XapiError(f"{what} must be a JSON object to be merged")
+    return value
+
+
+def _save(existing: Document | None, scope: Scope, document_id: str, content: bytes, content_type: str) -> Document:
+    now = datetime.now(UTC)
+    if existing is None:
+        existing = Document(
+            kind=scope.kind,
+            activity_id=scope.activity_id,
+            agent_key=scope.agent_key,
+            registration=scope.registration,
+            document_id=document_id,
+        )
+        db.session.add(existing)
+    existing.content, existing.content_type = content, content_type or "application/octet-stream"
+    existing.etag, existing.updated = etag_of(content), now
+    db.session.flush()
+    return existing
+
+
+def delete_document(scope: Scope, document_id: str, pre: Preconditions) -> None:
+    existing = db.session.scalar(_where(scope).where(Document.document_id == document_id))
+    _check_preconditions(existing, Preconditions(pre.if_match, pre.if_none_match, required=False))
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+
+
+def delete_documents(scope: Scope) -> None:
+    """Delete every document of a scope (the State resource without stateId)."""
+    db.session.execute(
+        delete(Document).where(
+            Document.kind == scope.kind,
+            Document.activity_id == scope.activity_id,
+            Document.agent_key == scope.agent_key,
+            Document.registration == scope.registration,
+        )
+    )

@@ -1,0 +1,512 @@
+"""Storing and retrieving statements: the one write path, ``store_statements()``, and the queries."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, insert, select, update
+
+from academy.db import db
+from academy.ifi import agent_key
+from lrs.errors import ConflictError, NotFound, StatementError
+from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
+from lrs.pipeline import StoredBatch, publish
+from lrs.validation import normalise_statement, validate_statements
+from lrs.versions import XapiVersion
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class AttachmentPart:
+    """The raw content of one attachment, from a multipart/mixed request."""
+
+    content_type: str
+    content: bytes
+
+
+def _format_stored(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- comparing ------------------------------------------------------------------------
+
+#: Properties the LRS sets itself; two statements that differ only in these are the same.
+_LRS_SET = ("stored", "authority", "version", "id")
+
+
+def _comparable(statement: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in statement.items() if key not in _LRS_SET}
+
+
+def _same_statement(incoming: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    mine, theirs = _comparable(incoming), _comparable(stored)
+    if "timestamp" not in mine:  # the LRS filled it in
+        theirs.pop("timestamp", None)
+    return mine == theirs
+
+
+# --- indexing -------------------------------------------------------------------------
+
+
+def _agents_of(actor: Mapping[str, Any] | None) -> Iterator[str]:
+    """The keys of an agent or group and of a group's identified members."""
+    if not isinstance(actor, Mapping):
+        return
+    key = agent_key(actor)
+    if key:
+        yield key
+    for member in actor.get("member") or ():
+        member_key = agent_key(member)
+        if member_key:
+            yield member_key
+
+
+def _index_rows(statement: Mapping[str, Any]) -> tuple[set[tuple[str, bool]], set[tuple[str, bool]]]:
+    """The (agent key, direct) and (activity id, direct) pairs a statement is found by."""
+    agents: set[tuple[str, bool]] = set()
+    activities: set[tuple[str, bool]] = set()
+
+    def context_of(part: Mapping[str, Any]) -> None:
+        context = part.get("context") or {}
+        for key in ("instructor", "team"):
+            agents.update((k, False) for k in _agents_of(context.get(key)))
+        for entry in context.get("contextAgents") or ():
+            agents.update((k, False) for k in _agents_of(entry.get("agent")))
+        for entry in context.get("contextGroups") or ():
+            agents.update((k, False) for k in _agents_of(entry.get("group")))
+        for kind_list in (context.get("contextActivities") or {}).values():
+            for activity in kind_list if isinstance(kind_list, list) else [kind_list]:
+                activities.add((activity["id"], False))
+
+    agents.update((k, True) for k in _agents_of(statement.get("actor")))
+    target = statement.get("object") or {}
+    kind = target.get("objectType", "Activity")
+    if kind == "Activity":
+        activities.add((target["id"], True))
+    elif kind in ("Agent", "Group"):
+        agents.update((k, True) for k in _agents_of(target))
+    elif kind == "SubStatement":
+        agents.update((k, False) for k in _agents_of(target.get("actor")))
+        sub_object = target.get("object") or {}
+        if sub_object.get("objectType", "Activity") == "Activity":
+            activities.add((sub_object["id"], False))
+        else:
+            agents.update((k, False) for k in _agents_of(sub_object))
+        context_of(target)
+    agents.update((k, False) for k in _agents_of(statement.get("authority")))
+    context_of(statement)
+    # A direct match also counts as related: the related_* filters are supersets.
+    agents |= {(k, False) for k, direct in agents if direct}
+    activities |= {(a, False) for a, direct in activities if direct}
+    return agents, activities
+
+
+def _activity_definitions(statement: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def from_activity(activity: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        if activity.get("objectType", "Activity") == "Activity" and "id" in activity:
+            yield activity["id"], dict(activity.get("definition") or {})
+
+    for part in (statement, statement.get("object") or {}):
+        target = part.get("object") or {}
+        if part is statement or part.get("objectType") == "SubStatement":
+            yield from from_activity(target)
+            for kind_list in ((part.get("context") or {}).get("contextActivities") or {}).values():
+                for activity in kind_list if isinstance(kind_list, list) else [kind_list]:
+                    yield from from_activity(activity)
+
+
+def _merge_definition(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Language maps merge (new wins per language); other properties are replaced."""
+    merged = dict(old or {})
+    for key, value in new.items():
+        if key in ("name", "description") and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+# --- storing ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    new: list[dict[str, Any]] = field(default_factory=list)
+
+
+def store_statements(
+    payload: object,
+    *,
+    version: XapiVersion,
+    authority: dict[str, Any],
+    client: LrsClient | None = None,
+    attachments: Mapping[str, AttachmentPart] | None = None,
+    statement_id: uuid.UUID | None = None,
+    define: bool = True,
+) -> list[uuid.UUID]:
+    """Validate, store and publish statements (one or a list); return their ids in order.
+
+    Nothing is stored unless every statement is valid. A statement whose id is already
+    stored with the same content is accepted without a second copy; with other content
+    it is a conflict. Flushes, never commits.
+    """
+    statements = [normalise_statement(s, version) for s in validate_statements(payload, version)]
+    if statement_id is not None:
+        if len(statements) != 1:
+            raise StatementError("a PUT carries exactly one statement")
+        given = statements[0].get("id")
+        if given is not None and uuid.UUID(given) != statement_id:
+            raise StatementError(f"statement.id {given} does not match the statementId parameter {statement_id}")
+        statements[0]["id"] = str(statement_id)
+    ids = [uuid.UUID(s["id"]) if "id" in s else uuid.uuid4() for s in statements]
+    if len(set(ids)) != len(ids):
+        raise StatementError("statement ids must be unique within a batch")
+    _check_attachments(statements, attachments or {})
+
+    existing = {
+        row.id: row.payload
+        for row in db.session.execute(select(Statement.id, Statement.payload).where(Statement.id.in_(ids)))
+    }
+    now = datetime.now(UTC)
+    stored_at = _format_stored(now)
+    new_statements: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    for statement_uuid, statement in zip(ids, statements, strict=True):
+        if statement_uuid in existing:
+            if not _same_statement(statement, existing[statement_uuid]):
+                raise ConflictError(f"statement {statement_uuid} is already stored with different content")
+            continue
+        statement["id"] = str(statement_uuid)
+        statement.setdefault("timestamp", stored_at)
+        statement["stored"] = stored_at
+        statement["authority"] = authority
+        statement.setdefault("version", "2.0.0" if version.is_v2 else "1.0.0")
+        new_statements.append((statement_uuid, statement))
+
+    voided = _void_targets([s for _id, s in new_statements], {i for i, _s in new_statements})
+    if new_statements:
+        _insert(new_statements, now, client, attachments or {}, define)
+    if voided:
+        db.session.execute(update(Statement).where(Statement.id.in_(voided)).values(voided=True))
+    publish(StoredBatch(statements=[s for _id, s in new_statements], voided_ids=voided))
+    return ids
+
+
+def _check_attachments(statements: list[dict[str, Any]], parts: Mapping[str, AttachmentPart]) -> None:
+    wanted: set[str] = set()
+    for statement in statements:
+        for holder in (statement, statement.get("object") or {}):
+            for attachment in holder.get("attachments") or ():
+                if "fileUrl" not in attachment:
+                    wanted.add(attachment["sha2"].lower())
+    missing = wanted - parts.keys()
+    if missing:
+        raise StatementError(
+            f"attachments without fileUrl need their content in the request: missing sha2 {sorted(missing)}"
+        )
+    extra = (
+        parts.keys()
+        - wanted
+        - {
+            a["sha2"].lower()
+            for s in statements
+            for h in (s, s.get("object") or {})
+            for a in h.get("attachments") or ()
+        }
+    )
+    if extra:
+        raise StatementError(f"attachment parts match no attachment of the statements: sha2 {sorted(extra)}")
+
+
+def _void_targets(new: list[dict[str, Any]], new_ids: set[uuid.UUID]) -> list[uuid.UUID]:
+    """The ids that voiding statements among ``new`` void; a voiding statement cannot be voided."""
+    targets = [
+        uuid.UUID(s["object"]["id"])
+        for s in new
+        if s["verb"]["id"] == VOIDED_VERB and (s.get("object") or {}).get("objectType") == "StatementRef"
+    ]
+    if not targets:
+        return []
+    voiding_ids = {uuid.UUID(s["id"]) for s in new if s["verb"]["id"] == VOIDED_VERB}
+    stored_voiding = set(
+        db.session.scalars(select(Statement.id).where(Statement.id.in_(targets), Statement.verb_id == VOIDED_VERB))
+    )
+    for target in targets:
+        if target in voiding_ids or target in stored_voiding:
+            raise StatementError(f"statement {target} is itself a voiding statement and cannot be voided")
+    return targets
+
+
+def _insert(
+    new: list[tuple[uuid.UUID, dict[str, Any]]],
+    now: datetime,
+    client: LrsClient | None,
+    parts: Mapping[str, AttachmentPart],
+    define: bool,
+) -> None:
+    session = db.session
+    rows = []
+    for statement_uuid, statement in new:
+        target = statement["object"]
+        kind = target.get("objectType", "Activity")
+        registration = (statement.get("context") or {}).get("registration")
+        rows.append(
+            {
+                "id": statement_uuid,
+                "payload": statement,
+                "actor_key": agent_key(statement["actor"]),
+                "verb_id": statement["verb"]["id"],
+                "object_activity_id": target["id"] if kind == "Activity" else None,
+                "object_statement_id": uuid.UUID(target["id"]) if kind == "StatementRef" else None,
+                "registration": uuid.UUID(registration) if registration else None,
+                "timestamp": _parse_moment(statement["timestamp"]),
+                "stored": now,
+                "voided": False,
+                "client_id": client.id if client else None,
+                "has_attachments": bool(statement.get("attachments")),
+            }
+        )
+    session.execute(insert(Statement), rows)
+    pks = dict(session.execute(select(Statement.id, Statement.pk).where(Statement.id.in_([i for i, _ in new]))).all())
+    agent_rows, activity_rows = [], []
+    for statement_uuid, statement in new:
+        pk = pks[statement_uuid]
+        agents, activities = _index_rows(statement)
+        agent_rows += [{"statement_pk": pk, "agent_key": key, "direct": direct} for key, direct in agents]
+        activity_rows += [{"statement_pk": pk, "activity_id": a, "direct": direct} for a, direct in activities]
+    if agent_rows:
+        session.execute(insert(StatementAgent), agent_rows)
+    if activity_rows:
+        session.execute(insert(StatementActivity), activity_rows)
+    _store_attachments(parts)
+    _update_activities([s for _id, s in new], define)
+
+
+def _parse_moment(text: str) -> datetime:
+    from lrs.validation import parse_timestamp
+
+    return parse_timestamp(text)
+
+
+def _store_attachments(parts: Mapping[str, AttachmentPart]) -> None:
+    if not parts:
+        return
+    known = set(db.session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_(parts.keys()))))
+    rows = [
+        {"sha2": sha2, "content_type": part.content_type, "content": part.content}
+        for sha2, part in parts.items()
+        if sha2 not in known
+    ]
+    if rows:
+        db.session.execute(insert(Attachment), rows)
+
+
+def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> None:
+    definitions: dict[str, dict[str, Any]] = {}
+    for statement in statements:
+        for activity_id, definition in _activity_definitions(statement):
+            definitions[activity_id] = _merge_definition(definitions.get(activity_id), definition)
+    if not definitions:
+        return
+    current = {
+        a.activity_id: a for a in db.session.scalars(select(Activity).where(Activity.activity_id.in_(definitions)))
+    }
+    for activity_id, definition in definitions.items():
+        activity = current.get(activity_id)
+        if activity is None:
+            db.session.add(Activity(activity_id=activity_id, definition=definition if define else None))
+        elif define and definition:
+            activity.definition = _merge_definition(activity.definition, definition)
+    db.session.flush()
+
+
+# --- retrieving -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: uuid.UUID | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = MAX_LIMIT
+    ascending: bool = False
+    #: Only statements stored by this client (statements/read/mine).
+    client_id: int | None = None
+    #: The cursor of a `more` link: the last pk of the previous page.
+    after_pk: int | None = None
+
+
+def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
+    """The page of statements matching the query, and whether more follow."""
+    limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
+    select_ = _filtered(query)
+    if query.after_pk is not None:
+        select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
+    order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
+    rows = list(db.session.scalars(select_.order_by(order).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def _filtered(query: StatementQuery) -> Select[Statement]:
+    select_ = select(Statement).where(Statement.voided.is_(False))
+    if query.agent:
+        select_ = select_.where(
+            exists().where(
+                StatementAgent.statement_pk == Statement.pk,
+                StatementAgent.agent_key == query.agent,
+                StatementAgent.direct.is_(not query.related_agents),
+            )
+        )
+    if query.verb:
+        select_ = select_.where(Statement.verb_id == query.verb)
+    if query.activity:
+        select_ = select_.where(
+            exists().where(
+                StatementActivity.statement_pk == Statement.pk,
+                StatementActivity.activity_id == query.activity,
+                StatementActivity.direct.is_(not query.related_activities),
+            )
+        )
+    if query.registration:
+        select_ = select_.where(Statement.registration == query.registration)
+    if query.since:
+        select_ = select_.where(Statement.stored > query.since)
+    if query.until:
+        select_ = select_.where(Statement.stored <= query.until)
+    if query.client_id is not None:
+        select_ = select_.where(Statement.client_id == query.client_id)
+    return select_
+
+
+def get_statement(statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None) -> Statement:
+    """The statement with this id; ``voided`` asks for a voided one (voidedStatementId)."""
+    select_ = select(Statement).where(Statement.id == statement_id, Statement.voided.is_(voided))
+    if client_id is not None:
+        select_ = select_.where(Statement.client_id == client_id)
+    statement = db.session.scalar(select_)
+    if statement is None:
+        raise NotFound(f"no {'voided ' if voided else ''}statement has the id {statement_id}")
+    return statement
+
+
+def get_attachments(statements: Iterable[Statement]) -> dict[str, Attachment]:
+    wanted = {
+        a["sha2"]
+        for s in statements
+        for holder in (s.payload, s.payload.get("object") or {})
+        for a in holder.get("attachments") or ()
+    }
+    if not wanted:
+        return {}
+    return {a.sha2: a for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted)))}
+
+
+# --- formats ------------------------------------------------------------------------------------
+
+
+def format_statement(payload: dict[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
+    """A stored statement in the requested format: exact, ids or canonical."""
+    if fmt == "exact":
+        return payload
+    statement = copy.deepcopy(payload)
+    if fmt == "ids":
+        _to_ids(statement)
+        if isinstance(statement.get("object"), dict) and statement["object"].get("objectType") == "SubStatement":
+            _to_ids(statement["object"])
+    elif fmt == "canonical":
+        _to_canonical(statement, languages)
+    return statement
+
+
+def _ids_of_actor(actor: dict[str, Any]) -> dict[str, Any]:
+    reduced: dict[str, Any] = {
+        key: actor[key] for key in ("objectType", "mbox", "mbox_sha1sum", "openid", "account") if key in actor
+    }
+    if actor.get("objectType") == "Group" and not agent_key(actor):
+        reduced["member"] = [_ids_of_actor(m) for m in actor.get("member") or ()]
+    return reduced
+
+
+def _to_ids(statement: dict[str, Any]) -> None:
+    statement["actor"] = _ids_of_actor(statement["actor"])
+    statement["verb"] = {"id": statement["verb"]["id"]}
+    target = statement.get("object") or {}
+    kind = target.get("objectType", "Activity")
+    if kind == "Activity":
+        statement["object"] = {key: target[key] for key in ("objectType", "id") if key in target}
+    elif kind in ("Agent", "Group"):
+        statement["object"] = _ids_of_actor(target)
+    if "authority" in statement:
+        statement["authority"] = _ids_of_actor(statement["authority"])
+    context = statement.get("context")
+    if context:
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = _ids_of_actor(context[key])
+        for kind_list in (context.get("contextActivities") or {}).values():
+            for activity in kind_list:
+                activity.pop("definition", None)
+
+
+def _pick_language(language_map: dict[str, str], languages: list[str]) -> dict[str, str]:
+    for language in languages:
+        if language in language_map:
+            return {language: language_map[language]}
+        prefix = [key for key in language_map if key.split("-")[0] == language.split("-")[0]]
+        if prefix:
+            return {prefix[0]: language_map[prefix[0]]}
+    first = next(iter(language_map), None)
+    return {first: language_map[first]} if first is not None else {}
+
+
+def _to_canonical(node: Any, languages: list[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if (
+                key in ("display", "name", "description")
+                and isinstance(value, dict)
+                and all(isinstance(v, str) for v in value.values())
+            ):
+                node[key] = _pick_language(value, languages)
+            else:
+                _to_canonical(value, languages)
+    elif isinstance(node, list):
+        for item in node:
+            _to_canonical(item, languages)
+
+
+def canonical_definitions(statements: list[dict[str, Any]]) -> None:
+    """Replace activity definitions by the LRS's canonical ones (format=canonical)."""
+    ids = {a for s in statements for a, _d in _activity_definitions(s)}
+    if not ids:
+        return
+    known: dict[str, Any] = dict(
+        db.session.execute(select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(ids))).all()
+    )
+
+    def visit(activity: dict[str, Any]) -> None:
+        definition = known.get(str(activity.get("id")))
+        if definition:
+            activity["definition"] = copy.deepcopy(definition)
+
+    for statement in statements:
+        for part in (statement, statement.get("object") or {}):
+            target = part.get("object") or {}
+            if part is statement or part.get("objectType") == "SubStatement":
+                if target.get("objectType", "Activity") == "Activity":
+                    visit(target)
+                for kind_list in ((part.get("context") or {}).get("contextActivities") or {}).values():
+                    for activity in kind_list:
+                        visit(activity)

@@ -1,0 +1,516 @@
+"""The xAPI resources under /xapi: thin handlers over lrs.statements and lrs.documents."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request, url_for
+from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from academy.db import db
+from academy.ifi import agent_key
+from lrs.clients import authenticate_basic, authority_of, has_scope
+from lrs.documents import (
+    ACTIVITY_PROFILE,
+    AGENT_PROFILE,
+    STATE,
+    Preconditions,
+    Scope,
+    delete_document,
+    delete_documents,
+    get_document,
+    list_document_ids,
+    post_document,
+    put_document,
+)
+from lrs.errors import NotFound, XapiError
+from lrs.http import XapiRequest, read_request
+from lrs.models import Activity, LrsClient
+from lrs.multipart import build_multipart, parse_multipart
+from lrs.statements import (
+    MAX_LIMIT,
+    StatementQuery,
+    canonical_definitions,
+    format_statement,
+    get_attachments,
+    get_statement,
+    query_statements,
+    store_statements,
+)
+from lrs.validation import parse_json, parse_timestamp, validate_agent, validate_iri, validate_uuid
+from lrs.versions import SUPPORTED_VERSIONS, VersionError, XapiVersion, negotiate_version
+
+bp = Blueprint("lrs", __name__, url_prefix="/xapi")
+
+_CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "HEAD, GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Content-Length, Authorization, X-Experience-API-Version, "
+    "If-Match, If-None-Match, X-Requested-With",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Cache-Control, Content-Type, Content-Length, "
+    "WWW-Authenticate, X-Experience-API-Version, X-Experience-API-Consistent-Through",
+}
+_ALL_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
+
+
+def _xreq() -> XapiRequest:
+    return g.xapi_request
+
+
+def _version() -> XapiVersion:
+    return g.xapi_version
+
+
+def _client() -> LrsClient:
+    return g.lrs_client
+
+
+@bp.before_request
+def _prepare() -> ResponseReturnValue | None:
+    if request.method == "OPTIONS":
+        return Response(status=200)
+    g.xapi_request = read_request(request)
+    xreq = g.xapi_request
+    about = request.endpoint == "lrs.about"
+    try:
+        g.xapi_version = negotiate_version(xreq.header("x-experience-api-version"))
+    except VersionError:
+        if not about:
+            raise
+        g.xapi_version = XapiVersion.V2
+    if xreq.alternate and g.xapi_version.is_v2:
+        raise XapiError("xAPI 2.0 does not allow the alternate request syntax")
+    if about:
+        return None
+    client = authenticate_basic(xreq.header("authorization"))
+    if client is None:
+        response = _error_response(XapiError("valid LRS credentials are required (HTTP Basic)", 401))
+        response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+        return response
+    g.lrs_client = client
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.update(_CORS_HEADERS)
+    version = getattr(g, "xapi_version", XapiVersion.V2)
+    response.headers["X-Experience-API-Version"] = version.value
+    return response
+
+
+def _error_response(error: XapiError) -> Response:
+    response = Response(json.dumps({"error": error.message}), status=error.status, mimetype="application/json")
+    return response
+
+
+@bp.errorhandler(XapiError)
+def _xapi_error(error: XapiError) -> ResponseReturnValue:
+    db.session.rollback()
+    return _error_response(error)
+
+
+@bp.errorhandler(VersionError)
+def _version_error(error: VersionError) -> ResponseReturnValue:
+    return _error_response(XapiError(str(error)))
+
+
+def _require(*scopes: str) -> None:
+    if not has_scope(_client(), *scopes):
+        raise XapiError(f"these credentials lack the scope {' or '.join(scopes)}", 403)
+
+
+def _json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(value, ensure_ascii=False)
+    response = Response(body, status=status, mimetype="application/json", headers=headers or {})
+    return response
+
+
+def _head(response: Response) -> Response:
+    if _xreq().method == "HEAD":
+        response.set_data(b"")
+    return response
+
+
+def _allowed_params(allowed: set[str]) -> None:
+    unknown = set(_xreq().params) - allowed
+    if unknown:
+        raise XapiError(f"unknown parameters: {', '.join(sorted(unknown))}")
+
+
+def _rfc1123(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+# --- about ----------------------------------------------------------------------------------------
+
+
+@bp.route("/about", methods=_ALL_METHODS)
+def about() -> ResponseReturnValue:
+    if _xreq().method not in ("GET", "HEAD"):
+        raise XapiError("the About resource answers GET only", 405)
+    return _head(_json_response({"version": list(SUPPORTED_VERSIONS), "extensions": {}}))
+
+
+# --- statements --------------------------------------------------------------------------------------
+
+_QUERY_PARAMS = {
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "related_activities",
+    "related_agents",
+    "since",
+    "until",
+    "limit",
+    "format",
+    "attachments",
+    "ascending",
+}
+
+
+@bp.route("/statements", methods=_ALL_METHODS)
+def statements() -> ResponseReturnValue:
+    method = _xreq().method
+    if method in ("GET", "HEAD"):
+        return _head(_get_statements())
+    if method == "PUT":
+        return _put_statement()
+    if method == "POST":
+        return _post_statements()
+    raise XapiError(f"the Statements resource does not answer {method}", 405)
+
+
+def _read_statement_body() -> tuple[object, dict[str, Any]]:
+    xreq = _xreq()
+    media_type = xreq.content_type.split(";")[0].strip().lower()
+    if media_type == "multipart/mixed":
+        body, attachments = parse_multipart(xreq.body, xreq.content_type)
+        return parse_json(body), dict(attachments)
+    if media_type != "application/json":
+        raise XapiError(
+            f"statements must be sent as application/json or multipart/mixed, not {media_type or 'nothing'}"
+        )
+    return parse_json(xreq.body), {}
+
+
+def _store(payload: object, attachments: dict[str, Any], statement_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    _require("statements/write")
+    client = _client()
+    return store_statements(
+        payload,
+        version=_version(),
+        authority=authority_of(client, current_app.config["ACADEMY_BASE_URL"]),
+        client=client,
+        attachments=attachments,
+        statement_id=statement_id,
+        define=has_scope(client, "define"),
+    )
+
+
+def _put_statement() -> ResponseReturnValue:
+    _allowed_params({"statementId"})
+    text = _xreq().param("statementId")
+    if not text:
+        raise XapiError("a PUT to the Statements resource needs the statementId parameter")
+    validate_uuid(text, "statementId")
+    payload, attachments = _read_statement_body()
+    _store(payload, attachments, uuid.UUID(text))
+    db.session.commit()
+    return Response(status=204)
+
+
+def _post_statements() -> ResponseReturnValue:
+    _allowed_params(set())
+    payload, attachments = _read_statement_body()
+    ids = _store(payload, attachments)
+    db.session.commit()
+    return _json_response([str(i) for i in ids])
+
+
+def _flag(name: str) -> bool:
+    value = _xreq().param(name)
+    if value is None:
+        return False
+    if value.lower() not in ("true", "false"):
+        raise XapiError(f"the {name} parameter must be true or false")
+    return value.lower() == "true"
+
+
+def _languages() -> list[str]:
+    header = _xreq().header("accept-language") or ""
+    return [part.split(";")[0].strip() for part in header.split(",") if part.strip() and part.strip() != "*"]
+
+
+def _read_scope_client_id() -> int | None:
+    """None when the client may read every statement; its id when only its own (read/mine)."""
+    client = _client()
+    if has_scope(client, "statements/read"):
+        return None
+    if has_scope(client, "statements/read/mine"):
+        return client.id
+    raise XapiError("these credentials lack the scope statements/read", 403)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="xapi-more")
+
+
+def _get_statements() -> Response:
+    xreq = _xreq()
+    client_id = _read_scope_client_id()
+    fmt = xreq.param("format") or "exact"
+    if fmt not in ("exact", "ids", "canonical"):
+        raise XapiError("the format parameter must be exact, ids or canonical")
+    with_attachments = _flag("attachments")
+    consistent_through = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    headers = {"X-Experience-API-Consistent-Through": consistent_through}
+
+    statement_id, voided_id = xreq.param("statementId"), xreq.param("voidedStatementId")
+    if statement_id is not None or voided_id is not None:
+        if statement_id is not None and voided_id is not None:
+            raise XapiError("statementId and voidedStatementId cannot be used together")
+        others = set(xreq.params) - {"statementId", "voidedStatementId", "format", "attachments"}
+        if others:
+            names = ", ".join(sorted(others))
+            raise XapiError(f"with statementId or voidedStatementId only format and attachments are allowed: {names}")
+        wanted = statement_id if statement_id is not None else voided_id
+        assert wanted is not None
+        validate_uuid(wanted, "statementId" if statement_id is not None else "voidedStatementId")
+        statement = get_statement(uuid.UUID(wanted), voided=voided_id is not None, client_id=client_id)
+        payload = format_statement(statement.payload, fmt, _languages())
+        if fmt == "canonical":
+            canonical_definitions([payload])
+        if _version().is_v2:
+            headers["Last-Modified"] = _rfc1123(statement.stored)
+        return _statements_response(payload, [statement] if with_attachments else [], headers)
+
+    query, params = _statement_query(client_id)
+    rows, more = query_statements(query)
+    payloads = [format_statement(row.payload, fmt, _languages()) for row in rows]
+    if fmt == "canonical":
+        canonical_definitions(payloads)
+    result: dict[str, Any] = {"statements": payloads, "more": ""}
+    if more and rows:
+        token = _serializer().dumps({"params": params, "after": rows[-1].pk})
+        result["more"] = url_for("lrs.statements", more=token)
+    return _statements_response(result, rows if with_attachments else [], headers)
+
+
+def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, str]]:
+    """The query of a GET (or of the page a `more` link continues), and its parameters."""
+    xreq = _xreq()
+    params = dict(xreq.params)
+    after_pk = None
+    if "more" in params:
+        try:
+            state = _serializer().loads(params.pop("more"))
+        except BadSignature:
+            raise XapiError("the more link is not valid") from None
+        params, after_pk = state["params"], state["after"]
+    unknown = set(params) - _QUERY_PARAMS
+    if unknown:
+        raise XapiError(f"unknown parameters: {', '.join(sorted(unknown))}")
+    agent = None
+    if "agent" in params:
+        try:
+            value = json.loads(params["agent"])
+        except ValueError:
+            raise XapiError("the agent parameter is not valid JSON") from None
+        validate_agent(value, _version(), "agent", allow_group=True)
+        agent = agent_key(value)
+    if "verb" in params:
+        validate_iri(params["verb"], "verb")
+    if "activity" in params:
+        validate_iri(params["activity"], "activity")
+    if "registration" in params:
+        validate_uuid(params["registration"], "registration")
+    limit = MAX_LIMIT
+    if "limit" in params:
+        if not params["limit"].isdigit():
+            raise XapiError("the limit parameter must be a non-negative integer")
+        limit = int(params["limit"]) or MAX_LIMIT
+    return StatementQuery(
+        agent=agent,
+        verb=params.get("verb"),
+        activity=params.get("activity"),
+        registration=uuid.UUID(params["registration"]) if "registration" in params else None,
+        related_activities=params.get("related_activities", "false").lower() == "true",
+        related_agents=params.get("related_agents", "false").lower() == "true",
+        since=parse_timestamp(params["since"]) if "since" in params else None,
+        until=parse_timestamp(params["until"]) if "until" in params else None,
+        limit=limit,
+        ascending=params.get("ascending", "false").lower() == "true",
+        client_id=client_id,
+        after_pk=after_pk,
+    ), params
+
+
+def _statements_response(document: Any, rows: list[Any], headers: dict[str, str]) -> Response:
+    body = json.dumps(document, ensure_ascii=False).encode()
+    if not rows:
+        return Response(body, mimetype="application/json", headers=headers)
+    attachments = get_attachments(rows)
+    multipart, content_type = build_multipart(
+        body, [(sha2, a.content_type, a.content) for sha2, a in attachments.items()]
+    )
+    return Response(multipart, content_type=content_type, headers=headers)
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def _agent_param(required: bool = True) -> str:
+    value = _xreq().json_param("agent")
+    if value is None:
+        if required:
+            raise XapiError("the agent parameter is required")
+        return ""
+    validate_agent(value, _version(), "agent")
+    key = agent_key(value)  # type: ignore[arg-type]
+    if key is None:
+        raise XapiError("the agent parameter must identify an agent")
+    return key
+
+
+def _required_param(name: str) -> str:
+    value = _xreq().param(name)
+    if value is None:
+        raise XapiError(f"the {name} parameter is required")
+    return value
+
+
+def _preconditions(required: bool) -> Preconditions:
+    xreq = _xreq()
+    return Preconditions(xreq.header("if-match"), xreq.header("if-none-match"), required)
+
+
+def _document_response(scope: Scope, id_param: str) -> Response:
+    xreq = _xreq()
+    document_id = xreq.param(id_param)
+    if document_id is not None:
+        document = get_document(scope, document_id)
+        response = Response(document.content, content_type=document.content_type)
+        response.headers["ETag"] = f'"{document.etag}"'
+        response.headers["Last-Modified"] = _rfc1123(document.updated)
+        return _head(response)
+    since = xreq.param("since")
+    ids = list_document_ids(scope, parse_timestamp(since) if since else None)
+    return _head(_json_response(ids))
+
+
+def _write_document(scope: Scope, id_param: str, required: bool) -> Response:
+    xreq = _xreq()
+    document_id = _required_param(id_param)
+    content_type = xreq.content_type or "application/octet-stream"
+    write = put_document if xreq.method == "PUT" else post_document
+    write(scope, document_id, xreq.body, content_type, _preconditions(required))
+    db.session.commit()
+    return Response(status=204)
+
+
+@bp.route("/activities/state", methods=_ALL_METHODS)
+def state() -> ResponseReturnValue:
+    xreq = _xreq()
+    _require("state")
+    activity_id = _required_param("activityId")
+    validate_iri(activity_id, "activityId")
+    registration = xreq.param("registration") or ""
+    if registration:
+        validate_uuid(registration, "registration")
+    scope = Scope(STATE, activity_id=activity_id, agent_key=_agent_param(), registration=registration.lower())
+    _allowed_params({"activityId", "agent", "registration", "stateId", "since"})
+    if xreq.method in ("GET", "HEAD"):
+        return _document_response(scope, "stateId")
+    if xreq.method in ("PUT", "POST"):
+        return _write_document(scope, "stateId", required=False)
+    if xreq.method == "DELETE":
+        state_id = xreq.param("stateId")
+        if state_id is None:
+            delete_documents(scope)
+        else:
+            delete_document(scope, state_id, _preconditions(False))
+        db.session.commit()
+        return Response(status=204)
+    raise XapiError(f"the State resource does not answer {xreq.method}", 405)
+
+
+@bp.route("/activities/profile", methods=_ALL_METHODS)
+def activity_profile() -> ResponseReturnValue:
+    xreq = _xreq()
+    _require("profile")
+    activity_id = _required_param("activityId")
+    validate_iri(activity_id, "activityId")
+    _allowed_params({"activityId", "profileId", "since"})
+    scope = Scope(ACTIVITY_PROFILE, activity_id=activity_id)
+    return _profile(scope, xreq)
+
+
+@bp.route("/agents/profile", methods=_ALL_METHODS)
+def agent_profile() -> ResponseReturnValue:
+    xreq = _xreq()
+    _require("profile")
+    _allowed_params({"agent", "profileId", "since"})
+    scope = Scope(AGENT_PROFILE, agent_key=_agent_param())
+    return _profile(scope, xreq)
+
+
+def _profile(scope: Scope, xreq: XapiRequest) -> Response:
+    if xreq.method in ("GET", "HEAD"):
+        return _document_response(scope, "profileId")
+    if xreq.method == "PUT":
+        return _write_document(scope, "profileId", required=True)
+    if xreq.method == "POST":
+        return _write_document(scope, "profileId", required=False)
+    if xreq.method == "DELETE":
+        delete_document(scope, _required_param("profileId"), _preconditions(False))
+        db.session.commit()
+        return Response(status=204)
+    raise XapiError(f"the profile resources do not answer {xreq.method}", 405)
+
+
+# --- activities and agents -----------------------------------------------------------------------
+
+
+@bp.route("/activities", methods=_ALL_METHODS)
+def activities() -> ResponseReturnValue:
+    xreq = _xreq()
+    if xreq.method not in ("GET", "HEAD"):
+        raise XapiError("the Activities resource answers GET only", 405)
+    if not has_scope(_client(), "statements/read", "statements/read/mine", "define", "state", "profile"):
+        raise XapiError("these credentials cannot read activities", 403)
+    _allowed_params({"activityId"})
+    activity_id = _required_param("activityId")
+    validate_iri(activity_id, "activityId")
+    activity = db.session.scalar(db.select(Activity).where(Activity.activity_id == activity_id))
+    if activity is None:
+        raise NotFound(f"no activity has the id {activity_id}")
+    body: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+    if activity.definition:
+        body["definition"] = activity.definition
+    return _head(_json_response(body))
+
+
+@bp.route("/agents", methods=_ALL_METHODS)
+def agents() -> ResponseReturnValue:
+    xreq = _xreq()
+    if xreq.method not in ("GET", "HEAD"):
+        raise XapiError("the Agents resource answers GET only", 405)
+    _allowed_params({"agent"})
+    value = xreq.json_param("agent")
+    if value is None:
+        raise XapiError("the agent parameter is required")
+    validate_agent(value, _version(), "agent")
+    assert isinstance(value, dict)
+    person: dict[str, Any] = {"objectType": "Person"}
+    if "name" in value:
+        person["name"] = [value["name"]]
+    for key in ("mbox", "mbox_sha1sum", "openid", "account"):
+        if key in value:
+            person[key] = [value[key]]
+    return _head(_json_response(person))

@@ -1,0 +1,138 @@
+"""The Statements resource over HTTP: store, conflict, query, voiding, scopes, versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from tests.lrs.conftest import Xapi, statement
+
+
+def test_about_needs_no_credentials(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/xapi/about")
+    assert response.status_code == 200
+    assert "2.0.0" in response.get_json()["version"] and "1.0.3" in response.get_json()["version"]
+
+
+def test_requests_need_the_version_header(xapi: Xapi) -> None:
+    response = xapi("GET", "/xapi/statements", version="")
+    assert response.status_code == 400 and "X-Experience-API-Version" in response.get_json()["error"]
+    assert xapi("GET", "/xapi/statements", version="0.9").status_code == 400
+
+
+def test_requests_need_credentials(xapi: Xapi) -> None:
+    response = xapi("GET", "/xapi/statements", auth="Basic bm9wZTpub3Bl")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_post_then_get_by_id(xapi: Xapi, version: str) -> None:
+    response = xapi("POST", "/xapi/statements", json_body=statement(), version=version)
+    assert response.status_code == 200, response.get_json()
+    [statement_id] = response.get_json()
+    fetched = xapi("GET", f"/xapi/statements?statementId={statement_id}", version=version)
+    assert fetched.status_code == 200
+    body = fetched.get_json()
+    assert body["id"] == statement_id and body["stored"] and body["timestamp"]
+    assert body["authority"]["objectType"] == "Agent"
+    assert body["version"] == ("2.0.0" if version == "2.0.0" else "1.0.0")
+    assert fetched.headers["X-Experience-API-Version"] == version
+    assert "X-Experience-API-Consistent-Through" in fetched.headers
+
+
+def test_put_with_the_same_content_is_accepted_once(xapi: Xapi) -> None:
+    statement_id = str(uuid.uuid4())
+    assert xapi("PUT", f"/xapi/statements?statementId={statement_id}", json_body=statement()).status_code == 204
+    assert xapi("PUT", f"/xapi/statements?statementId={statement_id}", json_body=statement()).status_code == 204
+    different = statement(verb={"id": "http://adlnet.gov/expapi/verbs/passed"})
+    response = xapi("PUT", f"/xapi/statements?statementId={statement_id}", json_body=different)
+    assert response.status_code == 409 and statement_id in response.get_json()["error"]
+    result = xapi("GET", "/xapi/statements").get_json()
+    assert [s["id"] for s in result["statements"]] == [statement_id]
+
+
+def test_a_batch_with_one_bad_statement_stores_nothing(xapi: Xapi) -> None:
+    bad = statement(actor={"objectType": "Agent", "mbox": "somchai@example.go.th"})
+    response = xapi("POST", "/xapi/statements", json_body=[statement(), bad])
+    assert response.status_code == 400
+    assert "mbox" in response.get_json()["error"]
+    assert xapi("GET", "/xapi/statements").get_json()["statements"] == []
+
+
+def test_voiding_hides_the_statement_from_queries(xapi: Xapi) -> None:
+    [target] = xapi("POST", "/xapi/statements", json_body=statement()).get_json()
+    voiding = statement(
+        verb={"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+        object={"objectType": "StatementRef", "id": target},
+    )
+    assert xapi("POST", "/xapi/statements", json_body=voiding).status_code == 200
+    assert xapi("GET", f"/xapi/statements?statementId={target}").status_code == 404
+    assert xapi("GET", f"/xapi/statements?voidedStatementId={target}").status_code == 200
+    ids = [s["id"] for s in xapi("GET", "/xapi/statements").get_json()["statements"]]
+    assert target not in ids
+
+
+def test_filters_by_agent_verb_and_activity(xapi: Xapi) -> None:
+    other_actor = {"objectType": "Agent", "mbox": "mailto:somsri@example.go.th"}
+    xapi(
+        "POST",
+        "/xapi/statements",
+        json_body=[
+            statement(),
+            statement(actor=other_actor),
+            statement(verb={"id": "http://adlnet.gov/expapi/verbs/attempted"}),
+        ],
+    )
+    by_agent = xapi("GET", '/xapi/statements?agent={"mbox":"mailto:somsri@example.go.th"}').get_json()
+    assert len(by_agent["statements"]) == 1
+    by_verb = xapi("GET", "/xapi/statements?verb=http://adlnet.gov/expapi/verbs/attempted").get_json()
+    assert len(by_verb["statements"]) == 1
+    by_activity = xapi("GET", "/xapi/statements?activity=https://academy.test/courses/digital-literacy").get_json()
+    assert len(by_activity["statements"]) == 3
+
+
+def test_more_link_pages_through_results(xapi: Xapi) -> None:
+    xapi("POST", "/xapi/statements", json_body=[statement() for _ in range(5)])
+    first = xapi("GET", "/xapi/statements?limit=2").get_json()
+    assert len(first["statements"]) == 2 and first["more"]
+    second = xapi("GET", first["more"]).get_json()
+    third = xapi("GET", second["more"]).get_json()
+    assert len(second["statements"]) == 2 and len(third["statements"]) == 1 and third["more"] == ""
+    ids = [s["id"] for page in (first, second, third) for s in page["statements"]]
+    assert len(set(ids)) == 5
+
+
+def test_read_mine_sees_only_its_own_statements(xapi: Xapi, make_credentials: Callable[..., str]) -> None:
+    mine = make_credentials("statements/write", "statements/read/mine", name="Mine")
+    theirs = make_credentials("statements/write", "statements/read/mine", name="Theirs")
+    [own_id] = xapi("POST", "/xapi/statements", json_body=statement(), auth=mine).get_json()
+    [other_id] = xapi("POST", "/xapi/statements", json_body=statement(), auth=theirs).get_json()
+    listed = [s["id"] for s in xapi("GET", "/xapi/statements", auth=mine).get_json()["statements"]]
+    assert listed == [own_id]
+    assert xapi("GET", f"/xapi/statements?statementId={other_id}", auth=mine).status_code == 404
+
+
+def test_write_only_credentials_cannot_read(xapi: Xapi, make_credentials: Callable[..., str]) -> None:
+    writer = make_credentials("statements/write")
+    assert xapi("POST", "/xapi/statements", json_body=statement(), auth=writer).status_code == 200
+    assert xapi("GET", "/xapi/statements", auth=writer).status_code == 403
+
+
+def test_cors_preflight_is_answered(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.options(
+        "/xapi/statements", headers={"Origin": "https://content.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Experience-API-Version" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_2_0_refuses_the_alternate_request_syntax(client, make_credentials) -> None:  # type: ignore[no-untyped-def]
+    auth = make_credentials("all")
+    form = {"X-Experience-API-Version": "2.0.0", "Authorization": auth}
+    response = client.post("/xapi/statements?method=GET", data=form)
+    assert response.status_code == 400
+    form["X-Experience-API-Version"] = "1.0.3"
+    assert client.post("/xapi/statements?method=GET", data=form).status_code == 200
