@@ -32,6 +32,8 @@ class Preconditions:
     if_none_match: str | None = None
     #: Profiles (and, in 2.0, state) require one of the headers when overwriting.
     required: bool = False
+    #: ... and, in 1.0.3, profiles even when creating.
+    required_when_new: bool = False
 
 
 def etag_of(content: bytes) -> str:
@@ -70,8 +72,11 @@ def _check_preconditions(existing: Document | None, pre: Preconditions) -> None:
         tags = {tag.strip().strip('"') for tag in pre.if_none_match.split(",")}
         if "*" in tags or existing.etag in tags:
             raise PreconditionFailed("If-None-Match: the document already exists")
-    if pre.required and existing is not None and pre.if_match is None and pre.if_none_match is None:
-        raise ConflictError("the document exists: send If-Match (or If-None-Match) to overwrite it")
+    if pre.if_match is None and pre.if_none_match is None:
+        if pre.required and existing is not None:
+            raise ConflictError("the document exists: send If-Match (or If-None-Match) to overwrite it")
+        if pre.required_when_new and existing is None:
+            raise XapiError("a PUT of a profile needs an If-Match or If-None-Match header")
 
 
 def _is_json(content_type: str) -> bool:

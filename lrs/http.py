@@ -76,9 +76,11 @@ def read_request(request: Request) -> XapiRequest:
         for key, value in form.items():
             if key.lower() in _FORM_HEADERS:
                 headers[key.lower()] = value
-            elif key != "content":
+                continue
+            if key != "content":
                 params[key] = value
         body = form.get("content", "").encode("utf-8")
-        content_type = headers.get("content-type", "application/json" if body else "")
+        # The outer Content-Type is the form's; the content's own comes as a form field.
+        content_type = next((v for k, v in form.items() if k.lower() == "content-type"), "application/json")
         return XapiRequest(method, params, headers, body, content_type, alternate=True)
     return XapiRequest(request.method, query, headers, request.get_data(), headers.get("content-type", ""))

@@ -45,6 +45,8 @@ class LrsClient(Base):
     scopes: Mapped[str] = mapped_column(String(255))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The xAPI version this client last spoke: errors of requests without one answer in it.
+    last_version: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     @property

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, insert, select, update
+from sqlalchemy import Select, and_, exists, insert, or_, select, update
 
 from academy.db import db
 from academy.ifi import agent_key
 from lrs.errors import ConflictError, NotFound, StatementError
 from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
 from lrs.pipeline import StoredBatch, publish
+from lrs.signatures import check_signatures
 from lrs.validation import normalise_statement, validate_statements
 from lrs.versions import XapiVersion
 
@@ -170,12 +171,18 @@ def store_statements(
     if len(set(ids)) != len(ids):
         raise StatementError("statement ids must be unique within a batch")
     _check_attachments(statements, attachments or {})
+    for index, statement in enumerate(statements):
+        check_signatures(
+            statement, attachments or {}, f"statements[{index}]" if isinstance(payload, list) else "statement"
+        )
 
     existing = {
         row.id: row.payload
         for row in db.session.execute(select(Statement.id, Statement.payload).where(Statement.id.in_(ids)))
     }
     now = datetime.now(UTC)
+    # Stored as sent back, to the millisecond, so that since/until compare with what clients saw.
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     stored_at = _format_stored(now)
     new_statements: list[tuple[uuid.UUID, dict[str, Any]]] = []
     for statement_uuid, statement in zip(ids, statements, strict=True):
@@ -360,9 +367,11 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
 
 
 def _filtered(query: StatementQuery) -> Select[Statement]:
-    select_ = select(Statement).where(Statement.voided.is_(False))
+    """Unvoided statements that match the filters, or that target (StatementRef) one that does,
+    voided or not: a voiding statement is found by what it voided."""
+    matching = []
     if query.agent:
-        select_ = select_.where(
+        matching.append(
             exists().where(
                 StatementAgent.statement_pk == Statement.pk,
                 StatementAgent.agent_key == query.agent,
@@ -370,9 +379,9 @@ def _filtered(query: StatementQuery) -> Select[Statement]:
             )
         )
     if query.verb:
-        select_ = select_.where(Statement.verb_id == query.verb)
+        matching.append(Statement.verb_id == query.verb)
     if query.activity:
-        select_ = select_.where(
+        matching.append(
             exists().where(
                 StatementActivity.statement_pk == Statement.pk,
                 StatementActivity.activity_id == query.activity,
@@ -380,7 +389,11 @@ def _filtered(query: StatementQuery) -> Select[Statement]:
             )
         )
     if query.registration:
-        select_ = select_.where(Statement.registration == query.registration)
+        matching.append(Statement.registration == query.registration)
+    select_ = select(Statement).where(Statement.voided.is_(False))
+    if matching:
+        targets = select(Statement.id).where(*matching)
+        select_ = select_.where(or_(and_(*matching), Statement.object_statement_id.in_(targets)))
     if query.since:
         select_ = select_.where(Statement.stored > query.since)
     if query.until:
@@ -416,18 +429,21 @@ def get_attachments(statements: Iterable[Statement]) -> dict[str, Attachment]:
 # --- formats ------------------------------------------------------------------------------------
 
 
-def format_statement(payload: dict[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
-    """A stored statement in the requested format: exact, ids or canonical."""
+def format_statements(payloads: list[dict[str, Any]], fmt: str, languages: list[str]) -> list[dict[str, Any]]:
+    """Stored statements in the requested format: exact, ids, or canonical (the LRS's activity
+    definitions, and one language of each language map, chosen by Accept-Language)."""
     if fmt == "exact":
-        return payload
-    statement = copy.deepcopy(payload)
-    if fmt == "ids":
-        _to_ids(statement)
-        if isinstance(statement.get("object"), dict) and statement["object"].get("objectType") == "SubStatement":
-            _to_ids(statement["object"])
-    elif fmt == "canonical":
-        _to_canonical(statement, languages)
-    return statement
+        return payloads
+    statements = copy.deepcopy(payloads)
+    for statement in statements:
+        if fmt == "ids":
+            _to_ids(statement)
+            if isinstance(statement.get("object"), dict) and statement["object"].get("objectType") == "SubStatement":
+                _to_ids(statement["object"])
+    if fmt == "canonical":
+        _canonical_definitions(statements)
+        _to_canonical(statements, languages)
+    return statements
 
 
 def _ids_of_actor(actor: dict[str, Any]) -> dict[str, Any]:
@@ -445,7 +461,7 @@ def _to_ids(statement: dict[str, Any]) -> None:
     target = statement.get("object") or {}
     kind = target.get("objectType", "Activity")
     if kind == "Activity":
-        statement["object"] = {key: target[key] for key in ("objectType", "id") if key in target}
+        statement["object"] = {"id": target["id"]}
     elif kind in ("Agent", "Group"):
         statement["object"] = _ids_of_actor(target)
     if "authority" in statement:
@@ -487,7 +503,7 @@ def _to_canonical(node: Any, languages: list[str]) -> None:
             _to_canonical(item, languages)
 
 
-def canonical_definitions(statements: list[dict[str, Any]]) -> None:
+def _canonical_definitions(statements: list[dict[str, Any]]) -> None:
     """Replace activity definitions by the LRS's canonical ones (format=canonical)."""
     ids = {a for s in statements for a, _d in _activity_definitions(s)}
     if not ids:

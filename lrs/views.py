@@ -34,8 +34,7 @@ from lrs.multipart import build_multipart, parse_multipart
 from lrs.statements import (
     MAX_LIMIT,
     StatementQuery,
-    canonical_definitions,
-    format_statement,
+    format_statements,
     get_attachments,
     get_statement,
     query_statements,
@@ -76,28 +75,37 @@ def _prepare() -> ResponseReturnValue | None:
     g.xapi_request = read_request(request)
     xreq = g.xapi_request
     about = request.endpoint == "lrs.about"
+    client = None if about else authenticate_basic(xreq.header("authorization"))
+    g.lrs_client = client
     try:
         g.xapi_version = negotiate_version(xreq.header("x-experience-api-version"))
     except VersionError:
+        # Answer in the version this client last spoke (2.0 for a stranger).
+        g.xapi_version = XapiVersion(client.last_version) if client and client.last_version else XapiVersion.V2
         if not about:
             raise
-        g.xapi_version = XapiVersion.V2
     if xreq.alternate and g.xapi_version.is_v2:
         raise XapiError("xAPI 2.0 does not allow the alternate request syntax")
     if about:
         return None
-    client = authenticate_basic(xreq.header("authorization"))
     if client is None:
         response = _error_response(XapiError("valid LRS credentials are required (HTTP Basic)", 401))
         response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
         return response
-    g.lrs_client = client
+    if client.last_version != g.xapi_version.value:
+        client.last_version = g.xapi_version.value
+        db.session.commit()
     return None
 
 
 @bp.after_request
 def _headers(response: Response) -> Response:
     response.headers.update(_CORS_HEADERS)
+    if request.endpoint == "lrs.statements" and getattr(g, "xapi_request", None) and _xreq().method in ("GET", "HEAD"):
+        # Every statement read says how current it is, errors included: the LRS writes
+        # synchronously, so it is consistent through now.
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        response.headers["X-Experience-API-Consistent-Through"] = now
     version = getattr(g, "xapi_version", XapiVersion.V2)
     response.headers["X-Experience-API-Version"] = version.value
     return response
@@ -268,8 +276,7 @@ def _get_statements() -> Response:
     if fmt not in ("exact", "ids", "canonical"):
         raise XapiError("the format parameter must be exact, ids or canonical")
     with_attachments = _flag("attachments")
-    consistent_through = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    headers = {"X-Experience-API-Consistent-Through": consistent_through}
+    headers: dict[str, str] = {}
 
     statement_id, voided_id = xreq.param("statementId"), xreq.param("voidedStatementId")
     if statement_id is not None or voided_id is not None:
@@ -283,18 +290,14 @@ def _get_statements() -> Response:
         assert wanted is not None
         validate_uuid(wanted, "statementId" if statement_id is not None else "voidedStatementId")
         statement = get_statement(uuid.UUID(wanted), voided=voided_id is not None, client_id=client_id)
-        payload = format_statement(statement.payload, fmt, _languages())
-        if fmt == "canonical":
-            canonical_definitions([payload])
+        [payload] = format_statements([statement.payload], fmt, _languages())
         if _version().is_v2:
             headers["Last-Modified"] = _rfc1123(statement.stored)
         return _statements_response(payload, [statement] if with_attachments else [], headers)
 
     query, params = _statement_query(client_id)
     rows, more = query_statements(query)
-    payloads = [format_statement(row.payload, fmt, _languages()) for row in rows]
-    if fmt == "canonical":
-        canonical_definitions(payloads)
+    payloads = format_statements([row.payload for row in rows], fmt, _languages())
     result: dict[str, Any] = {"statements": payloads, "more": ""}
     if more and rows:
         token = _serializer().dumps({"params": params, "after": rows[-1].pk})
@@ -385,9 +388,9 @@ def _required_param(name: str) -> str:
     return value
 
 
-def _preconditions(required: bool) -> Preconditions:
+def _preconditions(required: bool, required_when_new: bool = False) -> Preconditions:
     xreq = _xreq()
-    return Preconditions(xreq.header("if-match"), xreq.header("if-none-match"), required)
+    return Preconditions(xreq.header("if-match"), xreq.header("if-none-match"), required, required_when_new)
 
 
 def _document_response(scope: Scope, id_param: str) -> Response:
@@ -404,12 +407,12 @@ def _document_response(scope: Scope, id_param: str) -> Response:
     return _head(_json_response(ids))
 
 
-def _write_document(scope: Scope, id_param: str, required: bool) -> Response:
+def _write_document(scope: Scope, id_param: str, required: bool, required_when_new: bool = False) -> Response:
     xreq = _xreq()
     document_id = _required_param(id_param)
     content_type = xreq.content_type or "application/octet-stream"
     write = put_document if xreq.method == "PUT" else post_document
-    write(scope, document_id, xreq.body, content_type, _preconditions(required))
+    write(scope, document_id, xreq.body, content_type, _preconditions(required, required_when_new))
     db.session.commit()
     return Response(status=204)
 
@@ -428,7 +431,8 @@ def state() -> ResponseReturnValue:
     if xreq.method in ("GET", "HEAD"):
         return _document_response(scope, "stateId")
     if xreq.method in ("PUT", "POST"):
-        return _write_document(scope, "stateId", required=False)
+        # 2.0 protects state like profiles: overwriting needs If-Match or If-None-Match.
+        return _write_document(scope, "stateId", required=xreq.method == "PUT" and _version().is_v2)
     if xreq.method == "DELETE":
         state_id = xreq.param("stateId")
         if state_id is None:
@@ -464,7 +468,8 @@ def _profile(scope: Scope, xreq: XapiRequest) -> Response:
     if xreq.method in ("GET", "HEAD"):
         return _document_response(scope, "profileId")
     if xreq.method == "PUT":
-        return _write_document(scope, "profileId", required=True)
+        # 1.0.3 asks for a precondition header on every profile PUT, even of a new document.
+        return _write_document(scope, "profileId", required=True, required_when_new=not _version().is_v2)
     if xreq.method == "POST":
         return _write_document(scope, "profileId", required=False)
     if xreq.method == "DELETE":

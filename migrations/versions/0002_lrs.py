@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('scopes', sa.String(length=255), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('last_version', sa.String(length=10), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_lrs_clients_agency_id_agencies'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lrs_clients')),
