@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography import x509
@@ -18,7 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lrs.errors import StatementError
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
-_HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "RS256": hashes.SHA256,
+    "RS384": hashes.SHA384,
+    "RS512": hashes.SHA512,
+}
 #: Properties the LRS may add or change after signing: they do not count in the comparison.
 _UNSIGNED = ("attachments", "authority", "stored", "version")
 

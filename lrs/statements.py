@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, insert, or_, select, update
 
 from academy.db import db
 from academy.ifi import agent_key
@@ -369,7 +369,7 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
 def _filtered(query: StatementQuery) -> Select[Statement]:
     """Unvoided statements that match the filters, or that target (StatementRef) one that does,
     voided or not: a voiding statement is found by what it voided."""
-    matching = []
+    matching: list[ColumnElement[bool]] = []
     if query.agent:
         matching.append(
             exists().where(
