@@ -15,7 +15,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from lrs.compare import comparable
 from lrs.errors import StatementError
+from lrs.versions import XapiVersion
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
@@ -24,7 +26,7 @@ _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "RS512": hashes.SHA512,
 }
 #: Properties the LRS may add or change after signing: they do not count in the comparison.
-_UNSIGNED = ("attachments", "authority", "stored", "version")
+_UNSIGNED = frozenset({"attachments", "authority", "stored", "version"})
 
 
 def _b64url(text: str, what: str) -> bytes:
@@ -34,11 +36,7 @@ def _b64url(text: str, what: str) -> bytes:
         raise StatementError(f"the signature's {what} is not base64url") from None
 
 
-def _comparable(statement: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in statement.items() if key not in _UNSIGNED}
-
-
-def check_signatures(statement: Mapping[str, Any], parts: Mapping[str, Any], path: str) -> None:
+def check_signatures(statement: Mapping[str, Any], parts: Mapping[str, Any], path: str, version: XapiVersion) -> None:
     """Raise StatementError unless every signature attachment of the statement is valid."""
     for index, attachment in enumerate(statement.get("attachments") or ()):
         if attachment.get("usageType") != SIGNATURE_USAGE:
@@ -49,10 +47,10 @@ def check_signatures(statement: Mapping[str, Any], parts: Mapping[str, Any], pat
         part = parts.get(attachment["sha2"].lower())
         if part is None:
             raise StatementError(f"{where}: the signature's content is missing from the request")
-        _verify(part.content, statement, where)
+        _verify(part.content, statement, where, version)
 
 
-def _verify(jws: bytes, statement: Mapping[str, Any], where: str) -> None:
+def _verify(jws: bytes, statement: Mapping[str, Any], where: str, version: XapiVersion) -> None:
     try:
         header_b64, payload_b64, signature_b64 = jws.decode("ascii").strip().split(".")
     except (UnicodeDecodeError, ValueError):
@@ -64,7 +62,9 @@ def _verify(jws: bytes, statement: Mapping[str, Any], where: str) -> None:
         raise StatementError(f"{where}: the signature's header and payload must be JSON") from None
     if not isinstance(header, dict) or header.get("alg") not in _HASHES:
         raise StatementError(f"{where}: the signature's algorithm must be RS256, RS384 or RS512")
-    if not isinstance(payload, dict) or _comparable(payload) != _comparable(statement):
+    if not isinstance(payload, dict) or comparable(payload, version, _UNSIGNED) != comparable(
+        statement, version, _UNSIGNED
+    ):
         raise StatementError(f"{where}: the signature's payload is not the statement that was signed")
     certificates = header.get("x5c")
     if certificates:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, insert, or_, select,
 
 from academy.db import db
 from academy.ifi import agent_key
+from lrs.compare import same_statement
 from lrs.errors import ConflictError, NotFound, StatementError
 from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
 from lrs.pipeline import StoredBatch, publish
@@ -34,23 +35,6 @@ class AttachmentPart:
 
 def _format_stored(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-# --- comparing ------------------------------------------------------------------------
-
-#: Properties the LRS sets itself; two statements that differ only in these are the same.
-_LRS_SET = ("stored", "authority", "version", "id")
-
-
-def _comparable(statement: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in statement.items() if key not in _LRS_SET}
-
-
-def _same_statement(incoming: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-    mine, theirs = _comparable(incoming), _comparable(stored)
-    if "timestamp" not in mine:  # the LRS filled it in
-        theirs.pop("timestamp", None)
-    return mine == theirs
 
 
 # --- indexing -------------------------------------------------------------------------
@@ -172,9 +156,8 @@ def store_statements(
         raise StatementError("statement ids must be unique within a batch")
     _check_attachments(statements, attachments or {})
     for index, statement in enumerate(statements):
-        check_signatures(
-            statement, attachments or {}, f"statements[{index}]" if isinstance(payload, list) else "statement"
-        )
+        path = f"statements[{index}]" if isinstance(payload, list) else "statement"
+        check_signatures(statement, attachments or {}, path, version)
 
     existing = {
         row.id: row.payload
@@ -187,7 +170,7 @@ def store_statements(
     new_statements: list[tuple[uuid.UUID, dict[str, Any]]] = []
     for statement_uuid, statement in zip(ids, statements, strict=True):
         if statement_uuid in existing:
-            if not _same_statement(statement, existing[statement_uuid]):
+            if not same_statement(statement, existing[statement_uuid], version):
                 raise ConflictError(f"statement {statement_uuid} is already stored with different content")
             continue
         statement["id"] = str(statement_uuid)

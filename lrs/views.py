@@ -27,7 +27,7 @@ from lrs.documents import (
     post_document,
     put_document,
 )
-from lrs.errors import NotFound, XapiError
+from lrs.errors import XapiError
 from lrs.http import XapiRequest, read_request
 from lrs.models import Activity, LrsClient
 from lrs.multipart import build_multipart, parse_multipart
@@ -493,10 +493,9 @@ def activities() -> ResponseReturnValue:
     activity_id = _required_param("activityId")
     validate_iri(activity_id, "activityId")
     activity = db.session.scalar(db.select(Activity).where(Activity.activity_id == activity_id))
-    if activity is None:
-        raise NotFound(f"no activity has the id {activity_id}")
+    # An activity the LRS has no definition of is still an Activity (xAPI 2.0, 4.1.6.4).
     body: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
-    if activity.definition:
+    if activity is not None and activity.definition:
         body["definition"] = activity.definition
     return _head(_json_response(body))
 
