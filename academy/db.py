@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import JSON, Insert, MetaData, event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -42,3 +45,49 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN")
+
+
+def insert_ignoring_duplicates(model: type[Base]) -> Insert:
+    """An INSERT that skips rows whose unique key already exists (ON CONFLICT DO NOTHING)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")
+
+
+def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere.
+
+    Every row must carry the same keys; JSON columns are sent as JSON. Rows go into the
+    session's current transaction, like any other statement.
+    """
+    if not rows:
+        return
+    session = db.session
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(model), rows)
+        return
+    from psycopg.types.json import Jsonb
+
+    table = model.__table__
+    names = list(rows[0])
+    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+    columns = ", ".join(f'"{name}"' for name in names)
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[name]) if name in json_columns else row[name] for name in names])
+
+
+def reserve_ids(model: type[Base], column: str, count: int) -> list[int]:
+    """Take ``count`` values of a serial column's sequence (PostgreSQL), for rows COPY will insert."""
+    table = model.__table__.name
+    result = db.session.execute(
+        text(f"SELECT nextval(pg_get_serial_sequence('{table}', '{column}')) FROM generate_series(1, :count)"),
+        {"count": count},
+    )
+    return [int(value) for value in result.scalars()]

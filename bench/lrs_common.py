@@ -53,9 +53,10 @@ def migrate_and_create_client(database_url: str) -> str:
     with app.app_context():
         flask_migrate.upgrade()
         new = create_client("bench", ["all"])
+        credentials = f"{new.client.key}:{new.secret}"
         db.session.commit()
         db.engine.dispose()
-    return "Basic " + base64.b64encode(f"{new.client.key}:{new.secret}".encode()).decode()
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
 
 
 def free_port() -> int:

@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, update
 
-from academy.db import db
+from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
 from lrs.compare import same_statement
 from lrs.errors import ConflictError, NotFound, StatementError
 from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
 from lrs.pipeline import StoredBatch, publish
 from lrs.signatures import check_signatures
-from lrs.validation import normalise_statement, validate_statements
+from lrs.validation import normalise_statement, parse_timestamp, validate_statements
 from lrs.versions import XapiVersion
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -241,7 +241,6 @@ def _insert(
     parts: Mapping[str, AttachmentPart],
     define: bool,
 ) -> None:
-    session = db.session
     rows = []
     for statement_uuid, statement in new:
         target = statement["object"]
@@ -256,65 +255,69 @@ def _insert(
                 "object_activity_id": target["id"] if kind == "Activity" else None,
                 "object_statement_id": uuid.UUID(target["id"]) if kind == "StatementRef" else None,
                 "registration": uuid.UUID(registration) if registration else None,
-                "timestamp": _parse_moment(statement["timestamp"]),
+                "timestamp": parse_timestamp(statement["timestamp"]),
                 "stored": now,
                 "voided": False,
                 "client_id": client.id if client else None,
                 "has_attachments": bool(statement.get("attachments")),
             }
         )
-    session.execute(insert(Statement), rows)
-    pks = dict(session.execute(select(Statement.id, Statement.pk).where(Statement.id.in_([i for i, _ in new]))).all())
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Keys first, so that every table can be written with COPY.
+        for row, pk in zip(rows, reserve_ids(Statement, "pk", len(rows)), strict=True):
+            row["pk"] = pk
+        bulk_insert(Statement, rows)
+        pks = {row["id"]: row["pk"] for row in rows}
+    else:
+        bulk_insert(Statement, rows)
+        ids = [row["id"] for row in rows]
+        pks = dict(db.session.execute(select(Statement.id, Statement.pk).where(Statement.id.in_(ids))).all())
     agent_rows, activity_rows = [], []
     for statement_uuid, statement in new:
         pk = pks[statement_uuid]
         agents, activities = _index_rows(statement)
         agent_rows += [{"statement_pk": pk, "agent_key": key, "direct": direct} for key, direct in agents]
         activity_rows += [{"statement_pk": pk, "activity_id": a, "direct": direct} for a, direct in activities]
-    if agent_rows:
-        session.execute(insert(StatementAgent), agent_rows)
-    if activity_rows:
-        session.execute(insert(StatementActivity), activity_rows)
+    bulk_insert(StatementAgent, agent_rows)
+    bulk_insert(StatementActivity, activity_rows)
     _store_attachments(parts)
     _update_activities([s for _id, s in new], define)
 
 
-def _parse_moment(text: str) -> datetime:
-    from lrs.validation import parse_timestamp
-
-    return parse_timestamp(text)
-
-
 def _store_attachments(parts: Mapping[str, AttachmentPart]) -> None:
-    if not parts:
-        return
-    known = set(db.session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_(parts.keys()))))
-    rows = [
-        {"sha2": sha2, "content_type": part.content_type, "content": part.content}
-        for sha2, part in parts.items()
-        if sha2 not in known
-    ]
-    if rows:
-        db.session.execute(insert(Attachment), rows)
+    if parts:
+        rows = [{"sha2": sha2, "content_type": p.content_type, "content": p.content} for sha2, p in parts.items()]
+        # Content is addressed by its hash: a concurrent writer of the same bytes is no conflict.
+        db.session.execute(insert_ignoring_duplicates(Attachment).values(rows))
 
 
 def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> None:
+    """Create the activities first seen, and merge new definitions into the canonical ones."""
     definitions: dict[str, dict[str, Any]] = {}
     for statement in statements:
         for activity_id, definition in _activity_definitions(statement):
             definitions[activity_id] = _merge_definition(definitions.get(activity_id), definition)
     if not definitions:
         return
-    current = {
-        a.activity_id: a for a in db.session.scalars(select(Activity).where(Activity.activity_id.in_(definitions)))
-    }
-    for activity_id, definition in definitions.items():
-        activity = current.get(activity_id)
-        if activity is None:
-            db.session.add(Activity(activity_id=activity_id, definition=definition if define else None))
-        elif define and definition:
-            activity.definition = _merge_definition(activity.definition, definition)
-    db.session.flush()
+    current = dict(
+        db.session.execute(
+            select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(definitions))
+        ).all()
+    )
+    fresh = [
+        {"activity_id": a, "definition": (d or None) if define else None}
+        for a, d in definitions.items()
+        if a not in current
+    ]
+    if fresh:
+        db.session.execute(insert_ignoring_duplicates(Activity).values(fresh))
+    if not define:
+        return
+    # Only real changes are written, in a fixed order so that concurrent writers cannot deadlock.
+    for activity_id in sorted(a for a in definitions if a in current):
+        merged = _merge_definition(current[activity_id], definitions[activity_id])
+        if merged != (current[activity_id] or {}):
+            db.session.execute(update(Activity).where(Activity.activity_id == activity_id).values(definition=merged))
 
 
 # --- retrieving -----------------------------------------------------------------------------
