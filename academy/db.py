@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Insert, MetaData, event, insert, text
+from sqlalchemy import JSON, Insert, MetaData, Table, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -70,14 +70,14 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     if connection.dialect.name != "postgresql":
         session.execute(insert(model), rows)
         return
+    import psycopg
     from psycopg.types.json import Jsonb
 
-    table = model.__table__
+    table = cast(Table, model.__table__)
     names = list(rows[0])
     json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
     columns = ", ".join(f'"{name}"' for name in names)
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
+    raw = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([Jsonb(row[name]) if name in json_columns else row[name] for name in names])
@@ -85,7 +85,7 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
 
 def reserve_ids(model: type[Base], column: str, count: int) -> list[int]:
     """Take ``count`` values of a serial column's sequence (PostgreSQL), for rows COPY will insert."""
-    table = model.__table__.name
+    table = cast(Table, model.__table__).name
     result = db.session.execute(
         text(f"SELECT nextval(pg_get_serial_sequence('{table}', '{column}')) FROM generate_series(1, :count)"),
         {"count": count},

@@ -299,7 +299,7 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
             definitions[activity_id] = _merge_definition(definitions.get(activity_id), definition)
     if not definitions:
         return
-    current = dict(
+    current: dict[str, dict[str, Any] | None] = dict(
         db.session.execute(
             select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(definitions))
         ).all()
