@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
@@ -71,7 +72,6 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
         session.execute(insert(model), rows)
         return
     import psycopg
-    from psycopg.types.json import Jsonb
 
     table = cast(Table, model.__table__)
     names = list(rows[0])
@@ -80,7 +80,16 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     raw = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([Jsonb(row[name]) if name in json_columns else row[name] for name in names])
+            copy.write_row([_copy_value(row[name], name in json_columns) for name in names])
+
+
+def _copy_value(value: Any, is_json: bool) -> Any:
+    from psycopg.types.json import Jsonb
+
+    if is_json:
+        return Jsonb(value)
+    # Enums are stored by value (as the models' Enum types do), not by member name.
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def reserve_ids(model: type[Base], column: str, count: int) -> list[int]:

@@ -19,10 +19,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import delete, select, text, tuple_, update
 
 from academy.dates import parse_date
-from academy.db import db
+from academy.db import bulk_insert, db
 from academy.org.models import (
     Agency,
     IdentifierKind,
@@ -541,7 +541,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     if inserts:
         # A plain executemany, then one query for the new ids: RETURNING in parameter
         # order makes SQLite insert row by row, several times slower.
-        session.execute(insert(Person), inserts)
+        bulk_insert(Person, inserts)
         public_ids = [values["public_id"] for values in inserts]
         new_ids = dict(
             session.execute(select(Person.public_id, Person.id).where(Person.public_id.in_(public_ids))).all()
@@ -570,8 +570,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         report.updated += len(updates)
     if dropped_keys:
         session.execute(delete(PersonIdentifier).where(PersonIdentifier.key.in_(dropped_keys)))
-    if added_ids:
-        session.execute(insert(PersonIdentifier), added_ids)
+    bulk_insert(PersonIdentifier, added_ids)
 
 
 def _refresh_statistics(rows_so_far: int) -> None:
