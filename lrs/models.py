@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from academy.db import Base
+from academy.db import Base, UtcDateTime
 
 #: JSONB on PostgreSQL, JSON text elsewhere.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -47,7 +46,7 @@ class LrsClient(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: The xAPI version this client last spoke: errors of requests without one answer in it.
     last_version: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
     @property
     def scope_set(self) -> frozenset[str]:
@@ -74,8 +73,8 @@ class Statement(Base):
     object_activity_id: Mapped[str | None] = mapped_column(String(2048))
     object_statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     registration: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    stored: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timestamp: Mapped[datetime] = mapped_column(UtcDateTime)
+    stored: Mapped[datetime] = mapped_column(UtcDateTime)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("lrs_clients.id", ondelete="SET NULL"), index=True)
     has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -145,4 +144,4 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_type: Mapped[str] = mapped_column(String(255))
     etag: Mapped[str] = mapped_column(String(64))
-    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(UtcDateTime)

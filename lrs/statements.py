@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
@@ -342,51 +342,68 @@ class StatementQuery:
 
 
 def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
-    """The page of statements matching the query, and whether more follow."""
+    """The page of statements matching the query, and whether more follow.
+
+    A statement is in the result when it matches the filters, or when it targets (by
+    StatementRef) a statement that matches them, voided or not: a voiding statement is found
+    by what it voided. The two are read as two index-driven queries, each ordered and limited,
+    and merged: one query with an OR across them would scan the table.
+    """
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
-    select_ = _filtered(query)
-    if query.after_pk is not None:
-        select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
-    order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
-    rows = list(db.session.scalars(select_.order_by(order).limit(limit + 1)))
+    matching = _matching(query)
+    pages = [_page(select(Statement).where(*matching), query, limit)]
+    if matching:
+        targets = select(Statement.id).where(*matching)
+        referrers = select(Statement).where(
+            Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(targets)
+        )
+        pages.append(_page(referrers, query, limit))
+    rows = sorted(
+        {row.pk: row for page in pages for row in page}.values(), key=lambda row: row.pk, reverse=not query.ascending
+    )
     return rows[:limit], len(rows) > limit
 
 
-def _filtered(query: StatementQuery) -> Select[Statement]:
-    """Unvoided statements that match the filters, or that target (StatementRef) one that does,
-    voided or not: a voiding statement is found by what it voided."""
-    matching: list[ColumnElement[bool]] = []
-    if query.agent:
-        matching.append(
-            exists().where(
-                StatementAgent.statement_pk == Statement.pk,
-                StatementAgent.agent_key == query.agent,
-                StatementAgent.direct.is_(not query.related_agents),
-            )
-        )
-    if query.verb:
-        matching.append(Statement.verb_id == query.verb)
-    if query.activity:
-        matching.append(
-            exists().where(
-                StatementActivity.statement_pk == Statement.pk,
-                StatementActivity.activity_id == query.activity,
-                StatementActivity.direct.is_(not query.related_activities),
-            )
-        )
-    if query.registration:
-        matching.append(Statement.registration == query.registration)
-    select_ = select(Statement).where(Statement.voided.is_(False))
-    if matching:
-        targets = select(Statement.id).where(*matching)
-        select_ = select_.where(or_(and_(*matching), Statement.object_statement_id.in_(targets)))
+def _page(select_: Select[Statement], query: StatementQuery, limit: int) -> list[Statement]:
+    """One ordered, limited page of unvoided statements within the query's time, client and cursor."""
+    select_ = select_.where(Statement.voided.is_(False))
     if query.since:
         select_ = select_.where(Statement.stored > query.since)
     if query.until:
         select_ = select_.where(Statement.stored <= query.until)
     if query.client_id is not None:
         select_ = select_.where(Statement.client_id == query.client_id)
-    return select_
+    if query.after_pk is not None:
+        select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
+    order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
+    return list(db.session.scalars(select_.order_by(order).limit(limit + 1)))
+
+
+def _matching(query: StatementQuery) -> list[ColumnElement[bool]]:
+    """The conditions of the agent, verb, activity and registration filters."""
+    matching: list[ColumnElement[bool]] = []
+    if query.agent:
+        matching.append(
+            Statement.pk.in_(
+                select(StatementAgent.statement_pk).where(
+                    StatementAgent.agent_key == query.agent, StatementAgent.direct.is_(not query.related_agents)
+                )
+            )
+        )
+    if query.verb:
+        matching.append(Statement.verb_id == query.verb)
+    if query.activity:
+        matching.append(
+            Statement.pk.in_(
+                select(StatementActivity.statement_pk).where(
+                    StatementActivity.activity_id == query.activity,
+                    StatementActivity.direct.is_(not query.related_activities),
+                )
+            )
+        )
+    if query.registration:
+        matching.append(Statement.registration == query.registration)
+    return matching
 
 
 def get_statement(statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None) -> Statement:
@@ -409,6 +426,7 @@ def get_attachments(statements: Iterable[Statement]) -> dict[str, Attachment]:
     }
     if not wanted:
         return {}
+    wanted = {sha2.lower() for sha2 in wanted}  # stored under the lower-case hash
     return {a.sha2: a for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted)))}
 
 

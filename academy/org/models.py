@@ -9,7 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from academy.db import Base
+from academy.db import Base, UtcDateTime
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -178,8 +177,8 @@ class Person(Base):
         _enum(PersonnelGroup, "personnel_group_override")
     )
     role_level_override: Mapped[RoleLevel | None] = mapped_column(_enum(RoleLevel, "role_level_override"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
     agency: Mapped[Agency] = relationship()
     position_line: Mapped[PositionLine] = relationship()
