@@ -14,7 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from academy.auth.models import User
 from academy.db import db
+from lrs.clients import get_client
 from lrs.errors import StatementError
 from lrs.models import Statement
 from lrs.pipeline import StoredBatch, register_subscriber
@@ -446,3 +448,34 @@ def test_store_statements_publishes_to_subscribers(received: Received) -> None:
     [statement_id] = store_statements(statement(), version=XapiVersion.V2, authority=AUTHORITY)
     [(batch, found)] = received
     assert batch.statements[0]["id"] == str(statement_id) and found == [str(statement_id)]
+
+
+def test_admins_create_and_revoke_clients_in_a_page(
+    client: FlaskClient, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
+    from academy.auth.models import Role
+    from tests.conftest import csrf_token
+
+    login(make_user(Role.ADMIN))
+    page = "/admin/lrs-clients"
+    response = client.post(
+        page,
+        data={
+            "name": "Thai MOOC",
+            "scopes": ["statements/write", "statements/read/mine"],
+            "csrf_token": csrf_token(client, page),
+        },
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    key = re.search(r"<dt>[^<]+</dt><dd><code>([0-9a-f]{32})</code>", body)
+    assert key and "Thai MOOC" in body
+    revoked = client.post(f"{page}/{key.group(1)}/revoke", data={"csrf_token": csrf_token(client, page)})
+    assert revoked.status_code == 302
+    assert get_client(key.group(1)).active is False  # type: ignore[union-attr]
+
+
+def test_learners_cannot_see_the_clients_page(
+    make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
+    assert login(make_user()).get("/admin/lrs-clients").status_code == 403

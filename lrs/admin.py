@@ -1,0 +1,80 @@
+"""The admins' page of LRS clients: list, create (the secret is shown once), revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from academy.audit.services import record_audit
+from academy.auth.permissions import can_administer
+from academy.db import db
+from lrs.clients import SCOPES, ClientError, create_client, list_clients, revoke_client
+
+bp = Blueprint("lrs_admin", __name__, template_folder="templates", url_prefix="/admin/lrs-clients")
+
+
+class ClientForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=[SelectChoice(scope, scope) for scope in sorted(SCOPES)],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+class RevokeForm(FlaskForm):
+    pass
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    if not can_administer(current_user):
+        abort(403)
+
+
+@bp.route("", methods=["GET", "POST"])
+def clients() -> ResponseReturnValue:
+    form = ClientForm()
+    created = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            created = create_client(form.name.data or "", list(form.scopes.data or []))
+        except ClientError as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            record_audit(
+                "lrs_client.create",
+                target_type="lrs_client",
+                target_id=created.client.key,
+                details={"name": created.client.name, "scopes": created.client.scopes},
+            )
+            db.session.commit()
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "lrs/clients.html", form=form, clients=list_clients(), created=created, revoke_form=RevokeForm()
+    ), status
+
+
+@bp.post("/<key>/revoke")
+def revoke(key: str) -> ResponseReturnValue:
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    try:
+        revoke_client(key)
+    except ClientError:
+        abort(404)
+    record_audit("lrs_client.revoke", target_type="lrs_client", target_id=key)
+    db.session.commit()
+    return redirect(url_for("lrs_admin.clients"))
