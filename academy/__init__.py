@@ -32,6 +32,7 @@ def create_app(config_override: Mapping[str, Any] | None = None, settings: Setti
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_statement_subscribers(app)
     app.after_request(_security_headers)
     return app
 
@@ -65,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from academy.audit import models as _audit_models  # noqa: F401
     from academy.auth.models import User
     from academy.org import models as _org_models  # noqa: F401
+    from competencies import models as _competency_models  # noqa: F401
     from lrs import models as _lrs_models  # noqa: F401
 
     @login_manager.user_loader
@@ -93,6 +95,15 @@ def _register_cli(app: Flask) -> None:
 
     academy_cli.add_command(lrs_client_cli)
     app.cli.add_command(academy_cli)
+
+
+def _register_statement_subscribers(app: Flask) -> None:
+    """The explicit list of what the LRS hands each stored batch to, in order (DESIGN.md, data flow 3)."""
+    from competencies.services.evidence import record_statement_evidence
+    from lrs.pipeline import register_subscriber
+
+    for subscriber in (record_statement_evidence,):
+        register_subscriber(app, subscriber)
 
 
 def _security_headers(response: Response) -> Response:

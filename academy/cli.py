@@ -127,3 +127,29 @@ def create_user_command(email: str, roles: tuple[str, ...], agency_codes: tuple[
     record_audit("user.create", actor="cli", target_type="user", target_id=user.id, details={"email": user.email})
     db.session.commit()
     click.echo(f"created {user.email} ({', '.join(roles)})")
+
+
+@academy_cli.command("seed-standard")
+def seed_standard_command() -> None:
+    """Create the civil-service digital skill standard with its default requirement matrix (idempotent)."""
+    from competencies.services.frameworks import seed_standard
+
+    framework = seed_standard()
+    db.session.commit()
+    click.echo(f"standard: {framework.code} {framework.version} ({len(framework.competencies)} areas and competencies)")
+
+
+@academy_cli.command("rebuild-projections")
+def rebuild_projections_command() -> None:
+    """Rebuild evidence and attainment from every stored statement."""
+    from sqlalchemy import func, select
+
+    from competencies.services.evidence import rebuild_projections
+    from lrs.models import Statement
+
+    total = db.session.scalar(select(func.count()).select_from(Statement)) or 0
+    with _progress(total, "statements", "rebuild") as bar:
+        created = rebuild_projections(progress=bar.update)
+    record_audit("projections.rebuild", actor="cli", details={"statements": total, "evidence": created})
+    db.session.commit()
+    click.echo(f"rebuilt: {total} statements read, {created} evidence rows")

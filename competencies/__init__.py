@@ -1,0 +1,1 @@
+"""The digital skill standard: frameworks, role requirements, evidence, attainment, gaps, coverage."""

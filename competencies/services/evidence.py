@@ -1,0 +1,217 @@
+"""Evidence from learning records, and attainment as its projection.
+
+The LRS hands every stored batch to ``record_statement_evidence`` (registered at start-up).
+A completed, passed, mastered or cmi5-satisfied statement (not failed) about an aligned
+activity, whose actor is one of a person's identifiers, becomes evidence; the person's
+attainment is recomputed for the competencies it touches, and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from academy.db import bulk_insert, db
+from academy.ifi import agent_key
+from academy.org.models import PersonIdentifier
+from competencies.models import Alignment, Attainment, Evidence, EvidenceSource, Framework
+from lrs.models import Statement
+from lrs.pipeline import StoredBatch
+from lrs.validation import parse_timestamp
+
+#: Verbs that demonstrate what an aligned activity teaches.
+EVIDENCE_VERBS = frozenset(
+    {
+        "http://adlnet.gov/expapi/verbs/completed",
+        "http://adlnet.gov/expapi/verbs/passed",
+        "http://adlnet.gov/expapi/verbs/mastered",
+        "https://w3id.org/xapi/adl/verbs/satisfied",
+    }
+)
+
+Pair = tuple[int, int]  # (person id, competency id)
+
+
+def _demonstrates(statement: Mapping[str, Any]) -> bool:
+    if statement["verb"]["id"] not in EVIDENCE_VERBS:
+        return False
+    target = statement.get("object") or {}
+    if target.get("objectType", "Activity") != "Activity":
+        return False
+    return (statement.get("result") or {}).get("success") is not False
+
+
+def _evidence_rows(statements: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    candidates = [s for s in statements if _demonstrates(s)]
+    if not candidates:
+        return []
+    activity_ids = {s["object"]["id"] for s in candidates}
+    alignments: dict[str, list[tuple[int, int]]] = {}
+    for activity_id, competency_id, level in db.session.execute(
+        select(Alignment.activity_id, Alignment.competency_id, Alignment.level).where(
+            Alignment.activity_id.in_(activity_ids)
+        )
+    ):
+        alignments.setdefault(activity_id, []).append((competency_id, level))
+    candidates = [s for s in candidates if s["object"]["id"] in alignments]
+    if not candidates:
+        return []
+    keys = {key for s in candidates if (key := agent_key(s["actor"]))}
+    people = dict(
+        db.session.execute(
+            select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
+        ).all()
+    )
+    rows = []
+    for statement in candidates:
+        person_id = people.get(agent_key(statement["actor"]) or "")
+        if person_id is None:
+            continue  # stored by the LRS; linked when the identifier is registered (rebuild)
+        achieved = parse_timestamp(statement["timestamp"])
+        for competency_id, level in alignments[statement["object"]["id"]]:
+            rows.append(
+                {
+                    "person_id": person_id,
+                    "competency_id": competency_id,
+                    "level": level,
+                    "source": EvidenceSource.STATEMENT,
+                    "statement_id": uuid.UUID(statement["id"]),
+                    "activity_id": statement["object"]["id"],
+                    "achieved_at": achieved,
+                    "expires_at": None,
+                    "withdrawn_at": None,
+                    "recorded_at": datetime.now(UTC),
+                }
+            )
+    return rows
+
+
+def record_statement_evidence(batch: StoredBatch) -> None:
+    """The LRS subscriber: evidence from new statements, withdrawal for voided ones."""
+    rows = _evidence_rows(batch.statements)
+    bulk_insert(Evidence, rows)
+    affected = {(row["person_id"], row["competency_id"]) for row in rows}
+    if batch.voided_ids:
+        affected |= withdraw_evidence(batch.voided_ids)
+    if affected:
+        recompute_attainment(affected)
+
+
+def withdraw_evidence(statement_ids: Iterable[uuid.UUID]) -> set[Pair]:
+    """Mark the evidence of voided statements withdrawn; return the pairs it affected."""
+    ids = list(statement_ids)
+    pairs = set(
+        db.session.execute(
+            select(Evidence.person_id, Evidence.competency_id).where(
+                Evidence.statement_id.in_(ids), Evidence.withdrawn_at.is_(None)
+            )
+        ).all()
+    )
+    if pairs:
+        db.session.execute(
+            update(Evidence)
+            .where(Evidence.statement_id.in_(ids), Evidence.withdrawn_at.is_(None))
+            .values(withdrawn_at=datetime.now(UTC))
+        )
+    return {(p, c) for p, c in pairs}
+
+
+def recompute_attainment(pairs: Iterable[Pair]) -> None:
+    """Recompute attainment of these (person, competency) pairs from their standing evidence."""
+    pairs = set(pairs)
+    if not pairs:
+        return
+    people = {p for p, _c in pairs}
+    competencies = {c for _p, c in pairs}
+    counted = [EvidenceSource.STATEMENT, EvidenceSource.COURSE, EvidenceSource.ASSESSOR]
+    if _self_assessment_counts(competencies):
+        counted.append(EvidenceSource.SELF_ASSESSMENT)
+    now = datetime.now(UTC)
+    standing = db.session.execute(
+        select(Evidence.person_id, Evidence.competency_id, func.max(Evidence.level), func.count())
+        .where(
+            Evidence.person_id.in_(people),
+            Evidence.competency_id.in_(competencies),
+            Evidence.withdrawn_at.is_(None),
+            Evidence.source.in_(counted),
+            (Evidence.expires_at.is_(None)) | (Evidence.expires_at > now),
+        )
+        .group_by(Evidence.person_id, Evidence.competency_id)
+    ).all()
+    # Every pair of these people and competencies is recomputed (a superset of ``pairs``):
+    # one delete and one insert, whatever the number of pairs.
+    db.session.execute(
+        delete(Attainment).where(Attainment.person_id.in_(people), Attainment.competency_id.in_(competencies))
+    )
+    bulk_insert(
+        Attainment,
+        [
+            {"person_id": p, "competency_id": c, "level": level, "as_of": now, "evidence_count": count}
+            for p, c, level, count in standing
+        ],
+    )
+
+
+def _self_assessment_counts(competency_ids: set[int]) -> bool:
+    from competencies.models import Competency
+
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Competency)
+            .join(Framework)
+            .where(Competency.id.in_(competency_ids), Framework.self_assessment_counts.is_(True))
+        )
+    )
+
+
+def record_self_assessment(person_id: int, competency_id: int, level: int) -> Evidence:
+    """A person's own view of their level: recorded and shown; counted only if the framework says so."""
+    evidence = Evidence(
+        person_id=person_id,
+        competency_id=competency_id,
+        level=level,
+        source=EvidenceSource.SELF_ASSESSMENT,
+        achieved_at=datetime.now(UTC),
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    recompute_attainment({(person_id, competency_id)})
+    return evidence
+
+
+def rebuild_projections(progress: Callable[[int], None] | None = None, chunk: int = 2000) -> int:
+    """Rebuild statement evidence and all attainment from the stored statements; return the evidence count."""
+    db.session.execute(delete(Evidence).where(Evidence.source == EvidenceSource.STATEMENT))
+    db.session.execute(delete(Attainment))
+    last_pk, created = 0, 0
+    while True:
+        rows = db.session.execute(
+            select(Statement.pk, Statement.payload)
+            .where(Statement.pk > last_pk, Statement.voided.is_(False))
+            .order_by(Statement.pk)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            break
+        evidence = _evidence_rows([payload for _pk, payload in rows])
+        bulk_insert(Evidence, evidence)
+        created += len(evidence)
+        last_pk = rows[-1][0]
+        if progress:
+            progress(len(rows))
+    people = list(db.session.scalars(select(Evidence.person_id).distinct().order_by(Evidence.person_id)))
+    for start in range(0, len(people), 1000):
+        some = people[start : start + 1000]
+        recompute_attainment(
+            set(
+                db.session.execute(
+                    select(Evidence.person_id, Evidence.competency_id).where(Evidence.person_id.in_(some)).distinct()
+                ).all()
+            )
+        )
+    return created

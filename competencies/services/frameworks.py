@@ -1,0 +1,203 @@
+"""Frameworks, role profiles and requirements: seeding, reading, editing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from academy.db import db
+from academy.org.models import Agency, Person, PersonnelGroup, RoleLevel
+from competencies.models import Competency, Framework, FrameworkStatus, Requirement, RoleProfile, ScaleLevel
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+STANDARD_CODE = "OCSC-DS-2566"
+
+
+class FrameworkError(ValueError):
+    """A framework, profile or requirement that cannot be stored as given; the message says why."""
+
+
+def load_json(name: str) -> Any:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def create_framework_from_definition(data: dict[str, Any], status: FrameworkStatus) -> Framework:
+    """Create a framework (scale, areas, competencies, profiles, default requirements) from our JSON shape."""
+    framework = Framework(
+        code=data["code"],
+        version=data["version"],
+        name_th=data["name_th"],
+        name_en=data["name_en"],
+        description_th=data.get("description_th", ""),
+        description_en=data.get("description_en", ""),
+        status=status,
+    )
+    framework.levels = [
+        ScaleLevel(
+            level=level["level"],
+            code=level["code"],
+            name_th=level["name_th"],
+            name_en=level["name_en"],
+            description_th=level.get("description_th", ""),
+            description_en=level.get("description_en", ""),
+            proficient=bool(level.get("proficient")),
+        )
+        for level in data["scale"]
+    ]
+    db.session.add(framework)
+    by_code: dict[str, Competency] = {}
+    order = 0
+    for area_data in data["areas"]:
+        order += 1
+        area = Competency(
+            code=area_data["code"],
+            name_th=area_data["name_th"],
+            name_en=area_data["name_en"],
+            description_th=area_data.get("description_th", ""),
+            description_en=area_data.get("description_en", ""),
+            is_core=bool(area_data.get("core")),
+            sort_order=order,
+        )
+        framework.competencies.append(area)
+        for item in area_data.get("competencies", []):
+            order += 1
+            competency = Competency(
+                code=item["code"],
+                name_th=item["name_th"],
+                name_en=item["name_en"],
+                description_th=item.get("description_th", ""),
+                description_en=item.get("description_en", ""),
+                is_core=area.is_core,
+                sort_order=order,
+                parent=area,
+            )
+            framework.competencies.append(competency)
+            by_code[item["code"]] = competency
+    db.session.flush()
+    matrix = data.get("default_requirements", {})
+    for profile_data in data.get("profiles", []):
+        profile = RoleProfile(
+            framework_id=framework.id,
+            code=profile_data["code"],
+            personnel_group=PersonnelGroup(profile_data["group"]),
+            role_level=RoleLevel(profile_data["level"]),
+            name_th=profile_data["name_th"],
+            name_en=profile_data["name_en"],
+        )
+        for code, level in matrix.get(profile_data["code"], {}).items():
+            if code not in by_code:
+                raise FrameworkError(f"requirement of profile {profile_data['code']}: no competency has code {code}")
+            if level:
+                profile.requirements.append(Requirement(competency_id=by_code[code].id, required_level=int(level)))
+        db.session.add(profile)
+    db.session.flush()
+    return framework
+
+
+def seed_standard() -> Framework:
+    """Create the civil-service digital skill standard, active, unless it exists (idempotent)."""
+    existing = db.session.scalar(select(Framework).where(Framework.code == STANDARD_CODE))
+    if existing is not None:
+        return existing
+    return create_framework_from_definition(load_json("ocsc_digital_standard.json"), FrameworkStatus.ACTIVE)
+
+
+def active_standard() -> Framework | None:
+    """The framework the platform measures people against: the active standard."""
+    return db.session.scalar(
+        select(Framework).where(Framework.code == STANDARD_CODE, Framework.status == FrameworkStatus.ACTIVE)
+    )
+
+
+def list_frameworks() -> list[Framework]:
+    return list(db.session.scalars(select(Framework).order_by(Framework.code, Framework.version)))
+
+
+def areas_of(framework: Framework) -> list[Competency]:
+    return [c for c in framework.competencies if c.parent_id is None]
+
+
+def default_profiles(framework: Framework) -> list[RoleProfile]:
+    return list(
+        db.session.scalars(
+            select(RoleProfile)
+            .where(RoleProfile.framework_id == framework.id, RoleProfile.agency_id.is_(None))
+            .options(selectinload(RoleProfile.requirements))
+            .order_by(RoleProfile.code)
+        )
+    )
+
+
+def profile_for(person: Person, framework: Framework) -> RoleProfile | None:
+    """The person's profile: their agency's own (the nearest up the tree) or the default one."""
+    lineage = [agency.id for agency in person.agency.lineage()]
+    candidates = list(
+        db.session.scalars(
+            select(RoleProfile).where(
+                RoleProfile.framework_id == framework.id,
+                RoleProfile.personnel_group == person.personnel_group,
+                RoleProfile.role_level == person.role_level,
+                (RoleProfile.agency_id.is_(None)) | (RoleProfile.agency_id.in_(lineage)),
+            )
+        )
+    )
+    rank = {agency_id: index for index, agency_id in enumerate(lineage)}
+    candidates.sort(key=lambda p: rank.get(p.agency_id, len(lineage)) if p.agency_id else len(lineage) + 1)
+    return candidates[0] if candidates else None
+
+
+def requirements_of(profile: RoleProfile | None) -> dict[int, int]:
+    """competency id -> required level (levels above zero only)."""
+    if profile is None:
+        return {}
+    return {r.competency_id: r.required_level for r in profile.requirements if r.required_level > 0}
+
+
+def set_requirement(profile: RoleProfile, competency: Competency, level: int) -> None:
+    """Set (or with 0, remove) the level a profile requires in a competency."""
+    if competency.framework_id != profile.framework_id:
+        raise FrameworkError("the competency belongs to another framework")
+    levels = {lvl.level for lvl in competency.framework.levels}
+    if level and level not in levels:
+        raise FrameworkError(f"level {level} is not on the framework's scale ({', '.join(map(str, sorted(levels)))})")
+    current = next((r for r in profile.requirements if r.competency_id == competency.id), None)
+    if level == 0:
+        if current is not None:
+            profile.requirements.remove(current)
+    elif current is None:
+        profile.requirements.append(Requirement(competency_id=competency.id, required_level=level))
+    else:
+        current.required_level = level
+    db.session.flush()
+
+
+def create_agency_profile(framework: Framework, base: RoleProfile, agency: Agency) -> RoleProfile:
+    """An agency's own copy of a default profile, to raise its bar."""
+    profile = RoleProfile(
+        framework_id=framework.id,
+        code=base.code,
+        personnel_group=base.personnel_group,
+        role_level=base.role_level,
+        agency_id=agency.id,
+        name_th=f"{base.name_th} ({agency.name_th})",
+        name_en=f"{base.name_en} ({agency.name_en})",
+    )
+    profile.requirements = [
+        Requirement(competency_id=r.competency_id, required_level=r.required_level) for r in base.requirements
+    ]
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def competencies_by_id(framework: Framework) -> dict[int, Competency]:
+    return {c.id: c for c in framework.competencies}
+
+
+def leaf_competencies(framework: Framework) -> Sequence[Competency]:
+    return [c for c in framework.competencies if c.parent_id is not None]

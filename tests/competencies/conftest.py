@@ -1,0 +1,30 @@
+"""Competency fixtures: the seeded standard and an aligned activity."""
+
+from __future__ import annotations
+
+import pytest
+
+from academy.db import db
+from competencies.models import Alignment, Competency, Framework
+from competencies.services.frameworks import seed_standard
+from tests.lrs.conftest import make_credentials, xapi  # noqa: F401 - the LRS fixtures, here too
+
+ACTIVITY = "https://provider.example/courses/pdpa-basics"
+
+
+@pytest.fixture
+def standard() -> Framework:
+    return seed_standard()
+
+
+def competency(framework: Framework, code: str) -> Competency:
+    return next(c for c in framework.competencies if c.code == code)
+
+
+@pytest.fixture
+def aligned(standard: Framework) -> Competency:
+    """An external course aligned with the first Digital Governance competency at level 2."""
+    target = competency(standard, "DG-01")
+    db.session.add(Alignment(activity_id=ACTIVITY, competency_id=target.id, level=2))
+    db.session.flush()
+    return target

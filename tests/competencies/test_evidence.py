@@ -1,0 +1,145 @@
+"""Statements become evidence, attainment and coverage; voiding takes them back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import select
+
+from academy.dates import fiscal_year_of
+from academy.db import db
+from academy.org.models import Agency, IdentifierKind, Person
+from academy.org.services import add_identifier
+from competencies.models import Attainment, Competency, Evidence, Framework
+from competencies.services.analysis import Population, PopulationFilter, agency_coverage, person_gaps
+from competencies.services.evidence import rebuild_projections
+from tests.competencies.conftest import ACTIVITY
+from tests.lrs.conftest import Xapi, statement
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def completed_by(mbox: str, **overrides: object) -> dict[str, object]:
+    return statement(
+        actor={"objectType": "Agent", "mbox": f"mailto:{mbox}"},
+        object={"objectType": "Activity", "id": ACTIVITY},
+        **overrides,
+    )
+
+
+def attainment_of(person: Person, target: Competency) -> int | None:
+    return db.session.scalar(
+        select(Attainment.level).where(Attainment.person_id == person.id, Attainment.competency_id == target.id)
+    )
+
+
+def test_a_providers_completion_raises_attainment_and_coverage_and_voiding_lowers_them(
+    xapi: Xapi,
+    standard: Framework,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    department = make_agency("20001", parent=make_agency("20"))
+    person = make_person(department, line="K-COMP", level="K2")
+    make_person(department, line="K-COMP", level="K1")  # an untrained colleague
+    add_identifier(person, IdentifierKind.MBOX, "mailto:somchai.provider@example.com")
+    fiscal_year = fiscal_year_of(date.today())
+
+    def coverage() -> tuple[int, int]:
+        record = agency_coverage(department.parent, fiscal_year, standard)
+        return record.figures.headcount, record.figures.trained
+
+    assert coverage() == (2, 0)
+    response = xapi("POST", "/xapi/statements", json_body=completed_by("somchai.provider@example.com"))
+    assert response.status_code == 200
+    [statement_id] = response.get_json()
+    db.session.expire_all()
+    assert attainment_of(person, aligned) == 2
+    assert coverage() == (2, 1)
+
+    voiding = statement(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": statement_id})
+    assert xapi("POST", "/xapi/statements", json_body=voiding).status_code == 200
+    db.session.expire_all()
+    assert attainment_of(person, aligned) is None
+    assert coverage() == (2, 0)
+    evidence = db.session.scalars(select(Evidence).where(Evidence.person_id == person.id)).all()
+    assert len(evidence) == 1 and evidence[0].withdrawn_at is not None  # append-only: withdrawn, not deleted
+
+
+def test_failed_and_unaligned_and_unknown_actors_give_no_evidence(
+    xapi: Xapi,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(make_agency())
+    add_identifier(person, IdentifierKind.MBOX, "mailto:learner@example.com")
+    xapi(
+        "POST",
+        "/xapi/statements",
+        json_body=[
+            completed_by(
+                "learner@example.com", verb={"id": "http://adlnet.gov/expapi/verbs/passed"}, result={"success": False}
+            ),
+            completed_by("learner@example.com", verb={"id": "http://adlnet.gov/expapi/verbs/experienced"}),
+            statement(actor={"mbox": "mailto:learner@example.com"}),  # an activity with no alignment
+            completed_by("stranger@example.com"),
+        ],
+    )
+    assert db.session.scalars(select(Evidence)).all() == []
+
+
+def test_rebuild_gives_the_same_attainment(
+    xapi: Xapi,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(make_agency())
+    add_identifier(person, IdentifierKind.MBOX, "mailto:learner@example.com")
+    xapi("POST", "/xapi/statements", json_body=completed_by("learner@example.com"))
+    db.session.expire_all()
+    before = attainment_of(person, aligned)
+    assert rebuild_projections() == 1
+    assert attainment_of(person, aligned) == before == 2
+
+
+def test_an_identifier_registered_later_is_linked_by_a_rebuild(
+    xapi: Xapi,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    xapi("POST", "/xapi/statements", json_body=completed_by("later@example.com"))
+    person = make_person(make_agency())
+    add_identifier(person, IdentifierKind.MBOX, "mailto:later@example.com")
+    rebuild_projections()
+    assert attainment_of(person, aligned) == 2
+
+
+def test_gaps_list_each_required_competency(
+    standard: Framework,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(make_agency(), line="K-COMP", level="K2")
+    gaps = person_gaps(person, standard)
+    assert gaps and all(g.attained == 0 and g.gap == g.required for g in gaps)
+    assert {g.competency.code for g in gaps} >= {"DL-01", "DG-01"}
+
+
+def test_coverage_counts_only_the_chosen_population(
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    department = make_agency()
+    make_person(department, line="K-COMP")
+    make_person(department, line="K-HR")
+    year = fiscal_year_of(date.today())
+    assert agency_coverage(department, year, standard).figures.headcount == 1
+    everyone = agency_coverage(department, year, standard, PopulationFilter(Population.ALL))
+    assert everyone.figures.headcount == 2 and everyone.target_percent == 60
