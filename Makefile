@@ -6,12 +6,13 @@ FLASK := $(BIN)/flask --app wsgi
 # The PostgreSQL server the second test run uses; each run creates and drops its own database.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 SARABUN := academy/static/vendor/sarabun/sarabun.css
+CHARTJS := academy/static/vendor/chartjs/chart.umd.min.js
 PO_FILES := $(wildcard academy/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: install run test test-sqlite test-postgres lint fmt translations-extract clean
 
-install: $(VENV)/.installed $(SARABUN) $(MO_FILES)
+install: $(VENV)/.installed $(SARABUN) $(CHARTJS) $(MO_FILES)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,11 @@ $(SARABUN): package.json package-lock.json $(VENV)/.installed
 	cp node_modules/@fontsource/sarabun/files/sarabun-*-[47]00-normal.woff* academy/static/vendor/sarabun/files/
 	cat node_modules/@fontsource/sarabun/400.css node_modules/@fontsource/sarabun/700.css \
 	  | $(BIN)/python scripts/keep_font_faces.py academy/static/vendor/sarabun/files > $@
+
+# Chart.js, for the charts of the portal, from the npm registry.
+$(CHARTJS): $(SARABUN)
+	mkdir -p academy/static/vendor/chartjs
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@

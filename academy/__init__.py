@@ -80,10 +80,11 @@ def _register_blueprints(app: Flask) -> None:
     from academy.auth.views import bp as auth_bp
     from academy.org.views import bp as org_bp
     from academy.portal.views import bp as portal_bp
+    from competencies.views import bp as competencies_bp
     from lrs.admin import bp as lrs_admin_bp
     from lrs.views import bp as lrs_bp
 
-    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp, lrs_admin_bp):
+    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp, lrs_admin_bp, competencies_bp):
         app.register_blueprint(blueprint)
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)

@@ -96,9 +96,16 @@ def demo_command(people: int, if_empty: bool) -> None:
             password=current_app.config["ACADEMY_DEMO_PASSWORD"] if development else None,
             progress=bar.update,
         )
-    record_audit("demo.build", actor="cli", details={"people": people})
+    from competencies.demo import build_learning
+
+    with _progress(None, "statements", "learning") as bar:
+        completions = build_learning(current_app.config["ACADEMY_BASE_URL"], progress=bar.update)
+    record_audit("demo.build", actor="cli", details={"people": people, "completions": completions})
     db.session.commit()
-    click.echo(f"demo: {result.agencies} agencies, {result.report.created} people")
+    click.echo(
+        f"demo: {result.agencies} agencies, {result.report.created} people, "
+        f"{completions} completions of aligned courses this fiscal year"
+    )
     if not development:
         click.echo("demo: no demo accounts outside development mode (ACADEMY_ENV=development)")
     for email, password, name in result.accounts:

@@ -1,0 +1,210 @@
+"""Pages: a learner's competencies and self-assessment; admins' frameworks, matrix and alignments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from academy.audit.services import record_audit
+from academy.db import db
+from competencies.models import Alignment, Competency, Framework
+from competencies.permissions import can_edit_frameworks, has_own_competencies
+from competencies.services.analysis import person_gaps
+from competencies.services.evidence import record_self_assessment
+from competencies.services.frameworks import (
+    FrameworkError,
+    active_standard,
+    areas_of,
+    default_profiles,
+    list_frameworks,
+    profile_for,
+    set_requirement,
+)
+
+bp = Blueprint("competencies", __name__, template_folder="templates")
+
+
+class CsrfForm(FlaskForm):
+    """Forms whose fields are rendered by hand: this only checks the CSRF token."""
+
+
+def _standard_or_404() -> Framework:
+    framework = active_standard()
+    if framework is None:
+        abort(404, description=_("No skill standard is active yet."))
+    return framework
+
+
+def _int_field(name: str, low: int, high: int) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit() or not low <= int(value) <= high:
+        abort(
+            400,
+            description=_("%(name)s must be a whole number from %(low)s to %(high)s.", name=name, low=low, high=high),
+        )
+    return int(value)
+
+
+# --- the learner's page ---------------------------------------------------------------------------
+
+
+@bp.route("/me/competencies", methods=["GET", "POST"])
+@login_required
+def mine() -> ResponseReturnValue:
+    if not has_own_competencies(current_user):
+        abort(403)
+    framework = _standard_or_404()
+    person = current_user.person
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        competency = db.session.get(Competency, _int_field("competency", 1, 2**31))
+        if competency is None or competency.framework_id != framework.id or competency.is_area:
+            abort(400, description=_("Choose a competency of the standard."))
+        level = _int_field("level", 1, max(lvl.level for lvl in framework.levels))
+        record_self_assessment(person.id, competency.id, level)
+        record_audit(
+            "competency.self_assessment", target_type="competency", target_id=competency.code, details={"level": level}
+        )
+        db.session.commit()
+        flash(_("Your self-assessment is recorded."), "success")
+        return redirect(url_for("competencies.mine"))
+    gaps = person_gaps(person, framework)
+    chart = {
+        "labels": [g.competency.code for g in gaps],
+        "required": [g.required for g in gaps],
+        "attained": [g.attained for g in gaps],
+        "max": max((lvl.level for lvl in framework.levels), default=4),
+    }
+    return render_template(
+        "competencies/mine.html",
+        framework=framework,
+        person=person,
+        gaps=gaps,
+        chart=chart,
+        profile=profile_for(person, framework),
+        form=form,
+        competencies=[c for c in framework.competencies if not c.is_area],
+    )
+
+
+# --- admins: frameworks and the requirement matrix ---------------------------------------------------
+
+
+def _admin_only() -> None:
+    if not can_edit_frameworks(current_user):
+        abort(403)
+
+
+@bp.get("/admin/frameworks")
+@login_required
+def frameworks() -> ResponseReturnValue:
+    _admin_only()
+    return render_template("competencies/frameworks.html", frameworks=list_frameworks())
+
+
+@bp.route("/admin/frameworks/<int:framework_id>", methods=["GET", "POST"])
+@login_required
+def framework(framework_id: int) -> ResponseReturnValue:
+    _admin_only()
+    found = db.get_or_404(Framework, framework_id)
+    profiles = default_profiles(found)
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        top = max((lvl.level for lvl in found.levels), default=0)
+        changes = []
+        by_id = {c.id: c for c in found.competencies}
+        for profile in profiles:
+            current = {r.competency_id: r.required_level for r in profile.requirements}
+            for competency in (c for c in found.competencies if not c.is_area):
+                field = f"req-{profile.id}-{competency.id}"
+                if field not in request.form:
+                    continue
+                level = _int_field(field, 0, top)
+                if level != current.get(competency.id, 0):
+                    try:
+                        set_requirement(profile, by_id[competency.id], level)
+                    except FrameworkError as error:
+                        abort(400, description=str(error))
+                    changes.append(
+                        {
+                            "profile": profile.code,
+                            "competency": competency.code,
+                            "from": current.get(competency.id, 0),
+                            "to": level,
+                        }
+                    )
+        if changes:
+            record_audit(
+                "framework.requirements", target_type="framework", target_id=found.code, details={"changes": changes}
+            )
+        db.session.commit()
+        flash(_("%(count)s requirements changed.", count=len(changes)), "success")
+        return redirect(url_for("competencies.framework", framework_id=found.id))
+    matrix = {(r.profile_id, r.competency_id): r.required_level for p in profiles for r in p.requirements}
+    return render_template(
+        "competencies/framework.html",
+        framework=found,
+        areas=areas_of(found),
+        profiles=profiles,
+        matrix=matrix,
+        form=form,
+    )
+
+
+@bp.route("/admin/alignments", methods=["GET", "POST"])
+@login_required
+def alignments() -> ResponseReturnValue:
+    _admin_only()
+    framework = _standard_or_404()
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if request.form.get("delete"):
+            alignment = db.get_or_404(Alignment, _int_field("delete", 1, 2**31))
+            db.session.delete(alignment)
+            record_audit("alignment.delete", target_type="alignment", target_id=alignment.activity_id)
+        else:
+            activity_id = request.form.get("activity_id", "").strip()
+            if not activity_id or ":" not in activity_id or len(activity_id) > 2048:
+                abort(
+                    400,
+                    description=_("The activity id must be an absolute IRI, e.g. https://provider.example/course/1."),
+                )
+            competency = db.session.get(Competency, _int_field("competency", 1, 2**31))
+            if competency is None or competency.framework_id != framework.id or competency.is_area:
+                abort(400, description=_("Choose a competency of the standard."))
+            level = _int_field("level", 1, max(lvl.level for lvl in framework.levels))
+            exists = db.session.scalar(
+                select(Alignment).where(Alignment.activity_id == activity_id, Alignment.competency_id == competency.id)
+            )
+            if exists:
+                exists.level = level
+            else:
+                db.session.add(Alignment(activity_id=activity_id, competency_id=competency.id, level=level))
+            record_audit(
+                "alignment.save",
+                target_type="alignment",
+                target_id=activity_id,
+                details={"competency": competency.code, "level": level},
+            )
+        db.session.commit()
+        return redirect(url_for("competencies.alignments"))
+    rows = db.session.scalars(
+        select(Alignment).join(Alignment.competency).order_by(Alignment.activity_id, Competency.sort_order)
+    ).all()
+    return render_template(
+        "competencies/alignments.html",
+        framework=framework,
+        alignments=rows,
+        form=form,
+        competencies=[c for c in framework.competencies if not c.is_area],
+    )
