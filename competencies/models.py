@@ -212,3 +212,31 @@ class CoverageTarget(Base):
 
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     target_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+
+class Standing(Base):
+    """Projection: whether a person meets every level their profile requires (kept with attainment)."""
+
+    __tablename__ = "standings"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    meets_all: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AreaStanding(Base):
+    """Projection: a person meets every requirement of their profile within an area (a row when met)."""
+
+    __tablename__ = "area_standings"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True)
+
+
+class TrainingYear(Base):
+    """Projection: a person has standing evidence from an aligned activity in a fiscal year (BE)."""
+
+    __tablename__ = "training_years"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)

@@ -11,24 +11,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 
-from academy.dates import fiscal_year_bounds
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus, RoleLevel
-from competencies.models import (
-    Attainment,
-    Competency,
-    CoverageTarget,
-    Evidence,
-    EvidenceSource,
-    Framework,
-    Requirement,
-    RoleProfile,
-)
+from competencies.models import AreaStanding, Attainment, Competency, CoverageTarget, Framework, Standing, TrainingYear
 from competencies.services.frameworks import areas_of, profile_for, requirements_of
 
 DEFAULT_TARGET = Decimal("60.00")
@@ -149,30 +139,6 @@ def target_for(fiscal_year: int) -> Decimal:
     return target.target_percent if target else DEFAULT_TARGET
 
 
-def _meets(requirement_filter: ColumnElement[bool] | None) -> ColumnElement[bool]:
-    """True for a person who meets every level their (default) profile requires, within the filter."""
-    unmet = (
-        select(Requirement.id)
-        .join(RoleProfile, RoleProfile.id == Requirement.profile_id)
-        .where(
-            RoleProfile.agency_id.is_(None),
-            RoleProfile.personnel_group == Person.personnel_group,
-            RoleProfile.role_level == Person.role_level,
-            Requirement.required_level > 0,
-            not_(
-                exists().where(
-                    Attainment.person_id == Person.id,
-                    Attainment.competency_id == Requirement.competency_id,
-                    Attainment.level >= Requirement.required_level,
-                )
-            ),
-        )
-    )
-    if requirement_filter is not None:
-        unmet = unmet.where(requirement_filter)
-    return not_(exists(unmet))
-
-
 def coverage(
     fiscal_year: int,
     framework: Framework,
@@ -181,47 +147,40 @@ def coverage(
 ) -> list[CoverageRecord]:
     """Coverage of each agency (its people and its units' together) for a fiscal year.
 
-    With ``agencies``, only those agencies (and what is beneath them) are computed; the
-    records then cover those agencies and every agency beneath them.
+    With ``agencies``, only those agencies and what is beneath them are computed. Counts
+    come from the standing projection (kept with attainment), so this is grouped counting.
     """
-    start, end = fiscal_year_bounds(fiscal_year)
-    start_at = datetime.combine(start, time.min, UTC)
-    end_at = datetime.combine(end, time.max, UTC)
-    trained = exists().where(
-        Evidence.person_id == Person.id,
-        Evidence.withdrawn_at.is_(None),
-        Evidence.source.in_([EvidenceSource.STATEMENT, EvidenceSource.COURSE]),
-        Evidence.achieved_at >= start_at,
-        Evidence.achieved_at <= end_at,
-    )
-    areas = areas_of(framework)
-    area_columns = []
-    for area in areas:
-        in_area = Requirement.competency_id.in_(select(Competency.id).where(Competency.parent_id == area.id))
-        area_columns.append(func.count().filter(_meets(in_area)).label(f"area_{area.id}"))
+    tree = _agencies_within(agencies)
+    trained = exists().where(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year)
     query = (
         select(
             Person.agency_id,
             func.count(),
             func.count().filter(trained),
-            func.count().filter(_meets(None)),
-            *area_columns,
+            func.count().filter(Standing.meets_all.is_(True)),
         )
+        .outerjoin(Standing, Standing.person_id == Person.id)
         .where(population.condition())
         .group_by(Person.agency_id)
     )
-    tree = _agencies_within(agencies)
+    area_query = (
+        select(Person.agency_id, AreaStanding.area_id, func.count())
+        .join(AreaStanding, AreaStanding.person_id == Person.id)
+        .where(population.condition())
+        .group_by(Person.agency_id, AreaStanding.area_id)
+    )
     if agencies is not None:
-        query = query.where(Person.agency_id.in_([a.id for a in tree]))
-    per_agency: dict[int, Figures] = {}
-    for row in db.session.execute(query):
-        agency_id, headcount, trained_count, attained_count, *area_counts = row
-        per_agency[agency_id] = Figures(
-            headcount,
-            trained_count,
-            attained_count,
-            {area.code: count for area, count in zip(areas, area_counts, strict=True)},
-        )
+        ids = [a.id for a in tree]
+        query = query.where(Person.agency_id.in_(ids))
+        area_query = area_query.where(Person.agency_id.in_(ids))
+    per_agency = {
+        agency_id: Figures(headcount, trained_count, attained_count)
+        for agency_id, headcount, trained_count, attained_count in db.session.execute(query)
+    }
+    codes = {area.id: area.code for area in areas_of(framework)}
+    for agency_id, area_id, count in db.session.execute(area_query):
+        if agency_id in per_agency and area_id in codes:
+            per_agency[agency_id].areas[codes[area_id]] = count
     totals = _roll_up(tree, per_agency)
     now = datetime.now(UTC)
     target = target_for(fiscal_year)

@@ -19,6 +19,7 @@ from academy.db import bulk_insert, db
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from competencies.models import Alignment, Attainment, Evidence, EvidenceSource, Framework
+from competencies.services.standing import refresh_standing
 from lrs.models import Statement
 from lrs.pipeline import StoredBatch
 from lrs.validation import parse_timestamp
@@ -154,6 +155,7 @@ def recompute_attainment(pairs: Iterable[Pair]) -> None:
             for p, c, level, count in standing
         ],
     )
+    refresh_standing(people)
 
 
 def _self_assessment_counts(competency_ids: set[int]) -> bool:

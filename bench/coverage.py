@@ -1,0 +1,125 @@
+"""Benchmark: coverage and attainment at civil-service scale, on PostgreSQL.
+
+Builds the demo government with N people (default 400,000) through the real importer,
+adds E evidence rows (default 10,000,000) and their attainment, then prints the time of:
+coverage of one department, coverage of every agency for a fiscal year, and recomputing
+one person's attainment after a statement.
+
+    .venv/bin/python bench/coverage.py [--people 400000] [--evidence 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from lrs_common import DEFAULT_POSTGRES, fresh_postgres
+
+
+def timed(function, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    values = []
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        function()
+        values.append(time.perf_counter() - begin)
+    return values
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=400_000)
+    parser.add_argument("--evidence", type=int, default=10_000_000)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    args = parser.parse_args()
+
+    import flask_migrate
+    from sqlalchemy import func, select, text
+
+    from academy import create_app
+    from academy.config import Settings
+    from academy.dates import fiscal_year_of
+    from academy.db import db
+    from academy.org.demo import build_demo
+    from academy.org.models import Agency, AgencyKind, Person
+    from competencies.services.analysis import agency_coverage, coverage
+    from competencies.services.evidence import recompute_attainment
+    from competencies.services.frameworks import seed_standard
+    from competencies.services.standing import refresh_everyone
+
+    with fresh_postgres(args.postgres) as database_url:
+        settings = Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url})
+        app = create_app(settings=settings)
+        with app.app_context():
+            flask_migrate.upgrade()
+            started = time.monotonic()
+            build_demo(people=args.people, base_url="https://academy.example.go.th", password=None)
+            framework = seed_standard()
+            db.session.commit()
+            print(f"built {args.people:,} people in {time.monotonic() - started:.0f} s")
+
+            started = time.monotonic()
+            competencies = [c.id for c in framework.competencies if c.parent_id is not None]
+            first, last = db.session.execute(select(func.min(Person.id), func.max(Person.id))).one()
+            rng = random.Random(7)
+            today = datetime.now(UTC)
+            raw = db.session.connection().connection.dbapi_connection
+            columns = "person_id, competency_id, level, source, activity_id, achieved_at, recorded_at"
+            with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({columns}) FROM STDIN") as copy:
+                for _ in range(args.evidence):
+                    moment = today - timedelta(days=rng.randrange(730), seconds=rng.randrange(86400))
+                    copy.write_row(
+                        (
+                            rng.randint(first, last),
+                            rng.choice(competencies),
+                            rng.randint(1, 4),
+                            "statement",
+                            "https://provider.example/course",
+                            moment,
+                            today,
+                        )
+                    )
+            db.session.execute(
+                text(
+                    "INSERT INTO attainments (person_id, competency_id, level, as_of, evidence_count) "
+                    "SELECT person_id, competency_id, max(level), now(), count(*) FROM evidence "
+                    "GROUP BY person_id, competency_id"
+                )
+            )
+            db.session.commit()
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+            print(f"added {args.evidence:,} evidence rows and their attainment in {time.monotonic() - started:.0f} s")
+            started = time.monotonic()
+            refresh_everyone()
+            db.session.commit()
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+            print(
+                f"refreshed everyone's standing (the projection coverage counts) in {time.monotonic() - started:.0f} s"
+            )
+
+            year = fiscal_year_of(date.today())
+            department = db.session.scalars(
+                select(Agency).where(Agency.kind == AgencyKind.DEPARTMENT).order_by(Agency.code)
+            ).first()
+            assert department is not None
+            one = timed(lambda: agency_coverage(department, year, framework), 5)
+            every = timed(lambda: coverage(year, framework), 3)
+            people = db.session.scalars(select(Person.id).order_by(func.random()).limit(50)).all()
+            recompute = timed(lambda: recompute_attainment({(rng.choice(people), rng.choice(competencies))}), 50)
+            db.session.rollback()
+            heads = agency_coverage(department, year, framework).figures.headcount
+    print(f"coverage benchmark: {args.people:,} people, {args.evidence:,} evidence rows, PostgreSQL")
+    for label, values in ((f"one department ({heads:,} IT staff)", one), ("every agency, one fiscal year", every)):
+        print(f"  {label:36} median {statistics.median(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms")
+    print(
+        f"  recompute one person's attainment   median {statistics.median(recompute) * 1000:7.2f} ms   "
+        f"p95 {sorted(recompute)[int(len(recompute) * 0.95) - 1] * 1000:7.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Standing: the per-person projection that coverage counts.
+
+Kept beside attainment for the people whose attainment changed: whether they meet every
+requirement of their profile (and of each area), and in which fiscal years they trained.
+Coverage is then a grouped count over people, fast at any scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+
+from academy.dates import fiscal_year_of
+from academy.db import bulk_insert, db
+from academy.org.models import Agency, Person
+from competencies.models import (
+    AreaStanding,
+    Attainment,
+    Evidence,
+    EvidenceSource,
+    Requirement,
+    RoleProfile,
+    Standing,
+    TrainingYear,
+)
+from competencies.services.frameworks import active_standard
+
+#: Sources that count as training (a course or a statement about an aligned activity).
+TRAINING_SOURCES = (EvidenceSource.STATEMENT, EvidenceSource.COURSE)
+
+
+def refresh_standing(person_ids: Iterable[int], chunk: int = 1000) -> None:
+    """Recompute the standing and training years of these people."""
+    people = sorted(set(person_ids))
+    framework = active_standard()
+    if framework is None or not people:
+        return
+    areas = {c.id: c.parent_id for c in framework.competencies if c.parent_id is not None}  # competency -> area
+    area_ids = sorted({c.id for c in framework.competencies if c.parent_id is None})
+    profiles: dict[tuple[str, str, int | None], dict[int, int]] = {}
+    for profile in db.session.scalars(select(RoleProfile).where(RoleProfile.framework_id == framework.id)):
+        profiles[(profile.personnel_group.value, profile.role_level.value, profile.agency_id)] = {}
+    for group, level, agency_id, competency_id, required in db.session.execute(
+        select(
+            RoleProfile.personnel_group,
+            RoleProfile.role_level,
+            RoleProfile.agency_id,
+            Requirement.competency_id,
+            Requirement.required_level,
+        )
+        .join(Requirement, Requirement.profile_id == RoleProfile.id)
+        .where(RoleProfile.framework_id == framework.id, Requirement.required_level > 0)
+    ):
+        profiles[(group.value, level.value, agency_id)][competency_id] = required
+    agency_paths = dict(db.session.execute(select(Agency.path, Agency.id)).all())
+    for start in range(0, len(people), chunk):
+        _refresh_chunk(people[start : start + chunk], profiles, areas, area_ids, agency_paths)
+
+
+def _lineage_ids(path: str, agency_paths: dict[str, int]) -> list[int]:
+    parts = path.rstrip("/").split("/")
+    return [
+        agency_paths[p] for depth in range(len(parts), 0, -1) if (p := "/".join(parts[:depth]) + "/") in agency_paths
+    ]
+
+
+def _refresh_chunk(
+    people: list[int],
+    profiles: dict[tuple[str, str, int | None], dict[int, int]],
+    areas: dict[int, int],
+    area_ids: list[int],
+    agency_paths: dict[str, int],
+) -> None:
+    session = db.session
+    rows = session.execute(
+        select(Person.id, Person.personnel_group, Person.role_level, Agency.path)
+        .join(Agency, Agency.id == Person.agency_id)
+        .where(Person.id.in_(people))
+    ).all()
+    attained: dict[int, dict[int, int]] = {}
+    for person_id, competency_id, attained_level in session.execute(
+        select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(Attainment.person_id.in_(people))
+    ):
+        attained.setdefault(person_id, {})[competency_id] = attained_level
+    now = datetime.now(UTC)
+    standings, area_rows = [], []
+    for person_id, group, level, path in rows:
+        # The agency's own profile nearest up the tree, else the default.
+        keys: list[tuple[str, str, int | None]] = [
+            (str(group.value), str(level.value), agency_id) for agency_id in _lineage_ids(path, agency_paths)
+        ]
+        keys.append((str(group.value), str(level.value), None))
+        required = next((profiles[key] for key in keys if key in profiles), {})
+        mine = attained.get(person_id, {})
+        unmet_areas = {areas[cid] for cid, need in required.items() if mine.get(cid, 0) < need}
+        standings.append({"person_id": person_id, "meets_all": not unmet_areas, "updated_at": now})
+        area_rows += [{"person_id": person_id, "area_id": area} for area in area_ids if area not in unmet_areas]
+    session.execute(delete(Standing).where(Standing.person_id.in_(people)))
+    session.execute(delete(AreaStanding).where(AreaStanding.person_id.in_(people)))
+    bulk_insert(Standing, standings)
+    bulk_insert(AreaStanding, area_rows)
+    years = {
+        (person_id, fiscal_year_of(moment.date()))
+        for person_id, moment in session.execute(
+            select(Evidence.person_id, Evidence.achieved_at).where(
+                Evidence.person_id.in_(people), Evidence.withdrawn_at.is_(None), Evidence.source.in_(TRAINING_SOURCES)
+            )
+        )
+    }
+    session.execute(delete(TrainingYear).where(TrainingYear.person_id.in_(people)))
+    bulk_insert(TrainingYear, [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)])
+
+
+def refresh_everyone() -> None:
+    """Recompute the standing of every person (after the requirement matrix or positions change)."""
+    refresh_standing(db.session.scalars(select(Person.id)).all())
