@@ -57,6 +57,10 @@ def import_people_command(file: Path, dry_run: bool, skip_invalid: bool, full: b
         db.session.rollback()
         click.echo(f"dry run, nothing stored: {summary}")
         return
+    # Changed positions change role profiles: refresh what coverage counts about those people.
+    from competencies.services.standing import refresh_standing
+
+    refresh_standing(report.changed_ids)
     record_audit(
         "people.import",
         actor="cli",

@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from academy.audit.services import record_audit
 from academy.db import db
+from academy.org.models import Person
 from competencies.models import Alignment, Competency, Framework
 from competencies.permissions import can_edit_frameworks, has_own_competencies
 from competencies.services.analysis import person_gaps
@@ -24,6 +25,7 @@ from competencies.services.frameworks import (
     profile_for,
     set_requirement,
 )
+from competencies.services.standing import refresh_standing
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
 
@@ -142,6 +144,12 @@ def framework(framework_id: int) -> ResponseReturnValue:
                         }
                     )
         if changes:
+            # Whoever holds a changed profile may now meet it, or no longer.
+            changed = [p for p in profiles if p.code in {c["profile"] for c in changes}]
+            holders = or_(
+                *(and_(Person.personnel_group == p.personnel_group, Person.role_level == p.role_level) for p in changed)
+            )
+            refresh_standing(db.session.scalars(select(Person.id).where(holders)).all())
             record_audit(
                 "framework.requirements", target_type="framework", target_id=found.code, details={"changes": changes}
             )

@@ -157,6 +157,8 @@ class ImportReport:
     deactivated: int = 0
     invalid_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: People whose record changed (updated or deactivated): projections about them may need refreshing.
+    changed_ids: list[int] = field(default_factory=list)
     skip_invalid: bool = False
 
     @property
@@ -437,7 +439,9 @@ def import_people(
         if progress:
             progress(len(chunk))
     if full and state.writing:
-        report.deactivated = _deactivate_absent(state)
+        deactivated = _deactivate_absent(state)
+        report.deactivated = len(deactivated)
+        report.changed_ids += deactivated
     return report
 
 
@@ -524,6 +528,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
             report.unchanged += 1
             continue
         updates.append({"id": current.id, **changed, "updated_at": now})
+        report.changed_ids.append(current.id)
         if "email" in changed:
             if current.email:
                 dropped_keys.append(identifier_key(IdentifierKind.MBOX, current.email))
@@ -583,7 +588,7 @@ def _refresh_statistics(rows_so_far: int) -> None:
         db.session.execute(text("ANALYZE people, person_identifiers"))
 
 
-def _deactivate_absent(state: _State) -> int:
+def _deactivate_absent(state: _State) -> list[int]:
     """Mark inactive the active people of the file's agencies whom the file did not name."""
     session = db.session
     absent = [
@@ -602,4 +607,4 @@ def _deactivate_absent(state: _State) -> int:
                 for person_id in absent[start : start + CHUNK_SIZE]
             ],
         )
-    return len(absent)
+    return absent

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from academy.auth.models import Role, User
 from academy.dates import fiscal_year_of
 from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person
@@ -143,3 +145,46 @@ def test_coverage_counts_only_the_chosen_population(
     assert agency_coverage(department, year, standard).figures.headcount == 1
     everyone = agency_coverage(department, year, standard, PopulationFilter(Population.ALL))
     assert everyone.figures.headcount == 2 and everyone.target_percent == 60
+
+
+def test_unit_gaps_count_who_is_required_and_who_meets(
+    xapi: Xapi,
+    standard: Framework,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    from competencies.services.analysis import unit_gaps
+
+    department = make_agency()
+    trained = make_person(department, line="K-COMP", level="K2")
+    make_person(department, line="K-COMP", level="K2")
+    add_identifier(trained, IdentifierKind.MBOX, "mailto:trained@example.com")
+    xapi("POST", "/xapi/statements", json_body=completed_by("trained@example.com"))
+    rows = {row.competency.code: row for row in unit_gaps(department, standard)}
+    assert rows["DG-01"].required == 2 and rows["DG-01"].met == 1
+    assert rows["DL-01"].met == 0
+
+
+def test_changing_the_matrix_refreshes_standing(
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Callable[[User], FlaskClient],
+) -> None:
+    from competencies.models import RoleProfile, Standing
+    from tests.competencies.conftest import competency
+    from tests.conftest import csrf_token
+
+    person = make_person(make_agency(), line="K-COMP", level="K2")
+    assert db.session.get(Standing, person.id) is None
+    client = login(make_user(Role.ADMIN))
+    profile = db.session.scalar(select(RoleProfile).where(RoleProfile.code == "it-operational"))
+    assert profile is not None
+    path = f"/admin/frameworks/{standard.id}"
+    field = f"req-{profile.id}-{competency(standard, 'CS-01').id}"
+    assert client.post(path, data={field: "4", "csrf_token": csrf_token(client, path)}).status_code == 302
+    db.session.expire_all()
+    standing = db.session.get(Standing, person.id)
+    assert standing is not None and standing.meets_all is False
