@@ -122,15 +122,17 @@ def areas_of(framework: Framework) -> list[Competency]:
     return [c for c in framework.competencies if c.parent_id is None]
 
 
+_LEVEL_ORDER = {RoleLevel.OPERATIONAL: 0, RoleLevel.SUPERVISOR: 1, RoleLevel.EXECUTIVE: 2}
+
+
 def default_profiles(framework: Framework) -> list[RoleProfile]:
-    return list(
-        db.session.scalars(
-            select(RoleProfile)
-            .where(RoleProfile.framework_id == framework.id, RoleProfile.agency_id.is_(None))
-            .options(selectinload(RoleProfile.requirements))
-            .order_by(RoleProfile.code)
-        )
+    """The six academy-wide profiles: IT first, then Non-IT, each from operational to executive."""
+    profiles = db.session.scalars(
+        select(RoleProfile)
+        .where(RoleProfile.framework_id == framework.id, RoleProfile.agency_id.is_(None))
+        .options(selectinload(RoleProfile.requirements))
     )
+    return sorted(profiles, key=lambda p: (p.personnel_group is not PersonnelGroup.IT, _LEVEL_ORDER[p.role_level]))
 
 
 def profile_for(person: Person, framework: Framework) -> RoleProfile | None:

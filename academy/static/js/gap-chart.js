@@ -5,6 +5,8 @@
   var data = JSON.parse(document.getElementById("gap-chart-data").textContent);
   var canvas = document.getElementById("gap-chart");
   if (!canvas || typeof Chart === "undefined") { return; }
+  // Canvas text needs the page's Thai font, or Thai labels draw as empty boxes.
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   new Chart(canvas, {
     type: "bar",
     data: {
