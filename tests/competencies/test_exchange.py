@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from academy.db import db
@@ -404,3 +405,28 @@ def test_a_csv_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path.write_bytes(f"{HEADER}\nA,,ด้าน,Area,,,\n".encode("cp874"))
     with pytest.raises(ExchangeError, match="not UTF-8 text"):
         list(read_framework_csv(path))
+
+
+def test_the_cli_exports_and_imports_a_framework(app: Flask, standard: Framework, tmp_path: Path) -> None:
+    from competencies.services.frameworks import list_frameworks
+
+    # The CLI shares this test's session: commit (a savepoint here) so its rollback keeps the standard.
+    db.session.commit()
+    exported = app.test_cli_runner().invoke(args=["academy", "framework-export", standard.code])
+    assert exported.exit_code == 0, exported.output
+    package = tmp_path / "standard.json"
+    package.write_text(exported.output, encoding="utf-8")
+    clash = app.test_cli_runner().invoke(args=["academy", "framework-import", str(package)])
+    assert clash.exit_code == 1 and "already" in clash.output
+    digcomp = app.test_cli_runner().invoke(
+        args=["academy", "framework-import", "competencies/data/digcomp_2_2_case.json"]
+    )
+    assert digcomp.exit_code == 0 and "26 areas and competencies, 8 levels" in digcomp.output
+    assert len(list_frameworks()) == 2
+
+
+def test_the_cli_sets_a_coverage_target(app: Flask) -> None:
+    from competencies.services.analysis import target_for
+
+    result = app.test_cli_runner().invoke(args=["academy", "coverage-target", "2570", "65"])
+    assert result.exit_code == 0 and target_for(2570) == 65
