@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import Select, and_, select, update
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
@@ -350,12 +350,12 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
     and merged: one query with an OR across them would scan the table.
     """
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
-    matching = _matching(query)
-    pages = [_page(select(Statement).where(*matching), query, limit)]
-    if matching:
-        targets = select(Statement.id).where(*matching)
+    pages = [_page(_matching(select(Statement), query), query, limit)]
+    if query.agent or query.verb or query.activity or query.registration:
+        targets = _matching(select(Statement.pk), query).subquery()
+        referenced = select(Statement.id).join(targets, targets.c.pk == Statement.pk)
         referrers = select(Statement).where(
-            Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(targets)
+            Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
         )
         pages.append(_page(referrers, query, limit))
     rows = sorted(
@@ -379,31 +379,39 @@ def _page(select_: Select[Statement], query: StatementQuery, limit: int) -> list
     return list(db.session.scalars(select_.order_by(order).limit(limit + 1)))
 
 
-def _matching(query: StatementQuery) -> list[ColumnElement[bool]]:
-    """The conditions of the agent, verb, activity and registration filters."""
-    matching: list[ColumnElement[bool]] = []
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _matching(select_: _S, query: StatementQuery) -> _S:
+    """Add the agent, verb, activity and registration filters.
+
+    Agent and activity filters join their index tables: the database then walks one
+    index in statement order and stops at the page's end, instead of collecting every
+    match to sort it.
+    """
     if query.agent:
-        matching.append(
-            Statement.pk.in_(
-                select(StatementAgent.statement_pk).where(
-                    StatementAgent.agent_key == query.agent, StatementAgent.direct.is_(not query.related_agents)
-                )
-            )
+        select_ = select_.join(
+            StatementAgent,
+            and_(
+                StatementAgent.statement_pk == Statement.pk,
+                StatementAgent.agent_key == query.agent,
+                StatementAgent.direct.is_(not query.related_agents),
+            ),
+        )
+    if query.activity:
+        select_ = select_.join(
+            StatementActivity,
+            and_(
+                StatementActivity.statement_pk == Statement.pk,
+                StatementActivity.activity_id == query.activity,
+                StatementActivity.direct.is_(not query.related_activities),
+            ),
         )
     if query.verb:
-        matching.append(Statement.verb_id == query.verb)
-    if query.activity:
-        matching.append(
-            Statement.pk.in_(
-                select(StatementActivity.statement_pk).where(
-                    StatementActivity.activity_id == query.activity,
-                    StatementActivity.direct.is_(not query.related_activities),
-                )
-            )
-        )
+        select_ = select_.where(Statement.verb_id == query.verb)
     if query.registration:
-        matching.append(Statement.registration == query.registration)
-    return matching
+        select_ = select_.where(Statement.registration == query.registration)
+    return select_
 
 
 def get_statement(statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None) -> Statement:
