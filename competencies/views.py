@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from academy.audit.services import record_audit
 from academy.db import db
 from academy.org.models import Person
+from academy.org.services import get_agency_by_code
 from competencies.models import Alignment, Competency, Framework
 from competencies.permissions import can_edit_frameworks, has_own_competencies
 from competencies.services.analysis import person_gaps
@@ -19,7 +20,9 @@ from competencies.services.evidence import record_self_assessment
 from competencies.services.frameworks import (
     FrameworkError,
     active_standard,
+    agency_profiles,
     areas_of,
+    copy_profiles_for_agency,
     default_profiles,
     list_frameworks,
     profile_for,
@@ -115,8 +118,26 @@ def frameworks() -> ResponseReturnValue:
 def framework(framework_id: int) -> ResponseReturnValue:
     _admin_only()
     found = db.get_or_404(Framework, framework_id)
-    profiles = default_profiles(found)
+    # ?agency=CODE edits that agency's own profiles (raised bars) instead of the defaults.
+    agency = None
+    if request.args.get("agency"):
+        agency = get_agency_by_code(request.args["agency"].strip())
+        if agency is None:
+            abort(404, description=_("No agency has the code %(code)s.", code=request.args["agency"]))
+    profiles = default_profiles(found) if agency is None else agency_profiles(found, agency)
     form = CsrfForm()
+    if request.method == "POST" and agency is not None and "create_agency_profiles" in request.form:
+        if not form.validate_on_submit():
+            abort(400)
+        made = [p.code for p in copy_profiles_for_agency(found, agency)]
+        record_audit(
+            "framework.agency_profiles",
+            target_type="agency",
+            target_id=agency.code,
+            details={"framework": found.code, "profiles": made},
+        )
+        db.session.commit()
+        return redirect(url_for("competencies.framework", framework_id=found.id, agency=agency.code))
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -155,11 +176,14 @@ def framework(framework_id: int) -> ResponseReturnValue:
             )
         db.session.commit()
         flash(_("%(count)s requirements changed.", count=len(changes)), "success")
-        return redirect(url_for("competencies.framework", framework_id=found.id))
+        return redirect(
+            url_for("competencies.framework", framework_id=found.id, agency=agency.code if agency else None)
+        )
     matrix = {(r.profile_id, r.competency_id): r.required_level for p in profiles for r in p.requirements}
     return render_template(
         "competencies/framework.html",
         framework=found,
+        agency=agency,
         areas=areas_of(found),
         profiles=profiles,
         matrix=matrix,

@@ -203,3 +203,21 @@ def competencies_by_id(framework: Framework) -> dict[int, Competency]:
 
 def leaf_competencies(framework: Framework) -> Sequence[Competency]:
     return [c for c in framework.competencies if c.parent_id is not None]
+
+
+def agency_profiles(framework: Framework, agency: Agency) -> list[RoleProfile]:
+    """The profiles an agency has raised for itself (and the units beneath it)."""
+    profiles = db.session.scalars(
+        select(RoleProfile)
+        .where(RoleProfile.framework_id == framework.id, RoleProfile.agency_id == agency.id)
+        .options(selectinload(RoleProfile.requirements))
+    )
+    return sorted(profiles, key=lambda p: (p.personnel_group is not PersonnelGroup.IT, _LEVEL_ORDER[p.role_level]))
+
+
+def copy_profiles_for_agency(framework: Framework, agency: Agency) -> list[RoleProfile]:
+    """Give an agency its own copy of each default profile it lacks, to raise its bar."""
+    have = {p.code for p in agency_profiles(framework, agency)}
+    return [
+        create_agency_profile(framework, base, agency) for base in default_profiles(framework) if base.code not in have
+    ]

@@ -142,3 +142,33 @@ def test_only_admins_edit_frameworks(
     assert client.get("/admin/frameworks").status_code == 403
     assert client.get(f"/admin/frameworks/{standard.id}").status_code == 403
     assert client.get("/me/competencies").status_code == 403  # not a learner
+
+
+def test_an_agency_raises_its_own_bar(
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Callable[[User], FlaskClient],
+) -> None:
+    from competencies.services.frameworks import profile_for, requirements_of
+
+    department = make_agency()
+    unit = make_agency(parent=department)
+    person = make_person(unit, line="K-COMP", level="K2")
+    client = login(make_user(Role.ADMIN))
+    path = f"/admin/frameworks/{standard.id}?agency={department.code}"
+    created = client.post(path, data={"create_agency_profiles": "1", "csrf_token": csrf_token(client, path)})
+    assert created.status_code == 302
+    db.session.expire_all()
+    own = profile_for(person, standard)
+    assert own is not None and own.agency_id == department.id  # the nearest agency profile wins
+    target = competency(standard, "CS-02")
+    response = client.post(path, data={f"req-{own.id}-{target.id}": "4", "csrf_token": csrf_token(client, path)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert requirements_of(profile_for(person, standard))[target.id] == 4
+    default = db.session.scalar(
+        select(RoleProfile).where(RoleProfile.code == "it-operational", RoleProfile.agency_id.is_(None))
+    )
+    assert default is not None and requirements_of(default)[target.id] != 4
