@@ -54,9 +54,8 @@ def refresh_standing(person_ids: Iterable[int], chunk: int = 1000) -> None:
         .where(RoleProfile.framework_id == framework.id, Requirement.required_level > 0)
     ):
         profiles[(group.value, level.value, agency_id)][competency_id] = required
-    agency_paths = dict(db.session.execute(select(Agency.path, Agency.id)).all())
     for start in range(0, len(people), chunk):
-        _refresh_chunk(people[start : start + chunk], profiles, areas, area_ids, agency_paths)
+        _refresh_chunk(people[start : start + chunk], profiles, areas, area_ids)
 
 
 def _lineage_ids(path: str, agency_paths: dict[str, int]) -> list[int]:
@@ -71,7 +70,6 @@ def _refresh_chunk(
     profiles: dict[tuple[str, str, int | None], dict[int, int]],
     areas: dict[int, int],
     area_ids: list[int],
-    agency_paths: dict[str, int],
 ) -> None:
     session = db.session
     rows = session.execute(
@@ -79,6 +77,14 @@ def _refresh_chunk(
         .join(Agency, Agency.id == Person.agency_id)
         .where(Person.id.in_(people))
     ).all()
+    # Only the agencies above these people matter for their profiles.
+    prefixes = {
+        "/".join(parts[:depth]) + "/"
+        for *_rest, path in rows
+        for parts in [path.rstrip("/").split("/")]
+        for depth in range(1, len(parts) + 1)
+    }
+    agency_paths = dict(session.execute(select(Agency.path, Agency.id).where(Agency.path.in_(prefixes))).all())
     attained: dict[int, dict[int, int]] = {}
     for person_id, competency_id, attained_level in session.execute(
         select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(Attainment.person_id.in_(people))
