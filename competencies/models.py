@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,19 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from academy.db import Base, UtcDateTime
+from academy.db import Base, UtcDateTime, string_enum
 from academy.org.models import PersonnelGroup, RoleLevel
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class FrameworkStatus(enum.StrEnum):
@@ -64,7 +52,7 @@ class Framework(Base):
     description_th: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[FrameworkStatus] = mapped_column(
-        _enum(FrameworkStatus, "framework_status"), default=FrameworkStatus.DRAFT
+        string_enum(FrameworkStatus, "framework_status"), default=FrameworkStatus.DRAFT
     )
     #: Self-assessments count towards attainment only when an admin says so.
     self_assessment_counts: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -132,8 +120,8 @@ class RoleProfile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(50))
-    personnel_group: Mapped[PersonnelGroup] = mapped_column(_enum(PersonnelGroup, "profile_group"))
-    role_level: Mapped[RoleLevel] = mapped_column(_enum(RoleLevel, "profile_level"))
+    personnel_group: Mapped[PersonnelGroup] = mapped_column(string_enum(PersonnelGroup, "profile_group"))
+    role_level: Mapped[RoleLevel] = mapped_column(string_enum(RoleLevel, "profile_level"))
     #: None: the academy-wide default; an agency: that agency's own (for it and beneath it).
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
     name_th: Mapped[str] = mapped_column(String(255))
@@ -183,7 +171,7 @@ class Evidence(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"))
     level: Mapped[int] = mapped_column(Integer)
-    source: Mapped[EvidenceSource] = mapped_column(_enum(EvidenceSource, "evidence_source"))
+    source: Mapped[EvidenceSource] = mapped_column(string_enum(EvidenceSource, "evidence_source"))
     statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     activity_id: Mapped[str | None] = mapped_column(String(2048))
     achieved_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,19 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from academy.db import Base, UtcDateTime
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK constraint: portable and easy to migrate.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-    )
+from academy.db import Base, UtcDateTime, string_enum
 
 
 class AgencyKind(enum.StrEnum):
@@ -76,7 +63,7 @@ class Agency(Base):
     #: Everything beneath an agency is a prefix match on it.
     path: Mapped[str] = mapped_column(String(255))
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "agency_kind"))
+    kind: Mapped[AgencyKind] = mapped_column(string_enum(AgencyKind, "agency_kind"))
     name_th: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -124,7 +111,7 @@ class PositionLevel(Base):
     name_th: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
-    role_level: Mapped[RoleLevel] = mapped_column(_enum(RoleLevel, "role_level"))
+    role_level: Mapped[RoleLevel] = mapped_column(string_enum(RoleLevel, "role_level"))
 
     position_type: Mapped[PositionType] = relationship(back_populates="levels")
 
@@ -167,16 +154,18 @@ class Person(Base):
     position_line_id: Mapped[int] = mapped_column(ForeignKey("position_lines.id"), index=True)
     position_level_id: Mapped[int] = mapped_column(ForeignKey("position_levels.id"), index=True)
     is_cio: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[PersonStatus] = mapped_column(_enum(PersonStatus, "person_status"), default=PersonStatus.ACTIVE)
+    status: Mapped[PersonStatus] = mapped_column(
+        string_enum(PersonStatus, "person_status"), default=PersonStatus.ACTIVE
+    )
     start_date: Mapped[date | None] = mapped_column(Date)
     #: The role profile, kept as derived by org.services.derive_role_profile().
-    personnel_group: Mapped[PersonnelGroup] = mapped_column(_enum(PersonnelGroup, "personnel_group"))
-    role_level: Mapped[RoleLevel] = mapped_column(_enum(RoleLevel, "role_level"))
+    personnel_group: Mapped[PersonnelGroup] = mapped_column(string_enum(PersonnelGroup, "personnel_group"))
+    role_level: Mapped[RoleLevel] = mapped_column(string_enum(RoleLevel, "role_level"))
     #: An admin's override of the derived profile; None means "as derived".
     personnel_group_override: Mapped[PersonnelGroup | None] = mapped_column(
-        _enum(PersonnelGroup, "personnel_group_override")
+        string_enum(PersonnelGroup, "personnel_group_override")
     )
-    role_level_override: Mapped[RoleLevel | None] = mapped_column(_enum(RoleLevel, "role_level_override"))
+    role_level_override: Mapped[RoleLevel | None] = mapped_column(string_enum(RoleLevel, "role_level_override"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
@@ -215,7 +204,7 @@ class PersonIdentifier(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[IdentifierKind] = mapped_column(_enum(IdentifierKind, "identifier_kind"))
+    kind: Mapped[IdentifierKind] = mapped_column(string_enum(IdentifierKind, "identifier_kind"))
     #: Canonical form from org.services.identifier_key(); unique across all people.
     key: Mapped[str] = mapped_column(String(600), unique=True)
 
