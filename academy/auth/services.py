@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from academy.auth.models import HrScope, Role, User, UserRole
@@ -81,8 +81,9 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def list_users(q: str = "") -> list[User]:
+def users_query(q: str = "") -> Select[User]:
+    """Users whose email contains ``q``, by email."""
     query = select(User).order_by(User.email)
     if q:
         query = query.where(func.lower(User.email).contains(q.strip().lower(), autoescape=True))
-    return list(db.session.scalars(query))
+    return query

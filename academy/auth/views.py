@@ -12,7 +12,7 @@ from academy.audit.services import record_audit
 from academy.auth.forms import ROLE_LABELS, LoginForm, UserForm
 from academy.auth.models import Role, User
 from academy.auth.permissions import can_administer
-from academy.auth.services import AccountError, authenticate, create_user, list_users, set_password, set_roles
+from academy.auth.services import AccountError, authenticate, create_user, set_password, set_roles, users_query
 from academy.extensions import db, limiter
 from academy.org.models import Agency, Person
 from academy.org.services import get_agency_by_code
@@ -77,7 +77,8 @@ def _require_admin() -> None:
 def users() -> ResponseReturnValue:
     _require_admin()
     q = request.args.get("q", "")
-    return render_template("auth/users.html", users=list_users(q), q=q, role_labels=ROLE_LABELS)
+    page = db.paginate(users_query(q), per_page=50, max_per_page=50)
+    return render_template("auth/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
 def _parse_agencies(text: str) -> list[Agency]:

@@ -188,3 +188,14 @@ def test_admin_sees_the_audit_log(make_user: Callable[..., User], login: Callabl
     client = login(admin)
     page = client.get("/admin/audit?action=auth").get_data(as_text=True)
     assert "auth.login" in page and admin.email in page
+
+
+def test_the_user_list_is_searchable_and_paginated(make_user: Callable[..., User],
+                                                   login: Callable[[User], FlaskClient]) -> None:
+    client = login(make_user(Role.ADMIN, email="admin@example.go.th"))
+    for n in range(55):
+        make_user(email=f"learner{n:02d}@example.go.th")
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert 'rel="next"' in first and "learner49@example.go.th" in first and "learner50@example.go.th" not in first
+    found = client.get("/admin/users?q=learner07").get_data(as_text=True)
+    assert "learner07@example.go.th" in found and "learner08@example.go.th" not in found
