@@ -15,10 +15,20 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from academy.db import bulk_insert, db
+from academy.dates import fiscal_year_of
+from academy.db import bulk_insert, db, insert_ignoring_duplicates
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
-from competencies.models import Alignment, Attainment, Evidence, EvidenceSource, Framework
+from competencies.models import (
+    Alignment,
+    AreaStanding,
+    Attainment,
+    Evidence,
+    EvidenceSource,
+    Framework,
+    Standing,
+    TrainingYear,
+)
 from competencies.services.standing import refresh_standing
 from lrs.models import Statement
 from lrs.pipeline import StoredBatch
@@ -95,11 +105,20 @@ def record_statement_evidence(batch: StoredBatch) -> None:
     """The LRS subscriber: evidence from new statements, withdrawal for voided ones."""
     rows = _evidence_rows(batch.statements)
     bulk_insert(Evidence, rows)
+    if rows:
+        # New evidence can only add training years: record them here, cheaply.
+        years = {(row["person_id"], fiscal_year_of(row["achieved_at"].date())) for row in rows}
+        db.session.execute(
+            insert_ignoring_duplicates(TrainingYear).values(
+                [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)]
+            )
+        )
     affected = {(row["person_id"], row["competency_id"]) for row in rows}
+    withdrawn: set[Pair] = set()
     if batch.voided_ids:
-        affected |= withdraw_evidence(batch.voided_ids)
-    if affected:
-        recompute_attainment(affected)
+        withdrawn = withdraw_evidence(batch.voided_ids)
+    if affected | withdrawn:
+        recompute_attainment(affected | withdrawn, training_years_of={p for p, _c in withdrawn})
 
 
 def withdraw_evidence(statement_ids: Iterable[uuid.UUID]) -> set[Pair]:
@@ -121,8 +140,13 @@ def withdraw_evidence(statement_ids: Iterable[uuid.UUID]) -> set[Pair]:
     return {(p, c) for p, c in pairs}
 
 
-def recompute_attainment(pairs: Iterable[Pair]) -> None:
-    """Recompute attainment of these (person, competency) pairs from their standing evidence."""
+def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | None = None) -> None:
+    """Recompute attainment of these (person, competency) pairs from their standing evidence.
+
+    The standing of people whose levels changed is refreshed too; their training years
+    only for the people in ``training_years_of`` (None: everyone here), as new evidence
+    records its own.
+    """
     pairs = set(pairs)
     if not pairs:
         return
@@ -145,8 +169,12 @@ def recompute_attainment(pairs: Iterable[Pair]) -> None:
     ).all()
     # Every pair of these people and competencies is recomputed (a superset of ``pairs``):
     # one delete and one insert, whatever the number of pairs.
-    db.session.execute(
-        delete(Attainment).where(Attainment.person_id.in_(people), Attainment.competency_id.in_(competencies))
+    before = set(
+        db.session.execute(
+            delete(Attainment)
+            .where(Attainment.person_id.in_(people), Attainment.competency_id.in_(competencies))
+            .returning(Attainment.person_id, Attainment.competency_id, Attainment.level)
+        ).all()
     )
     bulk_insert(
         Attainment,
@@ -155,7 +183,11 @@ def recompute_attainment(pairs: Iterable[Pair]) -> None:
             for p, c, level, count in standing
         ],
     )
-    refresh_standing(people)
+    after = {(p, c, level) for p, c, level, _count in standing}
+    changed = {p for p, _c, _level in before ^ after}
+    years = people if training_years_of is None else training_years_of
+    refresh_standing(changed, training_years=False)
+    refresh_standing(years, meets=False)
 
 
 def _self_assessment_counts(competency_ids: set[int]) -> bool:
@@ -190,6 +222,8 @@ def rebuild_projections(progress: Callable[[int], None] | None = None, chunk: in
     """Rebuild statement evidence and all attainment from the stored statements; return the evidence count."""
     db.session.execute(delete(Evidence).where(Evidence.source == EvidenceSource.STATEMENT))
     db.session.execute(delete(Attainment))
+    for projection in (Standing, AreaStanding, TrainingYear):
+        db.session.execute(delete(projection))
     last_pk, created = 0, 0
     while True:
         rows = db.session.execute(

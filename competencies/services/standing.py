@@ -31,11 +31,18 @@ from competencies.services.frameworks import active_standard
 TRAINING_SOURCES = (EvidenceSource.STATEMENT, EvidenceSource.COURSE)
 
 
-def refresh_standing(person_ids: Iterable[int], chunk: int = 1000) -> None:
-    """Recompute the standing and training years of these people."""
+def refresh_standing(
+    person_ids: Iterable[int], chunk: int = 1000, *, meets: bool = True, training_years: bool = True
+) -> None:
+    """Recompute the standing (whether they meet their profile) and training years of these people."""
     people = sorted(set(person_ids))
-    framework = active_standard()
-    if framework is None or not people:
+    if not people:
+        return
+    if training_years:
+        for start in range(0, len(people), chunk):
+            _refresh_training_years(people[start : start + chunk])
+    framework = active_standard() if meets else None
+    if framework is None:
         return
     areas = {c.id: c.parent_id for c in framework.competencies if c.parent_id is not None}  # competency -> area
     area_ids = sorted({c.id for c in framework.competencies if c.parent_id is None})
@@ -107,6 +114,16 @@ def _refresh_chunk(
     session.execute(delete(AreaStanding).where(AreaStanding.person_id.in_(people)))
     bulk_insert(Standing, standings)
     bulk_insert(AreaStanding, area_rows)
+
+
+def refresh_everyone() -> None:
+    """Recompute the standing of every person (after the requirement matrix or positions change)."""
+    refresh_standing(db.session.scalars(select(Person.id)).all())
+
+
+def _refresh_training_years(people: list[int]) -> None:
+    """The fiscal years in which these people have standing training evidence."""
+    session = db.session
     years = {
         (person_id, fiscal_year_of(moment.date()))
         for person_id, moment in session.execute(
@@ -117,8 +134,3 @@ def _refresh_chunk(
     }
     session.execute(delete(TrainingYear).where(TrainingYear.person_id.in_(people)))
     bulk_insert(TrainingYear, [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)])
-
-
-def refresh_everyone() -> None:
-    """Recompute the standing of every person (after the requirement matrix or positions change)."""
-    refresh_standing(db.session.scalars(select(Person.id)).all())
