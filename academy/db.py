@@ -93,8 +93,11 @@ def insert_ignoring_duplicates(model: type[Base]) -> Insert:
     raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")
 
 
+COPY_THRESHOLD = 100
+
+
 def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere.
+    """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere (and for a few rows).
 
     Every row must carry the same keys; JSON columns are sent as JSON. Rows go into the
     session's current transaction, like any other statement.
@@ -103,7 +106,8 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
         return
     session = db.session
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    # A COPY costs a few round trips of its own: below this, executemany is quicker.
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_THRESHOLD:
         session.execute(insert(model), rows)
         return
     import psycopg
