@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from lrs_common import fresh_postgres  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from academy.org.importer import COLUMNS  # noqa: E402
@@ -33,20 +32,12 @@ from academy.org.importer import COLUMNS  # noqa: E402
 
 @contextmanager
 def fresh_database(postgres: str | None, workdir: Path) -> Iterator[str]:
+    """A new SQLite file in workdir, or a new database on the PostgreSQL server (dropped after)."""
     if not postgres:
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
-    server = make_url(postgres)
-    name = f"academy_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres(postgres) as url:
+        yield url
 
 
 def prepare(database_url: str, csv_path: Path, people: int) -> None:
