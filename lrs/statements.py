@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import typing
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, select, update
+from sqlalchemy import Select, Text, and_, cast, select, update
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
@@ -349,22 +350,30 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
     by what it voided. The two are read as two index-driven queries, each ordered and limited,
     and merged: one query with an OR across them would scan the table.
     """
+    return _query(query, select(Statement), lambda row: row.pk)
+
+
+def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]], bool]:
+    """The same page as query_statements(), as (pk, stored JSON text): nothing decoded or re-encoded."""
+    texts = typing.cast(Select[Any], select(Statement.pk, cast(Statement.payload, Text)))
+    return _query(query, texts, lambda row: row[0])
+
+
+def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
-    pages = [_page(_matching(select(Statement), query), query, limit)]
+    pages = [_page(_matching(base, query), query, limit)]
     if query.agent or query.verb or query.activity or query.registration:
         targets = _matching(select(Statement.pk), query).subquery()
         referenced = select(Statement.id).join(targets, targets.c.pk == Statement.pk)
-        referrers = select(Statement).where(
+        referrers = base.where(
             Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
         )
         pages.append(_page(referrers, query, limit))
-    rows = sorted(
-        {row.pk: row for page in pages for row in page}.values(), key=lambda row: row.pk, reverse=not query.ascending
-    )
+    rows = sorted({pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending)
     return rows[:limit], len(rows) > limit
 
 
-def _page(select_: Select[Statement], query: StatementQuery, limit: int) -> list[Statement]:
+def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
     """One ordered, limited page of unvoided statements within the query's time, client and cursor."""
     select_ = select_.where(Statement.voided.is_(False))
     if query.since:
@@ -376,7 +385,9 @@ def _page(select_: Select[Statement], query: StatementQuery, limit: int) -> list
     if query.after_pk is not None:
         select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
     order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
-    return list(db.session.scalars(select_.order_by(order).limit(limit + 1)))
+    result = db.session.execute(select_.order_by(order).limit(limit + 1))
+    # select(Statement) gives Statement objects; a select of columns gives rows.
+    return list(result.scalars() if select_.column_descriptions[0]["type"] is Statement else result.all())
 
 
 _S = TypeVar("_S", bound=Select[Any])

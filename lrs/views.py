@@ -37,6 +37,7 @@ from lrs.statements import (
     format_statements,
     get_attachments,
     get_statement,
+    query_statement_texts,
     query_statements,
     store_statements,
 )
@@ -296,13 +297,21 @@ def _get_statements() -> Response:
         return _statements_response(payload, [statement] if with_attachments else [], headers)
 
     query, params = _statement_query(client_id)
+    if fmt == "exact" and not with_attachments:
+        # The common case, sent as stored: the statements' JSON text is spliced, not decoded and re-encoded.
+        texts, more = query_statement_texts(query)
+        link = _more_link(params, texts[-1][0]) if more and texts else ""
+        body = '{"statements": [' + ", ".join(text for _pk, text in texts) + '], "more": ' + json.dumps(link) + "}"
+        return Response(body, mimetype="application/json", headers=headers)
     rows, more = query_statements(query)
     payloads = format_statements([row.payload for row in rows], fmt, _languages())
-    result: dict[str, Any] = {"statements": payloads, "more": ""}
-    if more and rows:
-        token = _serializer().dumps({"params": params, "after": rows[-1].pk})
-        result["more"] = url_for("lrs.statements", more=token)
+    result: dict[str, Any] = {"statements": payloads, "more": _more_link(params, rows[-1].pk) if more and rows else ""}
     return _statements_response(result, rows if with_attachments else [], headers)
+
+
+def _more_link(params: dict[str, str], last_pk: int) -> str:
+    """The link to the page after the statement ``last_pk``, for the same query."""
+    return url_for("lrs.statements", more=_serializer().dumps({"params": params, "after": last_pk}))
 
 
 def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, str]]:
