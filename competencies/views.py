@@ -22,8 +22,10 @@ from competencies.services.frameworks import (
     active_standard,
     agency_profiles,
     areas_of,
+    competencies_by_id,
     copy_profiles_for_agency,
     default_profiles,
+    leaf_competencies,
     list_frameworks,
     profile_for,
     set_requirement,
@@ -94,7 +96,7 @@ def mine() -> ResponseReturnValue:
         chart=chart,
         profile=profile_for(person, framework),
         form=form,
-        competencies=[c for c in framework.competencies if not c.is_area],
+        competencies=leaf_competencies(framework),
     )
 
 
@@ -143,10 +145,10 @@ def framework(framework_id: int) -> ResponseReturnValue:
             abort(400)
         top = max((lvl.level for lvl in found.levels), default=0)
         changes = []
-        by_id = {c.id: c for c in found.competencies}
+        by_id = competencies_by_id(found)
         for profile in profiles:
             current = {r.competency_id: r.required_level for r in profile.requirements}
-            for competency in (c for c in found.competencies if not c.is_area):
+            for competency in leaf_competencies(found):
                 field = f"req-{profile.id}-{competency.id}"
                 if field not in request.form:
                     continue
@@ -238,5 +240,5 @@ def alignments() -> ResponseReturnValue:
         framework=framework,
         alignments=rows,
         form=form,
-        competencies=[c for c in framework.competencies if not c.is_area],
+        competencies=leaf_competencies(framework),
     )

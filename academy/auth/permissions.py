@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from academy.auth.models import User
 from academy.org.models import Agency
 
 
@@ -25,7 +24,3 @@ def can_view_people(user: Any) -> bool:
 
 def can_administer(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_admin)
-
-
-def is_learner(user: User) -> bool:
-    return user.person_id is not None

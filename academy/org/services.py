@@ -19,7 +19,6 @@ from academy.org.models import (
     PersonIdentifier,
     PersonnelGroup,
     PersonStatus,
-    PositionLevel,
     PositionLine,
     RoleLevel,
 )
@@ -105,10 +104,6 @@ def add_identifier(person: Person, kind: IdentifierKind, value: str, home_page: 
     person.identifiers.append(identifier)
     db.session.flush()
     return identifier
-
-
-def find_person_by_identifier(key: str) -> Person | None:
-    return db.session.scalar(select(Person).join(PersonIdentifier).where(PersonIdentifier.key == key))
 
 
 # --- agencies ----------------------------------------------------------------
@@ -207,7 +202,3 @@ def get_person(public_id: uuid.UUID, within: Sequence[Agency] | None) -> Person 
 
 def list_position_lines() -> list[PositionLine]:
     return list(db.session.scalars(select(PositionLine).order_by(PositionLine.name_th)))
-
-
-def list_position_levels() -> list[PositionLevel]:
-    return list(db.session.scalars(select(PositionLevel).order_by(PositionLevel.sort_order)))

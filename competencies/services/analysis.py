@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus, RoleLevel
 from competencies.models import AreaStanding, Attainment, Competency, CoverageTarget, Framework, Standing, TrainingYear
-from competencies.services.frameworks import areas_of, profile_for, requirements_of
+from competencies.services.frameworks import areas_of, competencies_by_id, profile_for, requirements_of
 
 DEFAULT_TARGET = Decimal("60.00")
 
@@ -46,7 +46,7 @@ def person_gaps(person: Person, framework: Framework) -> list[Gap]:
             select(Attainment.competency_id, Attainment.level).where(Attainment.person_id == person.id)
         ).all()
     )
-    by_id = {c.id: c for c in framework.competencies}
+    by_id = competencies_by_id(framework)
     return [
         Gap(by_id[cid], level, attained.get(cid, 0))
         for cid, level in sorted(required.items(), key=lambda item: by_id[item[0]].sort_order)
@@ -254,7 +254,7 @@ def unit_gaps(
         .where(population.condition(), subtree_condition([agency]))
         .group_by(Requirement.competency_id)
     ).all()
-    by_id = {c.id: c for c in framework.competencies}
+    by_id = competencies_by_id(framework)
     return sorted(
         (RequirementCount(by_id[cid], required, met) for cid, required, met in rows),
         key=lambda row: row.competency.sort_order,

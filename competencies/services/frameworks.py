@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,10 +197,12 @@ def create_agency_profile(framework: Framework, base: RoleProfile, agency: Agenc
 
 
 def competencies_by_id(framework: Framework) -> dict[int, Competency]:
+    """Every area and competency of a framework, by id."""
     return {c.id: c for c in framework.competencies}
 
 
-def leaf_competencies(framework: Framework) -> Sequence[Competency]:
+def leaf_competencies(framework: Framework) -> list[Competency]:
+    """The competencies of a framework, without its areas."""
     return [c for c in framework.competencies if c.parent_id is not None]
 
 

@@ -190,8 +190,9 @@ def test_admin_sees_the_audit_log(make_user: Callable[..., User], login: Callabl
     assert "auth.login" in page and admin.email in page
 
 
-def test_the_user_list_is_searchable_and_paginated(make_user: Callable[..., User],
-                                                   login: Callable[[User], FlaskClient]) -> None:
+def test_the_user_list_is_searchable_and_paginated(
+    make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
     client = login(make_user(Role.ADMIN, email="admin@example.go.th"))
     for n in range(55):
         make_user(email=f"learner{n:02d}@example.go.th")
