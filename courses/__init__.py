@@ -1,0 +1,1 @@
+"""Courses: catalogue, content, enrolment, the player, quizzes, completion, cmi5 packages."""
