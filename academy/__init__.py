@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     from academy.auth.models import User
     from academy.org import models as _org_models  # noqa: F401
     from competencies import models as _competency_models  # noqa: F401
+    from courses import models as _course_models  # noqa: F401
     from lrs import models as _lrs_models  # noqa: F401
 
     @login_manager.user_loader

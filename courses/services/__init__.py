@@ -1,0 +1,1 @@
+"""The course services: catalogue, authoring, enrolment, the player and its projection, transcript."""
