@@ -9,7 +9,7 @@ from courses.models import Lesson, Question, Quiz
 
 def course_iri_for(code: str) -> str:
     """The activity IRI a new course of ours gets."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/courses/{code}"
+    return f"{current_app.config['ACADEMY_BASE_URL']}/courses/{code}"
 
 
 def lesson_iri(lesson: Lesson) -> str:
