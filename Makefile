@@ -7,12 +7,13 @@ FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 SARABUN := academy/static/vendor/sarabun/sarabun.css
 CHARTJS := academy/static/vendor/chartjs/chart.umd.min.js
+SWAGGER_UI := academy/static/vendor/swagger-ui/swagger-ui-bundle.js
 PO_FILES := $(wildcard academy/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: install run test test-sqlite test-postgres lint fmt translations-extract clean
 
-install: $(VENV)/.installed $(SARABUN) $(CHARTJS) $(MO_FILES)
+install: $(VENV)/.installed $(SARABUN) $(CHARTJS) $(SWAGGER_UI) $(MO_FILES)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,12 @@ $(SARABUN): package.json package-lock.json $(VENV)/.installed
 $(CHARTJS): $(SARABUN)
 	mkdir -p academy/static/vendor/chartjs
 	cp node_modules/chart.js/dist/chart.umd.min.js $@
+
+# Swagger UI, for the REST API's documentation page (/api/docs), from the npm registry.
+$(SWAGGER_UI): $(SARABUN)
+	rm -rf academy/static/vendor/swagger-ui && mkdir -p academy/static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/LICENSE academy/static/vendor/swagger-ui/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js $@
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
