@@ -82,10 +82,11 @@ def _register_blueprints(app: Flask) -> None:
     from academy.org.views import bp as org_bp
     from academy.portal.views import bp as portal_bp
     from competencies.views import bp as competencies_bp
+    from courses.views import bp as courses_bp
     from lrs.admin import bp as lrs_admin_bp
     from lrs.views import bp as lrs_bp
 
-    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp, lrs_admin_bp, competencies_bp):
+    for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp, lrs_admin_bp, competencies_bp, courses_bp):
         app.register_blueprint(blueprint)
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
@@ -102,9 +103,10 @@ def _register_cli(app: Flask) -> None:
 def _register_statement_subscribers(app: Flask) -> None:
     """The explicit list of what the LRS hands each stored batch to, in order (DESIGN.md, data flow 3)."""
     from competencies.services.evidence import record_statement_evidence
+    from courses.services.progress import record_course_progress
     from lrs.pipeline import register_subscriber
 
-    for subscriber in (record_statement_evidence,):
+    for subscriber in (record_course_progress, record_statement_evidence):
         register_subscriber(app, subscriber)
 
 

@@ -1,0 +1,179 @@
+"""The catalogue: published courses, searched and filtered; a course's items and alignments; recommendations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, exists, or_, select, true
+
+from academy.db import db
+from academy.org.models import Person
+from competencies.models import Alignment, Competency, Framework
+from competencies.services.analysis import Gap, person_gaps
+from courses.models import Course, CourseFormat, CourseStatus, Lesson, Quiz
+from courses.services.activities import lesson_iri, quiz_iri
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    """What a learner searches the catalogue by; empty fields do not filter."""
+
+    text: str = ""
+    area: str = ""  # the code of an area of the standard, e.g. "DL"
+    level: int | None = None  # the level an aligned competency is taught at
+    provider: str = ""
+    language: str = ""
+    format: CourseFormat | None = None
+
+
+def catalogue_query(filters: CatalogueFilter = CatalogueFilter()) -> Select[Course]:
+    """Published courses matching the filters, by title."""
+    query = select(Course).where(Course.status == CourseStatus.PUBLISHED)
+    if filters.text:
+        pattern = f"%{filters.text.strip()}%"
+        query = query.where(
+            or_(
+                Course.title_th.ilike(pattern),
+                Course.title_en.ilike(pattern),
+                Course.code.ilike(pattern),
+                Course.description_th.ilike(pattern),
+                Course.description_en.ilike(pattern),
+            )
+        )
+    if filters.area or filters.level is not None:
+        aligned = select(Alignment.id).where(Alignment.activity_id == Course.activity_iri)
+        if filters.area:
+            area = select(Competency.id).where(Competency.code == filters.area, Competency.parent_id.is_(None))
+            aligned = aligned.join(Competency, Competency.id == Alignment.competency_id).where(
+                or_(Competency.parent_id.in_(area), Competency.id.in_(area))
+            )
+        if filters.level is not None:
+            aligned = aligned.where(Alignment.level == filters.level)
+        query = query.where(exists(aligned))
+    if filters.provider:
+        query = query.where(Course.provider == filters.provider)
+    if filters.language:
+        query = query.where(Course.language == filters.language)
+    if filters.format is not None:
+        query = query.where(Course.format == filters.format)
+    return query.order_by(Course.title_th, Course.id)
+
+
+def catalogue_providers() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Course.provider).where(Course.status == CourseStatus.PUBLISHED).distinct().order_by(Course.provider)
+        )
+    )
+
+
+def get_course(code: str, *, published_only: bool = True) -> Course | None:
+    course = db.session.scalar(select(Course).where(Course.code == code))
+    if course is None or (published_only and course.status is not CourseStatus.PUBLISHED):
+        return None
+    return course
+
+
+# --- a course's items -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """A lesson or a quiz, in the order the learner meets them."""
+
+    iri: str
+    lesson: Lesson | None = None
+    quiz: Quiz | None = None
+
+    @property
+    def key(self) -> str:
+        target = self.lesson or self.quiz
+        assert target is not None
+        return str(target.key)
+
+    @property
+    def minutes(self) -> int:
+        return self.lesson.minutes if self.lesson else 10
+
+
+def course_items(course: Course) -> list[Item]:
+    """Every lesson and quiz of the course, module by module, by position (lessons first at a tie)."""
+    items: list[Item] = []
+    for module in course.modules:
+        ordered: list[tuple[int, int, Item]] = [
+            (ls.position, 0, Item(lesson_iri(ls), lesson=ls)) for ls in module.lessons
+        ]
+        ordered += [(qz.position, 1, Item(quiz_iri(qz), quiz=qz)) for qz in module.quizzes]
+        items += [item for _pos, _kind, item in sorted(ordered, key=lambda entry: entry[:2])]
+    return items
+
+
+@dataclass(frozen=True)
+class CourseAlignment:
+    competency: Competency
+    level: int
+
+
+def course_alignments(courses: Sequence[Course]) -> dict[int, list[CourseAlignment]]:
+    """What each course teaches: competency and level, by course id, in the framework's order."""
+    by_iri = {course.activity_iri: course.id for course in courses}
+    result: dict[int, list[CourseAlignment]] = {course.id: [] for course in courses}
+    if not by_iri:
+        return result
+    rows = db.session.execute(
+        select(Alignment.activity_id, Competency, Alignment.level)
+        .join(Competency, Competency.id == Alignment.competency_id)
+        .where(Alignment.activity_id.in_(by_iri))
+        .order_by(Competency.sort_order)
+    ).all()
+    for activity_id, competency, level in rows:
+        result[by_iri[activity_id]].append(CourseAlignment(competency, level))
+    return result
+
+
+# --- recommendations ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    course: Course
+    #: Levels of the person's gap the course would close (sum over the competencies it teaches).
+    closes: int
+    competencies: list[Competency]
+
+
+def recommend_courses(
+    person: Person, framework: Framework, *, limit: int = 6, exclude: Sequence[int] = ()
+) -> list[Recommendation]:
+    """Published courses ordered by how much of the person's gap they close, then by fewest hours."""
+    gaps = [gap for gap in person_gaps(person, framework) if gap.gap]
+    return rank_courses_for_gaps(gaps, limit=limit, exclude=exclude)
+
+
+def rank_courses_for_gaps(gaps: Sequence[Gap], *, limit: int, exclude: Sequence[int] = ()) -> list[Recommendation]:
+    if not gaps:
+        return []
+    by_competency = {gap.competency.id: gap for gap in gaps}
+    rows = db.session.execute(
+        select(Course, Alignment.competency_id, Alignment.level)
+        .join(Alignment, Alignment.activity_id == Course.activity_iri)
+        .where(
+            Course.status == CourseStatus.PUBLISHED,
+            Alignment.competency_id.in_(by_competency),
+            Course.id.not_in(exclude) if exclude else true(),
+        )
+    ).all()
+    closes: dict[int, int] = {}
+    taught: dict[int, list[Competency]] = {}
+    courses: dict[int, Course] = {}
+    for course, competency_id, level in rows:
+        gap = by_competency[competency_id]
+        gained = max(min(level, gap.required) - gap.attained, 0)
+        if gained:
+            courses[course.id] = course
+            closes[course.id] = closes.get(course.id, 0) + gained
+            taught.setdefault(course.id, []).append(gap.competency)
+    ranked = sorted(courses, key=lambda cid: (-closes[cid], courses[cid].hours or Decimal(0), courses[cid].code))
+    return [Recommendation(courses[cid], closes[cid], taught[cid]) for cid in ranked[:limit]]

@@ -1,0 +1,90 @@
+"""Enrolment: a learner enrols themself; an HR officer assigns a course for a fiscal year with a due date."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+
+from academy.auth.models import User
+from academy.db import db, insert_ignoring_duplicates
+from academy.org.models import Person
+from courses.models import Course, CourseStatus, Enrolment, EnrolmentSource, EnrolmentStatus
+
+
+class EnrolmentError(ValueError):
+    """An enrolment that cannot be made; the message says why."""
+
+
+def enrolment_of(person: Person, course: Course) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.course_id == course.id)
+    )
+
+
+def enrol(person: Person, course: Course) -> Enrolment:
+    """Enrol the person in a published course (again: the existing enrolment)."""
+    existing = enrolment_of(person, course)
+    if existing is not None:
+        return existing
+    if course.status is not CourseStatus.PUBLISHED:
+        raise EnrolmentError("only published courses take enrolments")
+    enrolment = Enrolment(person_id=person.id, course_id=course.id, source=EnrolmentSource.SELF)
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def assign_course(course: Course, person_ids: Sequence[int], fiscal_year: int, due_on: date, assigned_by: User) -> int:
+    """Assign the course to people for a fiscal year; people already enrolled keep their enrolment
+    and get the assignment's year and due date unless they completed it. Return how many were assigned."""
+    if course.status is not CourseStatus.PUBLISHED:
+        raise EnrolmentError("only published courses can be assigned")
+    if not person_ids:
+        return 0
+    ids = sorted(set(person_ids))
+    rows = [
+        {
+            "person_id": pid,
+            "course_id": course.id,
+            "source": EnrolmentSource.ASSIGNED.value,
+            "assigned_by_id": assigned_by.id,
+            "fiscal_year": fiscal_year,
+            "due_on": due_on,
+            "status": EnrolmentStatus.ENROLLED.value,
+            "progress": 0,
+            "registration": uuid.uuid4(),  # a bulk insert skips the model's default
+        }
+        for pid in ids
+    ]
+    for first in range(0, len(rows), 1000):
+        db.session.execute(insert_ignoring_duplicates(Enrolment).values(rows[first : first + 1000]))
+    existing = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.course_id == course.id,
+            Enrolment.person_id.in_(ids),
+            Enrolment.status != EnrolmentStatus.COMPLETED,
+        )
+    ).all()
+    for enrolment in existing:
+        enrolment.fiscal_year, enrolment.due_on = fiscal_year, due_on
+        if enrolment.source is EnrolmentSource.SELF:
+            enrolment.source, enrolment.assigned_by_id = EnrolmentSource.ASSIGNED, assigned_by.id
+    db.session.flush()
+    return len(ids)
+
+
+def enrolments_of(person: Person) -> list[Enrolment]:
+    """The person's enrolments: unfinished first (by due date), then completed (latest first)."""
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all()
+    return sorted(
+        enrolments,
+        key=lambda e: (
+            e.status is EnrolmentStatus.COMPLETED,
+            e.due_on or date.max,
+            -(e.completed_at.timestamp() if e.completed_at else 0),
+            e.id,
+        ),
+    )

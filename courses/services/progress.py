@@ -1,0 +1,236 @@
+"""Enrolment progress and completion: a projection of stored statements (an LRS subscriber).
+
+Statements of an enrolment (its registration) mark lessons viewed and quizzes passed or
+failed; a `completed` (or `passed`) statement about the course itself completes it, whoever
+sent it: a course completed with another provider and reported by xAPI counts too, and
+makes an enrolment of source ``record`` when the person had none. Voiding replays the
+enrolment from the statements that stand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from academy.db import db
+from academy.ifi import agent_key
+from academy.org.models import PersonIdentifier
+from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
+from courses.services.catalogue import course_items
+from lrs.models import Statement
+from lrs.pipeline import StoredBatch
+from lrs.validation import parse_timestamp
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+VIEWED = {ADL + "experienced", ADL + "completed"}
+COMPLETING = {ADL + "completed", ADL + "passed"}
+LAUNCHED = ADL + "launched"
+
+
+def record_course_progress(batch: StoredBatch) -> None:
+    """The LRS subscriber: update the enrolments the batch's statements are about."""
+    touched: set[int] = set()
+    if batch.statements:
+        touched |= _apply(batch.statements)
+    if batch.voided_ids:
+        for enrolment in _enrolments_of_voided(batch.voided_ids):
+            replay_enrolment(enrolment)
+    if touched:
+        db.session.flush()
+
+
+def _registration(statement: Mapping[str, Any]) -> uuid.UUID | None:
+    value = (statement.get("context") or {}).get("registration")
+    return uuid.UUID(value) if value else None
+
+
+def _object_id(statement: Mapping[str, Any]) -> str | None:
+    target = statement.get("object") or {}
+    return target.get("id") if target.get("objectType", "Activity") == "Activity" else None
+
+
+def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Apply statements to the enrolments they concern; return the ids of those enrolments."""
+    registrations = {r for s in statements if (r := _registration(s))}
+    enrolments = (
+        {
+            e.registration: e
+            for e in db.session.scalars(select(Enrolment).where(Enrolment.registration.in_(registrations)))
+        }
+        if registrations
+        else {}
+    )
+    completions = [s for s in statements if s["verb"]["id"] in COMPLETING and _object_id(s)]
+    courses: dict[str, Course] = {}
+    if completions:
+        iris = {_object_id(s) for s in completions}
+        courses = {c.activity_iri: c for c in db.session.scalars(select(Course).where(Course.activity_iri.in_(iris)))}
+    touched: set[int] = set()
+    for statement in statements:
+        if statement["verb"]["id"] in COMPLETING and _object_id(statement) in courses:
+            enrolment = enrolments.get(_registration(statement)) or _enrolment_for_actor(  # type: ignore[arg-type]
+                statement,
+                courses[_object_id(statement)],  # type: ignore[index]
+            )
+            if enrolment is not None and (statement.get("result") or {}).get("success") is not False:
+                _complete(enrolment, parse_timestamp(statement["timestamp"]))
+                touched.add(enrolment.id)
+            continue
+        enrolment = enrolments.get(_registration(statement))  # type: ignore[arg-type]
+        if enrolment is None:
+            continue
+        _apply_item(enrolment, statement)
+        touched.add(enrolment.id)
+    for enrolment in {e for e in enrolments.values() if e.id in touched}:
+        _update_progress(enrolment)
+    return touched
+
+
+def _enrolment_for_actor(statement: Mapping[str, Any], course: Course) -> Enrolment | None:
+    """The actor's enrolment in the course, made (source ``record``) if they are a known person."""
+    key = agent_key(statement["actor"])
+    if not key:
+        return None
+    person_id = db.session.scalar(select(PersonIdentifier.person_id).where(PersonIdentifier.key == key))
+    if person_id is None:
+        return None
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None:
+        enrolment = Enrolment(person_id=person_id, course_id=course.id, source=EnrolmentSource.RECORD)
+        db.session.add(enrolment)
+        db.session.flush()
+    return enrolment
+
+
+def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
+    verb, iri = statement["verb"]["id"], _object_id(statement)
+    if iri is None:
+        return
+    if verb == LAUNCHED:
+        if enrolment.status is EnrolmentStatus.ENROLLED:
+            enrolment.status = EnrolmentStatus.IN_PROGRESS
+        return
+    if iri == enrolment.course.activity_iri:
+        return  # progressed and the like: the projection computes progress itself
+    when = parse_timestamp(statement["timestamp"])
+    result = statement.get("result") or {}
+    if verb in VIEWED:
+        row = _item(enrolment, iri)
+        row.viewed_at = row.viewed_at or when
+    elif verb == ADL + "passed" or (verb == ADL + "failed"):
+        row = _item(enrolment, iri)
+        scaled = (result.get("score") or {}).get("scaled")
+        if scaled is not None:
+            score = Decimal(str(scaled)) * 100
+            row.best_score = max(row.best_score or Decimal(0), score)
+        if verb == ADL + "passed" and result.get("success") is not False:
+            row.passed_at = row.passed_at or when
+        else:
+            row.failed_count = (row.failed_count or 0) + 1
+    else:
+        return
+    if enrolment.status is EnrolmentStatus.ENROLLED:
+        enrolment.status = EnrolmentStatus.IN_PROGRESS
+
+
+def _item(enrolment: Enrolment, iri: str) -> ItemProgress:
+    row = db.session.get(ItemProgress, (enrolment.id, iri))
+    if row is None:
+        row = ItemProgress(enrolment_id=enrolment.id, activity_iri=iri, failed_count=0)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def _complete(enrolment: Enrolment, when: datetime) -> None:
+    enrolment.status = EnrolmentStatus.COMPLETED
+    enrolment.progress = 100
+    enrolment.completed_at = min(enrolment.completed_at or when, when)
+
+
+def _update_progress(enrolment: Enrolment) -> None:
+    """Percent of the course's items done (lessons viewed, quizzes passed); 100 once completed."""
+    if enrolment.status is EnrolmentStatus.COMPLETED:
+        enrolment.progress = 100
+        return
+    if enrolment.course.kind is not CourseKind.NATIVE:
+        return  # cmi5 courses: the cmi5 services keep their progress
+    items = course_items(enrolment.course)
+    if not items:
+        return
+    db.session.flush()
+    done_iris = {
+        row.activity_iri
+        for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
+        if row.passed_at or (row.viewed_at and not _is_quiz(row.activity_iri, items))
+    }
+    done = sum(1 for item in items if item.iri in done_iris)
+    enrolment.progress = min(99, round(100 * done / len(items)))
+
+
+def _is_quiz(iri: str, items: Iterable[Any]) -> bool:
+    return any(item.iri == iri and item.quiz is not None for item in items)
+
+
+# --- replay -------------------------------------------------------------------------------------
+
+
+def _enrolments_of_voided(voided_ids: Sequence[uuid.UUID]) -> list[Enrolment]:
+    rows = db.session.execute(
+        select(Statement.registration, Statement.object_activity_id, Statement.actor_key).where(
+            Statement.id.in_(voided_ids)
+        )
+    ).all()
+    found: dict[int, Enrolment] = {}
+    for registration, activity_id, actor_key in rows:
+        enrolment = None
+        if registration is not None:
+            enrolment = db.session.scalar(select(Enrolment).where(Enrolment.registration == registration))
+        if enrolment is None and activity_id and actor_key:
+            enrolment = db.session.scalar(
+                select(Enrolment)
+                .join(Course, Course.id == Enrolment.course_id)
+                .join(PersonIdentifier, PersonIdentifier.person_id == Enrolment.person_id)
+                .where(Course.activity_iri == activity_id, PersonIdentifier.key == actor_key)
+            )
+        if enrolment is not None:
+            found[enrolment.id] = enrolment
+    return list(found.values())
+
+
+def replay_enrolment(enrolment: Enrolment) -> None:
+    """Recompute the enrolment from the statements that stand (not voided), in stored order."""
+    db.session.execute(delete(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
+    db.session.expire_all()
+    enrolment.status, enrolment.progress, enrolment.completed_at = EnrolmentStatus.ENROLLED, 0, None
+    keys = list(
+        db.session.scalars(select(PersonIdentifier.key).where(PersonIdentifier.person_id == enrolment.person_id))
+    )
+    payloads = db.session.scalars(
+        select(Statement.payload)
+        .where(
+            Statement.voided.is_(False),
+            (Statement.registration == enrolment.registration)
+            | ((Statement.object_activity_id == enrolment.course.activity_iri) & Statement.actor_key.in_(keys)),
+        )
+        .order_by(Statement.pk)
+    ).all()
+    _apply(payloads)
+    _update_progress(enrolment)
+    db.session.flush()
+
+
+def rebuild_course_progress() -> int:
+    """Replay every enrolment (``rebuild-projections``); return how many."""
+    count = 0
+    for enrolment in db.session.scalars(select(Enrolment).order_by(Enrolment.id)).all():
+        replay_enrolment(enrolment)
+        count += 1
+    return count
