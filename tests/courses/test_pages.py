@@ -1,0 +1,133 @@
+"""The learner's pages over HTTP: catalogue, course page, enrolment, player, dashboard, transcript."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from academy.auth.models import Role, User
+from academy.db import db
+from academy.org.models import Agency, IdentifierKind, Person
+from academy.org.services import add_identifier
+from courses.models import Course, CourseStatus, Enrolment, EnrolmentStatus
+from courses.services.catalogue import course_items
+from tests.conftest import csrf_token
+from tests.lrs.conftest import Xapi, statement
+
+Login = Callable[[User], FlaskClient]
+
+
+def learner(make_agency: Callable[..., Agency], make_person: Callable[..., Person], make_user: Callable[..., User]):
+    person = make_person(make_agency(), line="K-COMP", level="K2")
+    return make_user(Role.LEARNER, person=person), person
+
+
+def test_the_catalogue_searches_filters_and_pages(
+    make_course: Callable[..., Course], make_user: Callable[..., User], login: Login
+) -> None:
+    make_course("DG101")
+    make_course("CS201", aligned_to="CS-01", level=3).title_th = "ความมั่นคงปลอดภัยไซเบอร์"
+    draft = make_course("DG999")
+    draft.status = CourseStatus.DRAFT
+    db.session.flush()
+    client = login(make_user(Role.LEARNER))
+    page = client.get("/courses").get_data(as_text=True)
+    assert "DG101" in page and "CS201" in page and "DG999" not in page  # drafts are not in the catalogue
+    assert "CS201" not in client.get("/courses?area=DG").get_data(as_text=True)
+    assert "DG101" not in client.get("/courses?area=CS").get_data(as_text=True)
+    assert "DG101" not in client.get("/courses?level=3").get_data(as_text=True)
+    assert "CS201" in client.get("/courses?q=ไซเบอร์").get_data(as_text=True)
+    assert "course-card" not in client.get("/courses?q=nothing-like-this").get_data(as_text=True)
+    assert client.get("/courses?level=x").status_code == 400
+    assert client.get("/courses?format=hologram").status_code == 400
+
+
+def test_a_learner_enrols_and_works_through_the_player(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    course = make_course()
+    user, person = learner(make_agency, make_person, make_user)
+    client = login(user)
+    items = course_items(course)
+    lesson_url = f"/courses/{course.code}/lessons/{items[0].key}"
+    assert client.get(lesson_url).status_code == 404  # not enrolled yet
+
+    assert client.post(f"/courses/{course.code}/enrol", data={}).status_code == 400  # no CSRF token
+    token = csrf_token(client, f"/courses/{course.code}")
+    response = client.post(f"/courses/{course.code}/enrol", data={"csrf_token": token})
+    assert response.status_code == 302
+    start = client.post(f"/courses/{course.code}/start", data={"csrf_token": token})
+    assert start.status_code == 302 and start.headers["Location"].endswith(lesson_url)
+    assert client.get(lesson_url).status_code == 200
+    assert client.get(f"/courses/{course.code}/lessons/{items[1].key}").status_code == 200
+
+    quiz_url = f"/courses/{course.code}/quizzes/{items[2].key}"
+    page = client.get(quiz_url).get_data(as_text=True)
+    names = sorted(set(re.findall(r'name="(q\d+)"', page)))
+    assert len(names) == 3
+    quiz = items[2].quiz
+    wrong = {f"q{q.id}": str(next(c.id for c in q.choices if not c.correct)) for q in quiz.questions}
+    failed = client.post(quiz_url, data={"csrf_token": token, **wrong})
+    assert failed.status_code == 200 and 'id="quiz-result"' in failed.get_data(as_text=True)
+    missing = client.post(quiz_url, data={"csrf_token": token})
+    assert missing.status_code == 400
+    right: dict[str, list[str]] = {f"q{q.id}": [str(c.id) for c in q.choices if c.correct] for q in quiz.questions}
+    passed = client.post(quiz_url, data={"csrf_token": token, **right})
+    assert 'id="course-completed"' in passed.get_data(as_text=True)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.person_id == person.id))
+    assert enrolment is not None and enrolment.status is EnrolmentStatus.COMPLETED
+
+    dashboard = client.get("/learn").get_data(as_text=True)
+    assert course.title_th in dashboard and "100%" in dashboard
+    transcript = client.get("/learn/transcript").get_data(as_text=True)
+    assert course.title_th in transcript and "3.0" in transcript
+
+
+def test_the_transcript_lists_other_providers_learning_with_hours(
+    xapi: Xapi,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    user, person = learner(make_agency, make_person, make_user)
+    add_identifier(person, IdentifierKind.MBOX, "mailto:learner.elsewhere@example.go.th")
+    completed = statement(
+        actor={"objectType": "Agent", "mbox": "mailto:learner.elsewhere@example.go.th"},
+        object={
+            "objectType": "Activity",
+            "id": "https://mooc.example/courses/python",
+            "definition": {"name": {"th-TH": "ไพธอนเบื้องต้น", "en-US": "Python basics"}},
+        },
+        result={"completion": True, "duration": "PT6H30M"},
+        timestamp="2025-11-15T03:00:00Z",
+    )
+    assert xapi("POST", "/xapi/statements", json_body=completed).status_code == 200
+    page = login(user).get("/learn/transcript").get_data(as_text=True)
+    assert "ไพธอนเบื้องต้น" in page and "6.5" in page
+    assert "2569" in page  # 15 November 2025 is in fiscal year 2569
+
+
+def test_learner_pages_need_a_person_and_recommend_courses_for_gaps(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+    client: FlaskClient,
+) -> None:
+    course = make_course()
+    officer = make_user(Role.HR_OFFICER, agencies=(make_agency(),))
+    assert client.get("/learn").status_code == 302  # to the login page
+    assert login(officer).get("/learn").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    user, _person = learner(make_agency, make_person, make_user)
+    page = login(user).get("/learn").get_data(as_text=True)
+    assert f'href="/courses/{course.code}"' in page  # DG-01 at level 2 closes part of an IT officer's gap
