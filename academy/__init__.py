@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from academy.audit import models as _audit_models  # noqa: F401
     from academy.auth.models import User
     from academy.org import models as _org_models  # noqa: F401
+    from api.rest import models as _api_models  # noqa: F401
     from competencies import models as _competency_models  # noqa: F401
     from courses import models as _course_models  # noqa: F401
     from lrs import models as _lrs_models  # noqa: F401
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from academy.auth.views import bp as auth_bp
     from academy.org.views import bp as org_bp
     from academy.portal.views import bp as portal_bp
+    from competencies.reports.views import bp as reports_bp
     from competencies.views import bp as competencies_bp
     from courses.views import bp as courses_bp
     from lrs.admin import bp as lrs_admin_bp
@@ -88,15 +90,22 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp, lrs_admin_bp, competencies_bp, courses_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(reports_bp)  # HR reports, /reports
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
+    # The REST API (/api/v1, its OpenAPI document and pages); it exempts its token-authenticated blueprints.
+    from api.rest.app import init_rest_api
+
+    init_rest_api(app)
 
 
 def _register_cli(app: Flask) -> None:
     from academy.cli import academy_cli
+    from api.rest.cli import api_token_cli
     from lrs.cli import lrs_client_cli
 
     academy_cli.add_command(lrs_client_cli)
+    academy_cli.add_command(api_token_cli)
     app.cli.add_command(academy_cli)
 
 

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -34,7 +34,7 @@ from academy.org.models import (
     PositionType,
     RoleLevel,
 )
-from academy.org.services import derive_role_profile, identifier_key, platform_account_key
+from academy.org.services import derive_role_profile, identifier_key, platform_account_key, subtree_condition
 
 CHUNK_SIZE = 1000
 #: How many row errors a report keeps in full; the count covers them all.
@@ -297,10 +297,13 @@ class _Reference:
     levels: dict[str, tuple[int, str, RoleLevel]]
 
     @classmethod
-    def load(cls) -> _Reference:
+    def load(cls, within: Sequence[Agency] | None = None) -> _Reference:
         session = db.session
+        agencies = select(Agency.code, Agency.id)
+        if within is not None:
+            agencies = agencies.where(subtree_condition(within))
         return cls(
-            agencies=dict(session.execute(select(Agency.code, Agency.id)).all()),
+            agencies=dict(session.execute(agencies).all()),
             lines={
                 code: (id_, is_it)
                 for code, id_, is_it in session.execute(select(PositionLine.code, PositionLine.id, PositionLine.is_it))
@@ -406,15 +409,18 @@ def import_people(
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
     new_public_id: Callable[[], uuid.UUID] = uuid.uuid4,
+    within: Sequence[Agency] | None = None,
 ) -> ImportReport:
     """Upsert people from rows; flushes, never commits: the caller commits if ``report.ok``.
 
     With ``full``, people of the agencies in the file who are not in it become inactive.
+    With ``within``, only those agencies and the units beneath them are known (an API
+    token's scope): a row naming any other agency is invalid.
     Once a row is invalid (and ``skip_invalid`` is off) nothing more is written, but
     every row is still checked so that the report names all the errors.
     """
     report = ImportReport(skip_invalid=skip_invalid)
-    ref = _Reference.load()
+    ref = _Reference.load(within)
     state = _State(base_url=base_url, new_public_id=new_public_id)
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK_SIZE)):

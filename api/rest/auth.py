@@ -1,0 +1,117 @@
+"""Who is calling the REST API, what they may see, and how often they may call.
+
+An agency's HR system sends its token as ``Authorization: Bearer ...`` and sees that
+agency and everything beneath it. An academy admin signed in to the portal may also
+read (GET) the API with the session, seeing everything; writing always needs a token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import ColumnElement
+
+from academy.auth.permissions import can_administer
+from academy.db import db
+from academy.org.models import Agency
+from academy.org.services import get_agency_by_code, subtree_condition
+from api.rest.models import ApiToken
+from api.rest.tokens import authenticate_bearer, note_use
+
+DEFAULT_RATE_LIMIT = "600 per minute"
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="E-Workforce Academy API"'}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller of one request."""
+
+    #: The token used, or None for an admin's session.
+    token: ApiToken | None
+    #: The agencies the caller sees with everything beneath them; None means every agency.
+    scope: list[Agency] | None
+    #: Who acted, for the audit log and the rate-limit bucket.
+    actor: str
+
+    @property
+    def rate_key(self) -> str:
+        return f"token:{self.token.id}" if self.token is not None else f"user:{self.actor}"
+
+
+def identify_caller() -> Caller | None:
+    """The caller of this request, authenticated once and kept for the request."""
+    if "api_caller" in g:
+        return g.api_caller  # type: ignore[no-any-return]
+    caller = None
+    header = request.headers.get("Authorization")
+    if header:
+        token = authenticate_bearer(header)
+        if token is not None:
+            caller = Caller(token=token, scope=[token.agency], actor=f"api-token:{token.prefix}")
+    elif request.method in _READ_METHODS and can_administer(current_user):
+        caller = Caller(token=None, scope=None, actor=current_user.email)
+    g.api_caller = caller
+    return caller
+
+
+def current_caller() -> Caller:
+    caller = identify_caller()
+    assert caller is not None, "require_caller() runs before every API view"
+    return caller
+
+
+def require_caller() -> None:
+    """Before each API request: 401 without a valid token (or an admin's session, for reading)."""
+    caller = identify_caller()
+    if caller is None:
+        message = (
+            "the token is missing, malformed, unknown or revoked"
+            if request.headers.get("Authorization")
+            else "send an API token: Authorization: Bearer <token>"
+        )
+        abort(401, message=message, headers=_CHALLENGE)
+    if caller.token is not None and note_use(caller.token):
+        # The request's edge: the note stands whatever the request does next.
+        db.session.commit()
+
+
+def rate_limit_key() -> str:
+    """One bucket per token (or admin); unauthenticated calls share one per address."""
+    caller = identify_caller()
+    return caller.rate_key if caller is not None else f"address:{get_remote_address()}"
+
+
+def rate_limit() -> str:
+    return str(current_app.config.get("ACADEMY_API_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
+
+
+# --- scope ------------------------------------------------------------------------------
+
+
+def scope_condition() -> ColumnElement[bool] | None:
+    """A condition on Agency for the caller's scope, or None when the caller sees everything."""
+    scope = current_caller().scope
+    return None if scope is None else subtree_condition(scope)
+
+
+def in_scope(agency: Agency) -> bool:
+    scope = current_caller().scope
+    return scope is None or any(agency.path.startswith(root.path) for root in scope)
+
+
+def agency_or_404(code: str) -> Agency:
+    """The agency with this code if the caller may see it; 404 otherwise (not even confirming it exists)."""
+    agency = get_agency_by_code(code) if _plausible_code(code) else None
+    if agency is None or not in_scope(agency):
+        abort(404, message=f"no agency with the code {code!r} within your scope")
+    return agency
+
+
+def _plausible_code(code: str) -> bool:
+    # Codes are short printable text; anything else (a NUL byte, say) cannot be one.
+    return 0 < len(code) <= 20 and code.isprintable()
