@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from academy.audit import models as _audit_models  # noqa: F401
     from academy.auth.models import User
     from academy.org import models as _org_models  # noqa: F401
+    from api.gdx import models as _gdx_models  # noqa: F401
     from api.rest import models as _api_models  # noqa: F401
     from competencies import models as _competency_models  # noqa: F401
     from courses import models as _course_models  # noqa: F401
@@ -93,6 +94,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)  # HR reports, /reports
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
+    # The GDX feed (/api/v1/gdx) authenticates with Consumer-Key and Token headers; its admin pages use CSRF.
+    from api.gdx.admin import bp as gdx_admin_bp
+    from api.gdx.views import bp as gdx_api_bp
+
+    app.register_blueprint(gdx_api_bp)
+    app.register_blueprint(gdx_admin_bp)
+    csrf.exempt(gdx_api_bp)
     # The REST API (/api/v1, its OpenAPI document and pages); it exempts its token-authenticated blueprints.
     from api.rest.app import init_rest_api
 
@@ -106,6 +114,10 @@ def _register_cli(app: Flask) -> None:
 
     academy_cli.add_command(lrs_client_cli)
     academy_cli.add_command(api_token_cli)
+    from api.gdx.cli import commands as gdx_commands
+
+    for command in gdx_commands:
+        academy_cli.add_command(command)
     app.cli.add_command(academy_cli)
 
 

@@ -24,6 +24,63 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    try:
+        value = float(raw) if raw.strip() else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, not {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class GdxSettings:
+    """The GDX feed and push (api/gdx): our account at GDX and how patiently to deliver."""
+
+    ingest_url: str = ""
+    #: Our account at GDX: a Consumer-Key and either a fixed Token, or the secret (and
+    #: agent id) that the validate URL exchanges for one. Never in the repository.
+    consumer_key: str = ""
+    token: str = ""
+    validate_url: str = ""
+    consumer_secret: str = ""
+    agent_id: str = ""
+    timeout: float = 10.0
+    retry_base: float = 2.0
+    retry_max: float = 900.0
+    #: Bangkok time of the daily push (gdx-schedule), HH:MM.
+    push_at: str = "02:00"
+    token_idle_minutes: float = 60.0
+    #: The contact the dataset's metadata names.
+    maintainer_email: str = ""
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> GdxSettings:
+        push_at = env.get("ACADEMY_GDX_PUSH_AT", "02:00").strip()
+        hours, _sep, minutes = push_at.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ConfigError(f"ACADEMY_GDX_PUSH_AT must be a Bangkok time HH:MM, not {push_at!r}")
+        return cls(
+            ingest_url=env.get("ACADEMY_GDX_INGEST_URL", "").strip(),
+            consumer_key=env.get("ACADEMY_GDX_CONSUMER_KEY", "").strip(),
+            token=env.get("ACADEMY_GDX_TOKEN", "").strip(),
+            validate_url=env.get("ACADEMY_GDX_VALIDATE_URL", "").strip(),
+            consumer_secret=env.get("ACADEMY_GDX_CONSUMER_SECRET", "").strip(),
+            agent_id=env.get("ACADEMY_GDX_AGENT_ID", "").strip(),
+            timeout=_positive(env, "ACADEMY_GDX_TIMEOUT", 10.0),
+            retry_base=_positive(env, "ACADEMY_GDX_RETRY_BASE", 2.0),
+            retry_max=_positive(env, "ACADEMY_GDX_RETRY_MAX", 900.0),
+            push_at=f"{int(hours):02d}:{int(minutes):02d}",
+            token_idle_minutes=_positive(env, "ACADEMY_GDX_TOKEN_IDLE_MINUTES", 60.0),
+            maintainer_email=env.get("ACADEMY_GDX_MAINTAINER_EMAIL", "").strip(),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        return {f"ACADEMY_GDX_{name.upper()}": value for name, value in self.__dict__.items()}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the platform reads, with its environment variable in the docs."""
@@ -37,6 +94,7 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     secure_cookies: bool = False
     demo_password: str = "demo1234"
+    gdx: GdxSettings = field(default_factory=GdxSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -64,6 +122,7 @@ class Settings:
             ratelimit_storage_uri=env.get("ACADEMY_RATELIMIT_STORAGE_URI", "memory://"),
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
             secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
+            gdx=GdxSettings.from_environ(env),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -89,5 +148,6 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "WTF_CSRF_TIME_LIMIT": None,
             "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+            **self.gdx.flask_config(),
             **self.extra,
         }

@@ -1,0 +1,206 @@
+"""``flask --app wsgi academy gdx-consumer|gdx-push|gdx-schedule``: the GDX feed's consumers and the push."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+from flask import current_app
+from tqdm import tqdm
+
+from academy.audit.services import record_audit
+from academy.db import db
+from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
+from api.gdx.services.outbox import last_run
+from api.gdx.services.push import (
+    BANGKOK,
+    GdxSender,
+    PushConfig,
+    PushError,
+    PushOutcome,
+    current_fiscal_year,
+    push_coverage,
+)
+from api.gdx.services.schedule import parse_time_of_day, run_daily
+from competencies.services.analysis import Population
+from competencies.services.frameworks import active_standard
+
+#: Exit status of a push that left records pending or failed (for cron's mail and monitoring).
+EXIT_INCOMPLETE = 3
+
+
+@click.group("gdx-consumer")
+def gdx_consumer_cli() -> None:
+    """Manage the consumers of the GDX feed (Consumer-Key and secret)."""
+
+
+@gdx_consumer_cli.command("create")
+@click.option("--name", required=True, help="Who the consumer is, e.g. GDX (DGA).")
+def create_consumer_command(name: str) -> None:
+    """Create a consumer and print its Consumer-Key and secret (the secret is shown only now)."""
+    try:
+        new = create_consumer(name)
+    except ConsumerError as error:
+        raise click.ClickException(str(error)) from None
+    record_audit(
+        "gdx_consumer.create",
+        actor="cli",
+        target_type="gdx_consumer",
+        target_id=new.consumer.key,
+        details={"name": new.consumer.name},
+    )
+    db.session.commit()
+    click.echo(f"consumer-key {new.consumer.key}\nsecret       {new.secret}")
+
+
+@gdx_consumer_cli.command("revoke")
+@click.argument("key")
+def revoke_consumer_command(key: str) -> None:
+    """Disable a consumer: its secret and tokens stop working at once."""
+    try:
+        consumer = revoke_consumer(key)
+    except ConsumerError as error:
+        raise click.ClickException(str(error)) from None
+    record_audit("gdx_consumer.revoke", actor="cli", target_type="gdx_consumer", target_id=consumer.key)
+    db.session.commit()
+    click.echo(f"revoked {consumer.key} ({consumer.name})")
+
+
+@gdx_consumer_cli.command("list")
+def list_consumers_command() -> None:
+    """List the consumers."""
+    for consumer in list_consumers():
+        click.echo(f"{consumer.key}  {'active ' if consumer.active else 'revoked'}  {consumer.name}")
+
+
+def _push(fiscal_year: int | None, population: Population, max_wait: float, trigger: str) -> PushOutcome:
+    framework = active_standard()
+    if framework is None:
+        raise PushError("no skill standard is active: nothing to push (academy seed-standard)")
+    sender = GdxSender(PushConfig.from_config(current_app.config))
+    year = fiscal_year or current_fiscal_year()
+    # The bar goes to stderr so that the report on stdout stays machine-readable.
+    with tqdm(total=0, unit="records", desc=f"GDX FY {year}", file=sys.stderr, disable=None) as bar:
+
+        def on_total(total: int) -> None:
+            bar.total = total
+            bar.refresh()
+
+        outcome = push_coverage(
+            year,
+            framework,
+            sender,
+            commit=db.session.commit,
+            population=population,
+            trigger=trigger,
+            max_wait=max_wait,
+            on_total=on_total,
+            progress=bar.update,
+        )
+    report = outcome.report
+    record_audit(
+        "gdx.push",
+        actor="cli" if trigger == "cli" else trigger,
+        target_type="gdx_push_run",
+        target_id=outcome.run_id,
+        details={
+            "fiscal_year": year,
+            "population": population.value,
+            "enqueued": outcome.enqueued,
+            "delivered": report.delivered,
+            "failed": report.failed,
+            "pending": report.pending,
+            "attempts": report.attempts,
+        },
+    )
+    db.session.commit()
+    click.echo(
+        f"GDX push FY {year} ({population.value}): {outcome.enqueued} new records, {report.delivered} delivered, "
+        f"{report.failed} failed, {report.pending} still pending, {report.attempts} attempts"
+    )
+    return outcome
+
+
+_population = click.option(
+    "--population",
+    type=click.Choice([p.value for p in Population]),
+    default=Population.IT.value,
+    show_default=True,
+    help="Target population of the records (the plan's target is the IT group).",
+)
+_max_wait = click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to keep retrying while GDX fails; what is left waits for the next push.",
+)
+
+
+@click.command("gdx-push")
+@click.option("--fiscal-year", type=click.IntRange(2500, 2700), default=None, help="BE; default: the current one.")
+@_population
+@_max_wait
+@click.option("--retry-failed", is_flag=True, help="Send records GDX refused (4xx) again, after fixing the cause.")
+@click.pass_context
+def gdx_push_command(
+    ctx: click.Context, fiscal_year: int | None, population: str, max_wait: float, retry_failed: bool
+) -> None:
+    """Send every agency's coverage record to GDX's ingest URL (outbox, retries, delivery log)."""
+    if retry_failed:
+        from api.gdx.services.outbox import retry_failed as requeue
+
+        count = requeue(datetime.now(BANGKOK))
+        record_audit("gdx_outbox.retry_failed", actor="cli", target_type="gdx_outbox", details={"entries": count})
+        db.session.commit()
+        click.echo(f"{count} failed records queued again")
+    try:
+        outcome = _push(fiscal_year, Population(population), max_wait, "cli")
+    except PushError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    if outcome.report.pending or outcome.report.failed:
+        click.echo("some records are not delivered: see the delivery log (admin page Push to GDX)", err=True)
+        ctx.exit(EXIT_INCOMPLETE)
+
+
+@click.command("gdx-schedule")
+@click.option("--at", "at_text", default=None, help="Bangkok time HH:MM; default ACADEMY_GDX_PUSH_AT (02:00).")
+@_population
+@_max_wait
+@click.option("--once", is_flag=True, help="Wait for the next due time, push once, and stop.")
+def gdx_schedule_command(at_text: str | None, population: str, max_wait: float, once: bool) -> None:
+    """Push to GDX once a day at a Bangkok time (run it under systemd or supervisord)."""
+    try:
+        at = parse_time_of_day(at_text or current_app.config["ACADEMY_GDX_PUSH_AT"])
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    # Refuse at once, not at 02:00, when the settings cannot work.
+    problems = PushConfig.from_config(current_app.config).problems()
+    if problems:
+        raise click.ClickException("; ".join(problems))
+
+    def job() -> None:
+        try:
+            _push(None, Population(population), max_wait, "schedule")
+        except Exception as error:  # the schedule outlives a failed push; the run records why
+            db.session.rollback()
+            click.echo(f"GDX push failed: {error}", err=True)
+        finally:
+            db.session.remove()
+
+    def previous_run() -> datetime | None:
+        run = last_run()
+        started = run.started_at if run is not None else None
+        db.session.remove()
+        return started
+
+    def announce(due: datetime) -> None:
+        click.echo(f"next GDX push at {due.astimezone(BANGKOK):%Y-%m-%d %H:%M} (Asia/Bangkok)")
+
+    run_daily(job, at=at, last_run=previous_run, announce=announce, runs=1 if once else None)
+
+
+#: What academy's CLI adds (academy/__init__.py).
+commands = (gdx_consumer_cli, gdx_push_command, gdx_schedule_command)

@@ -1,0 +1,401 @@
+"""The GDX coverage feed: each agency's coverage as aggregate records, with small cells suppressed.
+
+Figures come only from ``competencies.services.analysis.coverage()``. Publishing them must
+not let anyone single out a person, so before anything leaves, small cells are folded:
+
+* a unit is published only if its population has at least ``MINIMUM_CELL`` people, and
+  each personnel group (IT, Non-IT) in it is either empty or at least that large, so the
+  IT, Non-IT and all-personnel views cannot be subtracted from each other into a small
+  cell. A unit that is not published is folded into its nearest published ancestor,
+  whose figures already include it (coverage counts each agency with the units beneath);
+* the people a published record holds beyond its published sub-units (its own staff and
+  its folded units) can be found by subtraction, so they too must be none or at least
+  ``MINIMUM_CELL`` in each group; where not, the smallest sub-unit that fixes it is
+  folded as well (complementary suppression);
+* a top-level agency (ministry) has nowhere to fold into: it is published without
+  figures when it is too small.
+
+Every cell that can be derived from the published records is then empty or holds at
+least ``MINIMUM_CELL`` people. Records carry no names, numbers or identifiers of people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from academy.org.models import Agency
+from competencies.models import Competency, Framework
+from competencies.services.analysis import (
+    CoverageRecord,
+    Figures,
+    Population,
+    PopulationFilter,
+    coverage,
+    percent,
+)
+from competencies.services.frameworks import areas_of
+
+#: The smallest number of people a published cell may hold.
+MINIMUM_CELL = 5
+
+DATASET_ID = "academy-digital-skill-coverage"
+DATASET_VERSION = "1.0"
+#: When this dataset's definition was first published.
+DATASET_CREATED = date(2026, 11, 22)
+
+POPULATION_DEFINITIONS: dict[Population, tuple[str, str]] = {
+    Population.IT: (
+        "ข้าราชการพลเรือนที่ยังปฏิบัติราชการ ในกลุ่มเทคโนโลยีสารสนเทศและดิจิทัล (สายงานด้าน IT) — กลุ่มเป้าหมายของแผนพัฒนารัฐบาลดิจิทัล",
+        "Active civil servants of the IT and digital group (IT position lines) — the target "
+        "population of the digital-government plan",
+    ),
+    Population.ALL: (
+        "ข้าราชการพลเรือนที่ยังปฏิบัติราชการทุกคน (กลุ่ม IT และกลุ่มที่ไม่ใช่ IT)",
+        "All active civil servants (IT and Non-IT groups)",
+    ),
+    Population.NON_IT: (
+        "ข้าราชการพลเรือนที่ยังปฏิบัติราชการ ในกลุ่มที่ไม่ใช่เทคโนโลยีสารสนเทศ (Non-IT)",
+        "Active civil servants of the Non-IT group",
+    ),
+}
+
+
+# --- suppression -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Which agencies are published, and which record each folded one is counted in."""
+
+    published: frozenset[int]
+    #: Folded agency id -> the id of the emitted record it is counted in.
+    folded_into: dict[int, int]
+
+
+def _small(count: int) -> bool:
+    return 0 < count < MINIMUM_CELL
+
+
+def suppress(tree: Sequence[Agency], cells: Mapping[int, tuple[int, ...]]) -> Suppression:
+    """Decide which agencies of a tree (in path order, parents first) may be published.
+
+    ``cells`` gives, per agency id, the headcount of each disjoint group (IT, Non-IT)
+    within the agency and everything beneath it.
+    """
+    by_id = {agency.id: agency for agency in tree}
+    published = {
+        agency.id
+        for agency in tree
+        if sum(cells[agency.id]) >= MINIMUM_CELL and not any(_small(c) for c in cells[agency.id])
+    }
+    while True:
+        nearest = _nearest_published_ancestors(tree, by_id, published)
+        offender = _first_small_remainder(tree, cells, published, nearest)
+        if offender is None:
+            break
+        parent_id, group = offender
+        # Fold the smallest published sub-unit with people of that group, and its subtree:
+        # the remainder grows by at least MINIMUM_CELL in the group (the sub-unit was publishable).
+        candidates = [
+            by_id[child] for child in published if nearest.get(child) == parent_id and cells[child][group] > 0
+        ]
+        chosen = min(candidates, key=lambda agency: (sum(cells[agency.id]), agency.path))
+        published -= {a.id for a in tree if a.path.startswith(chosen.path)}
+    nearest = _nearest_published_ancestors(tree, by_id, published)
+    folded_into: dict[int, int] = {}
+    for agency in tree:
+        if agency.id in published or agency.parent_id not in by_id:
+            continue  # published, or a root of the tree (always emitted)
+        folded_into[agency.id] = nearest.get(agency.id) or _root_of(agency, by_id).id
+    return Suppression(frozenset(published), folded_into)
+
+
+def _root_of(agency: Agency, by_id: Mapping[int, Agency]) -> Agency:
+    while agency.parent_id in by_id:
+        agency = by_id[agency.parent_id]  # type: ignore[index]
+    return agency
+
+
+def _nearest_published_ancestors(
+    tree: Sequence[Agency], by_id: Mapping[int, Agency], published: set[int]
+) -> dict[int, int]:
+    nearest: dict[int, int] = {}
+    for agency in tree:  # parents come first
+        parent = agency.parent_id
+        if parent is None or parent not in by_id:
+            continue
+        if parent in published:
+            nearest[agency.id] = parent
+        elif parent in nearest:
+            nearest[agency.id] = nearest[parent]
+    return nearest
+
+
+def _first_small_remainder(
+    tree: Sequence[Agency], cells: Mapping[int, tuple[int, ...]], published: set[int], nearest: Mapping[int, int]
+) -> tuple[int, int] | None:
+    """A published agency, and a group, whose people beyond its published sub-units are a small cell."""
+    remainder = {agency_id: list(cells[agency_id]) for agency_id in published}
+    for agency_id in published:
+        parent = nearest.get(agency_id)
+        if parent is not None:
+            for group, count in enumerate(cells[agency_id]):
+                remainder[parent][group] -= count
+    for agency in reversed(tree):  # deepest first: folding there loses the least
+        if agency.id in remainder:
+            for group, count in enumerate(remainder[agency.id]):
+                if _small(count):
+                    return agency.id, group
+    return None
+
+
+# --- the feed -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedEntry:
+    """One published record: an agency's coverage, or only its identity when too small to show."""
+
+    record: CoverageRecord
+    parent_code: str | None
+    suppressed: bool = False
+    folded_units: list[str] = field(default_factory=list)
+
+
+def _sum(a: CoverageRecord, b: CoverageRecord, population: str) -> CoverageRecord:
+    figures = Figures()
+    figures.add(a.figures)
+    figures.add(b.figures)
+    return CoverageRecord(a.agency, a.fiscal_year, population, figures, a.target_percent, a.as_of)
+
+
+def build_feed(
+    fiscal_year: int,
+    framework: Framework,
+    population: Population = Population.IT,
+    within: Agency | None = None,
+) -> list[FeedEntry]:
+    """The published records of every agency, or of the ministry tree holding ``within``, in tree order."""
+    roots = None if within is None else [within.lineage()[-1]]
+    it = coverage(fiscal_year, framework, PopulationFilter(Population.IT), roots)
+    non_it = coverage(fiscal_year, framework, PopulationFilter(Population.NON_IT), roots)
+    # Both groups partition the people, so "all" is their sum (one query fewer than asking for it).
+    if population is Population.IT:
+        view = it
+    elif population is Population.NON_IT:
+        view = non_it
+    else:
+        view = [_sum(a, b, population.value) for a, b in zip(it, non_it, strict=True)]
+    tree = [record.agency for record in view]
+    cells = {a.agency.id: (a.figures.headcount, b.figures.headcount) for a, b in zip(it, non_it, strict=True)}
+    decision = suppress(tree, cells)
+    codes = {agency.id: agency.code for agency in tree}
+    entries: dict[int, FeedEntry] = {}
+    for record in view:
+        agency = record.agency
+        parent_code = codes.get(agency.parent_id) if agency.parent_id is not None else None
+        if agency.id in decision.published:
+            entries[agency.id] = FeedEntry(record, parent_code)
+        elif agency.id not in decision.folded_into:  # a root too small to show
+            entries[agency.id] = FeedEntry(record, parent_code, suppressed=True)
+    for folded, into in decision.folded_into.items():
+        entries[into].folded_units.append(codes[folded])
+    for entry in entries.values():
+        entry.folded_units.sort()
+    return list(entries.values())
+
+
+def folded_into(entries: Sequence[FeedEntry], code: str) -> str | None:
+    """The code of the record an agency's people are counted in, when it is not published itself."""
+    for entry in entries:
+        if code in entry.folded_units:
+            return entry.record.agency.code
+    return None
+
+
+# --- serialisation --------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float:
+    return float(value)
+
+
+def _moment(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def record_json(entry: FeedEntry, areas: Sequence[Competency], population: Population) -> dict[str, Any]:
+    """The record as published: agency, population, figures, per-area figures, as-of; nothing about people."""
+    record = entry.record
+    agency = record.agency
+    definition_th, definition_en = POPULATION_DEFINITIONS[population]
+    figures: Figures | None = None if entry.suppressed else record.figures
+    data: dict[str, Any] = {
+        "agency_code": agency.code,
+        "agency_name_th": agency.name_th,
+        "agency_name_en": agency.name_en,
+        "agency_kind": agency.kind.value,
+        "parent_code": entry.parent_code,
+        "fiscal_year": record.fiscal_year,
+        "population": population.value,
+        "population_definition_th": definition_th,
+        "population_definition_en": definition_en,
+        "suppressed": entry.suppressed,
+        "headcount": None,
+        "trained": None,
+        "coverage_percent": None,
+        "attained": None,
+        "attainment_percent": None,
+        "target_percent": _number(record.target_percent),
+        "meets_target": None,
+        "areas": None,
+        "folded_units": entry.folded_units,
+        "as_of": _moment(record.as_of),
+    }
+    if figures is not None:
+        data.update(
+            headcount=figures.headcount,
+            trained=figures.trained,
+            coverage_percent=_number(record.coverage_percent),
+            attained=figures.attained,
+            attainment_percent=_number(record.attainment_percent),
+            meets_target=record.meets_target,
+            areas={
+                area.code: {
+                    "attained": figures.areas.get(area.code, 0),
+                    "attainment_percent": _number(percent(figures.areas.get(area.code, 0), figures.headcount)),
+                }
+                for area in areas
+            },
+        )
+    return data
+
+
+# --- dataset metadata -------------------------------------------------------------------------------
+
+#: (field, type, Thai description, English description) of each record.
+FIELDS: list[tuple[str, str, str, str]] = [
+    ("agency_code", "string", "รหัสหน่วยงาน (รหัสหน่วยงานในระบบงบประมาณ)", "Agency code (budget-system code)"),
+    ("agency_name_th", "string", "ชื่อหน่วยงานภาษาไทย", "Agency name in Thai"),
+    ("agency_name_en", "string", "ชื่อหน่วยงานภาษาอังกฤษ", "Agency name in English"),
+    ("agency_kind", "string", "ระดับหน่วยงาน: ministry, department, division", "ministry, department or division"),
+    ("parent_code", "string|null", "รหัสหน่วยงานต้นสังกัด", "Code of the parent agency"),
+    ("fiscal_year", "integer", "ปีงบประมาณ (พ.ศ.) 1 ต.ค. – 30 ก.ย.", "Fiscal year (Buddhist Era), 1 Oct – 30 Sep"),
+    ("population", "string", "กลุ่มประชากรเป้าหมาย: it, all, non_it", "Target population: it, all, non_it"),
+    ("population_definition_th", "string", "นิยามกลุ่มประชากรเป้าหมาย (ไทย)", "Definition of the population (Thai)"),
+    ("population_definition_en", "string", "นิยามกลุ่มประชากรเป้าหมาย (อังกฤษ)", "Definition of the population"),
+    (
+        "suppressed",
+        "boolean",
+        "ไม่แสดงตัวเลขเพราะกลุ่มมีขนาดเล็กเกินไป (น้อยกว่า 5 คน)",
+        "Figures withheld: the group is too small (fewer than 5 people)",
+    ),
+    (
+        "headcount",
+        "integer|null",
+        "จำนวนบุคลากรในกลุ่มเป้าหมาย (รวมหน่วยงานในสังกัด)",
+        "People in the population (with the units beneath)",
+    ),
+    (
+        "trained",
+        "integer|null",
+        "จำนวนผู้ผ่านการอบรมหลักสูตรตามมาตรฐานอย่างน้อยหนึ่งหลักสูตรในปีงบประมาณ",
+        "People who completed at least one standard-aligned course in the fiscal year",
+    ),
+    ("coverage_percent", "number|null", "ร้อยละการอบรม (trained / headcount)", "Training coverage, %"),
+    (
+        "attained",
+        "integer|null",
+        "จำนวนผู้มีทักษะครบทุกระดับที่ตำแหน่งกำหนด",
+        "People meeting every level their role profile requires",
+    ),
+    ("attainment_percent", "number|null", "ร้อยละผู้มีทักษะตามเกณฑ์", "Competency attainment, %"),
+    ("target_percent", "number", "ค่าเป้าหมายร้อยละของปีงบประมาณ", "Target of the fiscal year, %"),
+    ("meets_target", "boolean|null", "ร้อยละการอบรมถึงค่าเป้าหมายหรือไม่", "Whether coverage reaches the target"),
+    (
+        "areas",
+        "object|null",
+        "รายด้านทักษะ: รหัสด้าน → จำนวนและร้อยละผู้มีทักษะครบตามเกณฑ์ของด้านนั้น",
+        "Per skill area: area code -> people meeting the area's required levels, and their %",
+    ),
+    (
+        "folded_units",
+        "array",
+        "รหัสหน่วยงานย่อยที่มีบุคลากรน้อยกว่า 5 คน ซึ่งนับรวมไว้ในระเบียนนี้",
+        "Codes of small units (fewer than 5 people) whose counts are included in this record",
+    ),
+    ("as_of", "string", "เวลาที่คำนวณข้อมูล (ISO 8601, UTC)", "When the figures were computed (ISO 8601, UTC)"),
+]
+
+
+def dataset_metadata(
+    *, base_url: str, framework: Framework, last_updated: datetime, maintainer_email: str | None
+) -> dict[str, Any]:
+    """The dataset's description in the Thai open-data catalogue's fields (data.go.th), Thai and English."""
+    areas = areas_of(framework)
+    return {
+        "id": DATASET_ID,
+        "name": DATASET_ID,
+        "version": DATASET_VERSION,
+        "title": {
+            "th": "ร้อยละบุคลากรภาครัฐที่ได้รับการพัฒนาทักษะดิจิทัล จำแนกตามหน่วยงาน",
+            "en": "Digital-skill training coverage of government personnel, by agency",
+        },
+        "notes": {
+            "th": "จำนวนและร้อยละของบุคลากรในกลุ่มเป้าหมายที่ผ่านการอบรมหลักสูตรตามมาตรฐานทักษะดิจิทัล "
+            "และที่มีทักษะครบตามเกณฑ์ของตำแหน่ง รายหน่วยงาน รายปีงบประมาณ ข้อมูลเป็นตัวเลขรวม ไม่มีข้อมูลส่วนบุคคล "
+            "หน่วยงานที่มีบุคลากรน้อยกว่า 5 คนนับรวมไว้กับหน่วยงานต้นสังกัด",
+            "en": "Number and share of the target population who completed a course aligned with the digital "
+            "skill standard, and who meet every level their position requires, per agency and fiscal year. "
+            "Aggregates only, no personal data; units with fewer than 5 people are counted in their parent.",
+        },
+        "owner_org": {"th": "สถาบันพัฒนาบุคลากรภาครัฐด้านดิจิทัล", "en": "E-Workforce Academy"},
+        "maintainer": {"th": "ฝ่ายข้อมูลและระบบ สถาบันพัฒนาบุคลากรภาครัฐด้านดิจิทัล", "en": "Academy data team"},
+        "maintainer_email": maintainer_email,
+        "data_type": {"th": "ข้อมูลสถิติ", "en": "Statistical data"},
+        "data_category": {"th": "ข้อมูลสาธารณะ", "en": "Public data"},
+        "disclosure": {"th": "เปิดเผยได้ (ข้อมูลรวม ไม่มีข้อมูลส่วนบุคคล)", "en": "Open (aggregate, no personal data)"},
+        "data_class_level": {"th": "เปิดเผย", "en": "Open"},
+        "objective": {
+            "th": ["แผนพัฒนารัฐบาลดิจิทัล", "การติดตามการพัฒนาทักษะดิจิทัลของบุคลากรภาครัฐ"],
+            "en": ["Digital government development plan", "Monitoring digital-skill development of personnel"],
+        },
+        "update_frequency_unit": {"th": "วัน", "en": "day"},
+        "update_frequency_interval": 1,
+        "geo_coverage": {"th": "ประเทศ", "en": "Country"},
+        "data_source": {
+            "th": "ระบบทะเบียนบุคลากรของหน่วยงาน และคลังบันทึกการเรียนรู้ (xAPI LRS) ของสถาบัน",
+            "en": "Agencies' HR records and the academy's xAPI Learning Record Store",
+        },
+        "data_format": ["JSON"],
+        "data_language": ["th", "en"],
+        "license_id": "Open Data Common",
+        "license": {"th": "สัญญาอนุญาตให้ใช้ข้อมูลเปิดของภาครัฐ (Open Data Common)", "en": "Open Data Common"},
+        "accessible_condition": {
+            "th": "ผ่าน GDX: ขอ Token จาก /api/v1/gdx/auth/validate ด้วย Consumer-Key และ secret",
+            "en": "Through GDX: a Token from /api/v1/gdx/auth/validate with the Consumer-Key and secret",
+        },
+        "url": f"{base_url}/api/v1/gdx/coverage",
+        "tags": {
+            "th": ["ทักษะดิจิทัล", "บุคลากรภาครัฐ", "การพัฒนาบุคลากร", "รัฐบาลดิจิทัล"],
+            "en": ["digital skills", "civil service", "training", "digital government"],
+        },
+        "unit_of_measure": {"th": "คน, ร้อยละ", "en": "people, percent"},
+        "disaggregate": {"th": ["หน่วยงาน", "ด้านทักษะ"], "en": ["agency", "skill area"]},
+        "calculation_method": {
+            "th": "ร้อยละการอบรม = ผู้ผ่านการอบรมในปีงบประมาณ ÷ จำนวนบุคลากรในกลุ่มเป้าหมาย × 100 "
+            "(ตัวเลขของหน่วยงานรวมหน่วยงานในสังกัด)",
+            "en": "coverage % = trained in the fiscal year / people in the population x 100 "
+            "(an agency's figures include the units beneath it)",
+        },
+        "standard": {"th": framework.name_th, "en": framework.name_en, "code": framework.code},
+        "skill_areas": [{"code": a.code, "name_th": a.name_th, "name_en": a.name_en} for a in areas],
+        "populations": {p.value: {"th": th, "en": en} for p, (th, en) in POPULATION_DEFINITIONS.items()},
+        "minimum_cell": MINIMUM_CELL,
+        "created_date": DATASET_CREATED.isoformat(),
+        "last_updated_date": _moment(last_updated),
+        "fields": [{"name": name, "type": kind, "description": {"th": th, "en": en}} for name, kind, th, en in FIELDS],
+    }

@@ -1,0 +1,208 @@
+"""The GDX provider API under /api/v1/gdx: validate (key + secret -> Token), coverage, metadata.
+
+GDX's way: a consumer sends its ``Consumer-Key`` header and secret to the validate
+endpoint and gets a ``Token``; every data call carries ``Consumer-Key`` and ``Token``.
+Errors are JSON: ``{"error": code, "message": text}`` (and ``field`` for a bad parameter).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from academy.db import db
+from academy.org.services import get_agency_by_code
+from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
+from api.gdx.services.feed import DATASET_ID, build_feed, dataset_metadata, folded_into, record_json
+from api.gdx.services.push import current_fiscal_year
+from competencies.services.analysis import Population
+from competencies.services.frameworks import active_standard, areas_of
+
+bp = Blueprint("gdx_api", __name__, url_prefix="/api/v1/gdx")
+
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 1000
+
+AUTH_MESSAGES = {
+    AuthFailure.MISSING_CONSUMER_KEY: "The Consumer-Key header is missing.",
+    AuthFailure.MISSING_SECRET: "The consumer secret is missing: send it as ConsumerSecret (or a Consumer-Secret "
+    "header).",
+    AuthFailure.INVALID_CONSUMER: "The Consumer-Key and secret do not match an active consumer.",
+    AuthFailure.MISSING_TOKEN: "The Token header is missing: get one from /api/v1/gdx/auth/validate.",
+    AuthFailure.INVALID_TOKEN: "The Token is not valid for this Consumer-Key (or the consumer was revoked).",
+    AuthFailure.EXPIRED_TOKEN: "The Token expired after a spell without use: validate again for a new one.",
+}
+
+
+class BadParameter(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    # UTF-8 as is: Thai names stay readable, and the body is smaller than with \\u escapes.
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False), status=status)
+    response.mimetype = "application/json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
+    body = {"error": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return _json(body, status)
+
+
+def _idle() -> timedelta:
+    return timedelta(minutes=float(current_app.config["ACADEMY_GDX_TOKEN_IDLE_MINUTES"]))
+
+
+def _auth_error(error: AuthError) -> Response:
+    status = 400 if error.failure is AuthFailure.MISSING_SECRET else 401
+    return _error(status, error.failure.value, AUTH_MESSAGES[error.failure])
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    return _error(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "")
+
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(error: BadParameter) -> ResponseReturnValue:
+    return _error(400, "bad_request", error.message, error.field)
+
+
+@bp.before_request
+def _authenticate() -> ResponseReturnValue | None:
+    if request.endpoint == "gdx_api.validate":
+        return None
+    try:
+        authenticate(request.headers.get("Consumer-Key", "").strip(), request.headers.get("Token", "").strip(), _idle())
+    except AuthError as error:
+        db.session.rollback()
+        return _auth_error(error)
+    db.session.commit()  # the token's last use, which keeps it alive
+    return None
+
+
+@bp.route("/auth/validate", methods=["GET", "POST"])
+def validate() -> ResponseReturnValue:
+    """Exchange the Consumer-Key header and the consumer's secret for a Token."""
+    body = request.get_json(silent=True) if request.is_json else None
+    secret = (
+        request.headers.get("Consumer-Secret")
+        or request.args.get("ConsumerSecret")
+        or request.form.get("ConsumerSecret")
+        or (body.get("ConsumerSecret") if isinstance(body, dict) else None)
+    )
+    try:
+        issued = issue_token(
+            request.headers.get("Consumer-Key", "").strip(), str(secret).strip() if secret else None, _idle()
+        )
+    except AuthError as error:
+        db.session.rollback()
+        return _auth_error(error)
+    db.session.commit()
+    return _json({"Result": issued.token, "token_type": "Token", "expires_after_idle_seconds": issued.idle_seconds})
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadParameter(name, f"{name} must be a whole number from {low} to {high}, not {raw[:20]!r}")
+    return int(raw)
+
+
+def _population_arg() -> Population:
+    raw = request.args.get("population", "").strip() or Population.IT.value
+    try:
+        return Population(raw)
+    except ValueError:
+        choices = ", ".join(p.value for p in Population)
+        raise BadParameter("population", f"population must be one of {choices}, not {raw[:20]!r}") from None
+
+
+@bp.get("/coverage")
+def coverage_feed() -> ResponseReturnValue:
+    """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON."""
+    fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), 2500, 2700)
+    population = _population_arg()
+    page = _int_arg("page", 1, 1, 10**6)
+    per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    code = request.args.get("agency", "").strip()
+    framework = active_standard()
+    if framework is None:
+        return _error(503, "no_standard", "No skill standard is active yet: coverage cannot be computed.")
+    extra: dict[str, Any] = {}
+    if code:
+        agency = get_agency_by_code(code[:20])
+        if agency is None:
+            return _error(404, "unknown_agency", f"No agency has the code {code[:20]!r}.", "agency")
+        tree = build_feed(fiscal_year, framework, population, within=agency)
+        entries = [entry for entry in tree if entry.record.agency.id == agency.id]
+        if not entries:
+            # Too few people to publish on its own: say which record counts them instead.
+            extra["folded_into"] = folded_into(tree, agency.code)
+    else:
+        entries = build_feed(fiscal_year, framework, population)
+    areas = areas_of(framework)
+    total = len(entries)
+    pages = max(math.ceil(total / per_page), 1)
+    chosen = entries[(page - 1) * per_page : page * per_page]
+    return _json(
+        {
+            "dataset": DATASET_ID,
+            "fiscal_year": fiscal_year,
+            "population": population.value,
+            "agency": code or None,
+            **extra,
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "pages": pages,
+            "links": _links(page, pages),
+            "data": [record_json(entry, areas, population) for entry in chosen],
+        }
+    )
+
+
+def _links(page: int, pages: int) -> dict[str, str | None]:
+    args: dict[str, Any] = request.args.to_dict()
+
+    def link(number: int) -> str:
+        return url_for("gdx_api.coverage_feed", **{**args, "page": number}, _external=True)
+
+    return {
+        "self": link(page),
+        "first": link(1),
+        "prev": link(page - 1) if 1 < page <= pages + 1 else None,
+        "next": link(page + 1) if page < pages else None,
+        "last": link(pages),
+    }
+
+
+@bp.get("/metadata")
+def metadata() -> ResponseReturnValue:
+    """The dataset's description in the Thai open-data catalogue's fields."""
+    framework = active_standard()
+    if framework is None:
+        return _error(503, "no_standard", "No skill standard is active yet.")
+    return _json(
+        dataset_metadata(
+            base_url=current_app.config["ACADEMY_BASE_URL"],
+            framework=framework,
+            last_updated=datetime.now(UTC),
+            maintainer_email=current_app.config.get("ACADEMY_GDX_MAINTAINER_EMAIL") or None,
+        )
+    )
