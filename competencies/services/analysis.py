@@ -9,17 +9,34 @@ their role profile requires. HR pages, the API and the GDX feed all call ``cover
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 
 from academy.db import db
-from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus, RoleLevel
-from competencies.models import AreaStanding, Attainment, Competency, CoverageTarget, Framework, Standing, TrainingYear
-from competencies.services.frameworks import areas_of, competencies_by_id, profile_for, requirements_of
+from academy.org.models import Agency, AgencyKind, Person, PersonnelGroup, PersonStatus, RoleLevel
+from competencies.models import (
+    AreaStanding,
+    Attainment,
+    Competency,
+    CoverageTarget,
+    Evidence,
+    Framework,
+    Requirement,
+    RoleProfile,
+    Standing,
+    TrainingYear,
+)
+from competencies.services.frameworks import (
+    areas_of,
+    competencies_by_id,
+    default_profiles,
+    profile_for,
+    requirements_of,
+)
 
 DEFAULT_TARGET = Decimal("60.00")
 
@@ -85,6 +102,37 @@ class PopulationFilter:
         if self.profile is not None:
             return f"{self.profile[0].value}-{self.profile[1].value}"
         return self.population.value
+
+    def includes(self, group: PersonnelGroup, level: RoleLevel) -> bool:
+        """Whether people of this profile belong to the population."""
+        if self.profile is not None:
+            return self.profile == (group, level)
+        if self.population is Population.IT:
+            return group is PersonnelGroup.IT
+        if self.population is Population.NON_IT:
+            return group is PersonnelGroup.NON_IT
+        return True
+
+
+def population_from_label(label: str) -> PopulationFilter:
+    """The filter a label names (``it``, ``all``, ``non_it``, or a profile such as ``non_it-executive``)."""
+    if label in {p.value for p in Population}:
+        return PopulationFilter(Population(label))
+    group, _sep, level = label.rpartition("-")
+    try:
+        return PopulationFilter(profile=(PersonnelGroup(group), RoleLevel(level)))
+    except ValueError:
+        raise ValueError(f"unknown population {label!r}") from None
+
+
+def population_choices() -> list[PopulationFilter]:
+    """Every population a report can count: the groups, then the six profiles."""
+    profiles = [
+        PopulationFilter(profile=(group, level))
+        for group in (PersonnelGroup.IT, PersonnelGroup.NON_IT)
+        for level in (RoleLevel.OPERATIONAL, RoleLevel.SUPERVISOR, RoleLevel.EXECUTIVE)
+    ]
+    return [*(PopulationFilter(p) for p in (Population.IT, Population.ALL, Population.NON_IT)), *profiles]
 
 
 # --- coverage -----------------------------------------------------------------------------------
@@ -259,3 +307,205 @@ def unit_gaps(
         (RequirementCount(by_id[cid], required, met) for cid, required, met in rows),
         key=lambda row: row.competency.sort_order,
     )
+
+
+# --- report breakdowns (HR reports; each builds on coverage()) ---------------------------------
+
+
+def coverage_of_units(
+    agency: Agency, fiscal_year: int, framework: Framework, population: PopulationFilter = PopulationFilter()
+) -> tuple[CoverageRecord, list[CoverageRecord]]:
+    """Coverage of an agency and of each unit directly beneath it (each with its own units)."""
+    records = coverage(fiscal_year, framework, population, [agency])
+    own = next(r for r in records if r.agency.id == agency.id)
+    return own, [r for r in records if r.agency.parent_id == agency.id]
+
+
+@dataclass(frozen=True)
+class ProfileCoverage:
+    #: The academy-wide profile (its names and group/level); agencies' raised bars count under it.
+    profile: RoleProfile
+    record: CoverageRecord
+
+
+def coverage_by_profile(
+    agency: Agency, fiscal_year: int, framework: Framework, population: PopulationFilter = PopulationFilter()
+) -> list[ProfileCoverage]:
+    """Coverage of an agency for each of the six role profiles that belong to the population."""
+    return [
+        ProfileCoverage(
+            profile,
+            agency_coverage(
+                agency, fiscal_year, framework, PopulationFilter(profile=(profile.personnel_group, profile.role_level))
+            ),
+        )
+        for profile in default_profiles(framework)
+        if population.includes(profile.personnel_group, profile.role_level)
+    ]
+
+
+def rank_agencies(
+    fiscal_year: int,
+    framework: Framework,
+    population: PopulationFilter = PopulationFilter(),
+    kind: AgencyKind = AgencyKind.MINISTRY,
+) -> list[CoverageRecord]:
+    """Every agency of a kind, best coverage first; agencies with nobody in the population last."""
+    records = [r for r in coverage(fiscal_year, framework, population) if r.agency.kind is kind]
+    return sorted(
+        records, key=lambda r: (r.figures.headcount == 0, -r.coverage_percent, -r.attainment_percent, r.agency.code)
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date  # the first day of the month
+    newly_trained: int
+    #: Trained from the start of the fiscal year to the end of this month.
+    cumulative: int
+
+
+def monthly_trend(
+    agency: Agency, fiscal_year: int, population: PopulationFilter = PopulationFilter()
+) -> list[TrendPoint]:
+    """People trained by each month of the fiscal year (October to September), cumulatively.
+
+    A person counts in the month of their first training evidence in the year, by the rule
+    of the training-year projection that coverage counts (same sources, same UTC dates), so
+    September's cumulative figure equals coverage's *trained*.
+    """
+    from academy.dates import fiscal_year_bounds
+    from academy.org.services import subtree_condition
+    from competencies.services.standing import TRAINING_SOURCES
+
+    first_day, last_day = fiscal_year_bounds(fiscal_year)
+    begin = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
+    end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC) + timedelta(days=1)
+    firsts = db.session.execute(
+        select(func.min(Evidence.achieved_at))
+        .join(Person, Person.id == Evidence.person_id)
+        .join(Agency, Agency.id == Person.agency_id)
+        .where(
+            Evidence.achieved_at >= begin,
+            Evidence.achieved_at < end,
+            Evidence.withdrawn_at.is_(None),
+            Evidence.source.in_(TRAINING_SOURCES),
+            population.condition(),
+            subtree_condition([agency]),
+        )
+        .group_by(Evidence.person_id)
+    ).scalars()
+    per_month: dict[tuple[int, int], int] = {}
+    for moment in firsts:
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment  # SQLite: naive UTC
+        per_month[(moment.year, moment.month)] = per_month.get((moment.year, moment.month), 0) + 1
+    points, total = [], 0
+    for offset in range(12):
+        year, month = first_day.year + (first_day.month - 1 + offset) // 12, (first_day.month - 1 + offset) % 12 + 1
+        new = per_month.get((year, month), 0)
+        total += new
+        points.append(TrendPoint(date(year, month, 1), new, total))
+    return points
+
+
+# --- a unit's people and their status ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    person: Person
+    trained: bool  # in the fiscal year
+    meets_profile: bool
+    gaps: int  # required competencies not yet at the required level
+
+
+def unit_people_query(
+    agency: Agency,
+    fiscal_year: int,
+    population: PopulationFilter = PopulationFilter(),
+    q: str = "",
+    trained: bool | None = None,
+) -> Select[Person]:
+    """The people of an agency and its units in the population (searchable; trained or not in the year)."""
+    from academy.org.services import PeopleFilter, people_query
+
+    query = people_query(PeopleFilter(q=q, agency_id=agency.id), None).where(population.condition())
+    if trained is not None:
+        in_year = exists().where(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year)
+        query = query.where(in_year if trained else ~in_year)
+    return query
+
+
+def untrained_people(agency: Agency, fiscal_year: int, profile: tuple[PersonnelGroup, RoleLevel]) -> list[Person]:
+    """The active people of a profile in an agency (and its units) not trained in the fiscal year.
+
+    Whom the bulk action assigns a course to.
+    """
+    query = unit_people_query(agency, fiscal_year, PopulationFilter(profile=profile), trained=False)
+    return list(db.session.scalars(query))
+
+
+def people_status(people: Sequence[Person], fiscal_year: int, framework: Framework) -> list[PersonProgress]:
+    """Each person's status: trained in the year, meets their profile, number of gaps."""
+    ids = [p.id for p in people]
+    trained = set(
+        db.session.scalars(
+            select(TrainingYear.person_id).where(
+                TrainingYear.person_id.in_(ids), TrainingYear.fiscal_year == fiscal_year
+            )
+        )
+    )
+    meets = set(db.session.scalars(select(Standing.person_id).where(Standing.person_id.in_(ids), Standing.meets_all)))
+    gaps = gap_counts(people, framework)
+    return [PersonProgress(p, p.id in trained, p.id in meets, gaps.get(p.id, 0)) for p in people]
+
+
+def iter_people_status(
+    query: Select[Person], fiscal_year: int, framework: Framework, chunk: int = 2000
+) -> Iterator[PersonProgress]:
+    """The status of everyone a query selects, a chunk at a time (for exports)."""
+    for people in db.session.scalars(query.execution_options(yield_per=chunk)).partitions():
+        yield from people_status(people, fiscal_year, framework)
+
+
+def gap_counts(people: Sequence[Person], framework: Framework) -> dict[int, int]:
+    """How many required competencies each person has not reached, by the profile that applies to them.
+
+    That profile is their agency's own (the nearest up the tree) or the default, as in
+    ``profile_for``; here resolved for many people at once.
+    """
+    if not people:
+        return {}
+    required: dict[tuple[PersonnelGroup, RoleLevel, int | None], dict[int, int]] = {}
+    for group, level, owner, competency_id, need in db.session.execute(
+        select(
+            RoleProfile.personnel_group,
+            RoleProfile.role_level,
+            RoleProfile.agency_id,
+            Requirement.competency_id,
+            Requirement.required_level,
+        )
+        .join(Requirement, Requirement.profile_id == RoleProfile.id)
+        .where(RoleProfile.framework_id == framework.id, Requirement.required_level > 0)
+    ):
+        required.setdefault((group, level, owner), {})[competency_id] = need
+    owners = {owner for _g, _l, owner in required if owner is not None}
+    owner_paths = dict(db.session.execute(select(Agency.path, Agency.id).where(Agency.id.in_(owners))).all())
+    attained: dict[int, dict[int, int]] = {}
+    for person_id, competency_id, reached in db.session.execute(
+        select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
+            Attainment.person_id.in_([p.id for p in people])
+        )
+    ):
+        attained.setdefault(person_id, {})[competency_id] = reached
+    counts = {}
+    for person in people:
+        parts = person.agency.path.rstrip("/").split("/")
+        lineage = [owner_paths.get("/".join(parts[:depth]) + "/") for depth in range(len(parts), 0, -1)]
+        keys = [(person.personnel_group, person.role_level, owner) for owner in lineage if owner is not None]
+        needs = next(
+            (required[k] for k in [*keys, (person.personnel_group, person.role_level, None)] if k in required), {}
+        )
+        mine = attained.get(person.id, {})
+        counts[person.id] = sum(1 for cid, need in needs.items() if mine.get(cid, 0) < need)
+    return counts

@@ -1,0 +1,258 @@
+"""HR report pages and their exports: agency dashboard, a unit's people, the admins' ranking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from academy.audit.services import record_audit
+from academy.auth.permissions import people_scope
+from academy.dates import fiscal_year_of
+from academy.db import db
+from academy.org.labels import KIND_LABELS
+from academy.org.models import Agency, AgencyKind
+from academy.org.services import get_agency_by_code
+from competencies.models import Framework
+from competencies.reports.exports import FORMATS, MEDIA_TYPES, export_report
+from competencies.reports.permissions import can_rank_agencies, can_see_agency, can_view_reports, visible_lineage
+from competencies.reports.services import (
+    PDF_PEOPLE_LIMIT,
+    agency_report,
+    chart_data,
+    people_columns,
+    people_report,
+    person_row,
+    population_name,
+    ranking_report,
+)
+from competencies.services.analysis import (
+    PopulationFilter,
+    people_status,
+    population_choices,
+    population_from_label,
+    unit_people_query,
+)
+from competencies.services.frameworks import active_standard
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="../templates")
+
+PER_PAGE = 50
+#: Fiscal years offered in the filter: this one and the four before it.
+YEARS_BACK = 4
+
+
+# --- parsing and authorising ----------------------------------------------------------------------------
+
+
+def _viewer_or_403() -> None:
+    if not can_view_reports(current_user):
+        abort(403)
+
+
+def _agency_or_404(code: str) -> Agency:
+    agency = get_agency_by_code(code)
+    # 404, not 403: another agency's units must not even be confirmed to exist.
+    if agency is None or not can_see_agency(current_user, agency):
+        abort(404)
+    return agency
+
+
+def _standard_or_404() -> Framework:
+    framework = active_standard()
+    if framework is None:
+        abort(404, description=_("No skill standard is active yet."))
+    return framework
+
+
+def _fiscal_year() -> int:
+    value = request.args.get("fy", "")
+    if not value:
+        return fiscal_year_of(date.today())
+    if not value.isdigit() or not 2500 <= int(value) <= 2700:
+        abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
+    return int(value)
+
+
+def _population() -> PopulationFilter:
+    try:
+        return population_from_label(request.args.get("population", "it"))
+    except ValueError:
+        abort(400, description=_("Unknown population %(value)s.", value=request.args.get("population")))
+
+
+def _trained() -> bool | None:
+    value = request.args.get("trained", "")
+    if value not in {"", "yes", "no"}:
+        abort(400, description=_("Trained must be yes, no or empty."))
+    return None if not value else value == "yes"
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        abort(404)
+    return fmt
+
+
+def _download(content: bytes, fmt: str, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"', "Cache-Control": "no-store"},
+    )
+
+
+def _filter_context(fiscal_year: int, population: PopulationFilter) -> dict[str, object]:
+    current = fiscal_year_of(date.today())
+    return {
+        "fiscal_year": fiscal_year,
+        "population": population,
+        "years": sorted({*range(current - YEARS_BACK, current + 1), fiscal_year}, reverse=True),
+        "populations": [(p.label, population_name(p)) for p in population_choices()],
+    }
+
+
+# --- pages ----------------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Admins start at the ranking; an HR officer of one agency at its dashboard, of several at a list."""
+    _viewer_or_403()
+    if can_rank_agencies(current_user):
+        return redirect(url_for("reports.ranking"))
+    scope = people_scope(current_user) or []
+    if len(scope) == 1:
+        return redirect(url_for("reports.agency", code=scope[0].code))
+    return render_template("reports/index.html", agencies=sorted(scope, key=lambda a: a.path))
+
+
+@bp.get("/agencies/<code>")
+@login_required
+def agency(code: str) -> ResponseReturnValue:
+    _viewer_or_403()
+    found = _agency_or_404(code)
+    fiscal_year, population = _fiscal_year(), _population()
+    report = agency_report(found, fiscal_year, _standard_or_404(), population)
+    return render_template(
+        "reports/agency.html",
+        report=report,
+        agency=found,
+        lineage=visible_lineage(current_user, found),
+        charts=chart_data(report),
+        **_filter_context(fiscal_year, population),
+    )
+
+
+@bp.get("/agencies/<code>/people")
+@login_required
+def people(code: str) -> ResponseReturnValue:
+    _viewer_or_403()
+    found = _agency_or_404(code)
+    fiscal_year, population, trained = _fiscal_year(), _population(), _trained()
+    framework = _standard_or_404()
+    q = request.args.get("q", "").strip()[:100]
+    page = db.paginate(
+        unit_people_query(found, fiscal_year, population, q=q, trained=trained),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+    )
+    return render_template(
+        "reports/people.html",
+        agency=found,
+        lineage=visible_lineage(current_user, found),
+        page=page,
+        columns=people_columns(),
+        rows=[(p.person, person_row(p)) for p in people_status(page.items, fiscal_year, framework)],
+        q=q,
+        trained=request.args.get("trained", ""),
+        population_label=population_name(population),
+        **_filter_context(fiscal_year, population),
+    )
+
+
+@bp.get("/ranking")
+@login_required
+def ranking() -> ResponseReturnValue:
+    if not can_rank_agencies(current_user):
+        abort(403)
+    fiscal_year, population, kind = _fiscal_year(), _population(), _kind()
+    report = ranking_report(fiscal_year, _standard_or_404(), population, kind)
+    return render_template(
+        "reports/ranking.html",
+        report=report,
+        kind=kind,
+        kinds=[(k.value, KIND_LABELS[k]) for k in (AgencyKind.MINISTRY, AgencyKind.DEPARTMENT)],
+        charts=chart_data(report),
+        **_filter_context(fiscal_year, population),
+    )
+
+
+def _kind() -> AgencyKind:
+    value = request.args.get("kind", AgencyKind.MINISTRY.value)
+    if value not in (AgencyKind.MINISTRY.value, AgencyKind.DEPARTMENT.value):
+        abort(400, description=_("Rank ministries or departments."))
+    return AgencyKind(value)
+
+
+# --- exports --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/agencies/<code>/export.<fmt>")
+@login_required
+def export_agency(code: str, fmt: str) -> ResponseReturnValue:
+    _viewer_or_403()
+    found = _agency_or_404(code)
+    fmt = _format(fmt)
+    report = agency_report(found, _fiscal_year(), _standard_or_404(), _population())
+    return _download(export_report(report, fmt), fmt, report.filename)
+
+
+@bp.get("/agencies/<code>/people/export.<fmt>")
+@login_required
+def export_people(code: str, fmt: str) -> ResponseReturnValue:
+    _viewer_or_403()
+    found = _agency_or_404(code)
+    fmt = _format(fmt)
+    fiscal_year, population, trained = _fiscal_year(), _population(), _trained()
+    q = request.args.get("q", "").strip()[:100]
+    report = people_report(
+        found,
+        fiscal_year,
+        _standard_or_404(),
+        population,
+        q=q,
+        trained=trained,
+        limit=PDF_PEOPLE_LIMIT if fmt == "pdf" else None,
+    )
+    content = export_report(report, fmt)
+    # A list of names leaving the platform: who took it, of whom, is on record.
+    record_audit(
+        "report.people_export",
+        target_type="agency",
+        target_id=found.code,
+        details={
+            "format": fmt,
+            "fiscal_year": fiscal_year,
+            "population": population.label,
+            "q": q,
+            "trained": request.args.get("trained", ""),
+            "rows": len(report.tables[0].rows),
+        },
+    )
+    db.session.commit()
+    return _download(content, fmt, report.filename)
+
+
+@bp.get("/ranking/export.<fmt>")
+@login_required
+def export_ranking(fmt: str) -> ResponseReturnValue:
+    if not can_rank_agencies(current_user):
+        abort(403)
+    fmt = _format(fmt)
+    report = ranking_report(_fiscal_year(), _standard_or_404(), _population(), _kind())
+    return _download(export_report(report, fmt), fmt, report.filename)
