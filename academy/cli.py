@@ -152,7 +152,7 @@ def seed_standard_command() -> None:
 
 @academy_cli.command("rebuild-projections")
 def rebuild_projections_command() -> None:
-    """Rebuild evidence and attainment from every stored statement."""
+    """Rebuild evidence, attainment and enrolment progress from every stored statement."""
     from sqlalchemy import func, select
 
     from competencies.services.evidence import rebuild_projections
@@ -161,9 +161,19 @@ def rebuild_projections_command() -> None:
     total = db.session.scalar(select(func.count()).select_from(Statement)) or 0
     with _progress(total, "statements", "rebuild") as bar:
         created = rebuild_projections(progress=bar.update)
-    record_audit("projections.rebuild", actor="cli", details={"statements": total, "evidence": created})
+    from courses.models import Enrolment
+    from courses.services.progress import rebuild_course_progress
+
+    enrolments = db.session.scalar(select(func.count()).select_from(Enrolment)) or 0
+    with _progress(enrolments, "enrolments", "progress") as bar:
+        replayed = rebuild_course_progress(progress=bar.update)
+    record_audit(
+        "projections.rebuild",
+        actor="cli",
+        details={"statements": total, "evidence": created, "enrolments": replayed},
+    )
     db.session.commit()
-    click.echo(f"rebuilt: {total} statements read, {created} evidence rows")
+    click.echo(f"rebuilt: {total} statements read, {created} evidence rows, {replayed} enrolments replayed")
 
 
 @academy_cli.command("framework-export")

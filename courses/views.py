@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,11 +18,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from academy.audit.services import record_audit
+from academy.auth.permissions import people_scope
+from academy.dates import fiscal_year_of
 from academy.db import db
 from academy.org.models import Person
-from academy.org.services import role_profile_of
+from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
 from competencies.models import Framework
-from competencies.services.analysis import person_gaps
+from competencies.reports.permissions import can_see_agency, can_view_reports
+from competencies.services.analysis import person_gaps, population_choices, population_from_label, untrained_people
 from competencies.services.frameworks import active_standard, areas_of
 from courses.models import (
     Course,
@@ -44,7 +47,7 @@ from courses.services.catalogue import (
     get_course,
     recommend_courses,
 )
-from courses.services.enrolment import EnrolmentError, enrol, enrolment_of, enrolments_of
+from courses.services.enrolment import EnrolmentError, assign_course, enrol, enrolment_of, enrolments_of
 from courses.services.player import (
     PlayerError,
     attempts_used,
@@ -444,4 +447,68 @@ def transcript_pdf() -> ResponseReturnValue:
         render_pdf(html),
         mimetype="application/pdf",
         headers={"Content-Disposition": "attachment; filename=transcript.pdf"},
+    )
+
+
+# --- HR: assign a course ----------------------------------------------------------------------------
+
+
+@bp.route("/courses/assign", methods=["GET", "POST"])
+@login_required
+def assign() -> ResponseReturnValue:
+    """Assign a course to the untrained people of a role profile in an agency the officer may see."""
+    if not can_view_reports(current_user):
+        abort(403)
+    args = request.form if request.method == "POST" else request.args
+    agency = get_agency_by_code(args.get("agency", "")) if args.get("agency") else None
+    if agency is not None and not can_see_agency(current_user, agency):
+        abort(404)
+    profiles = [p for p in population_choices() if p.profile is not None]
+    try:
+        population = population_from_label(args.get("profile", profiles[0].label))
+    except ValueError:
+        abort(400, description=_("Unknown role profile."))
+    if population.profile is None:
+        abort(400, description=_("Choose one role profile."))
+    fiscal_year = fiscal_year_of(date.today())
+    year_text = args.get("fiscal_year", "")
+    if year_text:
+        if not year_text.isdigit() or not 2500 <= int(year_text) <= 2700:
+            abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
+        fiscal_year = int(year_text)
+    course = get_course(args.get("course", "")) if args.get("course") else None
+    untrained = untrained_people(agency, fiscal_year, population.profile) if agency is not None else []
+    form = CsrfForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, description=_("The form has expired. Reload the page and try again."))
+        if agency is None or course is None:
+            abort(400, description=_("Choose an agency and a published course."))
+        try:
+            due_on = date.fromisoformat(request.form.get("due_on", ""))
+        except ValueError:
+            abort(400, description=_("The due date must be a date (YYYY-MM-DD)."))
+        if due_on < date.today():
+            abort(400, description=_("The due date must not be in the past."))
+        count = assign_course(course, [p.id for p in untrained], fiscal_year, due_on, current_user)
+        record_audit(
+            "course.assign",
+            target_type="agency",
+            target_id=agency.code,
+            details={"course": course.code, "profile": population.label, "fiscal_year": fiscal_year, "people": count},
+        )
+        db.session.commit()
+        flash(ngettext("%(num)s person was assigned the course.", "%(num)s people were assigned the course.", count))
+        return redirect(url_for("courses.assign", agency=agency.code, profile=population.label, course=course.code))
+    return render_template(
+        "courses/assign.html",
+        agencies=list_agencies(people_scope(current_user)),
+        agency=agency,
+        profiles=profiles,
+        population=population,
+        fiscal_year=fiscal_year,
+        course=course,
+        courses=db.session.scalars(catalogue_query()).all(),
+        untrained=untrained,
+        form=form,
     )

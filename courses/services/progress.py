@@ -10,7 +10,7 @@ enrolment from the statements that stand.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -227,10 +227,12 @@ def replay_enrolment(enrolment: Enrolment) -> None:
     db.session.flush()
 
 
-def rebuild_course_progress() -> int:
+def rebuild_course_progress(progress: Callable[[int], None] | None = None) -> int:
     """Replay every enrolment (``rebuild-projections``); return how many."""
     count = 0
     for enrolment in db.session.scalars(select(Enrolment).order_by(Enrolment.id)).all():
         replay_enrolment(enrolment)
         count += 1
+        if progress:
+            progress(1)
     return count

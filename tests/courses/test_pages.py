@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
@@ -131,3 +133,27 @@ def test_learner_pages_need_a_person_and_recommend_courses_for_gaps(
     user, _person = learner(make_agency, make_person, make_user)
     page = login(user).get("/learn").get_data(as_text=True)
     assert f'href="/courses/{course.code}"' in page  # DG-01 at level 2 closes part of an IT officer's gap
+
+
+def test_the_transcript_downloads_as_a_pdf(
+    xapi: Xapi,
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    course = make_course()
+    user, person = learner(make_agency, make_person, make_user)
+    add_identifier(person, IdentifierKind.MBOX, "mailto:pdf.learner@example.go.th")
+    completed = statement(
+        actor={"objectType": "Agent", "mbox": "mailto:pdf.learner@example.go.th"},
+        object={"objectType": "Activity", "id": course.activity_iri},
+    )
+    assert xapi("POST", "/xapi/statements", json_body=completed).status_code == 200
+    response = login(user).get("/learn/transcript.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout
+        assert course.title_th in text.decode()

@@ -202,3 +202,24 @@ def test_voiding_a_lesson_statement_replays_the_enrolment(
     db.session.expire_all()
     assert enrolment.progress == 0
     assert db.session.get(ItemProgress, (enrolment.id, lesson_iri(lesson))) is None
+
+
+def test_rebuilding_replays_every_enrolment_to_the_same_progress(
+    make_course: Callable[..., Course], make_agency: Callable[..., Agency], make_person: Callable[..., Person]
+) -> None:
+    from courses.services.progress import rebuild_course_progress
+
+    course = make_course()
+    agency = make_agency()
+    finished, halfway = enrol(make_person(agency), course), enrol(make_person(agency), course)
+    items = course_items(course)
+    for item in items[:2]:
+        view_lesson(finished, item.lesson, "th")
+    view_lesson(halfway, items[0].lesson, "th")
+    quiz = items[2].quiz
+    submit_attempt(start_attempt(finished, quiz), correct_answers(quiz), "th")
+    before = [(e.status, e.progress, e.completed_at) for e in (finished, halfway)]
+    assert before[0][:2] == (EnrolmentStatus.COMPLETED, 100) and before[1][:2] == (EnrolmentStatus.IN_PROGRESS, 33)
+    assert rebuild_course_progress() == 2
+    db.session.expire_all()
+    assert [(e.status, e.progress, e.completed_at) for e in (finished, halfway)] == before
