@@ -28,6 +28,68 @@ def timed(function, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
     return values
 
 
+def build_government(people: int, evidence: int, seed: int = 7):  # type: ignore[no-untyped-def]
+    """Fill the migrated database of the current app context and return the seeded standard.
+
+    The demo government with ``people`` people through the real importer, ``evidence``
+    statement evidence rows over the last two years, their attainment, and everyone's
+    standing (the projection coverage counts). Other benchmarks build their data with it.
+    """
+    from sqlalchemy import func, select, text
+
+    from academy.db import db
+    from academy.org.demo import build_demo
+    from academy.org.models import Person
+    from competencies.services.frameworks import seed_standard
+    from competencies.services.standing import refresh_everyone
+
+    started = time.monotonic()
+    build_demo(people=people, base_url="https://academy.example.go.th", password=None)
+    framework = seed_standard()
+    db.session.commit()
+    print(f"built {people:,} people in {time.monotonic() - started:.0f} s")
+
+    started = time.monotonic()
+    competencies = [c.id for c in framework.competencies if c.parent_id is not None]
+    first, last = db.session.execute(select(func.min(Person.id), func.max(Person.id))).one()
+    rng = random.Random(seed)
+    today = datetime.now(UTC)
+    raw = db.session.connection().connection.dbapi_connection
+    columns = "person_id, competency_id, level, source, activity_id, achieved_at, recorded_at"
+    with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({columns}) FROM STDIN") as copy:
+        for _ in range(evidence):
+            moment = today - timedelta(days=rng.randrange(730), seconds=rng.randrange(86400))
+            copy.write_row(
+                (
+                    rng.randint(first, last),
+                    rng.choice(competencies),
+                    rng.randint(1, 4),
+                    "statement",
+                    "https://provider.example/course",
+                    moment,
+                    today,
+                )
+            )
+    db.session.execute(
+        text(
+            "INSERT INTO attainments (person_id, competency_id, level, as_of, evidence_count) "
+            "SELECT person_id, competency_id, max(level), now(), count(*) FROM evidence "
+            "GROUP BY person_id, competency_id"
+        )
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    print(f"added {evidence:,} evidence rows and their attainment in {time.monotonic() - started:.0f} s")
+    started = time.monotonic()
+    refresh_everyone()
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    print(f"refreshed everyone's standing (the projection coverage counts) in {time.monotonic() - started:.0f} s")
+    return framework
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=400_000)
@@ -36,70 +98,24 @@ def main() -> None:
     args = parser.parse_args()
 
     import flask_migrate
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
     from academy import create_app
     from academy.config import Settings
     from academy.dates import fiscal_year_of
     from academy.db import db
-    from academy.org.demo import build_demo
     from academy.org.models import Agency, AgencyKind, Person
     from competencies.services.analysis import agency_coverage, coverage
     from competencies.services.evidence import recompute_attainment
-    from competencies.services.frameworks import seed_standard
-    from competencies.services.standing import refresh_everyone
 
     with fresh_postgres(args.postgres) as database_url:
         settings = Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url})
         app = create_app(settings=settings)
         with app.app_context():
             flask_migrate.upgrade()
-            started = time.monotonic()
-            build_demo(people=args.people, base_url="https://academy.example.go.th", password=None)
-            framework = seed_standard()
-            db.session.commit()
-            print(f"built {args.people:,} people in {time.monotonic() - started:.0f} s")
-
-            started = time.monotonic()
-            competencies = [c.id for c in framework.competencies if c.parent_id is not None]
-            first, last = db.session.execute(select(func.min(Person.id), func.max(Person.id))).one()
+            framework = build_government(args.people, args.evidence)
             rng = random.Random(7)
-            today = datetime.now(UTC)
-            raw = db.session.connection().connection.dbapi_connection
-            columns = "person_id, competency_id, level, source, activity_id, achieved_at, recorded_at"
-            with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({columns}) FROM STDIN") as copy:
-                for _ in range(args.evidence):
-                    moment = today - timedelta(days=rng.randrange(730), seconds=rng.randrange(86400))
-                    copy.write_row(
-                        (
-                            rng.randint(first, last),
-                            rng.choice(competencies),
-                            rng.randint(1, 4),
-                            "statement",
-                            "https://provider.example/course",
-                            moment,
-                            today,
-                        )
-                    )
-            db.session.execute(
-                text(
-                    "INSERT INTO attainments (person_id, competency_id, level, as_of, evidence_count) "
-                    "SELECT person_id, competency_id, max(level), now(), count(*) FROM evidence "
-                    "GROUP BY person_id, competency_id"
-                )
-            )
-            db.session.commit()
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-            print(f"added {args.evidence:,} evidence rows and their attainment in {time.monotonic() - started:.0f} s")
-            started = time.monotonic()
-            refresh_everyone()
-            db.session.commit()
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-            print(
-                f"refreshed everyone's standing (the projection coverage counts) in {time.monotonic() - started:.0f} s"
-            )
+            competencies = [c.id for c in framework.competencies if c.parent_id is not None]
 
             year = fiscal_year_of(date.today())
             department = db.session.scalars(
