@@ -45,7 +45,7 @@ from courses.services.catalogue import (
     course_alignments,
     course_items,
     get_course,
-    recommend_courses,
+    rank_courses_for_gaps,
 )
 from courses.services.enrolment import EnrolmentError, assign_course, enrol, enrolment_of, enrolments_of
 from courses.services.player import (
@@ -120,14 +120,10 @@ def dashboard() -> ResponseReturnValue:
     framework = _standard()
     gaps = person_gaps(person, framework) if framework else []
     enrolments = enrolments_of(person)
-    recommendations = (
-        recommend_courses(
-            person,
-            framework,
-            exclude=[e.course_id for e in enrolments if e.status is EnrolmentStatus.COMPLETED],
-        )
-        if framework
-        else []
+    recommendations = rank_courses_for_gaps(
+        [g for g in gaps if g.gap],
+        limit=6,
+        exclude=[e.course_id for e in enrolments if e.status is EnrolmentStatus.COMPLETED],
     )
     locale = _locale()
     chart = {

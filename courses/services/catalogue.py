@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, exists, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from academy.db import db
 from academy.org.models import Person
 from competencies.models import Alignment, Competency, Framework
 from competencies.services.analysis import Gap, person_gaps
-from courses.models import Course, CourseFormat, CourseStatus, Lesson, Quiz
+from courses.models import Course, CourseFormat, CourseStatus, Lesson, Module, Quiz
 from courses.services.activities import lesson_iri, quiz_iri
 
 
@@ -70,7 +71,15 @@ def catalogue_providers() -> list[str]:
 
 
 def get_course(code: str, *, published_only: bool = True) -> Course | None:
-    course = db.session.scalar(select(Course).where(Course.code == code))
+    """The course with its modules, lessons and quizzes loaded (three queries, not one per module)."""
+    course = db.session.scalar(
+        select(Course)
+        .where(Course.code == code)
+        .options(
+            selectinload(Course.modules).selectinload(Module.lessons),
+            selectinload(Course.modules).selectinload(Module.quizzes),
+        )
+    )
     if course is None or (published_only and course.status is not CourseStatus.PUBLISHED):
         return None
     return course

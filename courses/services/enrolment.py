@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from academy.auth.models import User
 from academy.db import db, insert_ignoring_duplicates
@@ -78,7 +79,9 @@ def assign_course(course: Course, person_ids: Sequence[int], fiscal_year: int, d
 
 def enrolments_of(person: Person) -> list[Enrolment]:
     """The person's enrolments: unfinished first (by due date), then completed (latest first)."""
-    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id)).all()
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.person_id == person.id).options(joinedload(Enrolment.course))
+    ).all()
     return sorted(
         enrolments,
         key=lambda e: (

@@ -223,3 +223,19 @@ def test_rebuilding_replays_every_enrolment_to_the_same_progress(
     assert rebuild_course_progress() == 2
     db.session.expire_all()
     assert [(e.status, e.progress, e.completed_at) for e in (finished, halfway)] == before
+
+
+def test_recommendations_are_ordered_by_how_much_of_the_gap_they_close(
+    make_course: Callable[..., Course],
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    from courses.services.catalogue import recommend_courses
+
+    person = make_person(make_agency(), line="K-COMP", level="K2")
+    small = make_course("DG-SMALL", aligned_to="DG-01", level=1)
+    large = make_course("DG-LARGE", aligned_to="DG-01", level=3)
+    assert [r.course.code for r in recommend_courses(person, standard)][:2] == [large.code, small.code]
+    ranked = recommend_courses(person, standard, exclude=[large.id])
+    assert large.code not in [r.course.code for r in ranked] and ranked[0].closes >= 1
