@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from api.rest import models as _api_models  # noqa: F401
     from competencies import models as _competency_models  # noqa: F401
     from courses import models as _course_models  # noqa: F401
+    from courses.cmi5 import models as _cmi5_models  # noqa: F401
     from lrs import models as _lrs_models  # noqa: F401
 
     @login_manager.user_loader
@@ -92,6 +93,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (portal_bp, auth_bp, org_bp, audit_bp, lrs_bp, lrs_admin_bp, competencies_bp, courses_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_bp)  # HR reports, /reports
+    # cmi5: the learner's units and launch, package files, the admins' import; the AU's fetch
+    # URL is called by the AU's own page, with no session and so no CSRF token.
+    from courses.cmi5.views import bp as cmi5_bp
+    from courses.cmi5.views import fetch as cmi5_fetch
+
+    app.register_blueprint(cmi5_bp)
+    csrf.exempt(cmi5_fetch)
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
     # The GDX feed (/api/v1/gdx) authenticates with Consumer-Key and Token headers; its admin pages use CSRF.
@@ -124,11 +132,16 @@ def _register_cli(app: Flask) -> None:
 def _register_statement_subscribers(app: Flask) -> None:
     """The explicit list of what the LRS hands each stored batch to, in order (DESIGN.md, data flow 3)."""
     from competencies.services.evidence import record_statement_evidence
+    from courses.cmi5.services.satisfaction import record_cmi5_statements
+    from courses.cmi5.services.session import authenticate_session
     from courses.services.progress import record_course_progress
     from lrs.pipeline import register_subscriber
+    from lrs.restrictions import register_authenticator
 
-    for subscriber in (record_course_progress, record_statement_evidence):
+    for subscriber in (record_course_progress, record_cmi5_statements, record_statement_evidence):
         register_subscriber(app, subscriber)
+    # cmi5 AU sessions: their one-time tokens are restricted LRS credentials.
+    register_authenticator(app, authenticate_session)
 
 
 def _security_headers(response: Response) -> Response:

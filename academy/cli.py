@@ -263,3 +263,39 @@ def coverage_target_command(fiscal_year: int, percent: float) -> None:
     )
     db.session.commit()
     click.echo(f"FY {fiscal_year}: target {target.target_percent}%")
+
+
+@academy_cli.command("cmi5-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code", required=True, help="The new course's code.")
+@click.option("--provider", default="E-Workforce Academy", show_default=True)
+@click.option("--hours", default="1", show_default=True, help="The course's hours.")
+@click.option("--publish", is_flag=True, help="Publish the course at once (else it is a draft).")
+def cmi5_import_command(file: Path, code: str, provider: str, hours: str, publish: bool) -> None:
+    """Import a cmi5 package (a ZIP with cmi5.xml at its root, or a cmi5.xml) as a course."""
+    from decimal import Decimal, InvalidOperation
+
+    from courses.cmi5.package import PackageError
+    from courses.cmi5.services.importer import ImportOptions, import_package
+    from courses.models import CourseStatus
+
+    try:
+        course_hours = Decimal(hours)
+    except InvalidOperation:
+        raise click.BadParameter(f"{hours!r} is not a number", param_hint="--hours") from None
+    options = ImportOptions(
+        code=code,
+        provider=provider,
+        hours=course_hours,
+        status=CourseStatus.PUBLISHED if publish else CourseStatus.DRAFT,
+    )
+    try:
+        course = import_package(file.read_bytes(), file.name, options)
+    except PackageError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        raise click.ClickException(f"{file.name} was not imported: {len(error.problems)} problem(s)") from None
+    record_audit("cmi5.import", actor="cli", target_type="course", target_id=course.code, details={"package": file.name})
+    db.session.commit()
+    click.echo(f"imported {course.code} ({course.status.value}): {course.title_en or course.title_th}")

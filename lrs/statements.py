@@ -137,12 +137,14 @@ def store_statements(
     attachments: Mapping[str, AttachmentPart] | None = None,
     statement_id: uuid.UUID | None = None,
     define: bool = True,
+    check: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[uuid.UUID]:
     """Validate, store and publish statements (one or a list); return their ids in order.
 
     Nothing is stored unless every statement is valid. A statement whose id is already
     stored with the same content is accepted without a second copy; with other content
-    it is a conflict. Flushes, never commits.
+    it is a conflict. ``check`` sees the valid statements before anything is stored and may
+    refuse them (a restricted credential's rules, lrs.restrictions). Flushes, never commits.
     """
     statements = [normalise_statement(s, version) for s in validate_statements(payload, version)]
     if statement_id is not None:
@@ -152,6 +154,8 @@ def store_statements(
         if given is not None and uuid.UUID(given) != statement_id:
             raise StatementError(f"statement.id {given} does not match the statementId parameter {statement_id}")
         statements[0]["id"] = str(statement_id)
+    if check is not None:
+        check(statements)
     ids = [uuid.UUID(s["id"]) if "id" in s else uuid.uuid4() for s in statements]
     if len(set(ids)) != len(ids):
         raise StatementError("statement ids must be unique within a batch")

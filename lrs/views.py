@@ -31,6 +31,7 @@ from lrs.errors import XapiError
 from lrs.http import XapiRequest, read_request
 from lrs.models import Activity, LrsClient
 from lrs.multipart import build_multipart, parse_multipart
+from lrs.restrictions import DocumentRequest, Restriction, authenticate_restricted
 from lrs.statements import (
     MAX_LIMIT,
     StatementQuery,
@@ -69,6 +70,10 @@ def _client() -> LrsClient:
     return g.lrs_client
 
 
+def _restriction() -> Restriction | None:
+    return g.get("lrs_restriction")
+
+
 @bp.before_request
 def _prepare() -> ResponseReturnValue | None:
     if request.method == "OPTIONS":
@@ -77,6 +82,11 @@ def _prepare() -> ResponseReturnValue | None:
     xreq = g.xapi_request
     about = request.endpoint == "lrs.about"
     client = None if about else authenticate_basic(xreq.header("authorization"))
+    if client is None and not about:
+        # Restricted credentials (a cmi5 launch session's token) name no client of their own.
+        restricted = authenticate_restricted(xreq.header("authorization"))
+        if restricted is not None:
+            client, g.lrs_restriction = restricted.client, restricted.restriction
     g.lrs_client = client
     try:
         g.xapi_version = negotiate_version(xreq.header("x-experience-api-version"))
@@ -219,6 +229,7 @@ def _store(payload: object, attachments: dict[str, Any], statement_id: uuid.UUID
         attachments=attachments,
         statement_id=statement_id,
         define=has_scope(client, "define"),
+        check=restriction.check_statements if (restriction := _restriction()) else None,
     )
 
 
@@ -402,6 +413,27 @@ def _preconditions(required: bool, required_when_new: bool = False) -> Precondit
     return Preconditions(xreq.header("if-match"), xreq.header("if-none-match"), required, required_when_new)
 
 
+def _restrict_document(scope: Scope, id_param: str) -> None:
+    """Let restricted credentials refuse (or record) a document request."""
+    restriction = _restriction()
+    if restriction is None:
+        return
+    xreq = _xreq()
+    restriction.check_document(
+        DocumentRequest(
+            kind=scope.kind,
+            method=xreq.method,
+            activity_id=scope.activity_id,
+            agent_key=scope.agent_key,
+            registration=scope.registration,
+            document_id=xreq.param(id_param),
+            content_type=xreq.content_type,
+            body=xreq.body,
+        )
+    )
+    db.session.commit()  # what the restriction recorded stands, whatever the request's outcome
+
+
 def _document_response(scope: Scope, id_param: str) -> Response:
     xreq = _xreq()
     document_id = xreq.param(id_param)
@@ -437,6 +469,7 @@ def state() -> ResponseReturnValue:
         validate_uuid(registration, "registration")
     scope = Scope(STATE, activity_id=activity_id, agent_key=_agent_param(), registration=registration.lower())
     _allowed_params({"activityId", "agent", "registration", "stateId", "since"})
+    _restrict_document(scope, "stateId")
     if xreq.method in ("GET", "HEAD"):
         return _document_response(scope, "stateId")
     if xreq.method in ("PUT", "POST"):
@@ -461,6 +494,7 @@ def activity_profile() -> ResponseReturnValue:
     validate_iri(activity_id, "activityId")
     _allowed_params({"activityId", "profileId", "since"})
     scope = Scope(ACTIVITY_PROFILE, activity_id=activity_id)
+    _restrict_document(scope, "profileId")
     return _profile(scope, xreq)
 
 
@@ -470,6 +504,7 @@ def agent_profile() -> ResponseReturnValue:
     _require("profile")
     _allowed_params({"agent", "profileId", "since"})
     scope = Scope(AGENT_PROFILE, agent_key=_agent_param())
+    _restrict_document(scope, "profileId")
     return _profile(scope, xreq)
 
 

@@ -1,0 +1,1 @@
+"""cmi5 services: import, registration and launch, session rules, moveOn and satisfaction."""

@@ -1,0 +1,282 @@
+"""Registrations and launches: moveOn at the registration's start, the launch URL, the
+``LMS.LaunchData`` state document and the ``launched`` statement, the one-time fetch of the
+session's credentials, and the LMS's ``abandoned`` and ``waived`` (cmi5 8, 9.3, 10).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from academy.db import db, insert_ignoring_duplicates
+from academy.ifi import agent_key
+from courses.cmi5.models import AssignableUnit, LaunchMode, LaunchSession
+from courses.cmi5.models import Registration as Cmi5Registration
+from courses.cmi5.services.lms import (
+    actor_of,
+    au_statement,
+    duration_result,
+    now,
+    store_lms_statements,
+    waived_result,
+)
+from courses.cmi5.services.satisfaction import au_state, evaluate_move_on, meets_move_on
+from courses.cmi5.vocabulary import (
+    ABANDONED,
+    EXT_LAUNCH_MODE,
+    EXT_LAUNCH_PARAMETERS,
+    EXT_LAUNCH_URL,
+    EXT_MASTERY_SCORE,
+    EXT_MOVE_ON,
+    EXT_SESSION_ID,
+    LAUNCH_DATA,
+    LAUNCHED,
+    WAIVED,
+)
+from courses.models import Course, CourseKind, Enrolment, EnrolmentStatus
+from lrs.documents import STATE, Preconditions, Scope, put_document
+
+#: Session credentials stop working this long after the launch, whatever the AU does.
+SESSION_MAX_AGE = timedelta(hours=24)
+
+
+class LaunchError(ValueError):
+    """A launch, fetch or waiver that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Launch:
+    session: LaunchSession
+    #: Where to send the learner's browser: the AU's URL with the cmi5 launch parameters.
+    url: str
+
+
+def _base_url() -> str:
+    return str(current_app.config["ACADEMY_BASE_URL"]).rstrip("/")
+
+
+def endpoint_url() -> str:
+    # No trailing slash: AUs append "/statements" and the like to it.
+    return f"{_base_url()}/xapi"
+
+
+def content_url(course: Course) -> str:
+    """The base of the URLs our app serves a course package's files under."""
+    return f"{_base_url()}/courses/{quote(course.code)}/cmi5/content"
+
+
+def course_page_url(course: Course) -> str:
+    return f"{_base_url()}/courses/{quote(course.code)}/cmi5"
+
+
+def au_url(au: AssignableUnit) -> str:
+    """The AU's URL as launched, before the cmi5 parameters: absolute as given, or in our content path."""
+    parts = urlsplit(au.url)
+    if parts.scheme:
+        return au.url
+    return f"{content_url(au.course)}/{au.url}"
+
+
+def hash_secret(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def start_registration(enrolment: Enrolment) -> bool:
+    """Start the cmi5 registration of an enrolment: evaluate moveOn once at its start (cmi5 9.6.1),
+    so that NotApplicable AUs satisfy their blocks and course. Return whether it was new.
+
+    Call it when a learner enrols in a cmi5 course; launching calls it too. Flushes.
+    """
+    if enrolment.course.kind is not CourseKind.CMI5:
+        raise LaunchError(f"course {enrolment.course.code} is not a cmi5 course")
+    when = now()
+    result = db.session.execute(
+        insert_ignoring_duplicates(Cmi5Registration).values(enrolment_id=enrolment.id, started_at=when)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    evaluate_move_on(enrolment, uuid.uuid4(), when)
+    return True
+
+
+def launch_data(session: LaunchSession) -> dict[str, Any]:
+    """The ``LMS.LaunchData`` state document of a session (cmi5 10.2)."""
+    au, enrolment = session.au, session.enrolment
+    document: dict[str, Any] = {
+        "contextTemplate": {
+            "registration": str(enrolment.registration),
+            "contextActivities": {
+                "grouping": [{"objectType": "Activity", "id": au.publisher_id}],
+                "parent": [{"objectType": "Activity", "id": au.course.activity_iri}],
+            },
+            "extensions": {EXT_SESSION_ID: str(session.key)},
+        },
+        "launchMode": session.launch_mode.value,
+        "launchMethod": au.launch_method.value,
+        "moveOn": au.move_on.value,
+        "returnURL": course_page_url(au.course),
+    }
+    if au.mastery_score is not None:
+        document["masteryScore"] = float(au.mastery_score)
+    if au.launch_parameters is not None:
+        document["launchParameters"] = au.launch_parameters
+    if au.entitlement_key is not None:
+        document["entitlementKey"] = {"courseStructure": au.entitlement_key}
+    return document
+
+
+def open_sessions(enrolment: Enrolment) -> list[LaunchSession]:
+    return list(
+        db.session.scalars(
+            select(LaunchSession)
+            .where(
+                LaunchSession.enrolment_id == enrolment.id,
+                LaunchSession.terminated_at.is_(None),
+                LaunchSession.abandoned_at.is_(None),
+            )
+            .order_by(LaunchSession.id)
+        )
+    )
+
+
+def launch_au(enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode = LaunchMode.NORMAL) -> Launch:
+    """Launch an AU for an enrolment: abandon the registration's open sessions, write the
+    LaunchData, record ``launched``, and return the launch URL (with its one-time fetch URL)."""
+    if au.course_id != enrolment.course_id:
+        raise LaunchError("the AU is not part of the enrolment's course")
+    start_registration(enrolment)
+    for previous in open_sessions(enrolment):
+        abandon_session(previous)
+    when = now()
+    fetch_token = secrets.token_urlsafe(32)
+    url = au_url(au)
+    session = LaunchSession(
+        key=uuid.uuid4(),
+        enrolment=enrolment,
+        au=au,
+        launch_mode=mode,
+        launch_url=url,
+        fetch_hash=hash_secret(fetch_token),
+        launched_at=when,
+        verbs=[],
+    )
+    db.session.add(session)
+    db.session.flush()
+    actor = actor_of(enrolment.person)
+    key = agent_key(actor)
+    assert key is not None
+    put_document(
+        Scope(STATE, activity_id=au.activity_iri, agent_key=key, registration=str(enrolment.registration)),
+        LAUNCH_DATA,
+        json.dumps(launch_data(session), ensure_ascii=False).encode(),
+        "application/json",
+        Preconditions(),
+    )
+    extensions: dict[str, Any] = {
+        EXT_LAUNCH_MODE: mode.value,
+        EXT_LAUNCH_URL: url,
+        EXT_MOVE_ON: au.move_on.value,
+    }
+    if au.mastery_score is not None:
+        extensions[EXT_MASTERY_SCORE] = float(au.mastery_score)
+    if au.launch_parameters is not None:
+        extensions[EXT_LAUNCH_PARAMETERS] = au.launch_parameters
+    store_lms_statements([au_statement(LAUNCHED, enrolment, au, session.key, when, extensions=extensions)])
+    if enrolment.status is EnrolmentStatus.ENROLLED:
+        enrolment.status = EnrolmentStatus.IN_PROGRESS
+    parameters = urlencode(
+        {
+            "endpoint": endpoint_url(),
+            "fetch": f"{_base_url()}/cmi5/fetch/{fetch_token}",
+            "actor": json.dumps(actor, separators=(",", ":")),
+            "registration": str(enrolment.registration),
+            "activityId": au.activity_iri,
+        },
+        quote_via=quote,
+    )
+    parts = urlsplit(url)
+    query = f"{parts.query}&{parameters}" if parts.query else parameters
+    db.session.flush()
+    return Launch(session, urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)))
+
+
+@dataclass(frozen=True)
+class FetchAnswer:
+    """The fetch URL's JSON answer: the auth token once, the cmi5 error afterwards (cmi5 8.2)."""
+
+    body: dict[str, str]
+
+
+def fetch_auth_token(fetch_token: str) -> FetchAnswer:
+    """Answer a POST to a session's fetch URL. Flushes."""
+    session = db.session.scalar(
+        select(LaunchSession).where(LaunchSession.fetch_hash == hash_secret(fetch_token)).with_for_update()
+    )
+    if session is None:
+        return FetchAnswer({"error-code": "2", "error-text": "This fetch URL is not one the LMS issued."})
+    if session.fetched_at is not None:
+        return FetchAnswer({"error-code": "1", "error-text": "The authorization token has already been returned."})
+    if not session.is_open or now() - session.launched_at > SESSION_MAX_AGE:
+        return FetchAnswer({"error-code": "1", "error-text": "The AU session has ended."})
+    secret = secrets.token_urlsafe(32)
+    session.secret_hash = hash_secret(secret)
+    session.fetched_at = now()
+    db.session.flush()
+    token = base64.b64encode(f"{session.credential_key}:{secret}".encode()).decode()
+    return FetchAnswer({"auth-token": token})
+
+
+def abandon_session(session: LaunchSession, when: datetime | None = None) -> None:
+    """End a session the AU left without ``terminated``: record ``abandoned`` (cmi5 9.3.6). Flushes."""
+    if not session.is_open:
+        return
+    when = when or now()
+    session.abandoned_at = when
+    last = session.last_statement_at or session.launched_at
+    store_lms_statements(
+        [
+            au_statement(
+                ABANDONED,
+                session.enrolment,
+                session.au,
+                session.key,
+                when,
+                result=duration_result(last - session.launched_at),
+            )
+        ]
+    )
+    db.session.flush()
+
+
+WAIVE_REASONS = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
+
+
+def waive_au(enrolment: Enrolment, au: AssignableUnit, reason: str) -> None:
+    """Waive an AU in a registration (cmi5 9.3.7): ``waived`` in a session of its own, then moveOn. Flushes."""
+    if au.course_id != enrolment.course_id:
+        raise LaunchError("the AU is not part of the enrolment's course")
+    if not reason.strip():
+        raise LaunchError("a waiver needs a reason, such as Administrative")
+    start_registration(enrolment)
+    state = au_state(enrolment, au)
+    if state.waived_at is not None:
+        raise LaunchError("the AU is already waived in this registration")
+    if state.satisfied_at is not None or meets_move_on(au, state):
+        raise LaunchError("the AU's moveOn criteria are already met: there is nothing to waive")
+    when = now()
+    session_key = uuid.uuid4()
+    state.waived_at, state.waive_reason = when, reason.strip()[:255]
+    store_lms_statements(
+        [au_statement(WAIVED, enrolment, au, session_key, when, result=waived_result(reason.strip()), moveon=True)]
+    )
+    evaluate_move_on(enrolment, session_key, when)

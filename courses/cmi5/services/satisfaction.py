@@ -1,0 +1,224 @@
+"""moveOn: which AUs, blocks and course a registration has satisfied, the LMS's ``satisfied``
+statements when that changes, and the enrolment's progress and completion.
+
+The AU's statements reach ``record_cmi5_statements`` (an LRS subscriber) once stored: it keeps
+each launch session's state (initialized, the cmi5 defined verbs sent, terminated) and each
+AU's completed / passed / failed, then evaluates moveOn (cmi5 13.1.4):
+
+- Passed: a ``passed``; Completed: a ``completed``; CompletedAndPassed: both;
+  CompletedOrPassed: either; NotApplicable: satisfied from the registration's start;
+- a waived AU is satisfied (cmi5 9.3.9);
+- a block is satisfied when all its AUs and blocks are; the course when all its are.
+
+Only blocks and the course get ``satisfied`` statements (cmi5 9.3.9 defines it for them);
+an AU's satisfaction is its moveOn being met, kept in ``AuState.satisfied_at``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from academy.db import db
+from academy.ifi import agent_key
+from courses.cmi5.models import (
+    AssignableUnit,
+    AuState,
+    Block,
+    BlockState,
+    Cmi5Course,
+    LaunchMode,
+    LaunchSession,
+    MoveOn,
+)
+from courses.cmi5.models import Registration as Cmi5Registration
+from courses.cmi5.services.importer import members_by_parent, structure_of
+from courses.cmi5.services.lms import actor_of, now, satisfied_statement, store_lms_statements
+from courses.cmi5.vocabulary import (
+    AU_VERBS,
+    CATEGORY_CMI5,
+    COMPLETED,
+    EXT_SESSION_ID,
+    FAILED,
+    INITIALIZED,
+    LMS_VERBS,
+    PASSED,
+    TERMINATED,
+)
+from courses.models import Enrolment, EnrolmentStatus
+from lrs.pipeline import StoredBatch
+from lrs.validation import parse_timestamp
+
+
+def meets_move_on(au: AssignableUnit, state: AuState | None) -> bool:
+    """Whether the AU's moveOn criteria are met by what the registration's statements say."""
+    if au.move_on is MoveOn.NOT_APPLICABLE or (state is not None and state.waived_at is not None):
+        return True
+    if state is None:
+        return False
+    completed, passed = state.completed_at is not None, state.passed_at is not None
+    return {
+        MoveOn.PASSED: passed,
+        MoveOn.COMPLETED: completed,
+        MoveOn.COMPLETED_AND_PASSED: completed and passed,
+        MoveOn.COMPLETED_OR_PASSED: completed or passed,
+    }[au.move_on]
+
+
+def au_states(enrolment: Enrolment) -> dict[int, AuState]:
+    return {s.au_id: s for s in db.session.scalars(select(AuState).where(AuState.enrolment_id == enrolment.id))}
+
+
+def au_state(enrolment: Enrolment, au: AssignableUnit) -> AuState:
+    """The AU's state in the registration, made if new."""
+    state = db.session.get(AuState, (enrolment.id, au.id))
+    if state is None:
+        state = AuState(enrolment_id=enrolment.id, au_id=au.id)
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def evaluate_move_on(enrolment: Enrolment, session_key: uuid.UUID, when: datetime | None = None) -> list[str]:
+    """Mark newly satisfied AUs, and issue ``satisfied`` for newly satisfied blocks, then the course.
+
+    ``session_key`` is the launch session that caused the evaluation (or a new id when none
+    did, cmi5 9.3.9). Returns the short names of what was satisfied, for the caller's record.
+    """
+    when = when or now()
+    course = enrolment.course
+    blocks, aus = structure_of(course)
+    states = au_states(enrolment)
+    registration = db.session.get(Cmi5Registration, enrolment.id)
+    if registration is None:
+        registration = Cmi5Registration(enrolment_id=enrolment.id, started_at=when)
+        db.session.add(registration)
+    done_blocks = set(db.session.scalars(select(BlockState.block_id).where(BlockState.enrolment_id == enrolment.id)))
+    satisfied_aus: set[int] = set()
+    for au in aus:
+        state = states.get(au.id)
+        if state is not None and state.satisfied_at is not None:
+            satisfied_aus.add(au.id)
+        elif meets_move_on(au, state):
+            if state is None:
+                state = states[au.id] = AuState(enrolment_id=enrolment.id, au_id=au.id)
+                db.session.add(state)
+            state.satisfied_at = when
+            satisfied_aus.add(au.id)
+
+    members = members_by_parent(blocks, aus)
+    statements: list[dict[str, Any]] = []
+    events: list[str] = []
+
+    def satisfied(node: Block | AssignableUnit) -> bool:
+        if isinstance(node, AssignableUnit):
+            return node.id in satisfied_aus
+        complete = True
+        for member in members.get(node.id, []):
+            complete &= satisfied(member)  # every member is visited: nested blocks are issued first
+        if complete and node.id not in done_blocks:
+            db.session.add(BlockState(enrolment_id=enrolment.id, block_id=node.id, satisfied_at=when))
+            statements.append(satisfied_statement(enrolment, node, node.publisher_id, session_key, when))
+            events.append(f"block {node.publisher_id}")
+        return complete
+
+    course_done = True
+    for member in members.get(None, []):
+        course_done &= satisfied(member)
+    if course_done and registration.satisfied_at is None:
+        registration.satisfied_at = when
+        package = db.session.get(Cmi5Course, course.id)
+        assert package is not None
+        statements.append(satisfied_statement(enrolment, course, package.publisher_id, session_key, when))
+        events.append("course")
+    db.session.flush()
+    store_lms_statements(statements)
+    update_enrolment(enrolment, len(satisfied_aus), len(aus), when if course_done else None)
+    return events
+
+
+def update_enrolment(enrolment: Enrolment, satisfied: int, total: int, completed_at: datetime | None) -> None:
+    """Set a cmi5 enrolment's progress (the share of AUs satisfied) and its completion (the course satisfied)."""
+    if completed_at is not None:
+        enrolment.status = EnrolmentStatus.COMPLETED
+        enrolment.progress = 100
+        enrolment.completed_at = min(enrolment.completed_at or completed_at, completed_at)
+        return
+    if enrolment.status is EnrolmentStatus.COMPLETED:
+        return
+    enrolment.progress = min(99, round(100 * satisfied / total)) if total else 0
+    if satisfied and enrolment.status is EnrolmentStatus.ENROLLED:
+        enrolment.status = EnrolmentStatus.IN_PROGRESS
+
+
+# --- the LRS subscriber --------------------------------------------------------------------
+
+
+def _session_key(statement: Mapping[str, Any]) -> uuid.UUID | None:
+    value = ((statement.get("context") or {}).get("extensions") or {}).get(EXT_SESSION_ID)
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _is_defined(statement: Mapping[str, Any]) -> bool:
+    categories = ((statement.get("context") or {}).get("contextActivities") or {}).get("category") or []
+    return any(activity.get("id") == CATEGORY_CMI5 for activity in categories)
+
+
+def record_cmi5_statements(batch: StoredBatch) -> None:
+    """The LRS subscriber: AU sessions and AU states from the AUs' statements, then moveOn."""
+    candidates = [
+        (key, s) for s in batch.statements if s["verb"]["id"] not in LMS_VERBS and (key := _session_key(s)) is not None
+    ]
+    if not candidates:
+        return
+    sessions = {
+        s.key: s
+        for s in db.session.scalars(select(LaunchSession).where(LaunchSession.key.in_({key for key, _s in candidates})))
+    }
+    touched: dict[int, LaunchSession] = {}
+    for key, statement in candidates:
+        session = sessions.get(key)
+        if session is None or not _belongs(statement, session):
+            continue
+        moment = parse_timestamp(statement["timestamp"])
+        session.last_statement_at = max(session.last_statement_at or moment, moment)
+        verb = statement["verb"]["id"]
+        target = statement.get("object") or {}
+        if not (_is_defined(statement) and verb in AU_VERBS and target.get("id") == session.au.activity_iri):
+            continue
+        session.verbs = [*(session.verbs or []), AU_VERBS[verb]]
+        if verb == INITIALIZED:
+            session.initialized_at = session.initialized_at or moment
+        elif verb == TERMINATED:
+            session.terminated_at = session.terminated_at or now()
+        elif session.launch_mode is LaunchMode.NORMAL:
+            state = au_state(session.enrolment, session.au)
+            if verb == COMPLETED:
+                state.completed_at = state.completed_at or moment
+            elif verb == PASSED and (statement.get("result") or {}).get("success") is not False:
+                state.passed_at = state.passed_at or moment
+            elif verb == FAILED:
+                state.failed_at = moment
+            touched[session.enrolment_id] = session
+    db.session.flush()
+    for session in touched.values():
+        evaluate_move_on(session.enrolment, session.key)
+
+
+def _belongs(statement: Mapping[str, Any], session: LaunchSession) -> bool:
+    """Whether a statement is the session's: its learner and registration."""
+    registration = (statement.get("context") or {}).get("registration")
+    return (
+        registration is not None
+        and registration.lower() == str(session.enrolment.registration)
+        and agent_key(statement["actor"]) == agent_key(actor_of(session.enrolment.person))
+    )

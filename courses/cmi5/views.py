@@ -1,0 +1,238 @@
+"""cmi5 pages and endpoints: the learner's course structure with Launch buttons, the launch,
+the AU's one-time fetch URL, the package files, and the admins' package import."""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, DecimalField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from academy.audit.services import record_audit
+from academy.auth.permissions import can_administer
+from academy.db import db
+from courses.cmi5.models import AssignableUnit, AuState, Block, Cmi5Course, LaunchMode
+from courses.cmi5.package import PackageError
+from courses.cmi5.services.importer import (
+    ImportOptions,
+    get_au,
+    get_file,
+    import_package,
+    members_by_parent,
+    structure_of,
+)
+from courses.cmi5.services.launch import LaunchError, fetch_auth_token, launch_au
+from courses.cmi5.services.satisfaction import au_states, meets_move_on
+from courses.models import Course, CourseKind, CourseStatus, Enrolment
+
+bp = Blueprint("cmi5", __name__, template_folder="templates")
+
+#: Package content is the package's own, not ours: it runs sandboxed (an opaque origin, so
+#: no access to the learner's session), may use inline script and style as authoring tools
+#: do, and talks to our LRS by CORS.
+_CONTENT_POLICY = (
+    "sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads; "
+    "default-src {self} data: blob:; script-src {self} 'unsafe-inline' 'unsafe-eval'; "
+    "style-src {self} 'unsafe-inline'; img-src {self} data: blob: https:; media-src {self} blob: https:; "
+    "connect-src {self}; frame-ancestors 'self'; base-uri {self}"
+)
+
+
+STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "completed": _l("Completed"),
+    "passed": _l("Passed"),
+    "failed": _l("Failed, try again"),
+    "satisfied": _l("Done"),
+    "waived": _l("Waived"),
+}
+
+
+class CsrfForm(FlaskForm):
+    """Forms whose fields are written by hand: this only checks the CSRF token."""
+
+
+class ImportForm(FlaskForm):
+    package = FileField(_l("Package (ZIP or cmi5.xml)"), validators=[FileRequired()])
+    code = StringField(_l("Course code"), validators=[DataRequired(), Length(max=50)])
+    provider = StringField(_l("Provider"), default="E-Workforce Academy", validators=[DataRequired(), Length(max=255)])
+    hours = DecimalField(_l("Hours"), default=Decimal("1"), places=1, validators=[NumberRange(min=0.1, max=9999)])
+    publish = BooleanField(_l("Publish now"))
+
+
+def _locale() -> str:
+    return str(get_locale() or "th")
+
+
+def _cmi5_course(code: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.code == code, Course.kind == CourseKind.CMI5))
+    if course is None:
+        abort(404)
+    return course
+
+
+def _own_enrolment(course: Course) -> Enrolment | None:
+    person = current_user.person
+    if person is None:
+        return None
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.course_id == course.id)
+    )
+
+
+# --- the learner's course page and launch ---------------------------------------------------
+
+
+@bp.get("/courses/<code>/cmi5")
+@login_required
+def course(code: str) -> ResponseReturnValue:
+    course = _cmi5_course(code)
+    if course.status is not CourseStatus.PUBLISHED and not can_administer(current_user):
+        abort(404)
+    enrolment = _own_enrolment(course)
+    blocks, aus = structure_of(course)
+    states = au_states(enrolment) if enrolment else {}
+    status = {au.id: _au_status(au, states.get(au.id)) for au in aus}
+    return render_template(
+        "cmi5/course.html",
+        course=course,
+        package=db.session.get(Cmi5Course, course.id),
+        enrolment=enrolment,
+        children=members_by_parent(blocks, aus),
+        status=status,
+        status_labels=STATUS_LABELS,
+        form=CsrfForm(),
+        locale=_locale(),
+        is_block=lambda node: isinstance(node, Block),
+    )
+
+
+def _au_status(au: AssignableUnit, state: AuState | None) -> str:
+    if state is not None and state.waived_at is not None:
+        return "waived"
+    if (state is not None and state.satisfied_at is not None) or meets_move_on(au, state):
+        return "satisfied"
+    if state is not None and state.passed_at is not None:
+        return "passed"
+    if state is not None and state.completed_at is not None:
+        return "completed"
+    if state is not None and state.failed_at is not None:
+        return "failed"
+    return "not_started"
+
+
+@bp.post("/courses/<code>/cmi5/aus/<uuid:key>/launch")
+@login_required
+def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
+    course = _cmi5_course(code)
+    if not CsrfForm().validate_on_submit():
+        abort(400, description=_("The form has expired. Reload the page and try again."))
+    if course.status is not CourseStatus.PUBLISHED:
+        abort(404)
+    enrolment = _own_enrolment(course)
+    if enrolment is None:
+        abort(403, description=_("Enrol in the course before launching its units."))
+    au = get_au(course, key)
+    if au is None:
+        abort(404)
+    try:
+        mode = LaunchMode(request.form.get("mode", LaunchMode.NORMAL.value))
+    except ValueError:
+        abort(400, description=_("Unknown launch mode."))
+    try:
+        launched = launch_au(enrolment, au, mode)
+    except LaunchError as error:
+        abort(400, description=str(error))
+    db.session.commit()
+    # A redirect of this window suits both launch methods (cmi5 8.1: OwnWindow may redirect).
+    return redirect(launched.url, code=303)
+
+
+# --- what the AU calls ------------------------------------------------------------------------
+
+
+@bp.route("/cmi5/fetch/<token>", methods=["POST", "OPTIONS"])
+def fetch(token: str) -> ResponseReturnValue:
+    """The one-time fetch URL (cmi5 8.2): the session's auth token, then an error each later time."""
+    if request.method == "OPTIONS":
+        response = Response(status=204)
+    else:
+        answer = fetch_auth_token(token)
+        db.session.commit()
+        response = jsonify(answer.body)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/courses/<code>/cmi5/content/<path:path>")
+def content(code: str, path: str) -> ResponseReturnValue:
+    """A file of the course's package. Course material, not personal data: served to anyone who
+    has the URL, as the AU's own pages load it from a sandbox that carries no session."""
+    course = _cmi5_course(code)
+    normal = posixpath.normpath(path)
+    if normal.startswith("../") or normal == "..":
+        abort(404)
+    stored = get_file(course, normal)
+    if stored is None:
+        abort(404)
+    response = Response(stored.data, content_type=stored.content_type)
+    origin = request.host_url.rstrip("/")
+    response.headers["Content-Security-Policy"] = _CONTENT_POLICY.format(self=f"'self' {origin}")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- the admins' import ---------------------------------------------------------------------
+
+
+@bp.route("/admin/cmi5/import", methods=["GET", "POST"])
+@login_required
+def import_course() -> ResponseReturnValue:
+    if not can_administer(current_user):
+        abort(403)
+    form = ImportForm()
+    problems: list[str] = []
+    imported: Course | None = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.package.data
+        data = upload.read()
+        options = ImportOptions(
+            code=(form.code.data or "").strip(),
+            provider=form.provider.data or "",
+            hours=form.hours.data or Decimal("1"),
+            status=CourseStatus.PUBLISHED if form.publish.data else CourseStatus.DRAFT,
+        )
+        try:
+            imported = import_package(data, upload.filename or "package", options)
+        except PackageError as error:
+            db.session.rollback()
+            problems, status = error.problems, 400
+        else:
+            record_audit(
+                "cmi5.import",
+                target_type="course",
+                target_id=imported.code,
+                details={"package": upload.filename, "bytes": len(data)},
+            )
+            db.session.commit()
+            flash(_("Imported %(code)s: %(title)s.", code=imported.code, title=imported.title(_locale())), "success")
+    elif form.is_submitted():
+        status = 400
+    units = len(structure_of(imported)[1]) if imported else 0
+    return render_template("cmi5/import.html", form=form, problems=problems, imported=imported, units=units), status
