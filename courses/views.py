@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 
 from academy.audit.services import record_audit
@@ -27,6 +28,7 @@ from competencies.models import Framework
 from competencies.reports.permissions import can_see_agency, can_view_reports
 from competencies.services.analysis import person_gaps, population_choices, population_from_label, untrained_people
 from competencies.services.frameworks import active_standard, areas_of
+from courses.content import sanitise_html
 from courses.models import (
     Course,
     CourseFormat,
@@ -104,6 +106,12 @@ def course_labels() -> dict[str, object]:
         "enrolment_status_label": lambda value: str(STATUS_LABELS.get(value, value)),
         "language_label": lambda value: str(LANGUAGE_LABELS.get(value, value)),
     }
+
+
+@bp.app_template_filter("sanitised")
+def sanitised_filter(html: str) -> Markup:
+    """Lesson HTML is sanitised when saved; again when shown, in case it was stored another way."""
+    return Markup(sanitise_html(html))
 
 
 def _standard() -> Framework | None:

@@ -157,3 +157,21 @@ def test_the_transcript_downloads_as_a_pdf(
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout
         assert course.title_th in text.decode()
+
+
+def test_lesson_html_is_sanitised_when_shown(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    from courses.services.enrolment import enrol
+
+    course = make_course()
+    lesson = course_items(course)[0].lesson
+    lesson.body_th = '<p onclick="steal()">ข้อความ<script>alert(1)</script></p><a href="javascript:x()">ลิงก์</a>'
+    user, person = learner(make_agency, make_person, make_user)
+    enrol(person, course)
+    page = login(user).get(f"/courses/{course.code}/lessons/{lesson.key}").get_data(as_text=True)
+    assert "ข้อความ" in page and "<script>alert" not in page and "onclick" not in page and "javascript:" not in page
