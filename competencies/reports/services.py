@@ -240,7 +240,7 @@ def agency_report(
             [area.code, localized(area), headcount, own.figures.areas.get(area.code, 0), own.area_percent(area.code)]
             for area in areas_of(framework)
         ],
-        Chart("bar", ("attainment_percent",)),
+        Chart("bar", ("attainment_percent",), category="code"),
     )
     return Report(
         kind="coverage",
@@ -339,7 +339,7 @@ def ranking_report(fiscal_year: int, framework: Framework, population: Populatio
     )
     return Report(
         kind="ranking",
-        title=_("Coverage of every %(kind)s", kind=str(KIND_LABELS[kind]).lower()),
+        title=f"{_('Coverage ranking')} · {KIND_LABELS[kind]}",
         fiscal_year=fiscal_year,
         population=population,
         population_name=population_name(population),
