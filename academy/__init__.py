@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from academy.portal.views import bp as portal_bp
     from competencies.reports.views import bp as reports_bp
     from competencies.views import bp as competencies_bp
+    from courses.authoring_views import bp as course_admin_bp
     from courses.views import bp as courses_bp
     from lrs.admin import bp as lrs_admin_bp
     from lrs.views import bp as lrs_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(cmi5_bp)
     csrf.exempt(cmi5_fetch)
+    app.register_blueprint(course_admin_bp)  # course authoring, /admin/courses
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
     # The GDX feed (/api/v1/gdx) authenticates with Consumer-Key and Token headers; its admin pages use CSRF.

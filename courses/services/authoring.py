@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 
 from academy.db import db
 from competencies.models import Alignment, Competency
@@ -341,6 +341,39 @@ def update_course(course: Course, data: CourseInput) -> Course:
         setattr(course, name, value)
     db.session.flush()
     return course
+
+
+@dataclass(frozen=True)
+class CourseFilter:
+    q: str = ""
+    status: CourseStatus | None = None
+    format: CourseFormat | None = None
+    provider: str = ""
+
+
+def admin_courses_query(filters: CourseFilter) -> Select[Course]:
+    """Every course (any status) matching the filters, most recently changed first."""
+    query = select(Course).order_by(Course.updated_at.desc(), Course.id.desc())
+    if filters.q:
+        pattern = filters.q.strip()
+        query = query.where(
+            or_(
+                func.lower(Course.code).contains(pattern.lower(), autoescape=True),
+                Course.title_th.contains(pattern, autoescape=True),
+                func.lower(Course.title_en).contains(pattern.lower(), autoescape=True),
+            )
+        )
+    if filters.status is not None:
+        query = query.where(Course.status == filters.status)
+    if filters.format is not None:
+        query = query.where(Course.format == filters.format)
+    if filters.provider:
+        query = query.where(Course.provider == filters.provider)
+    return query
+
+
+def course_providers() -> list[str]:
+    return list(db.session.scalars(select(Course.provider).distinct().order_by(Course.provider)))
 
 
 def enrolment_count(course: Course) -> int:
