@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
@@ -18,7 +20,7 @@ Invalid input answers 422 with the fields at fault under `errors`.
 """
 
 
-class AcademyApi(Api):  # type: ignore[misc]
+class AcademyApi(Api):
     """flask-smorest's Api, leaving the portal's HTML error pages alone."""
 
     def _register_error_handlers(self) -> None:
@@ -26,11 +28,19 @@ class AcademyApi(Api):  # type: ignore[misc]
         # own blueprints carry a JSON handler instead (api.rest.resources.json_error).
         pass
 
+    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
+        """Register a resource and document it under its tag (see ResourceBlueprint)."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+        self.spec.tag({"name": getattr(blp, "tag", name), "description": blp.description})
+
 
 def resource_blueprints() -> list[Blueprint]:
-    from api.rest.resources import agencies, coverage, frameworks, people
+    from api.rest.resources import agencies, courses, coverage, frameworks, people
 
-    return [agencies.blp, people.blp, frameworks.blp, coverage.blp]
+    return [agencies.blp, people.blp, frameworks.blp, coverage.blp, courses.blp]
 
 
 def init_rest_api(app: Flask) -> Api:

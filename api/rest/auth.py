@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import ColumnElement
 
 from academy.auth.permissions import can_administer
 from academy.db import db
 from academy.org.models import Agency
 from academy.org.services import get_agency_by_code, subtree_condition
+from api.rest.errors import fail
 from api.rest.models import ApiToken
 from api.rest.tokens import authenticate_bearer, note_use
 
@@ -46,7 +46,7 @@ class Caller:
 def identify_caller() -> Caller | None:
     """The caller of this request, authenticated once and kept for the request."""
     if "api_caller" in g:
-        return g.api_caller  # type: ignore[no-any-return]
+        return g.api_caller
     caller = None
     header = request.headers.get("Authorization")
     if header:
@@ -74,7 +74,7 @@ def require_caller() -> None:
             if request.headers.get("Authorization")
             else "send an API token: Authorization: Bearer <token>"
         )
-        abort(401, message=message, headers=_CHALLENGE)
+        fail(401, message, headers=_CHALLENGE)
     if caller.token is not None and note_use(caller.token):
         # The request's edge: the note stands whatever the request does next.
         db.session.commit()
@@ -108,7 +108,7 @@ def agency_or_404(code: str) -> Agency:
     """The agency with this code if the caller may see it; 404 otherwise (not even confirming it exists)."""
     agency = get_agency_by_code(code) if _plausible_code(code) else None
     if agency is None or not in_scope(agency):
-        abort(404, message=f"no agency with the code {code!r} within your scope")
+        fail(404, f"no agency with the code {code!r} within your scope")
     return agency
 
 

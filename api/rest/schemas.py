@@ -12,6 +12,7 @@ from academy.dates import fiscal_year_of
 from academy.org.importer import COLUMN_BY_NAME
 from academy.org.models import AgencyKind, PersonnelGroup, PersonStatus
 from competencies.services.analysis import Population
+from courses.models import CourseFormat
 
 #: People a bulk upsert may carry: one chunk of the importer, so a request stays quick.
 MAX_BULK = 1000
@@ -59,6 +60,19 @@ class PeopleListArgs(SearchArgs):
     group = Text(
         validate=validate.OneOf(_values(PersonnelGroup)), metadata={"description": "The personnel group: IT or Non-IT."}
     )
+
+
+class CourseListArgs(SearchArgs):
+    area = Text(
+        validate=validate.Length(max=50),
+        metadata={"description": "Only courses aligned with this area of the standard (its code, e.g. DL)."},
+    )
+    level = fields.Integer(
+        validate=validate.Range(min=1, max=8), metadata={"description": "Only courses teaching at this level."}
+    )
+    provider = Text(validate=validate.Length(max=255))
+    language = Text(validate=validate.Length(max=10))
+    format = Text(validate=validate.OneOf(_values(CourseFormat)))
 
 
 class FrameworkArgs(ma.Schema):
@@ -270,3 +284,43 @@ class CoverageSchema(ma.Schema):
         fields.Nested(CoverageRecordSchema),
         metadata={"description": "The agency first, then every unit beneath it, in tree order."},
     )
+
+
+# --- courses --------------------------------------------------------------------------------------
+
+
+class CourseAlignmentSchema(ma.Schema):
+    framework_code = fields.String(attribute="competency.framework.code")
+    competency_code = fields.String(attribute="competency.code")
+    competency_name_en = fields.String(attribute="competency.name_en")
+    level = fields.Integer(metadata={"description": "The level that completing the course demonstrates."})
+
+
+class ModuleSummarySchema(ma.Schema):
+    position = fields.Integer()
+    title_th = fields.String()
+    title_en = fields.String()
+    lessons = fields.Function(lambda module: len(module.lessons), metadata={"type": "integer"})
+    quizzes = fields.Function(lambda module: len(module.quizzes), metadata={"type": "integer"})
+
+
+class CourseSchema(ma.Schema):
+    code = fields.String()
+    title_th = fields.String()
+    title_en = fields.String()
+    description_th = fields.String()
+    description_en = fields.String()
+    provider = fields.String()
+    format = fields.String(metadata={"enum": _values(CourseFormat)})
+    kind = fields.String()
+    hours = fields.Float()
+    language = fields.String()
+    activity_iri = fields.String(metadata={"description": "The course's xAPI activity id."})
+    updated_at = fields.DateTime()
+    alignments = fields.List(
+        fields.Nested(CourseAlignmentSchema), metadata={"description": "The competencies the course teaches."}
+    )
+
+
+class CourseDetailSchema(CourseSchema):
+    modules = fields.List(fields.Nested(ModuleSummarySchema))

@@ -12,7 +12,7 @@ from academy.org.models import Agency, AgencyKind
 from academy.org.services import subtree_condition
 
 
-def agencies_query(q: str, kind: AgencyKind | None, within: Sequence[Agency] | None) -> Select[tuple[Agency]]:
+def agencies_query(q: str, kind: AgencyKind | None, within: Sequence[Agency] | None) -> Select[Agency]:
     """Agencies whose code or name has every word of ``q``, within the given agencies (None = all)."""
     query = select(Agency).order_by(Agency.path)
     if within is not None:

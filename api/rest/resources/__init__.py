@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
 from flask_smorest import Blueprint, Page
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select, func, select
@@ -13,27 +12,31 @@ from werkzeug.exceptions import HTTPException
 from academy.db import db
 from academy.extensions import limiter
 from api.rest.auth import rate_limit, rate_limit_key, require_caller
+from api.rest.errors import json_error
 
 #: One budget per token for the whole API, whichever resource it calls.
 _api_rate_limit = limiter.shared_limit(rate_limit, scope="rest-api", key_func=rate_limit_key)
 
 
-def json_error(error: HTTPException) -> tuple[Response, int, dict[str, str]]:
-    """Every error of the API as JSON: code, status, message and, for invalid input, the fields."""
-    data: dict[str, Any] = getattr(error, "data", None) or {}
-    code = error.code or 500
-    payload: dict[str, Any] = {"code": code, "status": error.name, "message": data.get("message") or error.description}
-    if code == 429:
-        payload["message"] = f"too many requests: the limit is {error.description}"
-    errors = data.get("errors") or data.get("messages")
-    if errors:
-        payload["errors"] = errors
-    return jsonify(payload), code, dict(data.get("headers") or {})
+class ResourceBlueprint(Blueprint):
+    """A resource's blueprint: its operations are tagged with the resource's name.
+
+    Blueprint names must be unique in the app (the portal has its own "people" and
+    "courses"), so the blueprints are named ``api_...`` and the documentation's tags
+    are the plain names.
+    """
+
+    def __init__(self, tag: str, url_prefix: str, description: str) -> None:
+        super().__init__(f"api_{tag}", __name__, url_prefix=url_prefix, description=description)
+        self.tag = tag
+
+    def route(self, rule: str, *, parameters: Any = None, tags: list[str] | None = None, **options: Any) -> Any:
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
 
 
-def make_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
+def make_blueprint(tag: str, url_prefix: str, description: str) -> ResourceBlueprint:
     """A resource's blueprint: authenticated, rate-limited per token, JSON errors."""
-    blueprint = Blueprint(name, __name__, url_prefix=url_prefix, description=description)
+    blueprint = ResourceBlueprint(tag, url_prefix, description)
     blueprint.before_request(require_caller)
     blueprint.register_error_handler(HTTPException, json_error)
     _api_rate_limit(blueprint)
@@ -56,3 +59,8 @@ class SelectPager(Page):
         if params.item_count is not None and params.first_item >= params.item_count:
             return []  # past the end: no query (and no OFFSET too large for the database)
         return list(db.session.scalars(self.collection.limit(params.page_size).offset(params.first_item)))
+
+
+def page_of(query: Select[Any], params: PaginationParameters) -> list[Any]:
+    """One page of a SELECT, for views that paginate themselves; tells flask-smorest the total."""
+    return SelectPager(query, params).items

@@ -24,7 +24,7 @@ class Agencies(MethodView):
     @blp.arguments(AgencyListArgs, location="query")
     @blp.response(200, AgencySchema(many=True))
     @blp.paginate(SelectPager, page_size=50, max_page_size=500)
-    def get(self, args: dict[str, Any]) -> Select[tuple[Agency]]:
+    def get(self, args: dict[str, Any]) -> Select[Agency]:
         """List agencies, in tree order, optionally searched by code or name."""
         kind = AgencyKind(args["kind"]) if args.get("kind") else None
         return agencies_query(args["q"], kind, current_caller().scope)

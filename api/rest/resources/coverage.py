@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from api.rest.auth import agency_or_404
+from api.rest.errors import fail
 from api.rest.resources import make_blueprint
 from api.rest.schemas import CoverageArgs, CoverageSchema, parent_code_of
 from competencies.services.analysis import CoverageRecord, Population, PopulationFilter, coverage
@@ -27,7 +27,7 @@ class Coverage(MethodView):
         agency = agency_or_404(args["agency"])
         framework = active_standard()
         if framework is None:
-            abort(404, message="no skill standard is active yet")
+            fail(404, "no skill standard is active yet")
         population = PopulationFilter(Population(args["population"]))
         records = coverage(args["fiscal_year"], framework, population, [agency])
         areas = [(area.code, area.name_en) for area in areas_of(framework)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import abort
 from sqlalchemy import Select, select
 
 from academy.db import db
+from api.rest.errors import fail
 from api.rest.resources import make_blueprint
 from api.rest.schemas import FrameworkArgs, FrameworkSchema, FrameworkSummarySchema
 from competencies.models import Framework, FrameworkStatus
@@ -29,7 +29,7 @@ _FRAMEWORK_FIELDS = (
 )
 
 
-def _published() -> Select[tuple[Framework]]:
+def _published() -> Select[Framework]:
     # Drafts are the admins' work in progress; active and retired frameworks are published.
     return select(Framework).where(Framework.status != FrameworkStatus.DRAFT)
 
@@ -53,7 +53,7 @@ class FrameworkByCode(MethodView):
             query = query.where(Framework.version == args["version"])
         framework = db.session.scalars(query).first() if code.isprintable() and len(code) <= 50 else None
         if framework is None:
-            abort(404, message=f"no published framework has the code {code!r}")
+            fail(404, f"no published framework has the code {code!r}")
         codes = {competency.id: competency.code for competency in framework.competencies}
         return {
             **{name: getattr(framework, name) for name in _FRAMEWORK_FIELDS},

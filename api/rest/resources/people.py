@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import abort
 from sqlalchemy import Select
 
 from academy.audit.services import record_audit
@@ -15,6 +14,7 @@ from academy.db import db
 from academy.org.models import Person, PersonnelGroup, PersonStatus
 from academy.org.services import PeopleFilter, get_person, people_query
 from api.rest.auth import agency_or_404, current_caller
+from api.rest.errors import fail
 from api.rest.resources import SelectPager, make_blueprint
 from api.rest.schemas import BulkPeopleSchema, BulkReportSchema, PeopleListArgs, PersonSchema
 from api.rest.services import row_errors, upsert_people
@@ -27,7 +27,7 @@ class People(MethodView):
     @blp.arguments(PeopleListArgs, location="query")
     @blp.response(200, PersonSchema(many=True))
     @blp.paginate(SelectPager, page_size=50, max_page_size=500)
-    def get(self, args: dict[str, Any]) -> Select[tuple[Person]]:
+    def get(self, args: dict[str, Any]) -> Select[Person]:
         """List people, by family name, optionally searched and filtered."""
         filters = PeopleFilter(
             q=args["q"],
@@ -46,7 +46,7 @@ class PersonById(MethodView):
         person = get_person(public_id, current_caller().scope)
         if person is None:
             # 404, not 403: another agency's people must not even be confirmed to exist.
-            abort(404, message="no such person within your scope")
+            fail(404, "no such person within your scope")
         return person
 
 
@@ -64,9 +64,9 @@ class PeopleBulk(MethodView):
         report = upsert_people(payload["people"], within=caller.scope, base_url=current_app.config["ACADEMY_BASE_URL"])
         if not report.ok:
             db.session.rollback()
-            abort(
+            fail(
                 422,
-                message=f"nothing was stored: {report.invalid_rows} invalid records",
+                f"nothing was stored: {report.invalid_rows} invalid records",
                 errors={"json": {"people": row_errors(report.errors)}},
             )
         summary = {"rows": report.rows, "created": report.created, "updated": report.updated}
