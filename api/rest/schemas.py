@@ -147,6 +147,7 @@ def _column(name: str, **kwargs: Any) -> Text:
     column = COLUMN_BY_NAME[name]
     return Text(
         required=column.required,
+        allow_none=not column.required,  # null or absent: the empty cell of a CSV file
         metadata={"description": column.description, "example": column.example},
         **kwargs,
     )

@@ -30,7 +30,7 @@ def agencies_query(q: str, kind: AgencyKind | None, within: Sequence[Agency] | N
 def record_rows(records: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, dict[str, str]]]:
     """The records of a bulk request as the importer's rows: (index, {column: text})."""
     for index, record in enumerate(records):
-        row = {name: str(value).strip() for name, value in record.items() if name != "is_cio"}
+        row = {name: "" if value is None else str(value).strip() for name, value in record.items() if name != "is_cio"}
         row["is_cio"] = "yes" if record.get("is_cio") else "no"
         yield index, row
 

@@ -170,6 +170,39 @@ def test_malformed_records_are_refused_with_their_index_and_field(api: Api, tree
     assert people_count() == 0
 
 
+def test_optional_fields_may_be_null_or_absent(api: Api, tree: Tree) -> None:
+    sparse = {
+        "agency_code": "11001",
+        "employee_no": "G1",
+        "first_name_th": "สมปอง",
+        "last_name_th": "ดีใจ",
+        "position_line_code": "K-HR",
+        "position_level_code": "K1",
+        "email": None,
+        "start_date": None,
+    }
+    response = api("POST", "/api/v1/people/bulk", json={"people": [sparse]})
+    assert response.status_code == 200, response.get_json()
+    person = db.session.scalar(select(Person).where(Person.employee_no == "G1"))
+    assert person is not None and person.email is None and person.start_date is None and person.title_en == ""
+    required_null = api("POST", "/api/v1/people/bulk", json={"people": [{**sparse, "employee_no": None}]})
+    assert required_null.status_code == 422
+    assert set(required_null.get_json()["errors"]["json"]["people"]["0"]) == {"employee_no"}
+
+
+def test_text_the_database_cannot_store_is_refused_not_a_server_error(api: Api, tree: Tree) -> None:
+    assert api("GET", "/api/v1/people", query_string={"q": "a\x00b"}).status_code == 422
+    assert api("GET", "/api/v1/people", query_string={"agency": "\x00"}).status_code == 422
+    assert api("GET", "/api/v1/agencies/%00").status_code == 404
+    assert api("GET", "/api/v1/frameworks/%00").status_code == 404
+    assert api("GET", "/api/v1/courses/%00").status_code == 404
+    assert api("GET", "/api/v1/coverage", query_string={"agency": "1\x00"}).status_code == 422
+    lone_surrogate = '{"people": [{"agency_code": "11001", "employee_no": "\\ud800"}]}'
+    response = api("POST", "/api/v1/people/bulk", data=lone_surrogate, content_type="application/json")
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"]["people"]["0"]["employee_no"] == ["must be valid Unicode text"]
+
+
 def test_a_dry_run_checks_and_counts_but_stores_nothing(api: Api, tree: Tree) -> None:
     response = api("POST", "/api/v1/people/bulk", json={"people": [record("11001", "F1")], "dry_run": True})
     assert response.get_json() == {"rows": 1, "created": 1, "updated": 0, "unchanged": 0, "dry_run": True}
