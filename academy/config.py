@@ -92,6 +92,7 @@ class Settings:
     default_locale: str = "th"
     ratelimit_storage_uri: str = "memory://"
     login_rate_limit: str = "10 per minute"
+    api_rate_limit: str = "600 per minute"
     secure_cookies: bool = False
     demo_password: str = "demo1234"
     gdx: GdxSettings = field(default_factory=GdxSettings)
@@ -121,6 +122,7 @@ class Settings:
             default_locale=locale,
             ratelimit_storage_uri=env.get("ACADEMY_RATELIMIT_STORAGE_URI", "memory://"),
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
+            api_rate_limit=env.get("ACADEMY_API_RATE_LIMIT", "600 per minute"),
             secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
             gdx=GdxSettings.from_environ(env),
         )
@@ -132,6 +134,7 @@ class Settings:
             "ACADEMY_BASE_URL": self.base_url,
             "ACADEMY_DEMO_PASSWORD": self.demo_password,
             "ACADEMY_LOGIN_RATE_LIMIT": self.login_rate_limit,
+            "ACADEMY_API_RATE_LIMIT": self.api_rate_limit,
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
             "SQLALCHEMY_DATABASE_URI": self.database_url,

@@ -7,7 +7,7 @@ are reached too. Generation is derandomised so that a failure reproduces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -30,10 +30,8 @@ EXAMPLES = 30
 
 
 @pytest.fixture
-def generous_limit(app: Flask) -> Iterator[None]:
-    app.config["ACADEMY_API_RATE_LIMIT"] = "100000 per minute"
-    yield
-    del app.config["ACADEMY_API_RATE_LIMIT"]
+def generous_limit(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "ACADEMY_API_RATE_LIMIT", "100000 per minute")
 
 
 def test_no_operation_answers_a_server_error(

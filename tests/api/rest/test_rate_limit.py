@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -11,10 +11,8 @@ from tests.api.rest.conftest import Api, Tree
 
 
 @pytest.fixture
-def low_limit(app: Flask) -> Iterator[None]:
-    app.config["ACADEMY_API_RATE_LIMIT"] = "3 per minute"
-    yield
-    del app.config["ACADEMY_API_RATE_LIMIT"]
+def low_limit(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "ACADEMY_API_RATE_LIMIT", "3 per minute")
 
 
 def test_a_token_over_its_limit_gets_429_and_others_do_not(
