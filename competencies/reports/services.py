@@ -339,7 +339,7 @@ def ranking_report(fiscal_year: int, framework: Framework, population: Populatio
     )
     return Report(
         kind="ranking",
-        title=f"{_('Coverage ranking')} · {KIND_LABELS[kind]}",
+        title=_("Coverage ranking: %(level)s", level=str(KIND_LABELS[kind])),
         fiscal_year=fiscal_year,
         population=population,
         population_name=population_name(population),
@@ -367,7 +367,7 @@ def chart_data(report: Report) -> dict[str, Any]:
                 {"label": table.columns[table.index(key)].label, "data": [_number(v) for v in table.values(key)]}
                 for key in chart.series
             ],
-            "target": None if chart.target is None else {"label": _("Target"), "value": float(chart.target)},
+            "target": None if chart.target is None else {"label": _("Coverage target"), "value": float(chart.target)},
         }
     data: dict[str, Any] = {"charts": charts}
     if report.summary is not None:
@@ -380,7 +380,7 @@ def chart_data(report: Report) -> dict[str, Any]:
                 "value": float(report.summary.attainment_percent),
                 "target": float(report.summary.target_percent),
             },
-            "labels": {"value": _("Reached"), "rest": _("Not yet"), "target": _("Target")},
+            "labels": {"value": _("Reached"), "rest": _("Not yet"), "target": _("Coverage target")},
         }
     return data
 
