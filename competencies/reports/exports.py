@@ -41,11 +41,17 @@ def export_report(report: Report, fmt: str) -> bytes:
 # --- CSV ---------------------------------------------------------------------------------------------
 
 
+#: Text starting with these is a formula to a spreadsheet program (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # shown as text, never run
     return str(value)
 
 
@@ -95,6 +101,8 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, column: Column | None = None, b
     elif isinstance(value, Decimal):
         value = float(value)
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # openpyxl would store it as a formula: names and codes are text
     if column is not None and column.kind is ColumnKind.PERCENT:
         cell.number_format = "0.00"
     elif column is not None and column.kind is ColumnKind.COUNT:

@@ -157,3 +157,14 @@ def _run(command: list[str], data: bytes) -> str:
 
 def _pdf_text(data: bytes) -> str:
     return _run(["pdftotext", "-", "-"], data)
+
+
+def test_text_that_looks_like_a_formula_stays_text(
+    government: Government, hr_client: FlaskClient, make_person: Callable[..., object]
+) -> None:
+    make_person(government.department, line="K-COMP", level="K2", first_name_th="=HYPERLINK(", last_name_th="x")
+    rows = _csv_rows(hr_client.get(f"/reports/agencies/91001/people/export.csv?fy={FY}").data)
+    assert any(r["name"].startswith("'=HYPERLINK(") for r in rows)
+    book = load_workbook(io.BytesIO(hr_client.get(f"/reports/agencies/91001/people/export.xlsx?fy={FY}").data))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK(")]
+    assert cells and all(c.data_type == "s" for c in cells)
