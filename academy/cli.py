@@ -104,11 +104,15 @@ def demo_command(people: int, if_empty: bool) -> None:
 
     with _progress(None, "statements", "learning") as bar:
         completions = build_learning(current_app.config["ACADEMY_BASE_URL"], progress=bar.update)
+    from courses.demo import build_courses, build_demo_learning
+
+    courses = build_courses()
+    build_demo_learning("learner@demo.go.th", "hr@demo.go.th")
     record_audit("demo.build", actor="cli", details={"people": people, "completions": completions})
     db.session.commit()
     click.echo(
         f"demo: {result.agencies} agencies, {result.report.created} people, "
-        f"{completions} completions of aligned courses this fiscal year"
+        f"{completions} completions of aligned courses this fiscal year, {courses} courses"
     )
     if not development:
         click.echo("demo: no demo accounts outside development mode (ACADEMY_ENV=development)")
@@ -296,7 +300,9 @@ def cmi5_import_command(file: Path, code: str, provider: str, hours: str, publis
         for problem in error.problems:
             click.echo(f"{file.name}: {problem}", err=True)
         raise click.ClickException(f"{file.name} was not imported: {len(error.problems)} problem(s)") from None
-    record_audit("cmi5.import", actor="cli", target_type="course", target_id=course.code, details={"package": file.name})
+    record_audit(
+        "cmi5.import", actor="cli", target_type="course", target_id=course.code, details={"package": file.name}
+    )
     db.session.commit()
     click.echo(f"imported {course.code} ({course.status.value}): {course.title_en or course.title_th}")
 

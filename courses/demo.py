@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from academy.db import db
 from competencies.services.frameworks import seed_standard
-from courses.models import Course
+from courses.models import Course, CourseFormat
 from courses.services.exchange import import_course
 
 DATA = Path(__file__).resolve().parent / "data" / "demo_courses.yaml"
@@ -53,3 +53,47 @@ def build_courses() -> int:
         import_course(document)
         created += 1
     return created
+
+
+def build_demo_learning(learner_email: str, officer_email: str) -> int:
+    """Give the demo learner a story through the player: one course completed, one begun, one assigned.
+
+    Only when both demo accounts exist (development); return how many enrolments were made.
+    """
+    from datetime import date, timedelta
+
+    from academy.auth.services import get_user_by_email
+    from academy.dates import fiscal_year_of
+    from competencies.services.frameworks import active_standard
+    from courses.services.catalogue import course_items, recommend_courses
+    from courses.services.enrolment import assign_course, enrol, enrolment_of
+    from courses.services.player import launch_course, start_attempt, submit_attempt, view_lesson
+
+    learner, officer = get_user_by_email(learner_email), get_user_by_email(officer_email)
+    framework = active_standard()
+    if learner is None or learner.person is None or officer is None or framework is None:
+        return 0
+    person = learner.person
+    picks = [
+        r.course
+        for r in recommend_courses(person, framework, limit=20)
+        if r.course.format is CourseFormat.ONLINE and course_items(r.course)
+    ][:3]
+    if len(picks) < 3 or any(enrolment_of(person, course) for course in picks):
+        return 0
+    finished, begun, assigned = picks
+    enrolment = enrol(person, finished)
+    launch_course(enrolment, "th")
+    for item in course_items(finished):
+        if item.lesson is not None:
+            view_lesson(enrolment, item.lesson, "th")
+        elif item.quiz is not None:
+            answers = {q.id: [c.id for c in q.choices if c.correct] for q in item.quiz.questions}
+            submit_attempt(start_attempt(enrolment, item.quiz), answers, "th")
+    enrolment = enrol(person, begun)
+    launch_course(enrolment, "th")
+    first = course_items(begun)[0]
+    if first.lesson is not None:
+        view_lesson(enrolment, first.lesson, "th")
+    assign_course(assigned, [person.id], fiscal_year_of(date.today()), date.today() + timedelta(days=45), officer)
+    return 3
