@@ -182,7 +182,7 @@ def claim_entry(entry_id: int, now: datetime, hold: timedelta) -> GdxOutboxEntry
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Seconds to wait after the n-th failed attempt: base x 2^(n-1), at most cap, less up to half (jitter)."""
-    delay = min(base * 2 ** max(attempts - 1, 0), cap)
+    delay = min(base * 2.0 ** min(max(attempts - 1, 0), 32), cap)
     return delay * (0.5 + 0.5 * (rng or random).random())
 
 

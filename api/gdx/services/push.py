@@ -229,22 +229,27 @@ def deliver_outbox(
     sleep: Callable[[float], None] = time.sleep,
     batch: int = 100,
 ) -> DeliveryReport:
-    """Send due entries until none is pending, or the next is due later than ``max_wait`` seconds from the start.
+    """Send every due entry once, and retry failed attempts for up to ``max_wait`` seconds.
 
-    ``commit`` ends the unit of work around each attempt (the caller's session commit).
-    Raises PushError when GDX refuses our credentials even with a fresh token.
+    Entries due when the loop starts are all tried, however long that takes; retries stop
+    at the deadline, leaving their entries pending for the next push. ``commit`` ends the
+    unit of work around each attempt (the caller's session commit). Raises PushError when
+    GDX refuses our credentials even with a fresh token.
     """
     config = sender.config
     hold = timedelta(seconds=config.timeout * 2 + 30)
+    started_at = _now()
     deadline = time.monotonic() + max_wait
     report = DeliveryReport()
     if pending_count():
         sender.prepare()
     while True:
-        ids = due_entry_ids(_now(), batch)
+        # Past the deadline only entries not yet tried in this loop are sent (a retry is due later than the start).
+        past_deadline = time.monotonic() > deadline
+        ids = due_entry_ids(started_at if past_deadline else _now(), batch)
         if not ids:
             due = next_due_at()
-            if due is None:
+            if due is None or past_deadline:
                 break
             wait = (due - _now()).total_seconds()
             if time.monotonic() + wait > deadline:

@@ -1,0 +1,139 @@
+"""The GDX token flow: validate exchanges Consumer-Key and secret for a Token; tokens lapse when idle."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from academy.audit.models import AuditEntry
+from academy.db import db
+from api.gdx.models import GdxConsumer, GdxToken
+from api.gdx.services.consumers import revoke_consumer
+from competencies.models import Framework
+from tests.api.gdx.conftest import Credentials, validate
+
+METADATA = "/api/v1/gdx/metadata"
+
+
+def data_call(client: FlaskClient, key: str | None, token: str | None) -> tuple[int, dict[str, object]]:
+    headers = {name: value for name, value in (("Consumer-Key", key), ("Token", token)) if value is not None}
+    response = client.get(METADATA, headers=headers)
+    return response.status_code, response.get_json()
+
+
+def test_validate_gives_a_token_that_opens_data_calls(
+    client: FlaskClient, consumer: Credentials, standard: Framework
+) -> None:
+    response = client.get(
+        "/api/v1/gdx/auth/validate",
+        query_string={"ConsumerSecret": consumer.secret, "AgentID": "1234567890123"},
+        headers={"Consumer-Key": consumer.key},
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["expires_after_idle_seconds"] == 3600 and response.headers["Cache-Control"] == "no-store"
+    status, metadata = data_call(client, consumer.key, body["Result"])
+    assert status == 200 and metadata["id"] == "academy-digital-skill-coverage"
+
+
+def test_the_secret_may_come_as_a_header_or_in_a_posted_body(client: FlaskClient, consumer: Credentials) -> None:
+    url = "/api/v1/gdx/auth/validate"
+    by_header = client.post(url, headers={"Consumer-Key": consumer.key, "Consumer-Secret": consumer.secret})
+    by_json = client.post(url, headers={"Consumer-Key": consumer.key}, json={"ConsumerSecret": consumer.secret})
+    by_form = client.post(url, headers={"Consumer-Key": consumer.key}, data={"ConsumerSecret": consumer.secret})
+    assert [r.status_code for r in (by_header, by_json, by_form)] == [200, 200, 200]
+    assert len({r.get_json()["Result"] for r in (by_header, by_json, by_form)}) == 3
+
+
+def test_validate_refuses_with_clear_json_errors(client: FlaskClient, consumer: Credentials) -> None:
+    url = "/api/v1/gdx/auth/validate"
+    wrong = client.get(url, query_string={"ConsumerSecret": "guess"}, headers={"Consumer-Key": consumer.key})
+    no_secret = client.get(url, headers={"Consumer-Key": consumer.key})
+    no_key = client.get(url, query_string={"ConsumerSecret": consumer.secret})
+    unknown = client.get(url, query_string={"ConsumerSecret": consumer.secret}, headers={"Consumer-Key": "nobody"})
+    assert (wrong.status_code, wrong.get_json()["error"]) == (401, "invalid_consumer")
+    assert (no_secret.status_code, no_secret.get_json()["error"]) == (400, "missing_consumer_secret")
+    assert (no_key.status_code, no_key.get_json()["error"]) == (401, "missing_consumer_key")
+    assert (unknown.status_code, unknown.get_json()["error"]) == (401, "invalid_consumer")
+    assert "message" in wrong.get_json() and wrong.mimetype == "application/json"
+
+
+def test_data_calls_need_both_headers_and_a_matching_token(client: FlaskClient, consumer: Credentials) -> None:
+    from api.gdx.services.consumers import create_consumer
+
+    token = validate(client, consumer)
+    status, body = data_call(client, None, token)
+    assert (status, body["error"]) == (401, "missing_consumer_key")
+    assert data_call(client, consumer.key, None)[1]["error"] == "missing_token"
+    status, body = data_call(client, consumer.key, "not-a-token")
+    assert (status, body["error"]) == (401, "invalid_token")
+    stranger = create_consumer("Someone else").consumer.key
+    status, body = data_call(client, stranger, token)  # a token is good only with its own key
+    assert (status, body["error"]) == (401, "invalid_token")
+
+
+def test_a_token_expires_after_60_idle_minutes_and_use_keeps_it_alive(
+    client: FlaskClient, consumer: Credentials, standard: Framework
+) -> None:
+    token = validate(client, consumer)
+    row = db.session.scalar(select(GdxToken).where(GdxToken.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+    assert row is not None
+    row.last_used_at = datetime.now(UTC) - timedelta(minutes=59)
+    db.session.commit()
+    assert data_call(client, consumer.key, token)[0] == 200
+    db.session.refresh(row)
+    assert datetime.now(UTC) - row.last_used_at < timedelta(minutes=1)  # the call renewed it
+
+    row.last_used_at = datetime.now(UTC) - timedelta(minutes=61)
+    db.session.commit()
+    status, body = data_call(client, consumer.key, token)
+    assert (status, body["error"]) == (401, "expired_token")
+    fresh = validate(client, consumer)  # validating again is the way back
+    assert data_call(client, consumer.key, fresh)[0] == 200
+
+
+def test_a_revoked_consumer_can_neither_call_nor_validate(
+    client: FlaskClient, consumer: Credentials, standard: Framework
+) -> None:
+    token = validate(client, consumer)
+    assert data_call(client, consumer.key, token)[0] == 200
+    revoke_consumer(consumer.key)
+    db.session.commit()
+    status, body = data_call(client, consumer.key, token)
+    assert (status, body["error"]) == (401, "invalid_token")
+    again = client.get(
+        "/api/v1/gdx/auth/validate",
+        query_string={"ConsumerSecret": consumer.secret},
+        headers={"Consumer-Key": consumer.key},
+    )
+    assert (again.status_code, again.get_json()["error"]) == (401, "invalid_consumer")
+
+
+def test_secrets_and_tokens_are_stored_only_as_hashes(client: FlaskClient, consumer: Credentials) -> None:
+    token = validate(client, consumer)
+    stored = db.session.scalar(select(GdxConsumer).where(GdxConsumer.key == consumer.key))
+    assert stored is not None and stored.secret_hash == hashlib.sha256(consumer.secret.encode()).hexdigest()
+    hashes = db.session.scalars(select(GdxToken.token_hash)).all()
+    assert hashlib.sha256(token.encode()).hexdigest() in hashes and token not in hashes
+
+
+def test_the_cli_creates_lists_and_revokes_consumers_with_an_audit_trail(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["academy", "gdx-consumer", "create", "--name", "GDX (DGA)"])
+    assert created.exit_code == 0, created.output
+    key = created.output.split()[1]
+    secret = created.output.split()[3]
+    consumer = db.session.scalar(select(GdxConsumer).where(GdxConsumer.key == key))
+    assert consumer is not None and consumer.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
+    listed = runner.invoke(args=["academy", "gdx-consumer", "list"])
+    assert key in listed.output and "GDX (DGA)" in listed.output and secret not in listed.output
+    revoked = runner.invoke(args=["academy", "gdx-consumer", "revoke", key])
+    assert revoked.exit_code == 0 and "revoked" in runner.invoke(args=["academy", "gdx-consumer", "list"]).output
+    missing = runner.invoke(args=["academy", "gdx-consumer", "revoke", "nope"])
+    assert missing.exit_code != 0 and "no GDX consumer has the key nope" in missing.output
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == key)).all()
+    assert sorted(actions) == ["gdx_consumer.create", "gdx_consumer.revoke"]
