@@ -636,6 +636,7 @@ def test_course_list_searches_filters_and_pages(admin: User, login: Login) -> No
             set_course_status(course, "archived")
     create_course(course_input(code="OTHER-1", title_th="หลักสูตรพิเศษ", provider="Thai MOOC", format="external"))
     client = login(admin)
+    client.get("/lang/en")  # the counts below are read in English
     first = client.get("/admin/courses/").get_data(as_text=True)
     assert "31 results" in first and "Page 1 of 2" in first
     assert "Page 2 of 2" in client.get("/admin/courses/?page=2").get_data(as_text=True)
@@ -645,3 +646,32 @@ def test_course_list_searches_filters_and_pages(admin: User, login: Login) -> No
     assert "10 results" in client.get("/admin/courses/?status=archived").get_data(as_text=True)
     assert "1 result" in client.get("/admin/courses/?provider=Thai+MOOC&format=external").get_data(as_text=True)
     assert client.get("/admin/courses/?status=hidden").status_code == 400
+
+
+def test_every_authoring_page_renders_for_a_demo_course(admin: User, login: Login) -> None:
+    from courses.demo import build_courses
+
+    build_courses()
+    course = db.session.scalars(select(Course).where(Course.code == "EWA-DG-202")).one()
+    module = course.modules[1]
+    lesson, quiz = module.lessons[0], module.quizzes[0]
+    client = login(admin)
+    pages = [
+        "/admin/courses/",
+        "/admin/courses/new",
+        "/admin/courses/import",
+        f"/admin/courses/{course.id}",
+        f"/admin/courses/modules/{module.id}",
+        f"/admin/courses/modules/{module.id}/lessons/new",
+        f"/admin/courses/lessons/{lesson.id}",
+        f"/admin/courses/modules/{module.id}/quizzes/new",
+        f"/admin/courses/quizzes/{quiz.id}",
+        f"/admin/courses/quizzes/{quiz.id}/questions/new",
+        f"/admin/courses/questions/{quiz.questions[0].id}",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    text = client.get(f"/admin/courses/{course.id}").get_data(as_text=True)
+    assert "การคุ้มครองข้อมูลส่วนบุคคล (PDPA) ในงานภาครัฐ" in text and "DG-02" in text
+    assert "จัดการหลักสูตร" in text  # the Thai page (default locale)
