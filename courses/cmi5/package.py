@@ -195,10 +195,14 @@ def _local(element: etree._Element) -> str:
 
 
 def _label(element: etree._Element) -> str:
+    """The element as the messages name it: with its id, or within its nearest ancestor with one."""
     qname = etree.QName(element)
     name = qname.localname if qname.namespace == NS else element.tag
     ident = element.get("id")
-    return f'<{name} id="{ident.strip()}">' if ident else f"<{name}>"
+    if ident:
+        return f'<{name} id="{ident.strip()}">'
+    owner = next((a for a in element.iterancestors() if a.get("id")), None)
+    return f"<{name}> in {_label(owner)}" if owner is not None else f"<{name}>"
 
 
 @dataclass(frozen=True)
@@ -256,7 +260,7 @@ class _Checker:
                 where = f", before {_label(items[index])}" if index < len(items) else ""
                 self.fail(element, f"{particle.describe()} is required here{where}")
         for child in items[index:]:
-            self.fail(child, f"not allowed here, inside {_label(element)}")
+            self.fail(child, "not allowed here (wrong place or unknown element)")
         return found
 
     def no_text(self, element: etree._Element) -> None:

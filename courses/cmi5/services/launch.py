@@ -100,10 +100,12 @@ def start_registration(enrolment: Enrolment) -> bool:
     if enrolment.course.kind is not CourseKind.CMI5:
         raise LaunchError(f"course {enrolment.course.code} is not a cmi5 course")
     when = now()
-    result = db.session.execute(
-        insert_ignoring_duplicates(Cmi5Registration).values(enrolment_id=enrolment.id, started_at=when)
+    inserted = db.session.scalar(
+        insert_ignoring_duplicates(Cmi5Registration)
+        .values(enrolment_id=enrolment.id, started_at=when)
+        .returning(Cmi5Registration.enrolment_id)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if inserted is None:  # started before (perhaps by a concurrent launch)
         return False
     evaluate_move_on(enrolment, uuid.uuid4(), when)
     return True

@@ -62,8 +62,9 @@ class Au:
         body: Any = None,
         content_type: str | None = "application/json",
         auth: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> TestResponse:
-        headers = {"X-Experience-API-Version": self.version}
+        headers = {"X-Experience-API-Version": self.version, **(headers or {})}
         if auth is not None or self.auth is not None:
             headers["Authorization"] = auth if auth is not None else str(self.auth)
         path = path_of(self.endpoint) + resource + (f"?{urlencode(params)}" if params else "")
@@ -142,7 +143,7 @@ class Au:
         result: dict[str, Any] = {"success": verb == "passed", "duration": "PT45S"}
         statement = self.statement(verb, result, moveon=True)
         if score is not None:
-            result["score"] = score
+            result["score"] = dict(score)
             if "masteryScore" in self.data:
                 statement["context"].setdefault("extensions", {})[CMI5 + "context/extensions/masteryscore"] = self.data[
                     "masteryScore"
