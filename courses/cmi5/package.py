@@ -257,7 +257,7 @@ class _Checker:
                 index += 1
                 count += 1
             if count < particle.minimum:
-                where = f", before {_label(items[index])}" if index < len(items) else ""
+                where = f", before <{etree.QName(items[index]).localname}>" if index < len(items) else ""
                 self.fail(element, f"{particle.describe()} is required here{where}")
         for child in items[index:]:
             self.fail(child, "not allowed here (wrong place or unknown element)")
