@@ -151,7 +151,7 @@ def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
     except ValueError:
         abort(400, description=_("Unknown launch mode."))
     try:
-        launched = launch_au(enrolment, au, mode)
+        launched = launch_au(enrolment, au, mode, language=_locale())
     except LaunchError as error:
         abort(400, description=str(error))
     db.session.commit()

@@ -41,10 +41,12 @@ from courses.cmi5.vocabulary import (
     EXT_SESSION_ID,
     LAUNCH_DATA,
     LAUNCHED,
+    LEARNER_PREFERENCES,
     WAIVED,
 )
 from courses.models import Course, CourseKind, Enrolment, EnrolmentStatus
-from lrs.documents import STATE, Preconditions, Scope, put_document
+from lrs.documents import AGENT_PROFILE, STATE, Preconditions, Scope, get_document, put_document
+from lrs.errors import NotFound
 
 #: Session credentials stop working this long after the launch, whatever the AU does.
 SESSION_MAX_AGE = timedelta(hours=24)
@@ -151,9 +153,12 @@ def open_sessions(enrolment: Enrolment) -> list[LaunchSession]:
     )
 
 
-def launch_au(enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode = LaunchMode.NORMAL) -> Launch:
+def launch_au(
+    enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode = LaunchMode.NORMAL, language: str | None = None
+) -> Launch:
     """Launch an AU for an enrolment: abandon the registration's open sessions, write the
-    LaunchData, record ``launched``, and return the launch URL (with its one-time fetch URL)."""
+    LaunchData (and, given the portal's language, the learner's preferences), record
+    ``launched``, and return the launch URL (with its one-time fetch URL)."""
     if au.course_id != enrolment.course_id:
         raise LaunchError("the AU is not part of the enrolment's course")
     start_registration(enrolment)
@@ -184,6 +189,8 @@ def launch_au(enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode = Launc
         "application/json",
         Preconditions(),
     )
+    if language is not None:
+        set_learner_preferences(key, language)
     extensions: dict[str, Any] = {
         EXT_LAUNCH_MODE: mode.value,
         EXT_LAUNCH_URL: url,
@@ -210,6 +217,22 @@ def launch_au(enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode = Launc
     query = f"{parts.query}&{parameters}" if parts.query else parameters
     db.session.flush()
     return Launch(session, urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)))
+
+
+def set_learner_preferences(learner_key: str, language: str) -> None:
+    """Put the portal's language first in the learner's cmi5LearnerPreferences (cmi5 11.0),
+    keeping their audio preference."""
+    scope = Scope(AGENT_PROFILE, agent_key=learner_key)
+    audio = "on"
+    try:
+        current = json.loads(get_document(scope, LEARNER_PREFERENCES).content)
+    except (NotFound, ValueError):
+        current = None
+    if isinstance(current, dict) and current.get("audioPreference") in ("on", "off"):
+        audio = current["audioPreference"]
+    languages = "en-US,th-TH" if language == "en" else "th-TH,en-US"
+    document = {"languagePreference": languages, "audioPreference": audio}
+    put_document(scope, LEARNER_PREFERENCES, json.dumps(document).encode(), "application/json", Preconditions())
 
 
 @dataclass(frozen=True)

@@ -192,3 +192,21 @@ def test_course_page_lists_blocks_and_units_with_status(
     assert 'data-status="satisfied"' in page  # au/2 has moveOn NotApplicable
     assert page.count(f"/courses/{course.code}/cmi5/aus/") == 2
     assert client.get("/courses/NO-SUCH/cmi5").status_code == 404
+
+
+def test_the_portal_language_goes_first_in_the_learner_preferences(
+    make_cmi5: Callable[..., Course], enrol: Callable[..., Enrolment], client: FlaskClient
+) -> None:
+    from courses.cmi5.services.launch import launch_au
+
+    enrolment = enrol(make_cmi5())
+    unit = aus_of(enrolment.course)[0]
+    player = Au(client, launch_au(enrolment, unit, language="en").url)
+    player.fetch()
+    assert player.read_preferences().get_json() == {"languagePreference": "en-US,th-TH", "audioPreference": "on"}
+    params = {"profileId": "cmi5LearnerPreferences", "agent": json.dumps(player.actor)}
+    quiet = {"languagePreference": "en-US", "audioPreference": "off"}
+    player.expect(player.xapi("PUT", "/agents/profile", params, quiet, headers={"If-Match": "*"}), 204)
+    player = Au(client, launch_au(enrolment, unit, language="th").url)
+    player.fetch()
+    assert player.read_preferences().get_json() == {"languagePreference": "th-TH,en-US", "audioPreference": "off"}
