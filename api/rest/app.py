@@ -25,7 +25,7 @@ class AcademyApi(Api):
 
     def _register_error_handlers(self) -> None:
         # flask-smorest would answer every error of the whole app in JSON; the API's
-        # own blueprints carry a JSON handler instead (api.rest.resources.json_error).
+        # own blueprints carry a JSON handler instead (api.rest.errors.json_error).
         pass
 
     def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
@@ -64,7 +64,7 @@ def init_rest_api(app: Flask) -> Api:
     api = AcademyApi(app)
     for blueprint in resource_blueprints():
         api.register_blueprint(blueprint)
-        # Token-authenticated: no session cookie, so no session CSRF either.
+        # Writing needs a bearer token (a session may only read): there is no session CSRF to check.
         csrf.exempt(blueprint)
     app.register_blueprint(docs_bp)
     app.register_blueprint(admin_bp)

@@ -41,7 +41,6 @@ def _values(enum_type: type[Any]) -> list[str]:
 
 class SearchArgs(ma.Schema):
     q = Text(
-        load_default="",
         validate=validate.Length(max=100),
         metadata={"description": "Words that must all appear (in a name or code); case-insensitive."},
     )

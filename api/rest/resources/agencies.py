@@ -27,7 +27,7 @@ class Agencies(MethodView):
     def get(self, args: dict[str, Any]) -> Select[Agency]:
         """List agencies, in tree order, optionally searched by code or name."""
         kind = AgencyKind(args["kind"]) if args.get("kind") else None
-        return agencies_query(args["q"], kind, current_caller().scope)
+        return agencies_query(args.get("q", ""), kind, current_caller().scope)
 
 
 @blp.route("/<code>")

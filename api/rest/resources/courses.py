@@ -34,7 +34,7 @@ class Courses(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
         """List the published courses, by title, optionally searched and filtered."""
         filters = CatalogueFilter(
-            text=args["q"],
+            text=args.get("q", ""),
             area=args.get("area", ""),
             level=args.get("level"),
             provider=args.get("provider", ""),

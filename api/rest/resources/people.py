@@ -30,7 +30,7 @@ class People(MethodView):
     def get(self, args: dict[str, Any]) -> Select[Person]:
         """List people, by family name, optionally searched and filtered."""
         filters = PeopleFilter(
-            q=args["q"],
+            q=args.get("q", ""),
             agency_id=agency_or_404(args["agency"]).id if args.get("agency") else None,
             personnel_group=PersonnelGroup(args["group"]) if args.get("group") else None,
             status=PersonStatus(args["status"]) if args.get("status") else None,
