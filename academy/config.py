@@ -50,6 +50,8 @@ class GdxSettings:
     timeout: float = 10.0
     retry_base: float = 2.0
     retry_max: float = 900.0
+    #: Requests to GDX in flight at once.
+    concurrency: int = 4
     #: Bangkok time of the daily push (gdx-schedule), HH:MM.
     push_at: str = "02:00"
     token_idle_minutes: float = 60.0
@@ -62,6 +64,10 @@ class GdxSettings:
         hours, _sep, minutes = push_at.partition(":")
         if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
             raise ConfigError(f"ACADEMY_GDX_PUSH_AT must be a Bangkok time HH:MM, not {push_at!r}")
+        concurrency_text = env.get("ACADEMY_GDX_CONCURRENCY", "4").strip()
+        if not concurrency_text.isdigit() or not 1 <= int(concurrency_text) <= 64:
+            raise ConfigError(f"ACADEMY_GDX_CONCURRENCY must be a whole number from 1 to 64, not {concurrency_text!r}")
+        concurrency = int(concurrency_text)
         return cls(
             ingest_url=env.get("ACADEMY_GDX_INGEST_URL", "").strip(),
             consumer_key=env.get("ACADEMY_GDX_CONSUMER_KEY", "").strip(),
@@ -72,6 +78,7 @@ class GdxSettings:
             timeout=_positive(env, "ACADEMY_GDX_TIMEOUT", 10.0),
             retry_base=_positive(env, "ACADEMY_GDX_RETRY_BASE", 2.0),
             retry_max=_positive(env, "ACADEMY_GDX_RETRY_MAX", 900.0),
+            concurrency=concurrency,
             push_at=f"{int(hours):02d}:{int(minutes):02d}",
             token_idle_minutes=_positive(env, "ACADEMY_GDX_TOKEN_IDLE_MINUTES", 60.0),
             maintainer_email=env.get("ACADEMY_GDX_MAINTAINER_EMAIL", "").strip(),

@@ -1,7 +1,8 @@
 """The GDX coverage feed: each agency's coverage as aggregate records, with small cells suppressed.
 
-Figures come only from ``competencies.services.analysis.coverage()``. Publishing them must
-not let anyone single out a person, so before anything leaves, small cells are folded:
+Every published figure comes from ``competencies.services.analysis.coverage()``. Publishing
+them must not let anyone single out a person, so before anything leaves, small cells are
+folded (deciding which takes the IT and Non-IT headcounts, ``group_headcounts()``):
 
 * a unit is published only if its population has at least ``MINIMUM_CELL`` people, and
   each personnel group (IT, Non-IT) in it is either empty or at least that large, so the
@@ -26,7 +27,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from academy.org.models import Agency
+from sqlalchemy import func, select
+
+from academy.db import db
+from academy.org.models import Agency, Person, PersonnelGroup
 from competencies.models import Competency, Framework
 from competencies.services.analysis import (
     CoverageRecord,
@@ -165,11 +169,32 @@ class FeedEntry:
     folded_units: list[str] = field(default_factory=list)
 
 
-def _sum(a: CoverageRecord, b: CoverageRecord, population: str) -> CoverageRecord:
-    figures = Figures()
-    figures.add(a.figures)
-    figures.add(b.figures)
-    return CoverageRecord(a.agency, a.fiscal_year, population, figures, a.target_percent, a.as_of)
+def group_headcounts(tree: Sequence[Agency], whole_tree: bool) -> dict[int, tuple[int, int]]:
+    """Per agency (with everything beneath it): the people of the IT group and of the Non-IT group.
+
+    Only suppression reads these. They count the people coverage() counts (the same
+    PopulationFilter condition, split by the group its IT and Non-IT filters use), in one
+    grouped count: a second coverage() would compute training and attainment of every
+    Non-IT person for two numbers an agency.
+    """
+    index = {PersonnelGroup.IT: 0, PersonnelGroup.NON_IT: 1}
+    own: dict[int, list[int]] = {agency.id: [0, 0] for agency in tree}
+    query = (
+        select(Person.agency_id, Person.personnel_group, func.count())
+        .where(PopulationFilter(Population.ALL).condition())
+        .group_by(Person.agency_id, Person.personnel_group)
+    )
+    if not whole_tree:
+        query = query.where(Person.agency_id.in_(list(own)))
+    for agency_id, group, count in db.session.execute(query):
+        if agency_id in own:
+            own[agency_id][index[group]] += count
+    for agency in reversed(tree):  # children before their parents
+        if agency.parent_id is not None and agency.parent_id in own:
+            parent = own[agency.parent_id]
+            parent[0] += own[agency.id][0]
+            parent[1] += own[agency.id][1]
+    return {agency_id: (counts[0], counts[1]) for agency_id, counts in own.items()}
 
 
 def build_feed(
@@ -180,18 +205,9 @@ def build_feed(
 ) -> list[FeedEntry]:
     """The published records of every agency, or of the ministry tree holding ``within``, in tree order."""
     roots = None if within is None else [within.lineage()[-1]]
-    it = coverage(fiscal_year, framework, PopulationFilter(Population.IT), roots)
-    non_it = coverage(fiscal_year, framework, PopulationFilter(Population.NON_IT), roots)
-    # Both groups partition the people, so "all" is their sum (one query fewer than asking for it).
-    if population is Population.IT:
-        view = it
-    elif population is Population.NON_IT:
-        view = non_it
-    else:
-        view = [_sum(a, b, population.value) for a, b in zip(it, non_it, strict=True)]
+    view = coverage(fiscal_year, framework, PopulationFilter(population), roots)
     tree = [record.agency for record in view]
-    cells = {a.agency.id: (a.figures.headcount, b.figures.headcount) for a, b in zip(it, non_it, strict=True)}
-    decision = suppress(tree, cells)
+    decision = suppress(tree, group_headcounts(tree, whole_tree=roots is None))
     codes = {agency.id: agency.code for agency in tree}
     entries: dict[int, FeedEntry] = {}
     for record in view:

@@ -156,28 +156,32 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def claim_entry(entry_id: int, now: datetime, hold: timedelta) -> GdxOutboxEntry | None:
-    """Hold a due entry for one attempt; None if another sender holds it or it is no longer pending.
+def claim_entries(entry_ids: Sequence[int], now: datetime, hold: timedelta) -> list[GdxOutboxEntry]:
+    """Hold due entries for one attempt each; those another sender holds, or that are no longer pending, are left.
 
-    The hold is committed before sending: if this sender dies mid-attempt, the entry falls
-    due again when the hold ends, and is re-sent with the same key.
+    The hold is committed before sending: if this sender dies mid-attempt, its entries fall
+    due again when the hold ends, and are re-sent with the same keys.
     """
-    result = db.session.execute(
+    if not entry_ids:
+        return []
+    claimed = db.session.scalars(
         update(GdxOutboxEntry)
         .where(
-            GdxOutboxEntry.id == entry_id,
+            GdxOutboxEntry.id.in_(list(entry_ids)),
             GdxOutboxEntry.status == OutboxStatus.PENDING,
             (GdxOutboxEntry.leased_until.is_(None)) | (GdxOutboxEntry.leased_until < now),
         )
         .values(leased_until=now + hold, attempts=GdxOutboxEntry.attempts + 1)
+        .returning(GdxOutboxEntry.id)
         .execution_options(synchronize_session=False)
+    ).all()
+    entries = db.session.scalars(
+        select(GdxOutboxEntry)
+        .where(GdxOutboxEntry.id.in_(claimed))
+        .order_by(GdxOutboxEntry.id)
+        .execution_options(populate_existing=True)
     )
-    if getattr(result, "rowcount", 0) != 1:
-        return None
-    entry = db.session.get(GdxOutboxEntry, entry_id)
-    if entry is not None:
-        db.session.refresh(entry)
-    return entry
+    return list(entries)
 
 
 def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,7 +29,7 @@ from api.gdx.services.feed import build_feed, record_json
 from api.gdx.services.outbox import (
     AttemptResult,
     Verdict,
-    claim_entry,
+    claim_entries,
     due_entry_ids,
     enqueue_records,
     finish_run,
@@ -60,6 +62,8 @@ class PushConfig:
     timeout: float = 10.0
     retry_base: float = 2.0
     retry_max: float = 900.0
+    #: Requests in flight at once: GDX is far away, and each record is independent.
+    concurrency: int = 4
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PushConfig:
@@ -74,6 +78,7 @@ class PushConfig:
             timeout=float(config.get("ACADEMY_GDX_TIMEOUT", 10.0)),
             retry_base=float(config.get("ACADEMY_GDX_RETRY_BASE", 2.0)),
             retry_max=float(config.get("ACADEMY_GDX_RETRY_MAX", 900.0)),
+            concurrency=int(config.get("ACADEMY_GDX_CONCURRENCY", 4)),
         )
 
     def problems(self) -> list[str]:
@@ -227,62 +232,75 @@ def deliver_outbox(
     progress: Callable[[int], None] | None = None,
     max_wait: float = 600.0,
     sleep: Callable[[float], None] = time.sleep,
-    batch: int = 100,
 ) -> DeliveryReport:
     """Send every due entry once, and retry failed attempts for up to ``max_wait`` seconds.
 
     Entries due when the loop starts are all tried, however long that takes; retries stop
-    at the deadline, leaving their entries pending for the next push. ``commit`` ends the
-    unit of work around each attempt (the caller's session commit). Raises PushError when
-    GDX refuses our credentials even with a fresh token.
+    at the deadline, leaving their entries pending for the next push. Up to
+    ``concurrency`` requests are in flight; this thread alone uses the database, and
+    ``commit`` (the caller's session commit) ends the unit of work: once after holding a
+    batch, once after each outcome. Raises PushError when GDX refuses our credentials
+    even with a fresh token.
     """
     config = sender.config
-    hold = timedelta(seconds=config.timeout * 2 + 30)
+    workers = max(config.concurrency, 1)
+    batch = workers * 8
+    # Long enough for the whole batch to be tried, even if every request waits the full timeout.
+    hold = timedelta(seconds=config.timeout * math.ceil(batch / workers) + 30)
     started_at = _now()
     deadline = time.monotonic() + max_wait
     report = DeliveryReport()
+    refreshed = False
     if pending_count():
         sender.prepare()
-    while True:
-        # Past the deadline only entries not yet tried in this loop are sent (a retry is due later than the start).
-        past_deadline = time.monotonic() > deadline
-        ids = due_entry_ids(started_at if past_deadline else _now(), batch)
-        if not ids:
-            due = next_due_at()
-            if due is None or past_deadline:
-                break
-            wait = (due - _now()).total_seconds()
-            if time.monotonic() + wait > deadline:
-                break
-            sleep(min(max(wait, 0.005), 60.0))
-            continue
-        for entry_id in ids:
-            entry = claim_entry(entry_id, _now(), hold)
-            if entry is None:
-                continue  # another sender took it
-            commit()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gdx-push") as pool:
+        while True:
+            # Past the deadline only entries not yet tried in this loop go (a retry is due after the start).
+            past_deadline = time.monotonic() > deadline
+            entries = claim_entries(due_entry_ids(started_at if past_deadline else _now(), batch), _now(), hold)
+            if not entries:
+                due = next_due_at()
+                if due is None or past_deadline:
+                    break
+                wait = (due - _now()).total_seconds()
+                if time.monotonic() + wait > deadline:
+                    break
+                sleep(min(max(wait, 0.005), 60.0))
+                continue
+            commit()  # held: a sender that dies from here on leaves them due again when the hold ends
             started = _now()
-            result = sender.send(entry.body, entry.idempotency_key)
-            if result.verdict is Verdict.UNAUTHORISED and sender.refresh_token():
-                record_attempt(entry, result, started_at=started, now=_now(), base=0, cap=0)
-                entry.attempts += 1  # the retry with the new token is an attempt of its own
-                entry.leased_until = _now() + hold
+            futures = {pool.submit(sender.send, entry.body, entry.idempotency_key): entry for entry in entries}
+            refused: str | None = None
+            for future in as_completed(futures):
+                entry = futures[future]
+                if future.cancelled():  # never sent: not an attempt, and free for the next one
+                    entry.attempts -= 1
+                    entry.leased_until = None
+                    commit()
+                    continue
+                result = future.result()
+                record_attempt(
+                    entry, result, started_at=started, now=_now(), base=config.retry_base, cap=config.retry_max
+                )
                 commit()
                 report.attempts += 1
-                started = _now()
-                result = sender.send(entry.body, entry.idempotency_key)
-            record_attempt(entry, result, started_at=started, now=_now(), base=config.retry_base, cap=config.retry_max)
-            commit()
-            report.attempts += 1
-            if result.verdict is Verdict.UNAUTHORISED:
-                report.pending = pending_count()
-                raise PushError(f"GDX refused our Consumer-Key and Token ({result.error}); nothing more was sent")
-            if result.verdict is Verdict.DELIVERED:
-                report.delivered += 1
-            elif result.verdict is Verdict.FAILED:
-                report.failed += 1
-            if progress is not None and result.verdict in {Verdict.DELIVERED, Verdict.FAILED}:
-                progress(1)
+                if result.verdict is Verdict.UNAUTHORISED:
+                    refused = result.error
+                    for waiting in futures:  # the same token would be refused for the rest of the batch
+                        waiting.cancel()
+                elif result.verdict is Verdict.DELIVERED:
+                    report.delivered += 1
+                    refreshed = False
+                elif result.verdict is Verdict.FAILED:
+                    report.failed += 1
+                if progress is not None and result.verdict in {Verdict.DELIVERED, Verdict.FAILED}:
+                    progress(1)
+            if refused is not None:
+                # GDX let our token lapse: one new token, then the refused entries (due at once) go again.
+                if refreshed or not sender.refresh_token():
+                    report.pending = pending_count()
+                    raise PushError(f"GDX refused our Consumer-Key and Token ({refused}); nothing more was sent")
+                refreshed = True
     report.pending = pending_count()
     return report
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from academy.org.models import Agency, AgencyKind
-from api.gdx.services.feed import suppress
+from api.gdx.services.feed import group_headcounts, suppress
 from competencies.models import Framework
 from competencies.services.analysis import Population, PopulationFilter, coverage
 from tests.api.gdx.conftest import FISCAL_YEAR, Government
@@ -138,6 +138,15 @@ def test_a_ministry_too_small_to_fold_is_listed_without_figures(
     record = by_code(feed(gdx_get))["73"]
     assert record["suppressed"] is True and record["folded_units"] == ["73001"]
     assert [record[name] for name in ("headcount", "trained", "attained", "coverage_percent", "areas")] == [None] * 5
+
+
+def test_suppression_counts_the_groups_as_coverage_counts_them(government: Government, standard: Framework) -> None:
+    tree = [r.agency for r in coverage(FISCAL_YEAR, standard, agencies=[government.ministry])]
+    cells = group_headcounts(tree, whole_tree=False)
+    for group, population in enumerate((Population.IT, Population.NON_IT)):
+        records = coverage(FISCAL_YEAR, standard, PopulationFilter(population), [government.ministry])
+        assert {r.agency.id: r.figures.headcount for r in records} == {i: c[group] for i, c in cells.items()}
+    assert cells[government.ministry.id] == (30, 11) and cells[government.small_division.id] == (3, 0)
 
 
 def test_suppression_keeps_the_it_and_non_it_groups_from_being_subtracted() -> None:

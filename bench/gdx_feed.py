@@ -1,0 +1,179 @@
+"""Benchmark: the GDX coverage feed of every agency at civil-service scale, on PostgreSQL.
+
+Builds the demo government with N people (default 400,000) through the real importer,
+then the projections coverage counts (standing, training years, areas) straight in SQL
+with fixed random shares (bench/coverage.py measures how evidence becomes them). Prints:
+
+* the feed of every agency as a service call (two coverage() calls, suppression, records);
+* the feed over HTTP: validate, then one GET of every record (per_page=1000), with the
+  token check and JSON serialisation, in process (Flask's test client);
+* how many records are published and how many small units are folded.
+
+    .venv/bin/python bench/gdx_feed.py [--people 400000] [--database URL]
+
+``--database`` uses that database (built when it has no agencies) and keeps it, so that
+bench/gdx_push.py can reuse it; otherwise a fresh one is made and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from lrs_common import DEFAULT_POSTGRES, fresh_postgres
+
+FISCAL_YEAR = 2569
+TRAINED_SHARE = 0.45
+MEETS_SHARE = 0.25
+AREA_SHARE = 0.40
+
+
+def timed(function: Callable[[], Any], repeat: int) -> list[float]:
+    values = []
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        function()
+        values.append(time.perf_counter() - begin)
+    return values
+
+
+@contextmanager
+def bench_database(args: argparse.Namespace) -> Iterator[str]:
+    if args.database:
+        yield args.database
+    else:
+        with fresh_postgres(args.postgres) as url:
+            yield url
+
+
+def build_government(people: int) -> None:
+    """The demo government and its projections, in the app context's database (skipped when present)."""
+    import flask_migrate
+    from sqlalchemy import func, select, text
+
+    from academy.db import db
+    from academy.org.demo import build_demo
+    from academy.org.models import Agency
+    from competencies.services.frameworks import seed_standard
+
+    flask_migrate.upgrade()
+    if db.session.scalar(select(func.count()).select_from(Agency)):
+        print("the database already has a government: reused")
+        return
+    started = time.monotonic()
+    build_demo(people=people, base_url="https://academy.example.go.th", password=None)
+    framework = seed_standard()
+    db.session.commit()
+    print(f"built {people:,} people in {time.monotonic() - started:.0f} s")
+    started = time.monotonic()
+    db.session.execute(text("SELECT setseed(0.42)"))
+    db.session.execute(
+        text("INSERT INTO standings (person_id, meets_all, updated_at) SELECT id, random() < :share, now() FROM people"),
+        {"share": MEETS_SHARE},
+    )
+    db.session.execute(
+        text("INSERT INTO training_years (person_id, fiscal_year) SELECT id, :year FROM people WHERE random() < :share"),
+        {"year": FISCAL_YEAR, "share": TRAINED_SHARE},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO area_standings (person_id, area_id) SELECT p.id, c.id FROM people p "
+            "CROSS JOIN competencies c WHERE c.framework_id = :framework AND c.parent_id IS NULL "
+            "AND random() < :share"
+        ),
+        {"framework": framework.id, "share": AREA_SHARE},
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    print(f"projections (standing, FY {FISCAL_YEAR} training, areas) in {time.monotonic() - started:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=400_000)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server for a fresh database")
+    parser.add_argument("--database", default=None, help="use (and keep) this database instead")
+    args = parser.parse_args()
+
+    from sqlalchemy import func, select
+
+    from academy import create_app
+    from academy.config import Settings
+    from academy.db import db
+    from academy.org.models import Agency, AgencyKind, Person, PersonnelGroup, PersonStatus
+    from api.gdx.services.consumers import create_consumer
+    from api.gdx.services.feed import build_feed
+    from competencies.services.frameworks import active_standard
+
+    with bench_database(args) as database_url:
+        settings = Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url})
+        app = create_app(settings=settings)
+        with app.app_context():
+            build_government(args.people)
+            framework = active_standard()
+            assert framework is not None
+            people = db.session.scalar(select(func.count()).select_from(Person)) or 0
+            it_people = db.session.scalar(
+                select(func.count())
+                .select_from(Person)
+                .where(Person.personnel_group == PersonnelGroup.IT, Person.status == PersonStatus.ACTIVE)
+            )
+            kinds: dict[AgencyKind, int] = {
+                kind: count for kind, count in db.session.execute(select(Agency.kind, func.count()).group_by(Agency.kind))
+            }
+            service = timed(lambda: build_feed(FISCAL_YEAR, framework), 3)
+            entries = build_feed(FISCAL_YEAR, framework)
+            folded = sum(len(entry.folded_units) for entry in entries)
+            departments = sum(1 for e in entries if e.record.agency.kind is AgencyKind.DEPARTMENT)
+
+            new = create_consumer("bench")
+            db.session.commit()
+            client = app.test_client()
+            answer = client.get(
+                "/api/v1/gdx/auth/validate",
+                query_string={"ConsumerSecret": new.secret},
+                headers={"Consumer-Key": new.consumer.key},
+            )
+            headers = {"Consumer-Key": new.consumer.key, "Token": answer.get_json()["Result"]}
+            sizes: list[int] = []
+
+            def get_feed(population: str) -> None:
+                response = client.get(
+                    "/api/v1/gdx/coverage",
+                    query_string={"fiscal_year": FISCAL_YEAR, "per_page": 1000, "population": population},
+                    headers=headers,
+                )
+                assert response.status_code == 200, response.get_data(as_text=True)[:300]
+                body = response.get_json()
+                assert body["total"] == len(body["data"]) == len(entries) or population != "it"
+                sizes.append(len(response.get_data()))
+
+            http_it = timed(lambda: get_feed("it"), 5)
+            http_all = timed(lambda: get_feed("all"), 3)
+            db.session.rollback()
+
+    print(f"GDX feed benchmark: {people:,} people ({it_people:,} active IT), PostgreSQL, FY {FISCAL_YEAR}")
+    print(
+        f"  agencies: {kinds.get(AgencyKind.MINISTRY, 0)} ministries, {kinds.get(AgencyKind.DEPARTMENT, 0)} "
+        f"departments, {kinds.get(AgencyKind.DIVISION, 0)} divisions"
+    )
+    print(
+        f"  IT feed: {len(entries)} records published ({departments} departments), "
+        f"{folded} small units folded into their parents"
+    )
+    for label, values in (
+        ("feed of every agency (service)", service),
+        ("GET /coverage, every agency, IT", http_it),
+        ("GET /coverage, every agency, all", http_all),
+    ):
+        print(f"  {label:34} median {statistics.median(values) * 1000:7.0f} ms   max {max(values) * 1000:7.0f} ms")
+    print(f"  response size {max(sizes) / 1024:.0f} KiB (budget: 2 s for the feed of every department)")
+
+
+if __name__ == "__main__":
+    main()
