@@ -72,11 +72,15 @@ def build_government(people: int) -> None:
     started = time.monotonic()
     db.session.execute(text("SELECT setseed(0.42)"))
     db.session.execute(
-        text("INSERT INTO standings (person_id, meets_all, updated_at) SELECT id, random() < :share, now() FROM people"),
+        text(
+            "INSERT INTO standings (person_id, meets_all, updated_at) SELECT id, random() < :share, now() FROM people"
+        ),
         {"share": MEETS_SHARE},
     )
     db.session.execute(
-        text("INSERT INTO training_years (person_id, fiscal_year) SELECT id, :year FROM people WHERE random() < :share"),
+        text(
+            "INSERT INTO training_years (person_id, fiscal_year) SELECT id, :year FROM people WHERE random() < :share"
+        ),
         {"year": FISCAL_YEAR, "share": TRAINED_SHARE},
     )
     db.session.execute(
@@ -123,9 +127,8 @@ def main() -> None:
                 .select_from(Person)
                 .where(Person.personnel_group == PersonnelGroup.IT, Person.status == PersonStatus.ACTIVE)
             )
-            kinds: dict[AgencyKind, int] = {
-                kind: count for kind, count in db.session.execute(select(Agency.kind, func.count()).group_by(Agency.kind))
-            }
+            by_kind = select(Agency.kind, func.count()).group_by(Agency.kind)
+            kinds: dict[AgencyKind, int] = {kind: count for kind, count in db.session.execute(by_kind)}
             service = timed(lambda: build_feed(FISCAL_YEAR, framework), 3)
             entries = build_feed(FISCAL_YEAR, framework)
             folded = sum(len(entry.folded_units) for entry in entries)
