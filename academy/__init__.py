@@ -150,8 +150,10 @@ def _security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        # Lessons may show https images and embed YouTube (no-cookie) or Vimeo players.
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

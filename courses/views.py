@@ -28,7 +28,7 @@ from competencies.models import Framework
 from competencies.reports.permissions import can_see_agency, can_view_reports
 from competencies.services.analysis import person_gaps, population_choices, population_from_label, untrained_people
 from competencies.services.frameworks import active_standard, areas_of
-from courses.content import sanitise_html
+from courses.content import sanitise_html, video_embed_url
 from courses.models import (
     Course,
     CourseFormat,
@@ -112,6 +112,11 @@ def course_labels() -> dict[str, object]:
 def sanitised_filter(html: str) -> Markup:
     """Lesson HTML is sanitised when saved; again when shown, in case it was stored another way."""
     return Markup(sanitise_html(html))
+
+
+@bp.app_template_filter("video_embed")
+def video_embed_filter(url: str | None) -> str | None:
+    return video_embed_url(url)
 
 
 def _standard() -> Framework | None:

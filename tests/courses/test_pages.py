@@ -175,3 +175,22 @@ def test_lesson_html_is_sanitised_when_shown(
     enrol(person, course)
     page = login(user).get(f"/courses/{course.code}/lessons/{lesson.key}").get_data(as_text=True)
     assert "ข้อความ" in page and "<script>alert" not in page and "onclick" not in page and "javascript:" not in page
+
+
+def test_a_youtube_lesson_is_embedded_from_the_no_cookie_host(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    from courses.services.enrolment import enrol
+
+    course = make_course()
+    lesson = course_items(course)[0].lesson
+    lesson.video_url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    user, person = learner(make_agency, make_person, make_user)
+    enrol(person, course)
+    response = login(user).get(f"/courses/{course.code}/lessons/{lesson.key}")
+    assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in response.get_data(as_text=True)
+    assert "frame-src https://www.youtube-nocookie.com" in response.headers["Content-Security-Policy"]
