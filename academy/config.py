@@ -29,7 +29,7 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw) if raw.strip() else default
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0, not {raw!r}")
     return value

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from flask import Flask
 
+from academy.config import ConfigError, GdxSettings
 from api.gdx.services.schedule import next_run_at, parse_time_of_day, run_daily
 
 AT = time(2, 0)  # 02:00 Asia/Bangkok = 19:00 UTC the day before
@@ -80,3 +82,26 @@ def test_a_job_that_fails_before_recording_its_run_does_not_run_again_at_once() 
         runs=2,
     )
     assert runs == [utc("2026-11-22 23:00"), utc("2026-11-23 19:00")]
+
+
+def test_the_schedule_refuses_settings_that_cannot_work_at_start_not_at_two_in_the_morning(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["academy", "gdx-schedule", "--once"])
+    assert result.exit_code == 1 and "ACADEMY_GDX_INGEST_URL must be an http(s) URL" in result.output
+    wrong = app.test_cli_runner().invoke(args=["academy", "gdx-schedule", "--at", "25:00"])
+    assert wrong.exit_code == 1 and "HH:MM" in wrong.output
+
+
+def test_gdx_settings_come_from_the_environment_and_are_checked() -> None:
+    settings = GdxSettings.from_environ(
+        {"ACADEMY_GDX_INGEST_URL": " https://gdx.example/ingest ", "ACADEMY_GDX_PUSH_AT": "3:5"}
+    )
+    assert settings.ingest_url == "https://gdx.example/ingest" and settings.push_at == "03:05"
+    assert settings.flask_config()["ACADEMY_GDX_TOKEN_IDLE_MINUTES"] == 60.0
+    for name, value in (
+        ("ACADEMY_GDX_PUSH_AT", "noon"),
+        ("ACADEMY_GDX_TIMEOUT", "0"),
+        ("ACADEMY_GDX_TIMEOUT", "soon"),
+        ("ACADEMY_GDX_CONCURRENCY", "0"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            GdxSettings.from_environ({name: value})
