@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from academy.db import bulk_insert, db
+from academy.db import db, insert_ignoring_duplicates
 from api.gdx.models import DeliveryOutcome, GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
 
 #: Namespace of the records' idempotency keys (UUID version 5).
@@ -95,7 +95,9 @@ def enqueue_records(
         for key, record in keyed.items()
         if key not in known
     ]
-    bulk_insert(GdxOutboxEntry, rows)
+    if rows:
+        # A push running at the same moment may have added some: theirs stand, once.
+        db.session.execute(insert_ignoring_duplicates(GdxOutboxEntry), rows)
     db.session.flush()
     return len(rows)
 
