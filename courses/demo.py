@@ -10,7 +10,10 @@ import yaml
 from sqlalchemy import select
 
 from academy.db import db
+from competencies.models import Alignment
 from competencies.services.frameworks import seed_standard
+from courses.cmi5.demo import DEMO_CODE as CMI5_DEMO_CODE
+from courses.cmi5.demo import build_cmi5_demo_course
 from courses.models import Course, CourseFormat
 from courses.services.exchange import import_course
 
@@ -51,6 +54,13 @@ def build_courses() -> int:
         if document["code"] in existing:
             continue
         import_course(document)
+        created += 1
+    if CMI5_DEMO_CODE not in existing:
+        cmi5_course = build_cmi5_demo_course()
+        framework = seed_standard()
+        target = next(c for c in framework.competencies if c.code == "DG-02")
+        db.session.add(Alignment(activity_id=cmi5_course.activity_iri, competency_id=target.id, level=2))
+        db.session.flush()
         created += 1
     return created
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 from academy.auth.models import User
 from academy.db import db, insert_ignoring_duplicates
 from academy.org.models import Person
-from courses.models import Course, CourseStatus, Enrolment, EnrolmentSource, EnrolmentStatus
+from courses.cmi5.services.launch import start_registration
+from courses.models import Course, CourseKind, CourseStatus, Enrolment, EnrolmentSource, EnrolmentStatus
 
 
 class EnrolmentError(ValueError):
@@ -35,7 +36,15 @@ def enrol(person: Person, course: Course) -> Enrolment:
     enrolment = Enrolment(person_id=person.id, course_id=course.id, source=EnrolmentSource.SELF)
     db.session.add(enrolment)
     db.session.flush()
+    _start(course, [enrolment])
     return enrolment
+
+
+def _start(course: Course, enrolments: Sequence[Enrolment]) -> None:
+    """A cmi5 course's registration starts with the enrolment (cmi5 9.6.1: NotApplicable AUs are satisfied)."""
+    if course.kind is CourseKind.CMI5:
+        for enrolment in enrolments:
+            start_registration(enrolment)
 
 
 def assign_course(course: Course, person_ids: Sequence[int], fiscal_year: int, due_on: date, assigned_by: User) -> int:
@@ -74,6 +83,7 @@ def assign_course(course: Course, person_ids: Sequence[int], fiscal_year: int, d
         if enrolment.source is EnrolmentSource.SELF:
             enrolment.source, enrolment.assigned_by_id = EnrolmentSource.ASSIGNED, assigned_by.id
     db.session.flush()
+    _start(course, existing)
     return len(ids)
 
 

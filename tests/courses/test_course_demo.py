@@ -11,15 +11,17 @@ from academy.db import db
 from competencies.models import Alignment, Competency
 from competencies.services.frameworks import STANDARD_CODE
 from courses.demo import build_courses
-from courses.models import Course, CourseFormat, CourseStatus, Lesson, QuestionKind, Quiz
+from courses.models import Course, CourseFormat, CourseKind, CourseStatus, Lesson, QuestionKind, Quiz
 from courses.services.authoring import course_alignments, publishing_problem
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 
 
-def test_demo_builds_twenty_aligned_courses_once() -> None:
-    assert build_courses() == 20
-    courses = db.session.scalars(select(Course).order_by(Course.code)).all()
+def test_demo_builds_twenty_aligned_courses_and_a_cmi5_course_once() -> None:
+    assert build_courses() == 21
+    cmi5 = db.session.scalars(select(Course).where(Course.kind == CourseKind.CMI5)).one()
+    assert cmi5.status is CourseStatus.PUBLISHED and course_alignments(cmi5)
+    courses = db.session.scalars(select(Course).where(Course.kind == CourseKind.NATIVE).order_by(Course.code)).all()
     assert len(courses) == 20
     assert all(course.status is CourseStatus.PUBLISHED and publishing_problem(course) is None for course in courses)
     assert all(THAI.search(course.title_th) and course.title_en and course.hours > 0 for course in courses)

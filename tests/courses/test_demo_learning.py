@@ -15,7 +15,7 @@ from tests.conftest import BASE_URL
 
 def test_the_demo_learner_has_a_completed_a_begun_and_an_assigned_course() -> None:
     build_demo(people=300, base_url=BASE_URL, password="demo1234")
-    assert build_courses() == 20
+    assert build_courses() == 21
     assert build_demo_learning("learner@demo.go.th", "hr@demo.go.th") == 3
     learner = get_user_by_email("learner@demo.go.th")
     assert learner is not None and learner.person is not None

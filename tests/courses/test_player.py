@@ -239,3 +239,14 @@ def test_recommendations_are_ordered_by_how_much_of_the_gap_they_close(
     assert [r.course.code for r in recommend_courses(person, standard)][:2] == [large.code, small.code]
     ranked = recommend_courses(person, standard, exclude=[large.id])
     assert large.code not in [r.course.code for r in ranked] and ranked[0].closes >= 1
+
+
+def test_enrolling_in_a_cmi5_course_starts_its_registration(
+    standard: Framework, make_agency: Callable[..., Agency], make_person: Callable[..., Person]
+) -> None:
+    from courses.cmi5.demo import build_cmi5_demo_course
+    from courses.cmi5.models import Registration
+
+    course = build_cmi5_demo_course()
+    enrolment = enrol(make_person(make_agency()), course)
+    assert db.session.scalar(select(Registration).where(Registration.enrolment_id == enrolment.id)) is not None
