@@ -20,6 +20,7 @@ import statistics
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -37,7 +38,7 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[list[str], list[
     from academy.auth.models import Role
     from academy.auth.services import create_user
     from academy.config import Settings
-    from academy.db import db, insert_ignoring_duplicates
+    from academy.db import bulk_insert, db, insert_ignoring_duplicates
     from academy.org.demo import build_demo
     from academy.org.models import Person, PersonnelGroup
     from competencies.models import Alignment, Attainment
@@ -123,24 +124,22 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[list[str], list[
         db.session.commit()
         course_ids = list(db.session.scalars(select(Course.id)))
         people = list(db.session.scalars(select(Person.id)))
+        pairs = {(rng.choice(people), rng.choice(course_ids)) for _ in range(args.enrolments)}
         rows = []
-        for _ in range(args.enrolments):
+        for person_id, course_id in sorted(pairs):
             status = rng.choice(list(EnrolmentStatus))
             rows.append(
                 {
-                    "person_id": rng.choice(people),
-                    "course_id": rng.choice(course_ids),
+                    "person_id": person_id,
+                    "course_id": course_id,
                     "registration": uuid.uuid4(),
-                    "source": EnrolmentSource.SELF.value,
-                    "status": status.value,
+                    "source": EnrolmentSource.SELF,
+                    "status": status,
                     "progress": 100 if status is EnrolmentStatus.COMPLETED else rng.randrange(100),
+                    "enrolled_at": datetime.now(UTC),
                 }
             )
-            if len(rows) == 5000:
-                db.session.execute(insert_ignoring_duplicates(Enrolment).values(rows))
-                rows = []
-        if rows:
-            db.session.execute(insert_ignoring_duplicates(Enrolment).values(rows))
+        bulk_insert(Enrolment, rows)
         db.session.commit()
         print(f"built {args.courses} courses and {args.enrolments:,} enrolments in {time.monotonic() - started:.0f} s")
 
