@@ -392,6 +392,8 @@ def monthly_trend(
             Evidence.source.in_(TRAINING_SOURCES),
             population.condition(),
             subtree_condition([agency]),
+            # Only the trained have such evidence: the projection rules out the rest cheaply.
+            exists().where(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year),
         )
         .group_by(Evidence.person_id)
     ).scalars()
