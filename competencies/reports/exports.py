@@ -135,8 +135,14 @@ def _table_sheet(book: Workbook, table: Table, taken: set[str]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = 40 if column.key == "name" else 14
     sheet.freeze_panes = "A2"
     sheet.append([_cell(sheet, column.label, bold=True) for column in table.columns])
+    yes_no = {True: _("Yes"), False: _("No")}  # translated once, not per cell
     for row in table.rows:
-        sheet.append([_cell(sheet, value, column) for value, column in zip(row, table.columns, strict=True)])
+        sheet.append(
+            [
+                _cell(sheet, yes_no[value] if isinstance(value, bool) else value, column)
+                for value, column in zip(row, table.columns, strict=True)
+            ]
+        )
     if table.chart is not None and table.rows:
         sheet.add_chart(_chart(sheet, table), f"{get_column_letter(len(table.columns) + 2)}2")
 
