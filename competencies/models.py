@@ -165,6 +165,13 @@ class Evidence(Base):
         Index("ix_evidence_person_competency", "person_id", "competency_id"),
         Index("ix_evidence_statement", "statement_id"),
         Index("ix_evidence_achieved", "achieved_at", "person_id"),
+        # A person's first training evidence of a year (the monthly trend) from the index alone.
+        Index(
+            "ix_evidence_person_achieved",
+            "person_id",
+            "achieved_at",
+            postgresql_include=["source", "withdrawn_at"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
