@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import and_, or_, select
 
 from academy.audit.services import record_audit
 from academy.db import db
+from academy.forms import CsrfForm
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code
 from competencies.models import Alignment, Competency, Framework
@@ -33,10 +33,6 @@ from competencies.services.frameworks import (
 from competencies.services.standing import refresh_standing
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
-
-
-class CsrfForm(FlaskForm):
-    """Forms whose fields are rendered by hand: this only checks the CSRF token."""
 
 
 def _standard_or_404() -> Framework:

@@ -48,10 +48,6 @@ LANGUAGE_LABELS = {"th": _l("Thai"), "en": _l("English")}
 CHOICE_ROWS = 6
 
 
-class CsrfForm(FlaskForm):
-    """Buttons (publish, move, delete): only the CSRF token."""
-
-
 class CourseForm(FlaskForm):
     code = StringField(_l("Code"), description=_l("Letters, digits, '.', '_' and '-', e.g. EWA-DG-201."))
     title_th = StringField(_l("Title (Thai)"))

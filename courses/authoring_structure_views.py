@@ -9,8 +9,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from academy.db import db
+from academy.forms import CsrfForm
 from courses.authoring_forms import (
-    CsrfForm,
     LessonForm,
     ModuleForm,
     QuestionForm,

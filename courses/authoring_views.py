@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
+from academy.forms import CsrfForm
 from competencies.models import Competency
 from competencies.services.frameworks import active_standard, leaf_competencies
 from courses.authoring_forms import (
@@ -24,7 +25,6 @@ from courses.authoring_forms import (
     RULE_LABELS,
     STATUS_LABELS,
     CourseForm,
-    CsrfForm,
     ImportForm,
     ModuleForm,
 )

@@ -14,7 +14,6 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from academy.audit.services import record_audit
 from academy.auth.permissions import people_scope
 from academy.dates import fiscal_year_of
 from academy.db import db
+from academy.forms import CsrfForm
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
 from competencies.models import Framework
@@ -76,10 +76,6 @@ STATUS_LABELS = {
 LANGUAGE_LABELS = {"th": _l("Thai"), "en": _l("English")}
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-class CsrfForm(FlaskForm):
-    """Forms whose fields are rendered by hand: this only checks the CSRF token."""
 
 
 def learner_required(view: F) -> F:

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
+from academy.forms import CsrfForm
 from api.gdx.models import GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
 from api.gdx.services.outbox import retry_failed
@@ -26,10 +27,6 @@ bp = Blueprint("gdx_admin", __name__, template_folder="templates", url_prefix="/
 
 class ConsumerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-
-
-class CsrfForm(FlaskForm):
-    """A form of buttons only: this checks the CSRF token."""
 
 
 @bp.before_request

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
+from academy.forms import CsrfForm
 from courses.cmi5.models import AssignableUnit, AuState, Block, Cmi5Course, LaunchMode
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import (
@@ -57,10 +58,6 @@ STATUS_LABELS = {
     "satisfied": _l("Done"),
     "waived": _l("Waived"),
 }
-
-
-class CsrfForm(FlaskForm):
-    """Forms whose fields are written by hand: this only checks the CSRF token."""
 
 
 class ImportForm(FlaskForm):
