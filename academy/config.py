@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,23 @@ class GdxSettings:
 
     def flask_config(self) -> dict[str, Any]:
         return {f"ACADEMY_GDX_{name.upper()}": value for name, value in self.__dict__.items()}
+
+    @classmethod
+    def from_flask_config(cls, config: Mapping[str, Any]) -> GdxSettings:
+        """The settings back from an app's config (what ``flask_config`` put there, or a test's override)."""
+        keys = {item.name: f"ACADEMY_GDX_{item.name.upper()}" for item in fields(cls)}
+        return cls(**{name: config[key] for name, key in keys.items() if key in config})
+
+    def push_problems(self) -> list[str]:
+        """What is missing before the push can send anything (empty when ready)."""
+        found = []
+        if urllib.parse.urlsplit(self.ingest_url).scheme not in {"http", "https"}:
+            found.append("ACADEMY_GDX_INGEST_URL must be an http(s) URL")
+        if not self.consumer_key:
+            found.append("ACADEMY_GDX_CONSUMER_KEY is not set")
+        if not self.token and not (self.validate_url and self.consumer_secret):
+            found.append("set ACADEMY_GDX_TOKEN, or ACADEMY_GDX_VALIDATE_URL and ACADEMY_GDX_CONSUMER_SECRET")
+        return found
 
 
 @dataclass(frozen=True)

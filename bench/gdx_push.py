@@ -100,10 +100,10 @@ def main() -> None:
     from sqlalchemy import delete
 
     from academy import create_app
-    from academy.config import Settings
+    from academy.config import GdxSettings, Settings
     from academy.db import db
     from api.gdx.models import GdxDelivery, GdxOutboxEntry, GdxPushRun
-    from api.gdx.services.push import GdxSender, PushConfig, push_coverage
+    from api.gdx.services.push import GdxSender, push_coverage
     from competencies.services.frameworks import active_standard
 
     results = []
@@ -120,7 +120,7 @@ def main() -> None:
                 db.session.commit()
                 process, base = start_receiver(failing)
                 try:
-                    config = PushConfig(
+                    config = GdxSettings(
                         ingest_url=f"{base}/ingest",
                         consumer_key="bench-key",
                         token="bench-token",

@@ -10,13 +10,13 @@ from flask import current_app
 from tqdm import tqdm
 
 from academy.audit.services import record_audit
+from academy.config import GdxSettings
 from academy.db import db
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
 from api.gdx.services.outbox import last_run
 from api.gdx.services.push import (
     BANGKOK,
     GdxSender,
-    PushConfig,
     PushError,
     PushOutcome,
     current_fiscal_year,
@@ -78,7 +78,7 @@ def _push(fiscal_year: int | None, population: Population, max_wait: float, trig
     framework = active_standard()
     if framework is None:
         raise PushError("no skill standard is active: nothing to push (academy seed-standard)")
-    sender = GdxSender(PushConfig.from_config(current_app.config))
+    sender = GdxSender(GdxSettings.from_flask_config(current_app.config))
     year = fiscal_year or current_fiscal_year()
     # The bar goes to stderr so that the report on stdout stays machine-readable.
     with tqdm(total=0, unit="records", desc=f"GDX FY {year}", file=sys.stderr, disable=None) as bar:
@@ -177,7 +177,7 @@ def gdx_schedule_command(at_text: str | None, population: str, max_wait: float, 
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     # Refuse at once, not at 02:00, when the settings cannot work.
-    problems = PushConfig.from_config(current_app.config).problems()
+    problems = GdxSettings.from_flask_config(current_app.config).push_problems()
     if problems:
         raise click.ClickException("; ".join(problems))
 

@@ -17,13 +17,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from academy.config import GdxSettings
 from academy.dates import fiscal_year_of
 from api.gdx.services.feed import build_feed, record_json
 from api.gdx.services.outbox import (
@@ -51,48 +52,6 @@ class PushError(RuntimeError):
     """The push cannot go on: its settings are incomplete, or GDX refuses our credentials."""
 
 
-@dataclass(frozen=True)
-class PushConfig:
-    ingest_url: str
-    consumer_key: str
-    token: str = ""
-    validate_url: str = ""
-    consumer_secret: str = ""
-    agent_id: str = ""
-    timeout: float = 10.0
-    retry_base: float = 2.0
-    retry_max: float = 900.0
-    #: Requests in flight at once: GDX is far away, and each record is independent.
-    concurrency: int = 4
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> PushConfig:
-        """The push's settings from the app's config (ACADEMY_GDX_* variables)."""
-        return cls(
-            ingest_url=config.get("ACADEMY_GDX_INGEST_URL", ""),
-            consumer_key=config.get("ACADEMY_GDX_CONSUMER_KEY", ""),
-            token=config.get("ACADEMY_GDX_TOKEN", ""),
-            validate_url=config.get("ACADEMY_GDX_VALIDATE_URL", ""),
-            consumer_secret=config.get("ACADEMY_GDX_CONSUMER_SECRET", ""),
-            agent_id=config.get("ACADEMY_GDX_AGENT_ID", ""),
-            timeout=float(config.get("ACADEMY_GDX_TIMEOUT", 10.0)),
-            retry_base=float(config.get("ACADEMY_GDX_RETRY_BASE", 2.0)),
-            retry_max=float(config.get("ACADEMY_GDX_RETRY_MAX", 900.0)),
-            concurrency=int(config.get("ACADEMY_GDX_CONCURRENCY", 4)),
-        )
-
-    def problems(self) -> list[str]:
-        """What is missing before anything can be sent (empty when ready)."""
-        found = []
-        if urllib.parse.urlsplit(self.ingest_url).scheme not in {"http", "https"}:
-            found.append("ACADEMY_GDX_INGEST_URL must be an http(s) URL")
-        if not self.consumer_key:
-            found.append("ACADEMY_GDX_CONSUMER_KEY is not set")
-        if not self.token and not (self.validate_url and self.consumer_secret):
-            found.append("set ACADEMY_GDX_TOKEN, or ACADEMY_GDX_VALIDATE_URL and ACADEMY_GDX_CONSUMER_SECRET")
-        return found
-
-
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # urllib would turn a redirected POST into a GET without its body: treat 3xx as an answer.
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
@@ -102,8 +61,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 class GdxSender:
     """Sends one body to the ingest URL and says what the answer means."""
 
-    def __init__(self, config: PushConfig) -> None:
-        problems = config.problems()
+    def __init__(self, config: GdxSettings) -> None:
+        problems = config.push_problems()
         if problems:
             raise PushError("; ".join(problems))
         self.config = config

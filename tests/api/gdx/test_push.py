@@ -16,17 +16,18 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from academy.config import GdxSettings
 from academy.db import db
 from api.gdx.models import DeliveryOutcome, GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
 from api.gdx.services.outbox import claim_entries, enqueue_records, record_key, retry_failed
-from api.gdx.services.push import GdxSender, PushConfig, PushError, PushOutcome, push_coverage
+from api.gdx.services.push import GdxSender, PushError, PushOutcome, push_coverage
 from competencies.models import Framework
 from tests.api.gdx.conftest import FISCAL_YEAR, Government, Receiver
 
 PUBLISHED = {"71", "71001", "7100101", "71002"}
 
 
-def config_for(url: str, **overrides: Any) -> PushConfig:
+def config_for(url: str, **overrides: Any) -> GdxSettings:
     settings: dict[str, Any] = {
         "ingest_url": url,
         "consumer_key": "our-key",
@@ -35,10 +36,10 @@ def config_for(url: str, **overrides: Any) -> PushConfig:
         "retry_base": 0.01,
         "retry_max": 0.05,
     }
-    return PushConfig(**{**settings, **overrides})
+    return GdxSettings(**{**settings, **overrides})
 
 
-def push(standard: Framework, config: PushConfig, max_wait: float = 10.0) -> PushOutcome:
+def push(standard: Framework, config: GdxSettings, max_wait: float = 10.0) -> PushOutcome:
     return push_coverage(FISCAL_YEAR, standard, GdxSender(config), commit=db.session.commit, max_wait=max_wait)
 
 
@@ -227,7 +228,7 @@ def test_a_token_from_the_validate_url_is_renewed_when_gdx_lets_it_lapse(
 
 def test_settings_that_cannot_work_are_named() -> None:
     with pytest.raises(PushError) as caught:
-        GdxSender(PushConfig(ingest_url="ftp://gdx", consumer_key=""))
+        GdxSender(GdxSettings(ingest_url="ftp://gdx", consumer_key=""))
     message = str(caught.value)
     assert "ACADEMY_GDX_INGEST_URL" in message and "ACADEMY_GDX_CONSUMER_KEY" in message
     assert "ACADEMY_GDX_TOKEN" in message
