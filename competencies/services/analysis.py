@@ -31,10 +31,12 @@ from competencies.models import (
     TrainingYear,
 )
 from competencies.services.frameworks import (
+    applicable_requirements,
     areas_of,
     competencies_by_id,
     default_profiles,
     profile_for,
+    requirements_by_profile,
     requirements_of,
 )
 
@@ -278,7 +280,7 @@ def unit_gaps(
 ) -> list[RequirementCount]:
     """Gap analysis of an agency and its units: per competency, people required and people meeting it."""
     from academy.org.services import subtree_condition
-    from competencies.models import Requirement, RoleProfile
+    from competencies.models import RoleProfile
 
     meets = exists().where(
         Attainment.person_id == Person.id,
@@ -478,20 +480,8 @@ def gap_counts(people: Sequence[Person], framework: Framework) -> dict[int, int]
     """
     if not people:
         return {}
-    required: dict[tuple[PersonnelGroup, RoleLevel, int | None], dict[int, int]] = {}
-    for group, level, owner, competency_id, need in db.session.execute(
-        select(
-            RoleProfile.personnel_group,
-            RoleProfile.role_level,
-            RoleProfile.agency_id,
-            Requirement.competency_id,
-            Requirement.required_level,
-        )
-        .join(Requirement, Requirement.profile_id == RoleProfile.id)
-        .where(RoleProfile.framework_id == framework.id, Requirement.required_level > 0)
-    ):
-        required.setdefault((group, level, owner), {})[competency_id] = need
-    owners = {owner for _g, _l, owner in required if owner is not None}
+    profiles = requirements_by_profile(framework)
+    owners = {owner for _group, _level, owner in profiles if owner is not None}
     owner_paths = dict(db.session.execute(select(Agency.path, Agency.id).where(Agency.id.in_(owners))).all())
     attained: dict[int, dict[int, int]] = {}
     for person_id, competency_id, reached in db.session.execute(
@@ -502,11 +492,8 @@ def gap_counts(people: Sequence[Person], framework: Framework) -> dict[int, int]
         attained.setdefault(person_id, {})[competency_id] = reached
     counts = {}
     for person in people:
-        parts = person.agency.path.rstrip("/").split("/")
-        lineage = [owner_paths.get("/".join(parts[:depth]) + "/") for depth in range(len(parts), 0, -1)]
-        keys = [(person.personnel_group, person.role_level, owner) for owner in lineage if owner is not None]
-        needs = next(
-            (required[k] for k in [*keys, (person.personnel_group, person.role_level, None)] if k in required), {}
+        needs = applicable_requirements(
+            profiles, person.personnel_group, person.role_level, person.agency.path, owner_paths
         )
         mine = attained.get(person.id, {})
         counts[person.id] = sum(1 for cid, need in needs.items() if mine.get(cid, 0) < need)

@@ -222,3 +222,46 @@ def copy_profiles_for_agency(framework: Framework, agency: Agency) -> list[RoleP
     return [
         create_agency_profile(framework, base, agency) for base in default_profiles(framework) if base.code not in have
     ]
+
+
+# --- every profile at once (for many people) --------------------------------------------------------
+
+ProfileKey = tuple[PersonnelGroup, RoleLevel, int | None]  # group, role level, owning agency (None: default)
+
+
+def requirements_by_profile(framework: Framework) -> dict[ProfileKey, dict[int, int]]:
+    """Every role profile of the framework, the defaults and agencies' own, with the levels it requires."""
+    profiles: dict[ProfileKey, dict[int, int]] = {
+        (p.personnel_group, p.role_level, p.agency_id): {}
+        for p in db.session.scalars(select(RoleProfile).where(RoleProfile.framework_id == framework.id))
+    }
+    for group, level, agency_id, competency_id, required in db.session.execute(
+        select(
+            RoleProfile.personnel_group,
+            RoleProfile.role_level,
+            RoleProfile.agency_id,
+            Requirement.competency_id,
+            Requirement.required_level,
+        )
+        .join(Requirement, Requirement.profile_id == RoleProfile.id)
+        .where(RoleProfile.framework_id == framework.id, Requirement.required_level > 0)
+    ):
+        profiles[(group, level, agency_id)][competency_id] = required
+    return profiles
+
+
+def applicable_requirements(
+    profiles: dict[ProfileKey, dict[int, int]],
+    group: PersonnelGroup,
+    level: RoleLevel,
+    path: str,
+    agency_paths: dict[str, int],
+) -> dict[int, int]:
+    """The required levels for someone of this group and level in the agency at ``path``: the profile of
+    the nearest agency up the tree that has its own (``agency_paths``: path -> id), else the default."""
+    parts = path.rstrip("/").split("/")
+    above = (agency_paths.get("/".join(parts[:depth]) + "/") for depth in range(len(parts), 0, -1))
+    for owner in [*(agency for agency in above if agency is not None), None]:
+        if (group, level, owner) in profiles:
+            return profiles[(group, level, owner)]
+    return {}

@@ -20,12 +20,15 @@ from competencies.models import (
     Attainment,
     Evidence,
     EvidenceSource,
-    Requirement,
-    RoleProfile,
     Standing,
     TrainingYear,
 )
-from competencies.services.frameworks import active_standard
+from competencies.services.frameworks import (
+    ProfileKey,
+    active_standard,
+    applicable_requirements,
+    requirements_by_profile,
+)
 
 #: Sources that count as training (a course or a statement about an aligned activity).
 TRAINING_SOURCES = (EvidenceSource.STATEMENT, EvidenceSource.COURSE)
@@ -46,35 +49,14 @@ def refresh_standing(
         return
     areas = {c.id: c.parent_id for c in framework.competencies if c.parent_id is not None}  # competency -> area
     area_ids = sorted({c.id for c in framework.competencies if c.parent_id is None})
-    profiles: dict[tuple[str, str, int | None], dict[int, int]] = {}
-    for profile in db.session.scalars(select(RoleProfile).where(RoleProfile.framework_id == framework.id)):
-        profiles[(profile.personnel_group.value, profile.role_level.value, profile.agency_id)] = {}
-    for group, level, agency_id, competency_id, required in db.session.execute(
-        select(
-            RoleProfile.personnel_group,
-            RoleProfile.role_level,
-            RoleProfile.agency_id,
-            Requirement.competency_id,
-            Requirement.required_level,
-        )
-        .join(Requirement, Requirement.profile_id == RoleProfile.id)
-        .where(RoleProfile.framework_id == framework.id, Requirement.required_level > 0)
-    ):
-        profiles[(group.value, level.value, agency_id)][competency_id] = required
+    profiles = requirements_by_profile(framework)
     for start in range(0, len(people), chunk):
         _refresh_chunk(people[start : start + chunk], profiles, areas, area_ids)
 
 
-def _lineage_ids(path: str, agency_paths: dict[str, int]) -> list[int]:
-    parts = path.rstrip("/").split("/")
-    return [
-        agency_paths[p] for depth in range(len(parts), 0, -1) if (p := "/".join(parts[:depth]) + "/") in agency_paths
-    ]
-
-
 def _refresh_chunk(
     people: list[int],
-    profiles: dict[tuple[str, str, int | None], dict[int, int]],
+    profiles: dict[ProfileKey, dict[int, int]],
     areas: dict[int, int],
     area_ids: list[int],
 ) -> None:
@@ -100,12 +82,7 @@ def _refresh_chunk(
     now = datetime.now(UTC)
     standings, area_rows = [], []
     for person_id, group, level, path in rows:
-        # The agency's own profile nearest up the tree, else the default.
-        keys: list[tuple[str, str, int | None]] = [
-            (str(group.value), str(level.value), agency_id) for agency_id in _lineage_ids(path, agency_paths)
-        ]
-        keys.append((str(group.value), str(level.value), None))
-        required = next((profiles[key] for key in keys if key in profiles), {})
+        required = applicable_requirements(profiles, group, level, path, agency_paths)
         mine = attained.get(person_id, {})
         unmet_areas = {areas[cid] for cid, need in required.items() if mine.get(cid, 0) < need}
         standings.append({"person_id": person_id, "meets_all": not unmet_areas, "updated_at": now})
