@@ -7,75 +7,32 @@ Screenshots of the main pages go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
-from flask import Flask, current_app
-from werkzeug.serving import make_server
+from flask import current_app
 
-from academy import create_app
 from academy.auth.models import Role
 from academy.auth.services import create_user
 from academy.db import db
-from academy.org.demo import ensure_position_lines
 from academy.org.models import AgencyKind, IdentifierKind, Person, PersonIdentifier
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
 from competencies.services.frameworks import seed_standard
-from tests.conftest import PASSWORD, _postgres_database, make_settings, position
+from tests.conftest import PASSWORD, position
+from tests.live import chromium, live_server, shot, sign_in
 
-CHROMIUM = os.environ.get("ACADEMY_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 EMAIL = "somsri.learner@example.go.th"
 
 pytestmark = pytest.mark.own_database
 
 
-def _chromium_or_skip() -> str:
-    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
-        return CHROMIUM
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI needs a chromium at {CHROMIUM} (.ci/run installs Debian's chromium)")
-    pytest.skip(f"no chromium at {CHROMIUM}; install Debian's chromium to run the browser tests")
-
-
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The platform served on loopback with a learner, the standard and one aligned course."""
-    server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = (
-        _postgres_database(server_url)
-        if server_url
-        else iter([f"sqlite:///{tmp_path_factory.mktemp('browser') / 'academy.sqlite3'}"])
-    )
-    database_url = next(databases)
-    server = make_server("127.0.0.1", 0, Flask("placeholder"))  # reserve a port for the base URL
-    port = server.server_port
-    server.server_close()
-    app = create_app(settings=make_settings(database_url, ACADEMY_BASE_URL=f"http://127.0.0.1:{port}"))
-    with app.app_context():
-        flask_migrate.upgrade()
-        ensure_position_lines()
-        _seed()
-        db.session.commit()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        for _ in databases:  # drops the PostgreSQL database
-            pass
+    """The platform on loopback with a learner, the standard and one aligned course."""
+    with live_server(tmp_path_factory.mktemp("browser"), _seed) as (url, _app):
+        yield url
 
 
 def _seed() -> None:
@@ -196,21 +153,8 @@ def _seed() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(1200)  # let charts finish their entry animation
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    with chromium() as browser:
+        yield browser
 
 
 def gap_of(page: Any, code: str) -> str:
@@ -226,10 +170,7 @@ def test_a_learner_finds_a_course_enrols_fails_then_passes_and_sees_the_results(
     failed: list[str] = []
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
 
-    page.goto(f"{live_url}/login")
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_url, EMAIL)
     page.goto(f"{live_url}/learn")
     assert page.locator("h1").inner_text() == "การเรียนรู้ของฉัน"
     assert page.locator("#gap-chart").is_visible()

@@ -6,30 +6,23 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import flask_migrate
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from academy import create_app
 from academy.auth.models import Role
 from academy.auth.services import create_user
 from academy.dates import fiscal_year_bounds, fiscal_year_of
 from academy.db import db
-from academy.org.demo import ensure_position_lines
 from academy.org.models import AgencyKind, Person
 from academy.org.services import apply_role_profile, create_agency
 from competencies.models import Evidence, EvidenceSource
 from competencies.services.evidence import recompute_attainment
 from competencies.services.frameworks import seed_standard
-from tests.browser.test_learner_journey import _chromium_or_skip, shot
-from tests.conftest import PASSWORD, _postgres_database, make_settings, position
+from tests.conftest import PASSWORD, position
+from tests.live import chromium, live_server, shot, sign_in
 
 EMAIL = "hr.officer@example.go.th"
 MINISTRY_TH = "กระทรวงรายงานผล"
@@ -79,70 +72,33 @@ def _seed() -> None:
 
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = (
-        _postgres_database(server_url)
-        if server_url
-        else iter([f"sqlite:///{tmp_path_factory.mktemp('reports') / 'academy.sqlite3'}"])
-    )
-    database_url = next(databases)
-    app = create_app(settings=make_settings(database_url))
-    with app.app_context():
-        flask_migrate.upgrade()
-        ensure_position_lines()
-        _seed()
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        _dispose(app)
-        for _ in databases:  # drops the PostgreSQL database
-            pass
-
-
-def _dispose(app: Flask) -> None:
-    with app.app_context():
-        db.engine.dispose()
+    with live_server(tmp_path_factory.mktemp("reports"), _seed) as (url, _app):
+        yield url
 
 
 def test_the_dashboard_draws_its_gauges_and_charts(live_url: str) -> None:
-    executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            page = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900}).new_page()
-            errors: list[str] = []
-            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{live_url}/login")
-            page.fill("input[name=email]", EMAIL)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.goto(f"{live_url}/reports/")
-            assert page.locator("h1").inner_text().startswith(MINISTRY_TH)
-            drawn: Any = page.evaluate(
-                "() => Array.from(document.querySelectorAll('canvas')).map("
-                "c => [c.dataset.gauge || c.dataset.chart, Boolean(Chart.getChart(c))])"
-            )
-            assert dict(drawn) == {
-                "coverage": True,
-                "attainment": True,
-                "trend": True,
-                "units": True,
-                "profiles": True,
-                "areas": True,
-            }
-            assert errors == []  # no CSP violation, no script error
-            shot(page, "reports-dashboard-th")
-            page.click("text=กรมที่ 1")
-            assert page.locator("h1").inner_text().startswith("กรมที่ 1")
-            assert errors == []
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        sign_in(page, live_url, EMAIL)
+        page.goto(f"{live_url}/reports/")
+        assert page.locator("h1").inner_text().startswith(MINISTRY_TH)
+        drawn: Any = page.evaluate(
+            "() => Array.from(document.querySelectorAll('canvas')).map("
+            "c => [c.dataset.gauge || c.dataset.chart, Boolean(Chart.getChart(c))])"
+        )
+        assert dict(drawn) == {
+            "coverage": True,
+            "attainment": True,
+            "trend": True,
+            "units": True,
+            "profiles": True,
+            "areas": True,
+        }
+        assert errors == []  # no CSP violation, no script error
+        shot(page, "reports-dashboard-th")
+        page.click("text=กรมที่ 1")
+        assert page.locator("h1").inner_text().startswith("กรมที่ 1")
+        assert errors == []

@@ -7,27 +7,22 @@ screenshots go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
-import flask_migrate
 import pytest
 from flask import Flask, current_app
-from werkzeug.serving import make_server
 
-from academy import create_app
 from academy.auth.models import Role
 from academy.auth.services import create_user
 from academy.db import db
-from academy.org.demo import ensure_position_lines
 from academy.org.models import AgencyKind, IdentifierKind, Person, PersonIdentifier
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
 from courses.cmi5.demo import DEMO_CODE, build_cmi5_demo_course
 from courses.cmi5.services.importer import structure_of
 from courses.models import Enrolment, EnrolmentSource, EnrolmentStatus
-from tests.browser.test_learner_journey import _chromium_or_skip, shot
-from tests.conftest import PASSWORD, _postgres_database, make_settings, position
+from tests.conftest import PASSWORD, position
+from tests.live import chromium, live_server, shot
 
 EMAIL = "cmi5.learner@example.go.th"
 
@@ -36,36 +31,8 @@ pytestmark = pytest.mark.own_database
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = (
-        _postgres_database(server_url)
-        if server_url
-        else iter([f"sqlite:///{tmp_path_factory.mktemp('cmi5-browser') / 'academy.sqlite3'}"])
-    )
-    database_url = next(databases)
-    server = make_server("127.0.0.1", 0, Flask("placeholder"))  # reserve a port for the base URL
-    port = server.server_port
-    server.server_close()
-    app = create_app(settings=make_settings(database_url, ACADEMY_BASE_URL=f"http://127.0.0.1:{port}"))
-    with app.app_context():
-        flask_migrate.upgrade()
-        ensure_position_lines()
-        _seed()
-        db.session.commit()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    import threading
-
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        for _ in databases:  # drops the PostgreSQL database
-            pass
+    with live_server(tmp_path_factory.mktemp("cmi5-browser"), _seed) as served:
+        yield served
 
 
 def _seed() -> None:
@@ -98,15 +65,8 @@ def _seed() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 def _launch(page: Any, unit: int) -> None:
