@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from academy.audit.services import record_audit
 from academy.auth.permissions import people_scope
@@ -26,7 +26,12 @@ from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
 from competencies.models import Framework
 from competencies.reports.permissions import can_see_agency, can_view_reports
-from competencies.services.analysis import person_gaps, population_choices, population_from_label, untrained_people
+from competencies.services.analysis import (
+    person_gaps,
+    population_choices,
+    population_from_label,
+    untrained_people,
+)
 from competencies.services.frameworks import active_standard, areas_of
 from courses.content import sanitise_html, video_embed_url
 from courses.models import (
@@ -482,7 +487,8 @@ def assign() -> ResponseReturnValue:
             abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
         fiscal_year = int(year_text)
     course = get_course(args.get("course", "")) if args.get("course") else None
-    untrained = untrained_people(agency, fiscal_year, population.profile) if agency is not None else []
+    # Who would be assigned: counted, and the first 50 shown; a large agency's list is not loaded whole.
+    untrained = untrained_people(agency, fiscal_year, population.profile) if agency is not None else None
     form = CsrfForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -495,7 +501,9 @@ def assign() -> ResponseReturnValue:
             abort(400, description=_("The due date must be a date (YYYY-MM-DD)."))
         if due_on < date.today():
             abort(400, description=_("The due date must not be in the past."))
-        count = assign_course(course, [p.id for p in untrained], fiscal_year, due_on, current_user)
+        assert untrained is not None
+        ids = list(db.session.scalars(untrained.with_only_columns(Person.id).order_by(None)))
+        count = assign_course(course, ids, fiscal_year, due_on, current_user)
         record_audit(
             "course.assign",
             target_type="agency",
@@ -514,6 +522,9 @@ def assign() -> ResponseReturnValue:
         fiscal_year=fiscal_year,
         course=course,
         courses=db.session.scalars(catalogue_query()).all(),
-        untrained=untrained,
+        untrained_count=db.session.scalar(select(func.count()).select_from(untrained.subquery()))
+        if untrained is not None
+        else 0,
+        untrained_first=db.session.scalars(untrained.limit(50)).all() if untrained is not None else [],
         form=form,
     )

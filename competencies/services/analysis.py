@@ -440,13 +440,12 @@ def unit_people_query(
     return query
 
 
-def untrained_people(agency: Agency, fiscal_year: int, profile: tuple[PersonnelGroup, RoleLevel]) -> list[Person]:
+def untrained_people(agency: Agency, fiscal_year: int, profile: tuple[PersonnelGroup, RoleLevel]) -> Select[Person]:
     """The active people of a profile in an agency (and its units) not trained in the fiscal year.
 
-    Whom the bulk action assigns a course to.
+    Whom the bulk action assigns a course to (a query: an agency's list can be long).
     """
-    query = unit_people_query(agency, fiscal_year, PopulationFilter(profile=profile), trained=False)
-    return list(db.session.scalars(query))
+    return unit_people_query(agency, fiscal_year, PopulationFilter(profile=profile), trained=False)
 
 
 def people_status(people: Sequence[Person], fiscal_year: int, framework: Framework) -> list[PersonProgress]:

@@ -149,9 +149,11 @@ def test_ranking_puts_the_best_coverage_first(government: Government, standard: 
 
 def test_untrained_people_of_a_profile_for_the_bulk_action(government: Government) -> None:
     it_operational = (PersonnelGroup.IT, RoleLevel.OPERATIONAL)
-    found = untrained_people(government.ministry, FY, it_operational)
+    found = db.session.scalars(untrained_people(government.ministry, FY, it_operational)).all()
     assert {p.id for p in found} == {government.people["last_year"].id, government.people["untrained"].id}
-    supervisors = untrained_people(government.department, FY, (PersonnelGroup.IT, RoleLevel.SUPERVISOR))
+    supervisors = db.session.scalars(
+        untrained_people(government.department, FY, (PersonnelGroup.IT, RoleLevel.SUPERVISOR))
+    ).all()
     assert [p.id for p in supervisors] == [government.people["withdrawn"].id]
 
 
