@@ -33,6 +33,11 @@ from academy.db import Base, UtcDateTime, string_enum
 from academy.org.models import Person
 
 
+def in_locale(th: str, en: str, locale: str) -> str:
+    """The English text on English pages when there is one, else the Thai."""
+    return en if locale == "en" and en else th
+
+
 class CourseFormat(enum.StrEnum):
     ONLINE = "online"  # self-paced in our player
     CLASSROOM = "classroom"
@@ -104,10 +109,10 @@ class Course(Base):
     )
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_th
+        return in_locale(self.title_th, self.title_en, locale)
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" and self.description_en else self.description_th
+        return in_locale(self.description_th, self.description_en, locale)
 
 
 class Module(Base):
@@ -128,7 +133,7 @@ class Module(Base):
     )
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_th
+        return in_locale(self.title_th, self.title_en, locale)
 
 
 class Lesson(Base):
@@ -153,10 +158,10 @@ class Lesson(Base):
     module: Mapped[Module] = relationship(back_populates="lessons")
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_th
+        return in_locale(self.title_th, self.title_en, locale)
 
     def body(self, locale: str) -> str:
-        return self.body_en if locale == "en" and self.body_en else self.body_th
+        return in_locale(self.body_th, self.body_en, locale)
 
 
 class Quiz(Base):
@@ -180,7 +185,7 @@ class Quiz(Base):
     )
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_th
+        return in_locale(self.title_th, self.title_en, locale)
 
 
 class Question(Base):
@@ -200,7 +205,7 @@ class Question(Base):
     )
 
     def text(self, locale: str) -> str:
-        return self.text_en if locale == "en" and self.text_en else self.text_th
+        return in_locale(self.text_th, self.text_en, locale)
 
 
 class Choice(Base):
@@ -218,7 +223,7 @@ class Choice(Base):
     question: Mapped[Question] = relationship(back_populates="choices")
 
     def text(self, locale: str) -> str:
-        return self.text_en if locale == "en" and self.text_en else self.text_th
+        return in_locale(self.text_th, self.text_en, locale)
 
 
 class Enrolment(Base):

@@ -70,8 +70,8 @@ def catalogue_providers() -> list[str]:
     )
 
 
-def get_course(code: str, *, published_only: bool = True) -> Course | None:
-    """The course with its modules, lessons and quizzes loaded (three queries, not one per module)."""
+def get_course(code: str) -> Course | None:
+    """The published course with its modules, lessons and quizzes loaded (three queries, not one per module)."""
     course = db.session.scalar(
         select(Course)
         .where(Course.code == code)
@@ -80,7 +80,7 @@ def get_course(code: str, *, published_only: bool = True) -> Course | None:
             selectinload(Course.modules).selectinload(Module.quizzes),
         )
     )
-    if course is None or (published_only and course.status is not CourseStatus.PUBLISHED):
+    if course is None or course.status is not CourseStatus.PUBLISHED:
         return None
     return course
 
@@ -101,10 +101,6 @@ class Item:
         target = self.lesson or self.quiz
         assert target is not None
         return str(target.key)
-
-    @property
-    def minutes(self) -> int:
-        return self.lesson.minutes if self.lesson else 10
 
 
 def course_items(course: Course) -> list[Item]:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from academy.dates import fiscal_year_of
 from academy.db import db
 from academy.org.models import Person, PersonIdentifier
-from courses.models import Course, Enrolment, EnrolmentStatus
+from courses.models import Course, Enrolment, EnrolmentStatus, in_locale
 from lrs.models import Statement
 from lrs.validation import parse_timestamp
 
@@ -58,7 +58,7 @@ class Entry:
     course_code: str | None = None
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_th
+        return in_locale(self.title_th, self.title_en, locale)
 
 
 @dataclass
