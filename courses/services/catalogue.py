@@ -15,6 +15,7 @@ from competencies.models import Alignment, Competency, Framework
 from competencies.services.analysis import Gap, person_gaps
 from courses.models import Course, CourseFormat, CourseStatus, Lesson, Module, Quiz
 from courses.services.activities import lesson_iri, quiz_iri
+from courses.services.authoring.structure import module_items
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,11 @@ class Item:
 
 def course_items(course: Course) -> list[Item]:
     """Every lesson and quiz of the course, module by module, by position (lessons first at a tie)."""
-    items: list[Item] = []
-    for module in course.modules:
-        ordered: list[tuple[int, int, Item]] = [
-            (ls.position, 0, Item(lesson_iri(ls), lesson=ls)) for ls in module.lessons
-        ]
-        ordered += [(qz.position, 1, Item(quiz_iri(qz), quiz=qz)) for qz in module.quizzes]
-        items += [item for _pos, _kind, item in sorted(ordered, key=lambda entry: entry[:2])]
-    return items
+    return [
+        Item(lesson_iri(item), lesson=item) if isinstance(item, Lesson) else Item(quiz_iri(item), quiz=item)
+        for module in course.modules
+        for item in module_items(module)
+    ]
 
 
 @dataclass(frozen=True)
