@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import enum
+import random
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, Dialect, Enum, Insert, MetaData, Table, TypeDecorator, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -139,3 +143,42 @@ def reserve_ids(model: type[Base], column: str, count: int) -> list[int]:
         {"count": count},
     )
     return [int(value) for value in result.scalars()]
+
+
+# --- transient failures ---------------------------------------------------------------------
+
+#: PostgreSQL's serialization_failure and deadlock_detected: the transaction lost a race and
+#: may simply be run again.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+_T = TypeVar("_T")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error is a lost race (deadlock, serialisation failure) worth retrying."""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in TRANSIENT_SQLSTATES:
+        return True
+    # SQLite reports a writer that could not get the lock in time as "database is locked".
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def retry_transaction(work: Callable[[], _T], *, attempts: int = 5, base_delay: float = 0.02) -> _T:
+    """Run ``work`` and commit; after a deadlock or serialisation failure roll back and run it again.
+
+    ``work`` must do all of the transaction's writes itself (it is run from the start again),
+    and may not commit. Waits grow exponentially with full jitter; the last failure is raised.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as error:
+            db.session.rollback()
+            if attempt == attempts or not is_transient(error):
+                raise
+            time.sleep(random.uniform(0, base_delay * 2**attempt))
+    raise AssertionError("unreachable")
