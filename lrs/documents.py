@@ -144,11 +144,8 @@ def delete_document(scope: Scope, document_id: str, pre: Preconditions) -> None:
 
 def delete_documents(scope: Scope) -> None:
     """Delete every document of a scope (the State resource without stateId)."""
-    db.session.execute(
-        delete(Document).where(
-            Document.kind == scope.kind,
-            Document.activity_id == scope.activity_id,
-            Document.agent_key == scope.agent_key,
-            Document.registration == scope.registration,
-        )
-    )
+    # Locked in id order first: a DELETE locks rows in whatever order its plan reads them, and two
+    # deletes of one scope could then deadlock.
+    ids = list(db.session.scalars(_where(scope).with_only_columns(Document.id).order_by(Document.id).with_for_update()))
+    if ids:
+        db.session.execute(delete(Document).where(Document.id.in_(ids)))

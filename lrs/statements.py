@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Text, and_, cast, select, update
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
@@ -146,7 +147,8 @@ def store_statements(
     it is a conflict. ``check`` sees the valid statements before anything is stored and may
     refuse them (a restricted credential's rules, lrs.restrictions). Flushes, never commits.
     """
-    statements = [normalise_statement(s, version) for s in validate_statements(payload, version)]
+    # Copies: the caller's payload stays as sent, so that a retried transaction can store it again.
+    statements = [dict(normalise_statement(s, version)) for s in validate_statements(payload, version)]
     if statement_id is not None:
         if len(statements) != 1:
             raise StatementError("a PUT carries exactly one statement")
@@ -189,6 +191,10 @@ def store_statements(
     if new_statements:
         _insert(new_statements, now, client, attachments or {}, define)
     if voided:
+        # Lock the targets in id order first: an UPDATE would lock them in whatever order its plan reads them.
+        db.session.execute(
+            select(Statement.pk).where(Statement.id.in_(voided)).order_by(Statement.id).with_for_update()
+        )
         db.session.execute(update(Statement).where(Statement.id.in_(voided)).values(voided=True))
     publish(StoredBatch(statements=[s for _id, s in new_statements], voided_ids=voided))
     return ids
@@ -271,7 +277,9 @@ def _insert(
         # Keys first, so that every table can be written with COPY.
         for row, pk in zip(rows, reserve_ids(Statement, "pk", len(rows)), strict=True):
             row["pk"] = pk
-        bulk_insert(Statement, rows)
+        # Keys keep the batch's order; rows go in in id order, so that two batches that carry the
+        # same new ids take the unique index's locks in one order (and the later one sees a duplicate).
+        bulk_insert(Statement, sorted(rows, key=lambda row: row["id"]))
         pks = {row["id"]: row["pk"] for row in rows}
     else:
         bulk_insert(Statement, rows)
@@ -291,13 +299,24 @@ def _insert(
 
 def _store_attachments(parts: Mapping[str, AttachmentPart]) -> None:
     if parts:
-        rows = [{"sha2": sha2, "content_type": p.content_type, "content": p.content} for sha2, p in parts.items()]
         # Content is addressed by its hash: a concurrent writer of the same bytes is no conflict.
+        # In hash order, so that two requests with the same new attachments cannot deadlock.
+        rows = [
+            {"sha2": sha2, "content_type": part.content_type, "content": part.content}
+            for sha2, part in sorted(parts.items())
+        ]
         db.session.execute(insert_ignoring_duplicates(Attachment).values(rows))
 
 
 def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> None:
-    """Create the activities first seen, and merge new definitions into the canonical ones."""
+    """Create the activities first seen, and merge new definitions into the canonical ones.
+
+    Every row is written by one INSERT ... ON CONFLICT, in the order of the IRIs: two batches
+    that bring the same new activities in different orders then take their locks in the same
+    order and queue instead of deadlocking. The merge runs in the database, on the row as it is
+    when the lock is taken, so that concurrent definitions of one activity merge instead of
+    the last one replacing the others.
+    """
     definitions: dict[str, dict[str, Any]] = {}
     for statement in statements:
         for activity_id, definition in _activity_definitions(statement):
@@ -309,20 +328,64 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
             select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(definitions))
         ).all()
     )
-    fresh = [
-        {"activity_id": a, "definition": (d or None) if define else None}
-        for a, d in definitions.items()
-        if a not in current
-    ]
-    if fresh:
-        db.session.execute(insert_ignoring_duplicates(Activity).values(fresh))
-    if not define:
+    rows = []
+    for activity_id in sorted(definitions):
+        definition = definitions[activity_id] if define else {}
+        # Known and nothing new: no write and no lock, so popular activities do not serialise batches.
+        if activity_id in current and (
+            not define or _merge_definition(current[activity_id], definition) == (current[activity_id] or {})
+        ):
+            continue
+        rows.append({"activity_id": activity_id, "definition": definition or None})
+    if not rows:
         return
-    # Only real changes are written, in a fixed order so that concurrent writers cannot deadlock.
-    for activity_id in sorted(a for a in definitions if a in current):
-        merged = _merge_definition(current[activity_id], definitions[activity_id])
-        if merged != (current[activity_id] or {}):
-            db.session.execute(update(Activity).where(Activity.activity_id == activity_id).values(definition=merged))
+    dialect = db.session.get_bind().dialect.name
+    if not define:
+        db.session.execute(insert_ignoring_duplicates(Activity).values(rows))
+        return
+    merged: ColumnElement[Any] = literal_column(_MERGE_DEFINITION[dialect])
+    if dialect == "postgresql":
+        upsert = postgresql.insert(Activity).values(rows)
+        db.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[Activity.activity_id],
+                set_={"definition": merged},
+                # The row is locked either way; an unchanged one is not rewritten.
+                where=Activity.definition.is_distinct_from(merged),
+            )
+        )
+    else:
+        upsert_sqlite = sqlite.insert(Activity).values(rows)
+        db.session.execute(
+            upsert_sqlite.on_conflict_do_update(index_elements=[Activity.activity_id], set_={"definition": merged})
+        )
+
+
+#: _merge_definition() in SQL, from the stored row (lrs_activities) and the new one (excluded):
+#: name and description merge per language, other properties are replaced. The only other
+#: object-valued property is extensions, which SQLite's json_patch would merge: it is set whole.
+_MERGE_DEFINITION = {
+    "postgresql": """(CASE
+        WHEN jsonb_typeof(lrs_activities.definition) IS DISTINCT FROM 'object' THEN excluded.definition
+        WHEN jsonb_typeof(excluded.definition) IS DISTINCT FROM 'object' THEN lrs_activities.definition
+        ELSE lrs_activities.definition || excluded.definition || jsonb_strip_nulls(jsonb_build_object(
+            'name', CASE WHEN jsonb_typeof(lrs_activities.definition -> 'name') = 'object'
+                          AND jsonb_typeof(excluded.definition -> 'name') = 'object'
+                         THEN (lrs_activities.definition -> 'name') || (excluded.definition -> 'name') END,
+            'description', CASE WHEN jsonb_typeof(lrs_activities.definition -> 'description') = 'object'
+                                 AND jsonb_typeof(excluded.definition -> 'description') = 'object'
+                                THEN (lrs_activities.definition -> 'description')
+                                     || (excluded.definition -> 'description') END))
+    END)""",
+    "sqlite": """(CASE
+        WHEN json_type(lrs_activities.definition) IS NOT 'object' THEN excluded.definition
+        WHEN json_type(excluded.definition) IS NOT 'object' THEN lrs_activities.definition
+        WHEN json_type(excluded.definition, '$.extensions') IS NULL
+            THEN json_patch(lrs_activities.definition, excluded.definition)
+        ELSE json_set(json_patch(lrs_activities.definition, excluded.definition),
+                      '$.extensions', json_extract(excluded.definition, '$.extensions'))
+    END)""",
+}
 
 
 # --- retrieving -----------------------------------------------------------------------------

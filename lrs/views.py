@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import IntegrityError
 
-from academy.db import db
+from academy.db import db, retry_transaction
 from academy.ifi import agent_key
 from lrs.clients import authenticate_basic, authority_of, has_scope
 from lrs.documents import (
@@ -138,6 +140,28 @@ def _version_error(error: VersionError) -> ResponseReturnValue:
     return _error_response(XapiError(str(error)))
 
 
+_T = TypeVar("_T")
+#: PostgreSQL's unique_violation.
+_UNIQUE_VIOLATION = "23505"
+_RACE_ATTEMPTS = 3
+
+
+def _in_transaction(work: Callable[[], _T]) -> _T:
+    """Run a write and commit it, again after a lost race, so that no client sees a 500 for it.
+
+    retry_transaction() runs it again after a deadlock or a serialisation failure. Inserting a
+    statement id or a document that a concurrent request has just inserted is a lost race too:
+    run again, the request finds the row and answers as for any stored one.
+    """
+    for attempt in range(1, _RACE_ATTEMPTS + 1):
+        try:
+            return retry_transaction(work)
+        except IntegrityError as error:
+            if attempt == _RACE_ATTEMPTS or getattr(error.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _require(*scopes: str) -> None:
     if not has_scope(_client(), *scopes):
         raise XapiError(f"these credentials lack the scope {' or '.join(scopes)}", 403)
@@ -240,16 +264,15 @@ def _put_statement() -> ResponseReturnValue:
         raise XapiError("a PUT to the Statements resource needs the statementId parameter")
     validate_uuid(text, "statementId")
     payload, attachments = _read_statement_body()
-    _store(payload, attachments, uuid.UUID(text))
-    db.session.commit()
+    statement_id = uuid.UUID(text)
+    _in_transaction(lambda: _store(payload, attachments, statement_id))
     return Response(status=204)
 
 
 def _post_statements() -> ResponseReturnValue:
     _allowed_params(set())
     payload, attachments = _read_statement_body()
-    ids = _store(payload, attachments)
-    db.session.commit()
+    ids = _in_transaction(lambda: _store(payload, attachments))
     return _json_response([str(i) for i in ids])
 
 
@@ -453,8 +476,8 @@ def _write_document(scope: Scope, id_param: str, required: bool, required_when_n
     document_id = _required_param(id_param)
     content_type = xreq.content_type or "application/octet-stream"
     write = put_document if xreq.method == "PUT" else post_document
-    write(scope, document_id, xreq.body, content_type, _preconditions(required, required_when_new))
-    db.session.commit()
+    preconditions = _preconditions(required, required_when_new)
+    _in_transaction(lambda: write(scope, document_id, xreq.body, content_type, preconditions))
     return Response(status=204)
 
 
@@ -476,12 +499,11 @@ def state() -> ResponseReturnValue:
         # 2.0 protects state like profiles: overwriting needs If-Match or If-None-Match.
         return _write_document(scope, "stateId", required=xreq.method == "PUT" and _version().is_v2)
     if xreq.method == "DELETE":
-        state_id = xreq.param("stateId")
+        state_id, preconditions = xreq.param("stateId"), _preconditions(False)
         if state_id is None:
-            delete_documents(scope)
+            _in_transaction(lambda: delete_documents(scope))
         else:
-            delete_document(scope, state_id, _preconditions(False))
-        db.session.commit()
+            _in_transaction(lambda: delete_document(scope, state_id, preconditions))
         return Response(status=204)
     raise XapiError(f"the State resource does not answer {xreq.method}", 405)
 
@@ -517,8 +539,8 @@ def _profile(scope: Scope, xreq: XapiRequest) -> Response:
     if xreq.method == "POST":
         return _write_document(scope, "profileId", required=False)
     if xreq.method == "DELETE":
-        delete_document(scope, _required_param("profileId"), _preconditions(False))
-        db.session.commit()
+        profile_id, preconditions = _required_param("profileId"), _preconditions(False)
+        _in_transaction(lambda: delete_document(scope, profile_id, preconditions))
         return Response(status=204)
     raise XapiError(f"the profile resources do not answer {xreq.method}", 405)
 
