@@ -83,7 +83,7 @@ def test_batches_bringing_the_same_new_activities_in_opposite_orders_both_store(
                 # Deliberately not retried: the write itself must not deadlock.
                 store_statements(batch, version=XapiVersion.V2, authority=AUTHORITY)
                 db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported by the test
+            except BaseException as error:  # reported by the test
                 errors.append(error)
                 db.session.rollback()
 
@@ -98,7 +98,7 @@ def test_batches_bringing_the_same_new_activities_in_opposite_orders_both_store(
         stored = db.session.scalar(
             select(db.func.count()).where(Statement.object_activity_id.startswith(paused_activity_inserts))
         )
-        definitions = dict(
+        definitions: dict[str, Any] = dict(
             db.session.execute(
                 select(Activity.activity_id, Activity.definition).where(
                     Activity.activity_id.startswith(paused_activity_inserts)
