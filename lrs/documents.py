@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import ColumnElement, Select, delete, select
 
 from academy.db import db
 from lrs.errors import ConflictError, NotFound, PreconditionFailed, XapiError
@@ -40,13 +40,20 @@ def etag_of(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()
 
 
-def _where(scope: Scope) -> Select[Document]:
-    return select(Document).where(
+def _in_scope(scope: Scope, every_registration: bool = False) -> list[ColumnElement[bool]]:
+    """The conditions of a scope's documents; ``every_registration`` ignores its registration."""
+    conditions = [
         Document.kind == scope.kind,
         Document.activity_id == scope.activity_id,
         Document.agent_key == scope.agent_key,
-        Document.registration == scope.registration,
-    )
+    ]
+    if not every_registration:
+        conditions.append(Document.registration == scope.registration)
+    return conditions
+
+
+def _where(scope: Scope) -> Select[Document]:
+    return select(Document).where(*_in_scope(scope))
 
 
 def get_document(scope: Scope, document_id: str) -> Document:
@@ -56,17 +63,20 @@ def get_document(scope: Scope, document_id: str) -> Document:
     return document
 
 
-def list_document_ids(scope: Scope, since: datetime | None) -> list[str]:
-    query = _where(scope)
+def list_document_ids(scope: Scope, since: datetime | None, *, every_registration: bool = False) -> list[str]:
+    """The ids of a scope's documents (once each, however many registrations have one)."""
+    query = select(Document.document_id).distinct().where(*_in_scope(scope, every_registration))
     if since is not None:
         query = query.where(Document.updated > since)
-    return [d.document_id for d in db.session.scalars(query.order_by(Document.document_id))]
+    return list(db.session.scalars(query.order_by(Document.document_id)))
 
 
 def _check_preconditions(existing: Document | None, pre: Preconditions) -> None:
     if pre.if_match is not None:
         tags = {tag.strip().strip('"') for tag in pre.if_match.split(",")}
-        if existing is None or ("*" not in tags and existing.etag not in tags):
+        if existing is None:
+            raise PreconditionFailed("If-Match: there is no such document")
+        if "*" not in tags and existing.etag not in tags:
             raise PreconditionFailed("If-Match does not match the document's current ETag")
     if pre.if_none_match is not None and existing is not None:
         tags = {tag.strip().strip('"') for tag in pre.if_none_match.split(",")}
@@ -142,10 +152,14 @@ def delete_document(scope: Scope, document_id: str, pre: Preconditions) -> None:
         db.session.flush()
 
 
-def delete_documents(scope: Scope) -> None:
+def delete_documents(scope: Scope, *, every_registration: bool = False) -> None:
     """Delete every document of a scope (the State resource without stateId)."""
     # Locked in id order first: a DELETE locks rows in whatever order its plan reads them, and two
     # deletes of one scope could then deadlock.
-    ids = list(db.session.scalars(_where(scope).with_only_columns(Document.id).order_by(Document.id).with_for_update()))
+    ids = list(
+        db.session.scalars(
+            select(Document.id).where(*_in_scope(scope, every_registration)).order_by(Document.id).with_for_update()
+        )
+    )
     if ids:
         db.session.execute(delete(Document).where(Document.id.in_(ids)))

@@ -58,6 +58,8 @@ _CORS_HEADERS = {
     "WWW-Authenticate, X-Experience-API-Version, X-Experience-API-Consistent-Through",
 }
 _ALL_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
+#: How long a browser may keep a preflight's answer (browsers cap it lower themselves).
+_PREFLIGHT_MAX_AGE = "86400"
 
 
 def _xreq() -> XapiRequest:
@@ -79,7 +81,7 @@ def _restriction() -> Restriction | None:
 @bp.before_request
 def _prepare() -> ResponseReturnValue | None:
     if request.method == "OPTIONS":
-        return Response(status=200)
+        return Response(status=200, headers={"Access-Control-Max-Age": _PREFLIGHT_MAX_AGE})
     g.xapi_request = read_request(request)
     xreq = g.xapi_request
     about = request.endpoint == "lrs.about"
@@ -111,9 +113,15 @@ def _prepare() -> ResponseReturnValue | None:
     return None
 
 
-@bp.after_request
+@bp.after_app_request
 def _headers(response: Response) -> Response:
+    # Every answer under /xapi, an unknown path's 404 included: without CORS headers browser
+    # content sees a network error instead of the status.
+    if request.path != bp.url_prefix and not request.path.startswith(f"{bp.url_prefix}/"):
+        return response
     response.headers.update(_CORS_HEADERS)
+    if response.status_code == 204:
+        response.headers.remove("Content-Type")  # no content, so no type of it
     if request.endpoint == "lrs.statements" and getattr(g, "xapi_request", None) and _xreq().method in ("GET", "HEAD"):
         # Every statement read says how current it is, errors included: the LRS writes
         # synchronously, so it is consistent through now.
@@ -276,8 +284,8 @@ def _post_statements() -> ResponseReturnValue:
     return _json_response([str(i) for i in ids])
 
 
-def _flag(name: str) -> bool:
-    value = _xreq().param(name)
+def _flag(params: dict[str, str], name: str) -> bool:
+    value = params.get(name)
     if value is None:
         return False
     if value.lower() not in ("true", "false"):
@@ -286,6 +294,7 @@ def _flag(name: str) -> bool:
 
 
 def _languages() -> list[str]:
+    """The languages of Accept-Language, in the client's order."""
     header = _xreq().header("accept-language") or ""
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip() and part.strip() != "*"]
 
@@ -304,13 +313,17 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="xapi-more")
 
 
+def _format_params(params: dict[str, str]) -> tuple[str, bool]:
+    """The format and attachments parameters of a query."""
+    fmt = params.get("format") or "exact"
+    if fmt not in ("exact", "ids", "canonical"):
+        raise XapiError("the format parameter must be exact, ids or canonical")
+    return fmt, _flag(params, "attachments")
+
+
 def _get_statements() -> Response:
     xreq = _xreq()
     client_id = _read_scope_client_id()
-    fmt = xreq.param("format") or "exact"
-    if fmt not in ("exact", "ids", "canonical"):
-        raise XapiError("the format parameter must be exact, ids or canonical")
-    with_attachments = _flag("attachments")
     headers: dict[str, str] = {}
 
     statement_id, voided_id = xreq.param("statementId"), xreq.param("voidedStatementId")
@@ -321,6 +334,7 @@ def _get_statements() -> Response:
         if others:
             names = ", ".join(sorted(others))
             raise XapiError(f"with statementId or voidedStatementId only format and attachments are allowed: {names}")
+        fmt, with_attachments = _format_params(xreq.params)
         wanted = statement_id if statement_id is not None else voided_id
         assert wanted is not None
         validate_uuid(wanted, "statementId" if statement_id is not None else "voidedStatementId")
@@ -330,35 +344,41 @@ def _get_statements() -> Response:
             headers["Last-Modified"] = _rfc1123(statement.stored)
         return _statements_response(payload, [statement] if with_attachments else [], headers)
 
-    query, params = _statement_query(client_id)
+    # Format and attachments come from the query a `more` link continues, not from its URL.
+    query, params, languages = _statement_query(client_id)
+    fmt, with_attachments = _format_params(params)
     if fmt == "exact" and not with_attachments:
         # The common case, sent as stored: the statements' JSON text is spliced, not decoded and re-encoded.
         texts, more = query_statement_texts(query)
-        link = _more_link(params, texts[-1][0]) if more and texts else ""
+        link = _more_link(params, languages, texts[-1][0]) if more and texts else ""
         body = '{"statements": [' + ", ".join(text for _pk, text in texts) + '], "more": ' + json.dumps(link) + "}"
         return Response(body, mimetype="application/json", headers=headers)
     rows, more = query_statements(query)
-    payloads = format_statements([row.payload for row in rows], fmt, _languages())
-    result: dict[str, Any] = {"statements": payloads, "more": _more_link(params, rows[-1].pk) if more and rows else ""}
+    payloads = format_statements([row.payload for row in rows], fmt, languages)
+    link = _more_link(params, languages, rows[-1].pk) if more and rows else ""
+    result: dict[str, Any] = {"statements": payloads, "more": link}
     return _statements_response(result, rows if with_attachments else [], headers)
 
 
-def _more_link(params: dict[str, str], last_pk: int) -> str:
-    """The link to the page after the statement ``last_pk``, for the same query."""
-    return url_for("lrs.statements", more=_serializer().dumps({"params": params, "after": last_pk}))
+def _more_link(params: dict[str, str], languages: list[str], last_pk: int) -> str:
+    """The link to the page after the statement ``last_pk``, for the same query in the same languages."""
+    state = {"params": params, "languages": languages, "after": last_pk}
+    return url_for("lrs.statements", more=_serializer().dumps(state))
 
 
-def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, str]]:
-    """The query of a GET (or of the page a `more` link continues), and its parameters."""
+def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, str], list[str]]:
+    """The query of a GET (or of the page a `more` link continues), its parameters and languages."""
     xreq = _xreq()
     params = dict(xreq.params)
+    languages = _languages()
     after_pk = None
     if "more" in params:
         try:
             state = _serializer().loads(params.pop("more"))
         except BadSignature:
             raise XapiError("the more link is not valid") from None
-        params, after_pk = state["params"], state["after"]
+        # A client following the link need not repeat its Accept-Language: the query's languages are kept.
+        params, after_pk, languages = state["params"], state["after"], state.get("languages", languages)
     unknown = set(params) - _QUERY_PARAMS
     if unknown:
         raise XapiError(f"unknown parameters: {', '.join(sorted(unknown))}")
@@ -381,20 +401,24 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
         if not params["limit"].isdigit():
             raise XapiError("the limit parameter must be a non-negative integer")
         limit = int(params["limit"]) or MAX_LIMIT
-    return StatementQuery(
-        agent=agent,
-        verb=params.get("verb"),
-        activity=params.get("activity"),
-        registration=uuid.UUID(params["registration"]) if "registration" in params else None,
-        related_activities=params.get("related_activities", "false").lower() == "true",
-        related_agents=params.get("related_agents", "false").lower() == "true",
-        since=parse_timestamp(params["since"]) if "since" in params else None,
-        until=parse_timestamp(params["until"]) if "until" in params else None,
-        limit=limit,
-        ascending=params.get("ascending", "false").lower() == "true",
-        client_id=client_id,
-        after_pk=after_pk,
-    ), params
+    return (
+        StatementQuery(
+            agent=agent,
+            verb=params.get("verb"),
+            activity=params.get("activity"),
+            registration=uuid.UUID(params["registration"]) if "registration" in params else None,
+            related_activities=params.get("related_activities", "false").lower() == "true",
+            related_agents=params.get("related_agents", "false").lower() == "true",
+            since=parse_timestamp(params["since"]) if "since" in params else None,
+            until=parse_timestamp(params["until"]) if "until" in params else None,
+            limit=limit,
+            ascending=params.get("ascending", "false").lower() == "true",
+            client_id=client_id,
+            after_pk=after_pk,
+        ),
+        params,
+        languages,
+    )
 
 
 def _statements_response(document: Any, rows: list[Any], headers: dict[str, str]) -> Response:
@@ -457,7 +481,8 @@ def _restrict_document(scope: Scope, id_param: str) -> None:
     db.session.commit()  # what the restriction recorded stands, whatever the request's outcome
 
 
-def _document_response(scope: Scope, id_param: str) -> Response:
+def _document_response(scope: Scope, id_param: str, every_registration: bool = False) -> Response:
+    """One document, or the ids of the scope's documents (of every registration if asked)."""
     xreq = _xreq()
     document_id = xreq.param(id_param)
     if document_id is not None:
@@ -467,7 +492,7 @@ def _document_response(scope: Scope, id_param: str) -> Response:
         response.headers["Last-Modified"] = _rfc1123(document.updated)
         return _head(response)
     since = xreq.param("since")
-    ids = list_document_ids(scope, parse_timestamp(since) if since else None)
+    ids = list_document_ids(scope, parse_timestamp(since) if since else None, every_registration=every_registration)
     return _head(_json_response(ids))
 
 
@@ -493,15 +518,18 @@ def state() -> ResponseReturnValue:
     scope = Scope(STATE, activity_id=activity_id, agent_key=_agent_param(), registration=registration.lower())
     _allowed_params({"activityId", "agent", "registration", "stateId", "since"})
     _restrict_document(scope, "stateId")
+    # Without registration the id list and the delete cover every registration (Communication 2.3:
+    # "Activity + Agent [+ registration if specified]"); one document is the one stored without.
+    every_registration = not registration
     if xreq.method in ("GET", "HEAD"):
-        return _document_response(scope, "stateId")
+        return _document_response(scope, "stateId", every_registration)
     if xreq.method in ("PUT", "POST"):
         # 2.0 protects state like profiles: overwriting needs If-Match or If-None-Match.
         return _write_document(scope, "stateId", required=xreq.method == "PUT" and _version().is_v2)
     if xreq.method == "DELETE":
         state_id, preconditions = xreq.param("stateId"), _preconditions(False)
         if state_id is None:
-            _in_transaction(lambda: delete_documents(scope))
+            _in_transaction(lambda: delete_documents(scope, every_registration=every_registration))
         else:
             _in_transaction(lambda: delete_document(scope, state_id, preconditions))
         return Response(status=204)

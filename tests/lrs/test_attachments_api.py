@@ -360,3 +360,27 @@ def test_signature_with_x5c_of_another_key_is_400(xapi: Xapi, rsa_key: rsa.RSAPr
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     response = post_signed(xapi, signed, sign(signed, rsa_key, x5c_header(other_key)))
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_more_link_of_an_attachments_query_continues_with_multipart_and_each_pages_attachments(
+    xapi: Xapi, version: str
+) -> None:
+    contents = [f"certificate {n}".encode() for n in range(5)]
+    for content in contents:
+        document = statement(attachments=[attachment(content)])
+        response = post_multipart(xapi, document, [("application/pdf", content, sha256(content))], version)
+        assert response.status_code == 200
+    link = "/xapi/statements?attachments=true&limit=2"
+    seen: list[bytes] = []
+    for expected in (2, 2, 1):
+        response = xapi("GET", link, version=version)
+        [(_json_headers, result), *parts] = read_multipart(response)
+        page = json.loads(result)
+        assert len(page["statements"]) == expected
+        hashes = {s["attachments"][0]["sha2"] for s in page["statements"]}
+        assert {headers["x-experience-api-hash"] for headers, _content in parts} == hashes
+        seen += [content for _headers, content in parts]
+        link = page["more"]
+    assert link == ""
+    assert sorted(seen) == sorted(contents)

@@ -258,6 +258,39 @@ def test_state_delete_without_state_id_keeps_other_registrations(xapi: Xapi) -> 
     assert xapi("GET", STATE_PATH, query_string=state_params(stateId=None, registration=kept)).get_json() == ["other"]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_state_ids_without_registration_cover_every_registration(xapi: Xapi, version: str) -> None:
+    put_state(xapi, b"{}", stateId="plain")
+    put_state(xapi, b"{}", stateId="first", registration=str(uuid.uuid4()))
+    put_state(xapi, b"{}", stateId="second", registration=str(uuid.uuid4()))
+    put_state(xapi, b"{}", stateId="plain", registration=str(uuid.uuid4()))
+    response = xapi("GET", STATE_PATH, query_string=state_params(stateId=None), version=version)
+    assert response.get_json() == ["first", "plain", "second"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_state_delete_without_registration_deletes_every_registration(xapi: Xapi, version: str) -> None:
+    registrations = [str(uuid.uuid4()), str(uuid.uuid4())]
+    put_state(xapi, b"{}", stateId="plain")
+    for registration in registrations:
+        put_state(xapi, b"{}", stateId="attempt", registration=registration)
+    put_state(xapi, b"{}", stateId="kept", agent=json.dumps(OTHER_AGENT), registration=registrations[0])
+    response = xapi("DELETE", STATE_PATH, query_string=state_params(stateId=None), version=version)
+    assert response.status_code == 204
+    for registration in registrations:
+        listed = xapi("GET", STATE_PATH, query_string=state_params(stateId=None, registration=registration))
+        assert listed.get_json() == []
+    other = state_params(stateId=None, agent=json.dumps(OTHER_AGENT), registration=registrations[0])
+    assert xapi("GET", STATE_PATH, query_string=other).get_json() == ["kept"]
+
+
+def test_state_get_of_one_document_without_registration_is_the_one_stored_without(xapi: Xapi) -> None:
+    put_state(xapi, b'{"attempt": 1}', registration=str(uuid.uuid4()))
+    assert xapi("GET", STATE_PATH, query_string=state_params()).status_code == 404
+    put_state(xapi, b'{"attempt": 0}')
+    assert xapi("GET", STATE_PATH, query_string=state_params()).get_data() == b'{"attempt": 0}'
+
+
 # --- State: POST merges JSON ---------------------------------------------------------------------
 
 
@@ -455,6 +488,7 @@ def test_profile_if_match_on_a_missing_document_is_412(
 ) -> None:
     response = put_profile(xapi, path, context, {"theme": "dark"}, version=version, headers={"If-Match": '"abc"'})
     assert response.status_code == 412
+    assert response.get_json()["error"] == "If-Match: there is no such document"
     assert xapi("GET", path, query_string=profile_params(context)).status_code == 404
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -104,6 +105,56 @@ def test_more_link_pages_through_results(xapi: Xapi) -> None:
     assert len(set(ids)) == 5
 
 
+THAI = "th-TH"
+
+
+def described(**overrides: Any) -> dict[str, Any]:
+    """A statement with names and displays in two languages, so that each format shows."""
+    return statement(
+        id=str(uuid.uuid4()),
+        verb={"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed", THAI: "สำเร็จ"}},
+        **overrides,
+    )
+
+
+def pages(xapi: Xapi, link: str, version: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every page of a query, following its more links."""
+    result = []
+    while link:
+        response = xapi("GET", link, version=version, headers=headers)
+        assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
+        result.append(response.get_json())
+        link = result[-1]["more"]
+    return result
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+@pytest.mark.parametrize("fmt", ["exact", "ids", "canonical"])
+def test_more_link_continues_the_format_of_the_query(xapi: Xapi, version: str, fmt: str) -> None:
+    xapi("POST", "/xapi/statements", json_body=[described() for _ in range(5)], version=version)
+    found = pages(xapi, f"/xapi/statements?limit=2&format={fmt}", version, {"Accept-Language": THAI})
+    assert [len(page["statements"]) for page in found] == [2, 2, 1]
+    for page in found:
+        for got in page["statements"]:
+            if fmt == "ids":
+                assert "name" not in got["actor"] and "display" not in got["verb"]
+                assert got["object"] == {"id": "https://academy.test/courses/digital-literacy"}
+            elif fmt == "canonical":
+                assert got["verb"]["display"] == {THAI: "สำเร็จ"}
+                assert got["object"]["definition"]["name"] == {THAI: "การรู้ดิจิทัล"}
+            else:
+                assert got["verb"]["display"] == {"en-US": "completed", THAI: "สำเร็จ"}
+                assert got["object"]["definition"]["name"] == {"en-US": "Digital Literacy", THAI: "การรู้ดิจิทัล"}
+
+
+def test_more_link_of_a_canonical_query_keeps_its_languages(xapi: Xapi) -> None:
+    xapi("POST", "/xapi/statements", json_body=[described() for _ in range(3)])
+    first = xapi("GET", "/xapi/statements?limit=2&format=canonical", headers={"Accept-Language": THAI}).get_json()
+    # The link is followed without Accept-Language: it continues the query as asked.
+    second = xapi("GET", first["more"]).get_json()
+    assert [s["verb"]["display"] for s in second["statements"]] == [{THAI: "สำเร็จ"}]
+
+
 def test_read_mine_sees_only_its_own_statements(xapi: Xapi, make_credentials: Callable[..., str]) -> None:
     mine = make_credentials("statements/write", "statements/read/mine", name="Mine")
     theirs = make_credentials("statements/write", "statements/read/mine", name="Theirs")
@@ -127,6 +178,26 @@ def test_cors_preflight_is_answered(client) -> None:  # type: ignore[no-untyped-
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "X-Experience-API-Version" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_cors_preflight_may_be_cached(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.options(
+        "/xapi/statements", headers={"Origin": "https://content.example", "Access-Control-Request-Method": "PUT"}
+    )
+    assert int(response.headers["Access-Control-Max-Age"]) > 0
+
+
+def test_an_unknown_path_under_xapi_is_404_with_cors_headers(xapi: Xapi) -> None:
+    response = xapi("GET", "/xapi/no-such-resource")
+    assert response.status_code == 404
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Experience-API-Version" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_a_204_carries_no_content_type(xapi: Xapi) -> None:
+    response = xapi("PUT", f"/xapi/statements?statementId={uuid.uuid4()}", json_body=statement())
+    assert response.status_code == 204
+    assert "Content-Type" not in response.headers
 
 
 def test_2_0_refuses_the_alternate_request_syntax(client, make_credentials) -> None:  # type: ignore[no-untyped-def]
