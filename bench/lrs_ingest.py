@@ -1,40 +1,126 @@
 """Benchmark: POST batches of 50 varied statements from concurrent clients to the LRS under
-gunicorn on PostgreSQL; print statements/s and the workers' peak RSS.
+gunicorn on PostgreSQL; print statements/s, the errors clients saw and the workers' peak RSS.
 
-    .venv/bin/python bench/lrs_ingest.py [--seconds 60] [--clients 8] [--workers 4] [--postgres URL]
+    .venv/bin/python bench/lrs_ingest.py [--seconds 60] [--clients 8] [--workers 4] [--threads 1]
+        [--new-activities] [--postgres URL]
+
+--new-activities is the deadlock case: on an empty database, in every round all clients send
+at once a batch that brings the same new activities, each client in its own shuffled order.
+Every request must be answered 200: the run prints the errors (which must be 0) and the
+deadlocks PostgreSQL detected (each one retried inside its request).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import json
 import random
 import threading
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import psutil
 from lrs_common import DEFAULT_POSTGRES, free_port, fresh_postgres, gunicorn, make_statement, migrate_and_create_client
+from sqlalchemy import create_engine, text
 
 BATCH = 50
+#: New activities per round in --new-activities: fewer than a batch's statements, so each recurs.
+NEW_PER_ROUND = 30
+HEADERS = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
 
 
-def client_loop(port: int, auth: str, seed: int, stop_at: float, counts: list[int], errors: list[str]) -> None:
+@dataclass
+class Tally:
+    """What the clients saw, shared by their threads."""
+
+    stored: int = 0
+    requests: int = 0
+    errors: collections.Counter[int] = field(default_factory=collections.Counter)
+    samples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, status: int, payload: bytes) -> None:
+        with self.lock:
+            self.requests += 1
+            if status == 200:
+                self.stored += BATCH
+            else:
+                self.errors[status] += 1
+                if len(self.samples) < 5:
+                    self.samples.append(f"{status}: {payload[:200]!r}")
+
+
+def post(connection: http.client.HTTPConnection, auth: str, batch: list[dict[str, Any]], tally: Tally) -> None:
+    connection.request("POST", "/xapi/statements", body=json.dumps(batch), headers={"Authorization": auth, **HEADERS})
+    response = connection.getresponse()
+    tally.record(response.status, response.read())
+
+
+def varied_loop(port: int, auth: str, seed: int, stop_at: float, tally: Tally) -> None:
+    """Batches of varied statements about a fixed catalogue, sent as fast as answered."""
     rng = random.Random(seed)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": auth, "X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
-    sent = 0
     while time.monotonic() < stop_at:
-        body = json.dumps([make_statement(rng) for _ in range(BATCH)])
-        connection.request("POST", "/xapi/statements", body=body, headers=headers)
-        response = connection.getresponse()
-        payload = response.read()
-        if response.status != 200:
-            errors.append(f"{response.status}: {payload[:200]!r}")
+        post(connection, auth, [make_statement(rng) for _ in range(BATCH)], tally)
+        if tally.errors:
             break
-        sent += BATCH
-    counts.append(sent)
     connection.close()
+
+
+def new_activity_statement(rng: random.Random, activity: str, parent: str, language: str) -> dict[str, Any]:
+    statement = make_statement(rng)
+    statement["object"] = {
+        "objectType": "Activity",
+        "id": activity,
+        # Each client names the activity in its own language: the definitions merge.
+        "definition": {"name": {language: activity.rsplit("/", 1)[-1]}},
+    }
+    statement["context"]["contextActivities"]["parent"] = [{"id": parent}]
+    return statement
+
+
+def new_activities_loop(
+    port: int, auth: str, client: int, start: threading.Barrier, stop: threading.Event, tally: Tally
+) -> None:
+    """Round after round, wait for every client, then send a batch bringing that round's new activities."""
+    rng = random.Random(client)
+    language = f"x-client-{client}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    round_ = 0
+    while True:
+        start.wait()
+        if stop.is_set():
+            break
+        base = f"https://academy.example.go.th/bench/round-{round_}"
+        activities = [f"{base}/activity-{k}" for k in range(NEW_PER_ROUND)]
+        parents = [f"{base}/module-{k}" for k in range(NEW_PER_ROUND // 3)]
+        rng.shuffle(activities)
+        rng.shuffle(parents)
+        batch = [
+            new_activity_statement(rng, activities[i % len(activities)], parents[i % len(parents)], language)
+            for i in range(BATCH)
+        ]
+        post(connection, auth, batch, tally)
+        round_ += 1
+    connection.close()
+
+
+def deadlocks_detected(database_url: str) -> int:
+    """PostgreSQL's count of deadlocks in the database (each one retried by the request that lost it)."""
+    engine = create_engine(database_url)
+    try:
+        time.sleep(1.5)  # the statistics of the last transactions reach the view within a second
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
@@ -42,22 +128,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gthread workers of this many threads (1: sync)")
+    parser.add_argument("--new-activities", action="store_true", help="the deadlock case, on an empty database")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     args = parser.parse_args()
+    tally = Tally()
     with fresh_postgres(args.postgres) as database_url:
         auth = migrate_and_create_client(database_url)
         port = free_port()
-        with gunicorn(database_url, args.workers, port) as server:
+        with gunicorn(database_url, args.workers, port, args.threads) as server:
             master = psutil.Process(server.pid)
             peak: dict[int, int] = {}
-            counts: list[int] = []
-            errors: list[str] = []
             started = time.monotonic()
             stop_at = started + args.seconds
-            threads = [
-                threading.Thread(target=client_loop, args=(port, auth, n, stop_at, counts, errors))
-                for n in range(args.clients)
-            ]
+            if args.new_activities:
+                stop = threading.Event()
+
+                def decide() -> None:  # run by the last client to reach the barrier, once per round
+                    if time.monotonic() >= stop_at:
+                        stop.set()
+
+                start = threading.Barrier(args.clients, action=decide)
+                threads = [
+                    threading.Thread(target=new_activities_loop, args=(port, auth, n, start, stop, tally))
+                    for n in range(args.clients)
+                ]
+            else:
+                threads = [
+                    threading.Thread(target=varied_loop, args=(port, auth, n, stop_at, tally))
+                    for n in range(args.clients)
+                ]
             for thread in threads:
                 thread.start()
             rss_samples: list[int] = []
@@ -73,9 +173,16 @@ def main() -> None:
                 rss_samples.append(total)
                 time.sleep(1)
             elapsed = time.monotonic() - started
-    stored = sum(counts)
-    print(f"LRS ingest: {args.clients} clients x batches of {BATCH}, {args.workers} gunicorn workers, PostgreSQL")
-    print(f"  statements stored   {stored:,} in {elapsed:.1f} s = {stored / elapsed:,.0f} statements/s")
+        deadlocks = deadlocks_detected(database_url)
+    server_kind = f"gthread x {args.threads}" if args.threads > 1 else "sync"
+    case = "batches sharing new activities in shuffled orders, empty database" if args.new_activities else "varied"
+    print(f"LRS ingest ({case}): {args.clients} clients x batches of {BATCH}, {args.workers} gunicorn workers")
+    print(f"  ({server_kind}), PostgreSQL")
+    print(f"  statements stored   {tally.stored:,} in {elapsed:.1f} s = {tally.stored / elapsed:,.0f} statements/s")
+    errors = sum(tally.errors.values())
+    by_status = ", ".join(f"{count} x {status}" for status, count in sorted(tally.errors.items()))
+    print(f"  requests            {tally.requests:,}; errors {errors}{f' ({by_status})' if errors else ''}")
+    print(f"  deadlocks detected  {deadlocks} (by PostgreSQL; each retried inside its request)")
     if peak:
         third = max(len(rss_samples) // 3, 1)
         print(
@@ -83,8 +190,8 @@ def main() -> None:
             f"{sum(rss_samples[:third]) / third / 2**20:.0f} MB in the first third, "
             f"{sum(rss_samples[-third:]) / third / 2**20:.0f} MB in the last"
         )
-    for error in errors[:5]:
-        print(f"  error: {error}")
+    for sample in tally.samples:
+        print(f"  error: {sample}")
 
 
 if __name__ == "__main__":
