@@ -77,10 +77,10 @@ def _secret_key(env: Mapping[str, str], mode: str, instance_dir: Path) -> str:
     if mode == "production":
         if not secret.strip():
             raise ConfigError("ACADEMY_SECRET_KEY is required when ACADEMY_ENV=production")
-        if len(secret.strip().encode("utf-8")) < MIN_SECRET_KEY_BYTES:
-            raise ConfigError(f"ACADEMY_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production")
         if secret.strip() in KNOWN_DEVELOPMENT_KEYS:
             raise ConfigError("ACADEMY_SECRET_KEY is a public development key; generate one of your own")
+        if len(secret.strip().encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(f"ACADEMY_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production")
         return secret
     if secret.strip():
         return secret

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.auth.forms import ROLE_LABELS, LoginForm, UserForm
 from academy.auth.models import Role, User
 from academy.auth.permissions import can_administer
@@ -109,16 +110,15 @@ def _end_current_session(reason: str) -> None:
 
 
 @bp.get("/account/sessions")
+@no_store
 @login_required
 def sessions() -> ResponseReturnValue:
-    rows = active_sessions_of(current_user.id)
-    response = Response(
-        render_template(
-            "auth/sessions.html", rows=rows, current_id=current_session_id(), describe_device=describe_device
-        )
+    return render_template(
+        "auth/sessions.html",
+        rows=active_sessions_of(current_user.id),
+        current_id=current_session_id(),
+        describe_device=describe_device,
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.post("/account/sessions/<int:session_id>/end")
