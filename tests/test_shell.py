@@ -121,6 +121,11 @@ def test_healthz_answers_503_when_the_database_is_unreachable() -> None:
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "error"}
+    # A signed-in browser's cookie (its session is looked up in the database) changes nothing.
+    browser = broken.test_client()
+    browser.set_cookie("session", "A" * 43)
+    response = browser.get("/healthz")
+    assert response.status_code == 503 and "Set-Cookie" not in response.headers
 
 
 def test_security_headers_are_sent(client: FlaskClient) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Request, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionInterface, session_json_serializer
 from flask_login import login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from academy.auth.models import User
 from academy.auth.sessions import (
@@ -71,14 +72,24 @@ class ServerSideSessionInterface(SessionInterface):
         self.signed = SecureCookieSessionInterface()
 
     def open_session(self, app: Flask, request: Request) -> AcademySession:
-        stateless = request.path.startswith(STATELESS_PREFIXES)
         if request.path.startswith("/static/"):
             opened = AcademySession()
             opened.stateless = True
             return opened
+        try:
+            return self._open(app, request)
+        except SQLAlchemyError:
+            # The database is away: answer as anonymous (the health check still says 503, not 500),
+            # and touch no cookie, so that the session works again when the database is back.
+            db.session.rollback()
+            opened = AcademySession()
+            opened.stateless = True
+            return opened
+
+    def _open(self, app: Flask, request: Request) -> AcademySession:
+        stateless = request.path.startswith(STATELESS_PREFIXES)
         name = self.get_cookie_name(app)
         value = request.cookies.get(name, "")
-        opened = None
         if _is_server_token(value):
             row = find_active_session(token=value, limits=SessionLimits.from_config(app.config))
             if row is not None:
