@@ -190,6 +190,7 @@ def test_the_sessions_page_lists_devices_and_ends_one(
     page = response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     assert "198.51.100.7" in page and "203.0.113.9" in page and "Firefox, Windows" in page
+    assert "อุปกรณ์ที่เข้าสู่ระบบอยู่" in page and "ยุติการเข้าใช้งานนี้" in page  # Thai by default
     laptop_row = db.session.scalar(select(UserSession).where(UserSession.ip_address == "203.0.113.9"))
     assert laptop_row is not None
     token = csrf_token(phone, "/account/sessions")
