@@ -18,7 +18,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from academy.auth.models import User
+from academy.auth.models import User, UserSession
 from academy.auth.sessions import (
     LAST_SEEN_EVERY,
     SessionLimits,
@@ -142,11 +142,13 @@ class ServerSideSessionInterface(SessionInterface):
             return
         if session.record_id is None and "_user_id" in session:
             # Signed in by a path that did not call sign_in(): never put a user id in a signed cookie.
+            _discard_uncommitted()
             user = db.session.get(User, int(session["_user_id"]))
             if user is None:
                 session.clear()
             else:
                 _bind(session, user, remember=False)
+                db.session.commit()
         if session.record_id is not None and "_user_id" not in session:
             self._end(app, session, response)
             return
@@ -195,8 +197,6 @@ class ServerSideSessionInterface(SessionInterface):
 
     def _end(self, app: Flask, session: AcademySession, response: Response) -> None:
         """The user signed out (or Flask-Login's session protection dropped them): end the row too."""
-        from academy.auth.models import UserSession
-
         _discard_uncommitted()
         row = db.session.get(UserSession, session.record_id)
         if row is not None and row.revoked_at is None:

@@ -332,3 +332,23 @@ def test_the_lrs_gdx_and_api_create_no_session(
     response = signed.get(path)
     assert "Set-Cookie" not in response.headers
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
+
+
+def test_a_sign_in_by_another_path_still_gets_a_server_session(app: Flask, make_user: Callable[..., User]) -> None:
+    from flask import Response
+
+    from academy.auth.session_store import AcademySession
+
+    user = make_user()
+    db.session.commit()  # the request context shares the test's database session, which save_session rolls back
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "192.0.2.44"}):
+        # What flask_login.login_user() alone leaves behind, without sign_in().
+        session = AcademySession({"_user_id": str(user.id), "_fresh": True})
+        response = Response()
+        app.session_interface.save_session(app, session, response)
+    set_cookie = response.headers["Set-Cookie"]
+    token = set_cookie.split(";")[0].split("=", 1)[1]
+    assert "." not in token and len(token) == 43
+    row = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    assert row is not None and row.ip_address == "192.0.2.44"
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
