@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from academy.config import Settings
 from academy.db import configure_sqlite
@@ -27,6 +28,11 @@ def create_app(config_override: Mapping[str, Any] | None = None, settings: Setti
     if config_override:
         app.config.update(config_override)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    proxies = int(app.config.get("ACADEMY_PROXY_COUNT", 0))
+    if proxies:
+        # Trust X-Forwarded-For/-Proto only from the proxies we run; otherwise every user would
+        # have the proxy's address (one rate limit for all), or anyone could pick their own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_extensions(app)
@@ -58,6 +64,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
+    from academy.auth.session_store import ServerSideSessionInterface
+
+    app.session_interface = ServerSideSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

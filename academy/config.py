@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -11,8 +12,17 @@ from typing import Any
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
-#: Used only when ACADEMY_ENV=development and no key is given; never in production.
-_DEVELOPMENT_SECRET = "development-only-not-secret"
+#: Where development keeps the key it generated on its first run (never in the repository).
+SECRET_KEY_FILE = "secret_key"
+#: Production refuses a key shorter than this many bytes.
+MIN_SECRET_KEY_BYTES = 32
+#: Keys that have been public (this repository's old development key, the tests' and the docs'
+#: examples): whoever knows one can sign a session, so production refuses them whatever their length.
+KNOWN_DEVELOPMENT_KEYS = frozenset(
+    {"development-only-not-secret", "test-secret-key", "change-me", "changeme", "secret", "dev", "development"}
+)
+#: Rate-limit stores that count in one process only: with several workers each counts on its own.
+_PER_PROCESS_STORAGE = ("memory://", "")
 
 
 class ConfigError(RuntimeError):
@@ -34,6 +44,50 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0, not {raw!r}")
     return value
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _development_secret(instance_dir: Path) -> str:
+    """The key under ``instance/``, generated at random on the first run and reused after."""
+    path = instance_dir / SECRET_KEY_FILE
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Readable by its owner only; written once, so two processes starting together agree on the first.
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip() or key
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(key + "\n")
+    return key
+
+
+def _secret_key(env: Mapping[str, str], mode: str, instance_dir: Path) -> str:
+    secret = env.get("ACADEMY_SECRET_KEY", "")
+    if mode == "production":
+        if not secret.strip():
+            raise ConfigError("ACADEMY_SECRET_KEY is required when ACADEMY_ENV=production")
+        if secret.strip() in KNOWN_DEVELOPMENT_KEYS:
+            raise ConfigError("ACADEMY_SECRET_KEY is a public development key; generate one of your own")
+        if len(secret.strip().encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(f"ACADEMY_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production")
+        return secret
+    if secret.strip():
+        return secret
+    if mode == "development":
+        return _development_secret(instance_dir)
+    # Testing without a key: one for this process only (nothing is written).
+    return secrets.token_urlsafe(48)
 
 
 @dataclass(frozen=True)
@@ -116,25 +170,39 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     default_locale: str = "th"
     ratelimit_storage_uri: str = "memory://"
+    ratelimit_key_prefix: str = "academy"
+    #: Failed sign-ins allowed from one address at one account, and at one account from anywhere.
     login_rate_limit: str = "10 per minute"
+    login_account_rate_limit: str = "30 per minute"
     api_rate_limit: str = "600 per minute"
     secure_cookies: bool = False
     demo_password: str = "demo1234"
+    #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
+    proxy_count: int = 0
+    #: A signed-in session without remember-me ends after this many hours, with it after the days.
+    session_hours: int = 12
+    remember_days: int = 30
+    #: Admins and HR officers are signed out after this many idle minutes.
+    privileged_idle_minutes: int = 30
+    #: How long a form's CSRF token is accepted, in seconds.
+    csrf_time_limit: int = 7200
     gdx: GdxSettings = field(default_factory=GdxSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str] | None = None, instance_dir: Path = INSTANCE_DIR) -> Settings:
         """Build settings from the environment (``os.environ`` by default)."""
         env = dict(os.environ if environ is None else environ)
         mode = env.get("ACADEMY_ENV", "development").strip().lower()
         if mode not in {"development", "production", "testing"}:
             raise ConfigError(f"ACADEMY_ENV must be development, production or testing, not {mode!r}")
-        secret = env.get("ACADEMY_SECRET_KEY", "")
-        if not secret:
-            if mode == "production":
-                raise ConfigError("ACADEMY_SECRET_KEY is required when ACADEMY_ENV=production")
-            secret = _DEVELOPMENT_SECRET
+        secret = _secret_key(env, mode, instance_dir)
+        storage = env.get("ACADEMY_RATELIMIT_STORAGE_URI", "memory://").strip()
+        if mode == "production" and storage in _PER_PROCESS_STORAGE:
+            # Each gunicorn worker would count on its own: the limits would multiply by the workers.
+            raise ConfigError(
+                "ACADEMY_RATELIMIT_STORAGE_URI must be a shared store (redis://host:6379) in production, not memory://"
+            )
         database_url = env.get("ACADEMY_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'academy.sqlite3'}"
         locale = env.get("ACADEMY_DEFAULT_LOCALE", "th")
         if locale not in {"th", "en"}:
@@ -145,10 +213,17 @@ class Settings:
             secret_key=secret,
             base_url=env.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
             default_locale=locale,
-            ratelimit_storage_uri=env.get("ACADEMY_RATELIMIT_STORAGE_URI", "memory://"),
+            ratelimit_storage_uri=storage or "memory://",
+            ratelimit_key_prefix=env.get("ACADEMY_RATELIMIT_KEY_PREFIX", "academy").strip(),
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
+            login_account_rate_limit=env.get("ACADEMY_LOGIN_ACCOUNT_RATE_LIMIT", "30 per minute"),
             api_rate_limit=env.get("ACADEMY_API_RATE_LIMIT", "600 per minute"),
             secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
+            proxy_count=_whole_number(env, "ACADEMY_PROXY_COUNT", 0, 0, 10),
+            session_hours=_whole_number(env, "ACADEMY_SESSION_HOURS", 12, 1, 24 * 7),
+            remember_days=_whole_number(env, "ACADEMY_REMEMBER_DAYS", 30, 1, 90),
+            privileged_idle_minutes=_whole_number(env, "ACADEMY_PRIVILEGED_IDLE_MINUTES", 30, 1, 24 * 60),
+            csrf_time_limit=_whole_number(env, "ACADEMY_CSRF_TIME_LIMIT", 7200, 60, 7 * 24 * 3600),
             gdx=GdxSettings.from_environ(env),
         )
 
@@ -159,6 +234,11 @@ class Settings:
             "ACADEMY_BASE_URL": self.base_url,
             "ACADEMY_DEMO_PASSWORD": self.demo_password,
             "ACADEMY_LOGIN_RATE_LIMIT": self.login_rate_limit,
+            "ACADEMY_LOGIN_ACCOUNT_RATE_LIMIT": self.login_account_rate_limit,
+            "ACADEMY_PROXY_COUNT": self.proxy_count,
+            "ACADEMY_SESSION_HOURS": self.session_hours,
+            "ACADEMY_REMEMBER_DAYS": self.remember_days,
+            "ACADEMY_PRIVILEGED_IDLE_MINUTES": self.privileged_idle_minutes,
             "ACADEMY_API_RATE_LIMIT": self.api_rate_limit,
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
@@ -167,14 +247,16 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_KEY_PREFIX": self.ratelimit_key_prefix,
             "RATELIMIT_HEADERS_ENABLED": True,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_NAME": "academy_remember",
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
-            "WTF_CSRF_TIME_LIMIT": None,
+            "WTF_CSRF_TIME_LIMIT": self.csrf_time_limit,
             "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
             **self.gdx.flask_config(),
             **self.extra,

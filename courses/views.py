@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
 from academy.dates import fiscal_year_of
 from academy.db import db
@@ -439,12 +440,14 @@ def _player_error(error: PlayerError) -> str:
 
 
 @bp.get("/learn/transcript")
+@no_store
 @learner_required
 def transcript() -> ResponseReturnValue:
     return render_template("courses/transcript.html", transcript=transcript_of(current_user.person))
 
 
 @bp.get("/learn/transcript.pdf")
+@no_store
 @learner_required
 def transcript_pdf() -> ResponseReturnValue:
     from academy.pdf import render_pdf

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 
 from academy import create_app
@@ -22,9 +23,78 @@ def test_production_requires_a_secret_key() -> None:
         Settings.from_environ({"ACADEMY_ENV": "production"})
 
 
+PRODUCTION = {
+    "ACADEMY_ENV": "production",
+    "ACADEMY_SECRET_KEY": "q3J5-vR8mZ1pL0sK7tY2wX9cB4nH6fD-aE",
+    "ACADEMY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+}
+
+
 def test_production_gets_secure_cookies_by_default() -> None:
-    settings = Settings.from_environ({"ACADEMY_ENV": "production", "ACADEMY_SECRET_KEY": "x" * 32})
+    settings = Settings.from_environ(PRODUCTION)
     assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "is required"),
+        ("   \t  ", "is required"),
+        ("x" * 31, "at least 32 bytes"),
+        (" " * 20 + "short-key" + " " * 20, "at least 32 bytes"),
+        ("development-only-not-secret", "public development key"),
+        ("test-secret-key", "public development key"),
+    ],
+)
+def test_production_refuses_blank_short_and_public_keys(key: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_environ({**PRODUCTION, "ACADEMY_SECRET_KEY": key})
+
+
+@pytest.mark.parametrize("storage", ["memory://", "", "  "])
+def test_production_refuses_a_per_process_rate_limit_store(storage: str) -> None:
+    with pytest.raises(ConfigError, match="ACADEMY_RATELIMIT_STORAGE_URI"):
+        Settings.from_environ({**PRODUCTION, "ACADEMY_RATELIMIT_STORAGE_URI": storage})
+    without = {name: value for name, value in PRODUCTION.items() if name != "ACADEMY_RATELIMIT_STORAGE_URI"}
+    with pytest.raises(ConfigError, match="ACADEMY_RATELIMIT_STORAGE_URI"):
+        Settings.from_environ(without)
+
+
+def test_development_generates_a_key_under_instance_and_reuses_it(tmp_path: Path) -> None:
+    first = Settings.from_environ({}, instance_dir=tmp_path)
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text().strip() == first.secret_key and len(first.secret_key) >= 48
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert Settings.from_environ({"ACADEMY_ENV": "development"}, instance_dir=tmp_path).secret_key == first.secret_key
+    # Another checkout (another instance/) gets another key: no key is shared by default.
+    other = Settings.from_environ({}, instance_dir=tmp_path / "other")
+    assert other.secret_key != first.secret_key
+
+
+def test_testing_without_a_key_writes_nothing(tmp_path: Path) -> None:
+    settings = Settings.from_environ({"ACADEMY_ENV": "testing"}, instance_dir=tmp_path)
+    assert len(settings.secret_key) >= 48 and not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("count", ["-1", "x", "11"])
+def test_a_bad_proxy_count_is_refused(count: str) -> None:
+    with pytest.raises(ConfigError, match="ACADEMY_PROXY_COUNT"):
+        Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_PROXY_COUNT": count})
+
+
+@pytest.mark.own_database
+@pytest.mark.parametrize(("count", "seen"), [("", "10.0.0.1"), ("0", "10.0.0.1"), ("1", "203.0.113.7")])
+def test_x_forwarded_for_is_trusted_only_from_the_configured_proxies(count: str, seen: str) -> None:
+    app = create_app(settings=make_settings("sqlite://", ACADEMY_PROXY_COUNT=count))
+
+    @app.get("/_address")
+    def address() -> str:
+        return request.remote_addr or ""
+
+    client = app.test_client()
+    # A client behind the proxy claims an address; the proxy (10.0.0.1) appends the one it saw.
+    headers = {"X-Forwarded-For": "198.51.100.66, 203.0.113.7"}
+    assert client.get("/_address", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == seen
 
 
 def test_unknown_environment_is_refused() -> None:
@@ -32,8 +102,8 @@ def test_unknown_environment_is_refused() -> None:
         Settings.from_environ({"ACADEMY_ENV": "staging"})
 
 
-def test_default_database_is_sqlite_under_instance() -> None:
-    settings = Settings.from_environ({})
+def test_default_database_is_sqlite_under_instance(tmp_path: Path) -> None:
+    settings = Settings.from_environ({}, instance_dir=tmp_path)
     assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("instance/academy.sqlite3")
     assert settings.default_locale == "th"
 
@@ -51,6 +121,11 @@ def test_healthz_answers_503_when_the_database_is_unreachable() -> None:
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "error"}
+    # A signed-in browser's cookie (its session is looked up in the database) changes nothing.
+    browser = broken.test_client()
+    browser.set_cookie("session", "A" * 43)
+    response = browser.get("/healthz")
+    assert response.status_code == 503 and "Set-Cookie" not in response.headers
 
 
 def test_security_headers_are_sent(client: FlaskClient) -> None:

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, func
+from sqlalchemy import Boolean, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.db import Base, UtcDateTime, string_enum
@@ -79,3 +79,31 @@ class HrScope(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """One sign-in on one device: the cookie carries a random token, only its hash is stored.
+
+    Ending the session (sign-out, "end this session", a password or role change) sets
+    ``revoked_at``; every cookie that pointed here, the remember-me one included, is then refused.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the session cookie's token; replaced when the remember-me cookie restores the session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the remember-me token (a per-login secret, replaced on every use); None without remember-me.
+    remember_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The session's data (Flask's tagged JSON): user id, CSRF token, locale, flashed messages.
+    data: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    #: Updated at most once a minute: the idle timeout of privileged roles counts from here.
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Why it ended: signed_out, ended, ended_all, password_changed, roles_changed, deactivated, idle.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.auth.forms import ROLE_LABELS, LoginForm, UserForm
 from academy.auth.models import Role, User
 from academy.auth.permissions import can_administer
+from academy.auth.redirects import safe_redirect_target
 from academy.auth.services import AccountError, authenticate, create_user, set_password, set_roles, users_query
+from academy.auth.session_store import current_session_id, sign_in, sign_out
+from academy.auth.sessions import active_sessions_of, describe_device, end_session, end_user_sessions, get_user_session
 from academy.extensions import db, limiter
 from academy.org.models import Agency, Person
 from academy.org.services import get_agency_by_code
@@ -24,19 +30,44 @@ def _login_limit() -> str:
     return str(current_app.config["ACADEMY_LOGIN_RATE_LIMIT"])
 
 
+def _login_account_limit() -> str:
+    return str(current_app.config["ACADEMY_LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def _login_email() -> str:
+    return request.form.get("email", "").strip().lower()
+
+
 def _login_account_key() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()
+    return "account:" + _login_email()
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("portal.home")
+def _login_address_account_key() -> str:
+    # Not the address alone: behind one NAT or proxy a whole agency shares it, and one person's
+    # failures would lock everyone else out.
+    return f"address-account:{get_remote_address()}|{_login_email()}"
+
+
+def _login_failed(response: Response) -> bool:
+    """Only failed sign-ins count: a busy morning of good passwords must not hit the limit."""
+    return response.status_code == 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], scope="login-address")
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, scope="login-account")
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=_login_address_account_key,
+    scope="login-address-account",
+    deduct_when=_login_failed,
+)
+@limiter.limit(
+    _login_account_limit,
+    methods=["POST"],
+    key_func=_login_account_key,
+    scope="login-account",
+    deduct_when=_login_failed,
+)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -48,19 +79,73 @@ def login() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=bool(form.remember.data))
-        record_audit("auth.login", target_type="user", target_id=user.id)
+        remember = bool(form.remember.data)
+        session_id = sign_in(user, remember=remember)
+        record_audit(
+            "auth.login", target_type="user", target_id=user.id, details={"session": session_id, "remember": remember}
+        )
         db.session.commit()
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_redirect_target(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
+    _end_current_session("signed_out")
     record_audit("auth.logout", target_type="user", target_id=current_user.id)
     db.session.commit()
-    logout_user()
+    sign_out()
+    return redirect(url_for("auth.login"))
+
+
+def _end_current_session(reason: str) -> None:
+    session_id = current_session_id()
+    row = get_user_session(current_user.id, session_id) if session_id is not None else None
+    if row is not None:
+        end_session(row, reason=reason)
+
+
+# --- the user's own sessions -----------------------------------------------------
+
+
+@bp.get("/account/sessions")
+@no_store
+@login_required
+def sessions() -> ResponseReturnValue:
+    return render_template(
+        "auth/sessions.html",
+        rows=active_sessions_of(current_user.id),
+        current_id=current_session_id(),
+        describe_device=describe_device,
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_one_session(session_id: int) -> ResponseReturnValue:
+    row = get_user_session(current_user.id, session_id)
+    if row is None:
+        abort(404)
+    ended_here = row.id == current_session_id()
+    end_session(row, reason="ended")
+    record_audit("auth.session_end", target_type="user_session", target_id=row.id, details={"user": current_user.id})
+    db.session.commit()
+    if ended_here:
+        sign_out()
+        return redirect(url_for("auth.login"))
+    flash(_("The session was ended."), "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.post("/account/sessions/end-all")
+@login_required
+def end_all_sessions() -> ResponseReturnValue:
+    count = end_user_sessions(current_user.id, reason="ended_all")
+    record_audit("auth.sessions_end_all", target_type="user", target_id=current_user.id, details={"ended": count})
+    db.session.commit()
+    sign_out()
+    flash(_("You were signed out everywhere."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -132,6 +217,7 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
                 )
                 record_audit("user.create", target_type="user", target_id=user.id, details={"email": user.email})
             else:
+                was_active = user.active
                 before = {"roles": sorted(user.roles), "agencies": sorted(a.code for a in user.scoped_agencies)}
                 user.display_name = form.display_name.data or ""
                 user.active = bool(form.active.data)
@@ -151,6 +237,13 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
                         "password_changed": bool(form.password.data),
                     },
                 )
+                reason = _session_ending_reason(
+                    deactivated=was_active and not user.active,
+                    password_changed=bool(form.password.data),
+                    roles_changed=before != after,
+                )
+                if reason:
+                    _end_sessions_of(user, reason)
         except AccountError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -160,3 +253,35 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
         return redirect(url_for("auth.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/user_form.html", form=form, user=user), status
+
+
+def _session_ending_reason(*, deactivated: bool, password_changed: bool, roles_changed: bool) -> str | None:
+    """Why an edit ends the user's other sessions: a copied cookie must not outlive these changes."""
+    if deactivated:
+        return "deactivated"
+    if password_changed:
+        return "password_changed"
+    if roles_changed:
+        return "roles_changed"
+    return None
+
+
+def _end_sessions_of(user: User, reason: str) -> int:
+    # An admin editing themselves keeps the session they are using; every other one ends.
+    keep = current_session_id() if user.id == current_user.id else None
+    count = end_user_sessions(user.id, reason=reason, keep=keep)
+    record_audit(
+        "auth.sessions_end_all", target_type="user", target_id=user.id, details={"reason": reason, "ended": count}
+    )
+    return count
+
+
+@bp.post("/admin/users/<int:user_id>/end-sessions")
+@login_required
+def end_user_sessions_view(user_id: int) -> ResponseReturnValue:
+    _require_admin()
+    user = db.get_or_404(User, user_id)
+    count = _end_sessions_of(user, "ended_by_admin")
+    db.session.commit()
+    flash(ngettext("%(num)d session was ended.", "%(num)d sessions were ended.", count), "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))

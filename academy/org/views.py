@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.auth.permissions import can_administer, people_scope
 from academy.extensions import db
 from academy.org.importer import template_csv
@@ -60,6 +61,7 @@ def agencies() -> ResponseReturnValue:
 
 
 @bp.get("/people")
+@no_store
 @login_required
 def people() -> ResponseReturnValue:
     scope = _scope_or_403()
@@ -83,6 +85,7 @@ def people() -> ResponseReturnValue:
 
 
 @bp.get("/people/<uuid:public_id>")
+@no_store
 @login_required
 def person(public_id: uuid.UUID) -> ResponseReturnValue:
     scope = _scope_or_403()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import partial
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -16,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from academy.auth.permissions import can_administer, can_view_people
+from academy.auth.redirects import safe_redirect_target
 from academy.dates import fiscal_year_of, format_be_date, format_be_datetime
 from academy.extensions import db
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
@@ -86,11 +86,8 @@ def home() -> ResponseReturnValue:
 def switch_language(code: str) -> ResponseReturnValue:
     if code in ("th", "en"):
         session["locale"] = code
-    target = request.args.get("next", "")
     # Only same-site paths: an open redirect would help phishing.
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("portal.home")
-    return redirect(target)
+    return redirect(safe_redirect_target(request.args.get("next")))
 
 
 @bp.get("/healthz")

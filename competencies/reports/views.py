@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
 from academy.dates import fiscal_year_of
 from academy.db import db
@@ -149,6 +150,7 @@ def agency(code: str) -> ResponseReturnValue:
 
 
 @bp.get("/agencies/<code>/people")
+@no_store
 @login_required
 def people(code: str) -> ResponseReturnValue:
     _viewer_or_403()
