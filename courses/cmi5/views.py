@@ -7,7 +7,7 @@ import posixpath
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -33,8 +33,15 @@ from courses.cmi5.services.importer import (
     members_by_parent,
     structure_of,
 )
-from courses.cmi5.services.launch import LaunchError, fetch_auth_token, launch_au
+from courses.cmi5.services.launch import (
+    LaunchError,
+    fetch_auth_token,
+    launch_au,
+    launch_modes,
+    session_of_content_token,
+)
 from courses.cmi5.services.satisfaction import au_states, meets_move_on
+from courses.cmi5.storage import file_path
 from courses.models import Course, CourseKind, CourseStatus, Enrolment
 
 bp = Blueprint("cmi5", __name__, template_folder="templates")
@@ -49,6 +56,12 @@ _CONTENT_POLICY = (
     "connect-src {self}; frame-ancestors 'self'; base-uri {self}"
 )
 
+
+MODE_LABELS = {
+    LaunchMode.NORMAL: _l("Launch"),
+    LaunchMode.REVIEW: _l("Review"),
+    LaunchMode.BROWSE: _l("Browse"),
+}
 
 STATUS_LABELS = {
     "not_started": _l("Not started"),
@@ -66,6 +79,7 @@ class ImportForm(FlaskForm):
     provider = StringField(_l("Provider"), default="E-Workforce Academy", validators=[DataRequired(), Length(max=255)])
     hours = DecimalField(_l("Hours"), default=Decimal("1"), places=1, validators=[NumberRange(min=0.1, max=9999)])
     publish = BooleanField(_l("Publish now"))
+    allow_browse = BooleanField(_l("Learners may browse its units (nothing recorded)"))
 
 
 def _locale() -> str:
@@ -101,6 +115,7 @@ def course(code: str) -> ResponseReturnValue:
     blocks, aus = structure_of(course)
     states = au_states(enrolment) if enrolment else {}
     status = {au.id: _au_status(au, states.get(au.id)) for au in aus}
+    modes = {au.id: launch_modes(au, states.get(au.id)) for au in aus}
     return render_template(
         "cmi5/course.html",
         course=course,
@@ -108,6 +123,8 @@ def course(code: str) -> ResponseReturnValue:
         enrolment=enrolment,
         children=members_by_parent(blocks, aus),
         status=status,
+        modes=modes,
+        mode_labels=MODE_LABELS,
         status_labels=STATUS_LABELS,
         form=CsrfForm(),
         locale=_locale(),
@@ -176,17 +193,36 @@ def fetch(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/courses/<code>/cmi5/content/<path:path>")
+@login_required
 def content(code: str, path: str) -> ResponseReturnValue:
-    """A file of the course's package. Course material, not personal data: served to anyone who
-    has the URL, as the AU's own pages load it from a sandbox that carries no session."""
+    """A file of the course's package, for a signed-in user who may see the course."""
     course = _cmi5_course(code)
+    if course.status is not CourseStatus.PUBLISHED and not can_administer(current_user):
+        abort(404)
+    return _package_file(course, path)
+
+
+@bp.get("/cmi5/content/<token>/<path:path>")
+def session_content(token: str, path: str) -> ResponseReturnValue:
+    """A file of a launched AU's package: the AU's page runs sandboxed, without the learner's
+    cookie, so it and its own requests carry the session's content token in the path."""
+    session = session_of_content_token(token)
+    if session is None:
+        abort(404)
+    response = _package_file(session.au.course, path)
+    # The sandboxed page's origin is opaque: its fonts (and fetches) are cross-origin requests.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _package_file(course: Course, path: str) -> Response:
     normal = posixpath.normpath(path)
     if normal.startswith("../") or normal == "..":
         abort(404)
     stored = get_file(course, normal)
-    if stored is None:
+    if stored is None or not file_path(stored).is_file():
         abort(404)
-    response = Response(stored.data, content_type=stored.content_type)
+    response = send_file(file_path(stored), mimetype=stored.content_type, conditional=True, max_age=300)
     origin = request.host_url.rstrip("/")
     response.headers["Content-Security-Policy"] = _CONTENT_POLICY.format(self=f"'self' {origin}")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
@@ -214,6 +250,7 @@ def import_course() -> ResponseReturnValue:
             provider=form.provider.data or "",
             hours=form.hours.data or Decimal("1"),
             status=CourseStatus.PUBLISHED if form.publish.data else CourseStatus.DRAFT,
+            allow_browse=bool(form.allow_browse.data),
         )
         try:
             imported = import_package(data, upload.filename or "package", options)

@@ -18,6 +18,7 @@ from courses.cmi5.demo import DEMO_CODE, build_cmi5_demo_course, demo_package
 from courses.cmi5.models import AssignableUnit, Block, Cmi5Course, MoveOn, PackageFile
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import ImportOptions, import_package, structure_of
+from courses.cmi5.storage import file_path
 from courses.models import Course, CourseKind, CourseStatus
 from tests.conftest import BASE_URL, csrf_token
 from tests.courses.cmi5.conftest import EXAMPLE, au, block, structure, zipped
@@ -50,7 +51,8 @@ def test_import_makes_a_cmi5_course_of_blocks_and_units() -> None:
         assert node.activity_iri.startswith(course.activity_iri + "/cmi5/") and node.activity_iri != node.publisher_id
     stored = {f.path: f for f in db.session.scalars(select(PackageFile).where(PackageFile.course_id == course.id))}
     assert set(stored) == {"cmi5.xml", *FILES}
-    assert stored["lesson/2.html"].data == b"two" and stored["lesson/2.html"].content_type.startswith("text/html")
+    assert file_path(stored["lesson/2.html"]).read_bytes() == b"two"
+    assert stored["lesson/2.html"].content_type.startswith("text/html") and stored["lesson/2.html"].size == 3
 
 
 def test_nothing_is_stored_for_a_rejected_package() -> None:
@@ -145,10 +147,13 @@ def test_cli_imports_and_rejects(app: Flask, tmp_path: Path) -> None:
 # --- package files ---------------------------------------------------------------------------------------
 
 
-def test_package_files_are_served_sandboxed(make_cmi5: Callable[..., Course], client: FlaskClient) -> None:
+def test_package_files_are_served_sandboxed(
+    make_cmi5: Callable[..., Course], learner: User, login: Callable[[User], FlaskClient]
+) -> None:
     course = make_cmi5(PACKAGE, files=FILES, code="C5-FILES")
-    response = client.get(f"/courses/{course.code}/cmi5/content/lesson/2.html")
-    assert response.status_code == 200 and response.data == b"two"
+    client = login(learner)
+    with client.get(f"/courses/{course.code}/cmi5/content/lesson/2.html") as response:
+        assert response.status_code == 200 and response.data == b"two"
     policy = response.headers["Content-Security-Policy"]
     assert policy.startswith("sandbox allow-scripts") and "allow-same-origin" not in policy
     assert client.get(f"/courses/{course.code}/cmi5/content/lesson/missing.html").status_code == 404
@@ -159,7 +164,8 @@ def test_package_files_are_served_sandboxed(make_cmi5: Callable[..., Course], cl
 # --- the demo --------------------------------------------------------------------------------------------
 
 
-def test_demo_course(client: FlaskClient) -> None:
+def test_demo_course(learner: User, login: Callable[[User], FlaskClient]) -> None:
+    client = login(learner)
     course = build_cmi5_demo_course()
     assert build_cmi5_demo_course() is course
     assert course.code == DEMO_CODE and course.status is CourseStatus.PUBLISHED and course.kind is CourseKind.CMI5
@@ -168,10 +174,11 @@ def test_demo_course(client: FlaskClient) -> None:
     assert len(blocks) == 1 and len(aus) == 2
     assert [u.move_on for u in aus] == [MoveOn.COMPLETED, MoveOn.PASSED]
     assert all(u.title.keys() == {"th", "en"} for u in aus)
-    page = client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.html").get_data(as_text=True)
+    with client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.html") as response:
+        page = response.get_data(as_text=True)
     assert '<script src="au.js" defer></script>' in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), "the AU page has no inline script"
     assert "style=" not in page
-    script = client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.js")
-    assert script.status_code == 200 and "LMS.LaunchData" in script.get_data(as_text=True)
+    with client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.js") as script:
+        assert script.status_code == 200 and "LMS.LaunchData" in script.get_data(as_text=True)
     assert len(demo_package()) > 1000
