@@ -363,8 +363,8 @@ def waive_au(enrolment: Enrolment, au: AssignableUnit, reason: str) -> None:
     """Waive an AU in a registration (cmi5 9.3.7): ``waived`` in a session of its own, then moveOn. Flushes."""
     if au.course_id != enrolment.course_id:
         raise LaunchError("the AU is not part of the enrolment's course")
-    if not reason.strip():
-        raise LaunchError("a waiver needs a reason, such as Administrative")
+    if reason not in WAIVE_REASONS:
+        raise LaunchError(f"a waiver's reason is one of {', '.join(WAIVE_REASONS)} (cmi5 9.5.5.2), not {reason!r}")
     start_registration(enrolment)
     state = au_state(enrolment, au)
     if state.waived_at is not None:
@@ -373,8 +373,8 @@ def waive_au(enrolment: Enrolment, au: AssignableUnit, reason: str) -> None:
         raise LaunchError("the AU's moveOn criteria are already met: there is nothing to waive")
     when = now()
     session_key = uuid.uuid4()
-    state.waived_at, state.waive_reason = when, reason.strip()[:255]
+    state.waived_at, state.waive_reason = when, reason
     store_lms_statements(
-        [au_statement(WAIVED, enrolment, au, session_key, when, result=waived_result(reason.strip()), moveon=True)]
+        [au_statement(WAIVED, enrolment, au, session_key, when, result=waived_result(reason), moveon=True)]
     )
     evaluate_move_on(enrolment, session_key, when)
