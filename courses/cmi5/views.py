@@ -7,7 +7,18 @@ import posixpath
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,10 +31,12 @@ from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import can_administer
+from academy.auth.permissions import can_administer, people_scope
 from academy.db import db
 from academy.forms import CsrfForm
-from courses.cmi5.models import AssignableUnit, AuState, Block, Cmi5Course, LaunchMode
+from academy.org.models import Person
+from academy.org.services import get_person
+from courses.cmi5.models import Block, Cmi5Course, LaunchMode
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import (
     ImportOptions,
@@ -34,13 +47,22 @@ from courses.cmi5.services.importer import (
     structure_of,
 )
 from courses.cmi5.services.launch import (
+    WAIVE_REASONS,
     LaunchError,
+    abandon_session,
     fetch_auth_token,
     launch_au,
     launch_modes,
     session_of_content_token,
+    waive_au,
 )
-from courses.cmi5.services.satisfaction import au_states, meets_move_on
+from courses.cmi5.services.registrations import (
+    au_status,
+    cmi5_enrolments,
+    open_session,
+    unit_statuses,
+)
+from courses.cmi5.services.satisfaction import au_states
 from courses.cmi5.storage import file_path
 from courses.models import Course, CourseKind, CourseStatus, Enrolment
 
@@ -114,7 +136,7 @@ def course(code: str) -> ResponseReturnValue:
     enrolment = _own_enrolment(course)
     blocks, aus = structure_of(course)
     states = au_states(enrolment) if enrolment else {}
-    status = {au.id: _au_status(au, states.get(au.id)) for au in aus}
+    status = {au.id: au_status(au, states.get(au.id)) for au in aus}
     modes = {au.id: launch_modes(au, states.get(au.id)) for au in aus}
     return render_template(
         "cmi5/course.html",
@@ -130,20 +152,6 @@ def course(code: str) -> ResponseReturnValue:
         locale=_locale(),
         is_block=lambda node: isinstance(node, Block),
     )
-
-
-def _au_status(au: AssignableUnit, state: AuState | None) -> str:
-    if state is not None and state.waived_at is not None:
-        return "waived"
-    if (state is not None and state.satisfied_at is not None) or meets_move_on(au, state):
-        return "satisfied"
-    if state is not None and state.passed_at is not None:
-        return "passed"
-    if state is not None and state.completed_at is not None:
-        return "completed"
-    if state is not None and state.failed_at is not None:
-        return "failed"
-    return "not_started"
 
 
 @bp.post("/courses/<code>/cmi5/aus/<uuid:key>/launch")
@@ -228,6 +236,110 @@ def _package_file(course: Course, path: str) -> Response:
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- a learner's registrations, for admins and HR officers -----------------------------------------
+
+WAIVE_REASON_LABELS = {
+    "Tested Out": _l("Tested out"),
+    "Equivalent AU": _l("Equivalent unit"),
+    "Equivalent Outside Activity": _l("Equivalent outside activity"),
+    "Administrative": _l("Administrative"),
+}
+
+
+def _person_in_scope(public_id: uuid.UUID) -> Person:
+    scope = people_scope(current_user)
+    if scope == []:
+        abort(403)
+    person = get_person(public_id, scope)
+    if person is None:
+        # 404, not 403: another agency's people must not even be confirmed to exist.
+        abort(404)
+    return person
+
+
+def _registration_in_scope(public_id: uuid.UUID, code: str) -> Enrolment:
+    person = _person_in_scope(public_id)
+    course = _cmi5_course(code)
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+@bp.get("/people/<uuid:public_id>/cmi5")
+@login_required
+def registrations(public_id: uuid.UUID) -> ResponseReturnValue:
+    person = _person_in_scope(public_id)
+    return render_template("cmi5/registrations.html", person=person, enrolments=cmi5_enrolments(person))
+
+
+@bp.get("/people/<uuid:public_id>/cmi5/<code>")
+@login_required
+def registration(public_id: uuid.UUID, code: str) -> ResponseReturnValue:
+    enrolment = _registration_in_scope(public_id, code)
+    return render_template(
+        "cmi5/registration.html",
+        enrolment=enrolment,
+        person=enrolment.person,
+        course=enrolment.course,
+        units=unit_statuses(enrolment),
+        session=open_session(enrolment),
+        status_labels=STATUS_LABELS,
+        reasons=WAIVE_REASON_LABELS,
+        form=CsrfForm(),
+        locale=_locale(),
+    )
+
+
+@bp.post("/people/<uuid:public_id>/cmi5/<code>/aus/<uuid:key>/waive")
+@login_required
+def waive(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValue:
+    enrolment = _registration_in_scope(public_id, code)
+    if not CsrfForm().validate_on_submit():
+        abort(400, description=_("The form has expired. Reload the page and try again."))
+    au = get_au(enrolment.course, key) or abort(404)
+    reason = request.form.get("reason", "")
+    if reason not in WAIVE_REASONS:
+        abort(400, description=_("Choose the reason for the waiver."))
+    try:
+        waive_au(enrolment, au, reason)
+    except LaunchError as error:
+        db.session.rollback()
+        abort(409, description=str(error))
+    record_audit(
+        "cmi5.waive",
+        target_type="cmi5_registration",
+        target_id=enrolment.registration,
+        details={"person": str(enrolment.person.public_id), "course": code, "au": au.publisher_id, "reason": reason},
+    )
+    db.session.commit()
+    flash(_("Waived: %(title)s.", title=au.title_in(_locale())), "success")
+    return redirect(url_for("cmi5.registration", public_id=public_id, code=code), code=303)
+
+
+@bp.post("/people/<uuid:public_id>/cmi5/<code>/sessions/<uuid:key>/abandon")
+@login_required
+def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValue:
+    enrolment = _registration_in_scope(public_id, code)
+    if not CsrfForm().validate_on_submit():
+        abort(400, description=_("The form has expired. Reload the page and try again."))
+    session = open_session(enrolment)
+    if session is None or session.key != key:
+        abort(409, description=_("That session has already ended."))
+    abandon_session(session)
+    record_audit(
+        "cmi5.abandon",
+        target_type="cmi5_registration",
+        target_id=enrolment.registration,
+        details={"person": str(enrolment.person.public_id), "course": code, "session": str(key)},
+    )
+    db.session.commit()
+    flash(_("The session was abandoned."), "success")
+    return redirect(url_for("cmi5.registration", public_id=public_id, code=code), code=303)
 
 
 # --- the admins' import ---------------------------------------------------------------------
