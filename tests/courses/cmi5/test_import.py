@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from courses.cmi5.models import AssignableUnit, Block, Cmi5Course, MoveOn, Packa
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import ImportOptions, import_package, structure_of
 from courses.cmi5.storage import file_path
-from courses.models import Course, CourseKind, CourseStatus
+from courses.models import Course, CourseKind, CourseStatus, Enrolment
 from tests.conftest import BASE_URL, csrf_token
+from tests.courses.cmi5.au import Au, path_of
 from tests.courses.cmi5.conftest import EXAMPLE, au, block, structure, zipped
 
 PACKAGE = structure(
@@ -182,3 +184,26 @@ def test_demo_course(learner: User, login: Callable[[User], FlaskClient]) -> Non
     with client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.js") as script:
         assert script.status_code == 200 and "LMS.LaunchData" in script.get_data(as_text=True)
     assert len(demo_package()) > 1000
+
+
+def test_the_demo_au_page_loads_its_own_thai_font(
+    enrol: Callable[..., Enrolment], launch: Callable[..., Au], client: FlaskClient
+) -> None:
+    course = build_cmi5_demo_course()
+    with zipfile.ZipFile(io.BytesIO(demo_package())) as archive:
+        fonts = [name for name in archive.namelist() if name.startswith("fonts/")]
+    assert "fonts/sarabun-thai-400-normal.woff2" in fonts and "fonts/sarabun-thai-700-normal.woff2" in fonts
+    player = launch(enrol(course))
+    base = path_of(player.launch_url).split("?")[0].rsplit("/", 1)[0]
+    with client.get(f"{base}/au.css") as css:
+        faces = re.findall(r"@font-face \{[^}]*\}", css.get_data(as_text=True))
+    thai = [face for face in faces if "U+0E01-0E5B" in face]
+    assert {re.search(r"url\(([^)]+)\)", face).group(1) for face in thai} == {  # type: ignore[union-attr]
+        "fonts/sarabun-thai-400-normal.woff2",
+        "fonts/sarabun-thai-700-normal.woff2",
+    }
+    assert all('font-family: "Sarabun"' in face for face in faces)
+    with client.get(f"{base}/fonts/sarabun-thai-400-normal.woff2") as font:
+        # From the sandboxed (opaque-origin) page a font is a cross-origin request: it needs CORS.
+        assert font.status_code == 200 and font.mimetype == "font/woff2" and font.data[:4] == b"wOF2"
+        assert font.headers["Access-Control-Allow-Origin"] == "*"
