@@ -230,3 +230,42 @@ def test_the_portal_language_goes_first_in_the_learner_preferences(
     player = Au(client, launch_au(enrolment, unit, language="th").url)
     player.fetch()
     assert player.read_preferences().get_json() == {"languagePreference": "th-TH,en-US", "audioPreference": "off"}
+
+
+def test_review_once_done_and_browse_where_the_course_allows_it(
+    make_cmi5: Callable[..., Course],
+    enrol: Callable[..., Enrolment],
+    launch: Callable[..., Au],
+    learner: User,
+    login: Callable[[User], FlaskClient],
+) -> None:
+    closed = make_cmi5(code="C5-CLOSED")
+    open_course = make_cmi5(code="C5-BROWSE", allow_browse=True)
+    enrolment = enrol(closed)
+    enrol(open_course)
+    client = login(learner)
+
+    def post(course: Course, mode: str) -> int:
+        page = f"/courses/{course.code}/cmi5"
+        unit = aus_of(course)[0]
+        data = {"csrf_token": csrf_token(client, page), "mode": mode}
+        return client.post(f"{page}/aus/{unit.key}/launch", data=data).status_code
+
+    assert modes_offered(client.get(f"/courses/{closed.code}/cmi5").get_data(as_text=True)).popitem()[1] == ["Normal"]
+    browse_page = client.get(f"/courses/{open_course.code}/cmi5").get_data(as_text=True)
+    assert modes_offered(browse_page).popitem()[1] == ["Normal", "Browse"]
+    assert post(closed, "Review") == 400  # not done yet
+    assert post(closed, "Browse") == 400  # the course does not allow it
+    assert post(closed, "Sideways") == 400
+    assert post(open_course, "Browse") == 303
+
+    player = launch(enrolment)
+    player.start()
+    player.expect(player.send(player.completed()), 204)
+    player.expect(player.send(player.terminated()), 204)
+    done_page = client.get(f"/courses/{closed.code}/cmi5").get_data(as_text=True)
+    assert modes_offered(done_page).popitem()[1] == ["Review", "Normal"]
+    assert post(closed, "Review") == 303
+    assert verbs_of(enrolment)[-1] == "launched"
+    review = statements_of(enrolment)[-1]
+    assert review["context"]["extensions"][CMI5 + "context/extensions/launchmode"] == "Review"
