@@ -50,6 +50,7 @@ from courses.cmi5.services.launch import (
     WAIVE_REASONS,
     LaunchError,
     abandon_session,
+    check_launch_mode,
     fetch_auth_token,
     launch_au,
     launch_modes,
@@ -173,6 +174,7 @@ def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
     except ValueError:
         abort(400, description=_("Unknown launch mode."))
     try:
+        check_launch_mode(enrolment, au, mode)
         launched = launch_au(enrolment, au, mode, language=_locale())
     except LaunchError as error:
         abort(400, description=str(error))

@@ -192,7 +192,6 @@ def launch_au(
     if au.course_id != enrolment.course_id:
         raise LaunchError("the AU is not part of the enrolment's course")
     start_registration(enrolment)
-    check_launch_mode(enrolment, au, mode)
     session_key = uuid.uuid4()
     url = au_url(au, session_key)
     for previous in open_sessions(enrolment):
@@ -264,7 +263,8 @@ def launch_modes(au: AssignableUnit, state: AuState | None) -> list[LaunchMode]:
 
 
 def check_launch_mode(enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode) -> None:
-    """Raise LaunchError when the AU may not be opened in that mode."""
+    """Raise LaunchError when the learner may not open the AU in that mode (``launch_au`` itself
+    launches in any mode: the LMS chooses it, cmi5 10.2.2; this is the learner's choice)."""
     if mode is LaunchMode.NORMAL:
         return
     if mode not in launch_modes(au, db.session.get(AuState, (enrolment.id, au.id))):
