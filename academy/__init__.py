@@ -133,6 +133,9 @@ def _register_cli(app: Flask) -> None:
 
     academy_cli.add_command(lrs_client_cli)
     academy_cli.add_command(api_token_cli)
+    from courses.cmi5.cli import cmi5_abandon_idle_command
+
+    academy_cli.add_command(cmi5_abandon_idle_command)
     from api.gdx.cli import commands as gdx_commands
 
     for command in gdx_commands:

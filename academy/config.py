@@ -161,6 +161,34 @@ class GdxSettings:
 
 
 @dataclass(frozen=True)
+class Cmi5Settings:
+    """cmi5 packages (courses/cmi5): where their files live, how large they may unpack, idle sessions."""
+
+    #: Unpacked package files, one folder per package (course id).
+    storage_dir: str = str(INSTANCE_DIR / "cmi5")
+    #: A package's files together, and any one file, unpacked (MB); and the largest compression
+    #: ratio (unpacked : packed) of the package and of any file over 1 MB: a ZIP bomb is refused.
+    max_package_mb: float = 512.0
+    max_file_mb: float = 256.0
+    max_ratio: float = 100.0
+    #: A session with no statement for this long is abandoned by ``academy cmi5-abandon-idle``.
+    idle_hours: float = 24.0
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> Cmi5Settings:
+        return cls(
+            storage_dir=env.get("ACADEMY_CMI5_STORAGE_DIR", "").strip() or cls.storage_dir,
+            max_package_mb=_positive(env, "ACADEMY_CMI5_MAX_PACKAGE_MB", cls.max_package_mb),
+            max_file_mb=_positive(env, "ACADEMY_CMI5_MAX_FILE_MB", cls.max_file_mb),
+            max_ratio=_positive(env, "ACADEMY_CMI5_MAX_RATIO", cls.max_ratio),
+            idle_hours=_positive(env, "ACADEMY_CMI5_IDLE_HOURS", cls.idle_hours),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        return {f"ACADEMY_CMI5_{name.upper()}": value for name, value in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting the platform reads, with its environment variable in the docs."""
 
@@ -187,6 +215,7 @@ class Settings:
     #: How long a form's CSRF token is accepted, in seconds.
     csrf_time_limit: int = 7200
     gdx: GdxSettings = field(default_factory=GdxSettings)
+    cmi5: Cmi5Settings = field(default_factory=Cmi5Settings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -225,6 +254,7 @@ class Settings:
             privileged_idle_minutes=_whole_number(env, "ACADEMY_PRIVILEGED_IDLE_MINUTES", 30, 1, 24 * 60),
             csrf_time_limit=_whole_number(env, "ACADEMY_CSRF_TIME_LIMIT", 7200, 60, 7 * 24 * 3600),
             gdx=GdxSettings.from_environ(env),
+            cmi5=Cmi5Settings.from_environ(env),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -259,5 +289,6 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": self.csrf_time_limit,
             "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
             **self.gdx.flask_config(),
+            **self.cmi5.flask_config(),
             **self.extra,
         }

@@ -118,7 +118,7 @@ def database(postgres: str | None) -> Iterator[str]:
 class Harness:
     """The app, a learner, an LRS reader, and what it takes to import, launch and inspect."""
 
-    def __init__(self, database_url: str, report: Report) -> None:
+    def __init__(self, database_url: str, report: Report, storage_dir: str) -> None:
         import flask_migrate
 
         from academy import create_app
@@ -133,6 +133,7 @@ class Harness:
                     "ACADEMY_DATABASE_URL": database_url,
                     "ACADEMY_SECRET_KEY": "cmi5-lts",
                     "ACADEMY_BASE_URL": "https://academy.test",
+                    "ACADEMY_CMI5_STORAGE_DIR": storage_dir,
                 }
             )
         )
@@ -794,8 +795,8 @@ def main() -> int:
     packages = find_packages(args.folder)
     report = Report()
     started = time.perf_counter()
-    with database(args.postgres) as url:
-        harness = Harness(url, report)
+    with database(args.postgres) as url, tempfile.TemporaryDirectory() as files:
+        harness = Harness(url, report, files)
         for number, (name, (file_name, data)) in enumerate(sorted(packages.items()), start=1):
             prefix = name[:3]
             code = f"LTS-{number:03d}"

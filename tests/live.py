@@ -47,7 +47,11 @@ def live_server(folder: Path, seed: Callable[[], None] | None = None) -> Iterato
     reserve = make_server("127.0.0.1", 0, Flask("placeholder"))  # a free port, for the base URL
     port = reserve.server_port
     reserve.server_close()
-    app = create_app(settings=make_settings(database_url, ACADEMY_BASE_URL=f"http://127.0.0.1:{port}"))
+    app = create_app(
+        settings=make_settings(
+            database_url, ACADEMY_BASE_URL=f"http://127.0.0.1:{port}", ACADEMY_CMI5_STORAGE_DIR=str(folder / "cmi5")
+        )
+    )
     with app.app_context():
         flask_migrate.upgrade()
         ensure_position_lines()

@@ -38,9 +38,9 @@ class AcademyApi(Api):
 
 
 def resource_blueprints() -> list[Blueprint]:
-    from api.rest.resources import agencies, courses, coverage, frameworks, people
+    from api.rest.resources import agencies, cmi5, courses, coverage, frameworks, people
 
-    return [agencies.blp, people.blp, frameworks.blp, coverage.blp, courses.blp]
+    return [agencies.blp, people.blp, frameworks.blp, coverage.blp, courses.blp, cmi5.blp]
 
 
 def init_rest_api(app: Flask) -> Api:

@@ -20,6 +20,10 @@ from courses.models import Course, CourseStatus
 DEMO_CODE = "CMI5-PDPA-101"
 CONTENT_DIR = Path(__file__).resolve().parent / "demo_au"
 CONTENT_FILES = ("au.html", "au.js", "au.css")
+#: Sarabun (Thai and Latin, regular and bold), as ``make install`` puts it for the portal: the AU's
+#: page is the package's own and runs sandboxed, so it carries its own copy of the font.
+FONT_DIR = Path(__file__).resolve().parents[2] / "academy" / "static" / "vendor" / "sarabun" / "files"
+FONT_FILES = tuple(f"sarabun-{subset}-{weight}-normal.woff2" for subset in ("thai", "latin") for weight in (400, 700))
 #: Publisher ids: the package's own, stable wherever the platform runs.
 PUBLISHER = "urn:e-workforce-academy:cmi5:pdpa-101"
 
@@ -88,12 +92,17 @@ def demo_structure() -> bytes:
 
 
 def demo_package() -> bytes:
-    """The demo package as a ZIP: cmi5.xml and the AU's HTML, JavaScript and CSS."""
+    """The demo package as a ZIP: cmi5.xml, the AU's HTML, JavaScript and CSS, and its Thai font."""
+    missing = [name for name in FONT_FILES if not (FONT_DIR / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"the demo cmi5 course needs Sarabun in {FONT_DIR} (make install): {missing}")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("cmi5.xml", demo_structure())
         for name in CONTENT_FILES:
             archive.write(CONTENT_DIR / name, name)
+        for name in FONT_FILES:
+            archive.write(FONT_DIR / name, f"fonts/{name}")
     return buffer.getvalue()
 
 

@@ -16,14 +16,15 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Integer,
-    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,6 +79,8 @@ class Cmi5Course(Base):
     description: Mapped[LangMap] = mapped_column(JSON)
     #: The course's objectives: [{"id", "title", "description"}].
     objectives: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Learners may open its AUs in Browse mode (no results recorded) as well as Normal.
+    allow_browse: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
     course: Mapped[Course] = relationship()
@@ -134,7 +137,11 @@ class AssignableUnit(Base):
 
 
 class PackageFile(Base):
-    """A file of a ZIP package, served to the browser under the course's content path."""
+    """A file of a ZIP package, served to the browser under the course's content path.
+
+    Its content is on disk, not in the database: ``<ACADEMY_CMI5_STORAGE_DIR>/<course_id>/<id>``
+    (courses/cmi5/storage.py); the name on disk is never the package's own path.
+    """
 
     __tablename__ = "cmi5_files"
     __table_args__ = (UniqueConstraint("course_id", "path"),)
@@ -144,7 +151,6 @@ class PackageFile(Base):
     path: Mapped[str] = mapped_column(String(1024))
     content_type: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class LaunchSession(Base):

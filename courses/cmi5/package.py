@@ -15,9 +15,11 @@ import mimetypes
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
@@ -33,7 +35,8 @@ LAUNCH_METHODS = ("AnyWindow", "OwnWindow")
 #: The query parameters the LMS adds to every launch URL (cmi5 8.1).
 LAUNCH_PARAMETERS = ("endpoint", "fetch", "actor", "registration", "activityId")
 MAX_FILES = 20_000
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MB = 1024 * 1024
+_CHUNK = 64 * 1024
 _LANGUAGE = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -97,13 +100,39 @@ class CourseSpec:
         return walk(self.children)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How large a ZIP package may unpack: a ZIP bomb is refused before anything is unpacked."""
+
+    #: The package's files together, unpacked.
+    package_bytes: int = 512 * MB
+    #: Any one file, unpacked.
+    file_bytes: int = 256 * MB
+    #: The largest ratio of unpacked to packed size, of the whole package and of any file over 1 MB
+    #: (small files of repeated text compress well without being a threat).
+    ratio: float = 100.0
+    files: int = MAX_FILES
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+        """The limits an app is configured with (ACADEMY_CMI5_MAX_*)."""
+        return cls(
+            package_bytes=int(float(config.get("ACADEMY_CMI5_MAX_PACKAGE_MB", 512)) * MB),
+            file_bytes=int(float(config.get("ACADEMY_CMI5_MAX_FILE_MB", 256)) * MB),
+            ratio=float(config.get("ACADEMY_CMI5_MAX_RATIO", 100)),
+        )
+
+
 @dataclass
 class Package:
-    """A valid package: its course structure and, for a ZIP, its files by path."""
+    """A valid package: its course structure and, for a ZIP, its files by path (not yet unpacked)."""
 
     name: str
     structure: CourseSpec
-    files: dict[str, bytes] = field(default_factory=dict)
+    #: path -> its ZIP entry; unpacked only by ``copy_file``, which counts what it writes.
+    files: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+    archive: zipfile.ZipFile | None = None
+    limits: Limits = field(default_factory=Limits)
 
     @staticmethod
     def content_type(path: str) -> str:
@@ -112,14 +141,58 @@ class Package:
             return "application/octet-stream"
         return f"{guessed}; charset=utf-8" if guessed.startswith("text/") or guessed.endswith("javascript") else guessed
 
+    def copy_file(self, path: str, target: BinaryIO, written_so_far: int = 0) -> int:
+        """Unpack one file into ``target`` in chunks; return its size. Raise PackageError when it
+        unpacks to more than its ZIP entry declares or past a limit (declared sizes can lie)."""
+        assert self.archive is not None, "a bare cmi5.xml has no files"
+        info = self.files[path]
+        size = 0
+        try:
+            with self.archive.open(info) as source:
+                while chunk := source.read(_CHUNK):
+                    size += len(chunk)
+                    if size > info.file_size:
+                        raise PackageError([f"{self.name}: {info.filename!r} unpacks to more than it declares"])
+                    if size > self.limits.file_bytes:
+                        raise PackageError([_too_large_file(self.name, info.filename, self.limits)])
+                    if written_so_far + size > self.limits.package_bytes:
+                        raise PackageError([_too_large_package(self.name, self.limits)])
+                    target.write(chunk)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error) as error:
+            # zipfile stops at the declared size and then finds the CRC wrong: a lying entry ends here.
+            raise PackageError(
+                [
+                    f"{self.name}: the entry {info.filename!r} cannot be unpacked "
+                    f"(damaged, or not the size it declares): {error}"
+                ]
+            ) from None
+        return size
+
+
+def _megabytes(count: float) -> str:
+    return f"{count / MB:,.0f} MB" if count >= MB else f"{count / MB:,.2f} MB"
+
+
+def _too_large_file(name: str, entry: str, limits: Limits) -> str:
+    return f"{name}: {entry!r} unpacks to more than the limit of {_megabytes(limits.file_bytes)} for one file"
+
+
+def _too_large_package(name: str, limits: Limits) -> str:
+    return f"{name} unpacks to more than the limit of {_megabytes(limits.package_bytes)} for a package"
+
 
 # --- the package file ---------------------------------------------------------------------
 
 
-def read_package(data: bytes, name: str) -> Package:
-    """Read and validate a package (ZIP or XML) from its bytes; raise PackageError saying why not."""
+def read_package(data: bytes, name: str, limits: Limits | None = None) -> Package:
+    """Read and validate a package (ZIP or XML) from its bytes; raise PackageError saying why not.
+
+    A ZIP's sizes are checked against the limits from its central directory before anything is
+    unpacked; only cmi5.xml is unpacked here (the files later, by ``Package.copy_file``).
+    """
+    limits = limits or Limits()
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
-        return _read_zip(data, name)
+        return _read_zip(data, name, limits)
     if name.lower().endswith(".zip"):
         raise PackageError([f"{name} is not a ZIP file (it does not start like one)"])
     text_start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -128,50 +201,74 @@ def read_package(data: bytes, name: str) -> Package:
             [f"{name} is not a cmi5 package: expected a ZIP file with cmi5.xml at its root, or a cmi5.xml file"]
         )
     structure = parse_structure(data, files=None)
-    return Package(name=name, structure=structure)
+    return Package(name=name, structure=structure, limits=limits)
 
 
-def _read_zip(data: bytes, name: str) -> Package:
+def _read_zip(data: bytes, name: str, limits: Limits) -> Package:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as error:
         raise PackageError([f"{name} is not a readable ZIP file: {error}"]) from None
-    files: dict[str, bytes] = {}
-    problems: list[str] = []
     entries = [info for info in archive.infolist() if not info.is_dir()]
-    if len(entries) > MAX_FILES:
-        raise PackageError([f"{name} holds {len(entries)} files; at most {MAX_FILES} are accepted"])
-    if sum(info.file_size for info in entries) > MAX_UNPACKED_BYTES:
-        raise PackageError([f"{name} unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB"])
-    with archive:
-        for info in entries:
-            path = info.filename.replace("\\", "/")
-            normal = posixpath.normpath(path)
-            if path.startswith("/") or normal == ".." or normal.startswith("../"):
-                problems.append(f"{name}: the entry {info.filename!r} points outside the package")
-                continue
-            if info.flag_bits & 0x1:
-                problems.append(f"{name}: the entry {info.filename!r} is encrypted")
-                continue
-            try:
-                files[normal] = archive.read(info)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as error:
-                problems.append(f"{name}: the entry {info.filename!r} cannot be read: {error}")
+    problems = _size_problems(name, entries, len(data), limits)
+    if problems:
+        raise PackageError(problems)
+    files: dict[str, zipfile.ZipInfo] = {}
+    for info in entries:
+        path = info.filename.replace("\\", "/")
+        normal = posixpath.normpath(path)
+        if path.startswith("/") or normal == ".." or normal.startswith("../"):
+            problems.append(f"{name}: the entry {info.filename!r} points outside the package")
+        elif info.flag_bits & 0x1:
+            problems.append(f"{name}: the entry {info.filename!r} is encrypted")
+        elif normal in files:
+            problems.append(f"{name}: the entry {info.filename!r} is in the package twice")
+        else:
+            files[normal] = info
     if problems:
         raise PackageError(problems)
     if STRUCTURE_FILE not in files:
         elsewhere = sorted(path for path in files if posixpath.basename(path) == STRUCTURE_FILE)
         hint = f" (found {', '.join(elsewhere)}: it must be at the root)" if elsewhere else ""
         raise PackageError([f"{name} has no cmi5.xml at its root{hint} (cmi5 14.1)"])
-    structure = parse_structure(files[STRUCTURE_FILE], files=files)
-    return Package(name=name, structure=structure, files=files)
+    package = Package(name=name, structure=CourseSpec("", {}, {}), files=files, archive=archive, limits=limits)
+    xml = io.BytesIO()
+    package.copy_file(STRUCTURE_FILE, xml)
+    package.structure = parse_structure(xml.getvalue(), files=files)
+    return package
+
+
+def _size_problems(name: str, entries: list[zipfile.ZipInfo], packed: int, limits: Limits) -> list[str]:
+    """What the central directory says against the limits: file count, sizes, compression ratios."""
+    if len(entries) > limits.files:
+        return [f"{name} holds {len(entries)} files; at most {limits.files} are accepted"]
+    problems = []
+    total = 0
+    for info in entries:
+        total += info.file_size
+        if info.file_size > limits.file_bytes:
+            problems.append(_too_large_file(name, info.filename, limits))
+        elif info.file_size > MB and info.file_size > limits.ratio * max(info.compress_size, 1):
+            problems.append(
+                f"{name}: {info.filename!r} is compressed {info.file_size / max(info.compress_size, 1):,.0f} to 1, "
+                f"more than the limit of {limits.ratio:,.0f} to 1 (a ZIP bomb?)"
+            )
+    if total > limits.package_bytes:
+        problems.insert(0, _too_large_package(name, limits))
+    elif total > MB and total > limits.ratio * packed:
+        problems.insert(
+            0,
+            f"{name} unpacks to {total / max(packed, 1):,.0f} times its size, more than the limit of "
+            f"{limits.ratio:,.0f} to 1 (a ZIP bomb?)",
+        )
+    return problems
 
 
 # --- the course structure -----------------------------------------------------------------
 
 
-def parse_structure(xml: bytes, files: dict[str, bytes] | None) -> CourseSpec:
-    """Validate a course structure; ``files`` are the ZIP's files (None for a bare cmi5.xml)."""
+def parse_structure(xml: bytes, files: Collection[str] | None) -> CourseSpec:
+    """Validate a course structure; ``files`` are the ZIP's file paths (None for a bare cmi5.xml)."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
     )
@@ -223,7 +320,7 @@ _TEXT_MODEL = (_Particle(("langstring",), 1, None), _OTHER)
 
 
 class _Checker:
-    def __init__(self, files: dict[str, bytes] | None) -> None:
+    def __init__(self, files: Collection[str] | None) -> None:
         self.files = files
         self.problems: list[str] = []
         self.ids: dict[str, str] = {}
@@ -511,7 +608,10 @@ class _Checker:
                 f"the query string of {url!r} uses {', '.join(clashes)}, which the LMS adds at launch (cmi5 8.1)",
             )
         if _SCHEME.match(url):
-            if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+            if parts.scheme.lower() not in ("http", "https"):
+                # javascript:, data:, file: and the like would run or read in the learner's browser.
+                self.fail(element, f"{url!r}: an AU's URL is http, https or relative to the package root")
+            elif not parts.netloc:
                 self.fail(element, f"{url!r} has no host")
             return
         if self.files is None:

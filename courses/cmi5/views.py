@@ -7,7 +7,18 @@ import posixpath
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,10 +31,12 @@ from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import can_administer
+from academy.auth.permissions import can_administer, people_scope
 from academy.db import db
 from academy.forms import CsrfForm
-from courses.cmi5.models import AssignableUnit, AuState, Block, Cmi5Course, LaunchMode
+from academy.org.models import Person
+from academy.org.services import get_person
+from courses.cmi5.models import Block, Cmi5Course, LaunchMode
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import (
     ImportOptions,
@@ -33,8 +46,25 @@ from courses.cmi5.services.importer import (
     members_by_parent,
     structure_of,
 )
-from courses.cmi5.services.launch import LaunchError, fetch_auth_token, launch_au
-from courses.cmi5.services.satisfaction import au_states, meets_move_on
+from courses.cmi5.services.launch import (
+    WAIVE_REASONS,
+    LaunchError,
+    abandon_session,
+    check_launch_mode,
+    fetch_auth_token,
+    launch_au,
+    launch_modes,
+    session_of_content_token,
+    waive_au,
+)
+from courses.cmi5.services.registrations import (
+    au_status,
+    cmi5_enrolments,
+    open_session,
+    unit_statuses,
+)
+from courses.cmi5.services.satisfaction import au_states
+from courses.cmi5.storage import file_path
 from courses.models import Course, CourseKind, CourseStatus, Enrolment
 
 bp = Blueprint("cmi5", __name__, template_folder="templates")
@@ -49,6 +79,12 @@ _CONTENT_POLICY = (
     "connect-src {self}; frame-ancestors 'self'; base-uri {self}"
 )
 
+
+MODE_LABELS = {
+    LaunchMode.NORMAL: _l("Launch"),
+    LaunchMode.REVIEW: _l("Review"),
+    LaunchMode.BROWSE: _l("Browse"),
+}
 
 STATUS_LABELS = {
     "not_started": _l("Not started"),
@@ -66,6 +102,7 @@ class ImportForm(FlaskForm):
     provider = StringField(_l("Provider"), default="E-Workforce Academy", validators=[DataRequired(), Length(max=255)])
     hours = DecimalField(_l("Hours"), default=Decimal("1"), places=1, validators=[NumberRange(min=0.1, max=9999)])
     publish = BooleanField(_l("Publish now"))
+    allow_browse = BooleanField(_l("Learners may browse its units (nothing recorded)"))
 
 
 def _locale() -> str:
@@ -100,7 +137,8 @@ def course(code: str) -> ResponseReturnValue:
     enrolment = _own_enrolment(course)
     blocks, aus = structure_of(course)
     states = au_states(enrolment) if enrolment else {}
-    status = {au.id: _au_status(au, states.get(au.id)) for au in aus}
+    status = {au.id: au_status(au, states.get(au.id)) for au in aus}
+    modes = {au.id: launch_modes(au, states.get(au.id)) for au in aus}
     return render_template(
         "cmi5/course.html",
         course=course,
@@ -108,25 +146,13 @@ def course(code: str) -> ResponseReturnValue:
         enrolment=enrolment,
         children=members_by_parent(blocks, aus),
         status=status,
+        modes=modes,
+        mode_labels=MODE_LABELS,
         status_labels=STATUS_LABELS,
         form=CsrfForm(),
         locale=_locale(),
         is_block=lambda node: isinstance(node, Block),
     )
-
-
-def _au_status(au: AssignableUnit, state: AuState | None) -> str:
-    if state is not None and state.waived_at is not None:
-        return "waived"
-    if (state is not None and state.satisfied_at is not None) or meets_move_on(au, state):
-        return "satisfied"
-    if state is not None and state.passed_at is not None:
-        return "passed"
-    if state is not None and state.completed_at is not None:
-        return "completed"
-    if state is not None and state.failed_at is not None:
-        return "failed"
-    return "not_started"
 
 
 @bp.post("/courses/<code>/cmi5/aus/<uuid:key>/launch")
@@ -148,6 +174,7 @@ def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
     except ValueError:
         abort(400, description=_("Unknown launch mode."))
     try:
+        check_launch_mode(enrolment, au, mode)
         launched = launch_au(enrolment, au, mode, language=_locale())
     except LaunchError as error:
         abort(400, description=str(error))
@@ -176,22 +203,145 @@ def fetch(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/courses/<code>/cmi5/content/<path:path>")
+@login_required
 def content(code: str, path: str) -> ResponseReturnValue:
-    """A file of the course's package. Course material, not personal data: served to anyone who
-    has the URL, as the AU's own pages load it from a sandbox that carries no session."""
+    """A file of the course's package, for a signed-in user who may see the course."""
     course = _cmi5_course(code)
+    if course.status is not CourseStatus.PUBLISHED and not can_administer(current_user):
+        abort(404)
+    return _package_file(course, path)
+
+
+@bp.get("/cmi5/content/<token>/<path:path>")
+def session_content(token: str, path: str) -> ResponseReturnValue:
+    """A file of a launched AU's package: the AU's page runs sandboxed, without the learner's
+    cookie, so it and its own requests carry the session's content token in the path."""
+    session = session_of_content_token(token)
+    if session is None:
+        abort(404)
+    response = _package_file(session.au.course, path)
+    # The sandboxed page's origin is opaque: its fonts (and fetches) are cross-origin requests.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _package_file(course: Course, path: str) -> Response:
     normal = posixpath.normpath(path)
     if normal.startswith("../") or normal == "..":
         abort(404)
     stored = get_file(course, normal)
-    if stored is None:
+    if stored is None or not file_path(stored).is_file():
         abort(404)
-    response = Response(stored.data, content_type=stored.content_type)
+    response = send_file(file_path(stored), mimetype=stored.content_type, conditional=True, max_age=300)
     origin = request.host_url.rstrip("/")
     response.headers["Content-Security-Policy"] = _CONTENT_POLICY.format(self=f"'self' {origin}")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- a learner's registrations, for admins and HR officers -----------------------------------------
+
+WAIVE_REASON_LABELS = {
+    "Tested Out": _l("Tested out"),
+    "Equivalent AU": _l("Equivalent unit"),
+    "Equivalent Outside Activity": _l("Equivalent outside activity"),
+    "Administrative": _l("Administrative"),
+}
+
+
+def _person_in_scope(public_id: uuid.UUID) -> Person:
+    scope = people_scope(current_user)
+    if scope == []:
+        abort(403)
+    person = get_person(public_id, scope)
+    if person is None:
+        # 404, not 403: another agency's people must not even be confirmed to exist.
+        abort(404)
+    return person
+
+
+def _registration_in_scope(public_id: uuid.UUID, code: str) -> Enrolment:
+    person = _person_in_scope(public_id)
+    course = _cmi5_course(code)
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+@bp.get("/people/<uuid:public_id>/cmi5")
+@login_required
+def registrations(public_id: uuid.UUID) -> ResponseReturnValue:
+    person = _person_in_scope(public_id)
+    return render_template("cmi5/registrations.html", person=person, enrolments=cmi5_enrolments(person))
+
+
+@bp.get("/people/<uuid:public_id>/cmi5/<code>")
+@login_required
+def registration(public_id: uuid.UUID, code: str) -> ResponseReturnValue:
+    enrolment = _registration_in_scope(public_id, code)
+    return render_template(
+        "cmi5/registration.html",
+        enrolment=enrolment,
+        person=enrolment.person,
+        course=enrolment.course,
+        units=unit_statuses(enrolment),
+        session=open_session(enrolment),
+        status_labels=STATUS_LABELS,
+        reasons=WAIVE_REASON_LABELS,
+        form=CsrfForm(),
+        locale=_locale(),
+    )
+
+
+@bp.post("/people/<uuid:public_id>/cmi5/<code>/aus/<uuid:key>/waive")
+@login_required
+def waive(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValue:
+    enrolment = _registration_in_scope(public_id, code)
+    if not CsrfForm().validate_on_submit():
+        abort(400, description=_("The form has expired. Reload the page and try again."))
+    au = get_au(enrolment.course, key) or abort(404)
+    reason = request.form.get("reason", "")
+    if reason not in WAIVE_REASONS:
+        abort(400, description=_("Choose the reason for the waiver."))
+    try:
+        waive_au(enrolment, au, reason)
+    except LaunchError as error:
+        db.session.rollback()
+        abort(409, description=str(error))
+    record_audit(
+        "cmi5.waive",
+        target_type="cmi5_registration",
+        target_id=enrolment.registration,
+        details={"person": str(enrolment.person.public_id), "course": code, "au": au.publisher_id, "reason": reason},
+    )
+    db.session.commit()
+    flash(_("Waived: %(title)s.", title=au.title_in(_locale())), "success")
+    return redirect(url_for("cmi5.registration", public_id=public_id, code=code), code=303)
+
+
+@bp.post("/people/<uuid:public_id>/cmi5/<code>/sessions/<uuid:key>/abandon")
+@login_required
+def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValue:
+    enrolment = _registration_in_scope(public_id, code)
+    if not CsrfForm().validate_on_submit():
+        abort(400, description=_("The form has expired. Reload the page and try again."))
+    session = open_session(enrolment)
+    if session is None or session.key != key:
+        abort(409, description=_("That session has already ended."))
+    abandon_session(session)
+    record_audit(
+        "cmi5.abandon",
+        target_type="cmi5_registration",
+        target_id=enrolment.registration,
+        details={"person": str(enrolment.person.public_id), "course": code, "session": str(key)},
+    )
+    db.session.commit()
+    flash(_("The session was abandoned."), "success")
+    return redirect(url_for("cmi5.registration", public_id=public_id, code=code), code=303)
 
 
 # --- the admins' import ---------------------------------------------------------------------
@@ -214,6 +364,7 @@ def import_course() -> ResponseReturnValue:
             provider=form.provider.data or "",
             hours=form.hours.data or Decimal("1"),
             status=CourseStatus.PUBLISHED if form.publish.data else CourseStatus.DRAFT,
+            allow_browse=bool(form.allow_browse.data),
         )
         try:
             imported = import_package(data, upload.filename or "package", options)

@@ -7,11 +7,13 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from academy.db import db
 from courses.cmi5.models import AssignableUnit, Block, Cmi5Course, LaunchMethod, MoveOn, PackageFile, pick_language
-from courses.cmi5.package import AuSpec, BlockSpec, Package, PackageError, read_package
+from courses.cmi5.package import AuSpec, BlockSpec, Limits, Package, PackageError, read_package
+from courses.cmi5.storage import write_package_files
 from courses.models import Course, CourseFormat, CourseKind, CourseStatus
 from courses.services.activities import course_iri_for
 
@@ -24,17 +26,20 @@ class ImportOptions:
     provider: str = "E-Workforce Academy"
     hours: Decimal = Decimal("1")
     status: CourseStatus = CourseStatus.DRAFT
+    #: Learners may open its AUs in Browse mode too.
+    allow_browse: bool = False
 
 
 def import_package(data: bytes, filename: str, options: ImportOptions) -> Course:
     """Validate the package and add its course (kind cmi5) with blocks, AUs and files; flushes.
 
-    Raises PackageError listing every problem; nothing is added then.
+    The files are unpacked to the storage folder (courses/cmi5/storage.py). Raises PackageError
+    listing every problem; the caller rolls back, and no file is left on disk then.
     """
     problems = _option_problems(options)
     if problems:
         raise PackageError(problems)
-    package = read_package(data, filename)
+    package = read_package(data, filename, Limits.from_config(current_app.config))
     return _store(package, options)
 
 
@@ -89,6 +94,7 @@ def _store(package: Package, options: ImportOptions) -> Course:
             title=structure.title,
             description=structure.description,
             objectives=[{"id": o.id, "title": o.title, "description": o.description} for o in structure.objectives],
+            allow_browse=options.allow_browse,
         )
     )
     position = 0
@@ -135,13 +141,15 @@ def _store(package: Package, options: ImportOptions) -> Course:
                 )
 
     add(structure.children, None)
-    db.session.add_all(
-        PackageFile(
-            course_id=course.id, path=path, content_type=Package.content_type(path), size=len(content), data=content
-        )
-        for path, content in sorted(package.files.items())
-    )
+    rows = {
+        path: PackageFile(course_id=course.id, path=path, content_type=Package.content_type(path), size=info.file_size)
+        for path, info in sorted(package.files.items())
+    }
+    db.session.add_all(rows.values())
     db.session.flush()
+    if rows:
+        write_package_files(course.id, package, rows)
+        db.session.flush()
     return course
 
 

@@ -16,11 +16,12 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
 
 from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
-from courses.cmi5.models import AssignableUnit, LaunchMode, LaunchSession
+from courses.cmi5.models import AssignableUnit, AuState, Cmi5Course, LaunchMode, LaunchSession
 from courses.cmi5.models import Registration as Cmi5Registration
 from courses.cmi5.services.lms import (
     actor_of,
@@ -73,20 +74,49 @@ def endpoint_url() -> str:
 
 
 def content_url(course: Course) -> str:
-    """The base of the URLs our app serves a course package's files under."""
+    """The base of the URLs our app serves a course package's files under to signed-in users."""
     return f"{_base_url()}/courses/{quote(course.code)}/cmi5/content"
+
+
+def _content_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="cmi5-content")
+
+
+def content_token(session_key: uuid.UUID) -> str:
+    """The token in a launched AU's content URLs: the AU's page runs sandboxed, without the learner's
+    cookie, so its own requests for the package's files carry this instead (in the path, so that
+    the page's relative URLs carry it too)."""
+    return str(_content_signer().dumps(session_key.hex))
+
+
+def session_of_content_token(token: str) -> LaunchSession | None:
+    """The launch session of a content token still within its age, or None."""
+    try:
+        key = _content_signer().loads(token, max_age=int(SESSION_MAX_AGE.total_seconds()))
+        session_key = uuid.UUID(hex=str(key))
+    except (BadSignature, ValueError):
+        return None
+    return db.session.scalar(select(LaunchSession).where(LaunchSession.key == session_key))
+
+
+def session_content_url(course: Course, session_key: uuid.UUID) -> str:
+    """The base of a launched AU's content URLs."""
+    return f"{_base_url()}/cmi5/content/{content_token(session_key)}"
 
 
 def course_page_url(course: Course) -> str:
     return f"{_base_url()}/courses/{quote(course.code)}/cmi5"
 
 
-def au_url(au: AssignableUnit) -> str:
-    """The AU's URL as launched, before the cmi5 parameters: absolute as given, or in our content path."""
+def au_url(au: AssignableUnit, session_key: uuid.UUID) -> str:
+    """The AU's URL as launched, before the cmi5 parameters: absolute as given, or in the session's content path."""
     parts = urlsplit(au.url)
     if parts.scheme:
+        # Imports refuse other schemes; a row from before that rule is not launched either.
+        if parts.scheme.lower() not in ("http", "https"):
+            raise LaunchError(f"the AU's URL is not http, https or relative to the package: {au.url!r}")
         return au.url
-    return f"{content_url(au.course)}/{au.url}"
+    return f"{session_content_url(au.course, session_key)}/{au.url}"
 
 
 def hash_secret(value: str) -> str:
@@ -162,13 +192,14 @@ def launch_au(
     if au.course_id != enrolment.course_id:
         raise LaunchError("the AU is not part of the enrolment's course")
     start_registration(enrolment)
+    session_key = uuid.uuid4()
+    url = au_url(au, session_key)
     for previous in open_sessions(enrolment):
         abandon_session(previous)
     when = now()
     fetch_token = secrets.token_urlsafe(32)
-    url = au_url(au)
     session = LaunchSession(
-        key=uuid.uuid4(),
+        key=session_key,
         enrolment=enrolment,
         au=au,
         launch_mode=mode,
@@ -217,6 +248,28 @@ def launch_au(
     query = f"{parts.query}&{parameters}" if parts.query else parameters
     db.session.flush()
     return Launch(session, urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)))
+
+
+def launch_modes(au: AssignableUnit, state: AuState | None) -> list[LaunchMode]:
+    """The modes a learner may open the AU in (cmi5 10.2.2): Normal always; Review once its moveOn
+    is met (or it is waived); Browse where the course allows it."""
+    modes = [LaunchMode.NORMAL]
+    if meets_move_on(au, state) or (state is not None and state.satisfied_at is not None):
+        modes.append(LaunchMode.REVIEW)
+    package = db.session.get(Cmi5Course, au.course_id)
+    if package is not None and package.allow_browse:
+        modes.append(LaunchMode.BROWSE)
+    return modes
+
+
+def check_launch_mode(enrolment: Enrolment, au: AssignableUnit, mode: LaunchMode) -> None:
+    """Raise LaunchError when the learner may not open the AU in that mode (``launch_au`` itself
+    launches in any mode: the LMS chooses it, cmi5 10.2.2; this is the learner's choice)."""
+    if mode is LaunchMode.NORMAL:
+        return
+    if mode not in launch_modes(au, db.session.get(AuState, (enrolment.id, au.id))):
+        reason = "the course does not allow Browse" if mode is LaunchMode.BROWSE else "the unit is not done yet"
+        raise LaunchError(f"{mode.value} mode is not offered here: {reason}")
 
 
 def set_learner_preferences(learner_key: str, language: str) -> None:
@@ -283,6 +336,26 @@ def abandon_session(session: LaunchSession, when: datetime | None = None) -> Non
     db.session.flush()
 
 
+def abandon_idle_sessions(idle_for: timedelta, limit: int | None = None) -> int:
+    """Abandon the open sessions that have sent nothing for ``idle_for`` (cmi5 9.3.6 lets the LMS
+    decide when a session is abandoned); at most ``limit`` of them. Return how many. Flushes."""
+    cutoff = now() - idle_for
+    last_heard = func.coalesce(LaunchSession.last_statement_at, LaunchSession.fetched_at, LaunchSession.launched_at)
+    query = (
+        select(LaunchSession)
+        .where(LaunchSession.terminated_at.is_(None), LaunchSession.abandoned_at.is_(None), last_heard < cutoff)
+        .order_by(LaunchSession.id)
+        .limit(limit)
+        # Another sweep (or the AU's last statement) holding a session leaves it to that one.
+        .with_for_update(skip_locked=True, of=LaunchSession)
+    )
+    sessions = list(db.session.scalars(query))
+    when = now()
+    for session in sessions:
+        abandon_session(session, when)
+    return len(sessions)
+
+
 WAIVE_REASONS = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
 
 
@@ -290,8 +363,8 @@ def waive_au(enrolment: Enrolment, au: AssignableUnit, reason: str) -> None:
     """Waive an AU in a registration (cmi5 9.3.7): ``waived`` in a session of its own, then moveOn. Flushes."""
     if au.course_id != enrolment.course_id:
         raise LaunchError("the AU is not part of the enrolment's course")
-    if not reason.strip():
-        raise LaunchError("a waiver needs a reason, such as Administrative")
+    if reason not in WAIVE_REASONS:
+        raise LaunchError(f"a waiver's reason is one of {', '.join(WAIVE_REASONS)} (cmi5 9.5.5.2), not {reason!r}")
     start_registration(enrolment)
     state = au_state(enrolment, au)
     if state.waived_at is not None:
@@ -300,8 +373,8 @@ def waive_au(enrolment: Enrolment, au: AssignableUnit, reason: str) -> None:
         raise LaunchError("the AU's moveOn criteria are already met: there is nothing to waive")
     when = now()
     session_key = uuid.uuid4()
-    state.waived_at, state.waive_reason = when, reason.strip()[:255]
+    state.waived_at, state.waive_reason = when, reason
     store_lms_statements(
-        [au_statement(WAIVED, enrolment, au, session_key, when, result=waived_result(reason.strip()), moveon=True)]
+        [au_statement(WAIVED, enrolment, au, session_key, when, result=waived_result(reason), moveon=True)]
     )
     evaluate_move_on(enrolment, session_key, when)

@@ -1,8 +1,8 @@
 """The credentials of an AU launch session, and the cmi5 rules the LRS applies to what they send.
 
 The fetch URL hands the AU a Basic token of its session. With it the AU may store statements
-of its learner in its registration, and read and write its own state and its learner's agent
-profile: nothing else (no statement reads, no voiding, never the LMS's ``LMS.LaunchData``).
+of its learner in its registration, and read and write its own state, its own activity profile
+and its learner's agent profile: nothing else (no statement reads, no voiding, never the LMS's ``LMS.LaunchData``).
 Statements that break a rule of cmi5 (sections 7.1, 9) are refused with 403 and a message
 naming the rule; the LMS rejects rather than voids (cmi5 6.3).
 """
@@ -115,8 +115,9 @@ class SessionRestriction:
             if writes and request.document_id in (LAUNCH_DATA, None):
                 raise Refused("LMS.LaunchData is the LMS's: the AU may read it, not change it (cmi5 10.2.1)")
         elif request.kind == ACTIVITY_PROFILE:
-            if writes and request.activity_id != au.activity_iri:
-                raise Refused("these credentials may change the launched AU's activity profile only")
+            # Another course's AU's profile may hold what that publisher keeps of its learners.
+            if request.activity_id != au.activity_iri:
+                raise Refused("these credentials are for the launched AU's activity profile only")
         elif request.kind == AGENT_PROFILE and request.document_id == LEARNER_PREFERENCES:
             if request.method in ("GET", "HEAD"):
                 session.preferences_read_at = session.preferences_read_at or now()

@@ -73,12 +73,12 @@ def make_cmi5() -> Callable[..., Course]:
         files: dict[str, bytes] | None = None,
         bare: bool = False,
         status: CourseStatus = CourseStatus.PUBLISHED,
+        allow_browse: bool = False,
     ) -> Course:
         xml = xml or structure(block("block/1", au("au/1", attrs='moveOn="Completed"')))
         data = xml.encode() if bare else zipped(xml, files)
-        return import_package(
-            data, "cmi5.xml" if bare else "package.zip", ImportOptions(code=code, hours=Decimal("2"), status=status)
-        )
+        options = ImportOptions(code=code, hours=Decimal("2"), status=status, allow_browse=allow_browse)
+        return import_package(data, "cmi5.xml" if bare else "package.zip", options)
 
     return make
 

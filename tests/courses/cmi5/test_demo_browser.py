@@ -69,9 +69,20 @@ def browser() -> Iterator[Any]:
         yield browser
 
 
-def _launch(page: Any, unit: int) -> None:
-    page.locator(".cmi5-au").nth(unit).locator("button[type=submit]").click()
-    page.wait_for_url("**/cmi5/content/au.html?**")
+def _launch(page: Any, unit: int, mode: str = "Normal") -> None:
+    page.locator(".cmi5-au").nth(unit).locator(f"button[data-mode={mode}]").click()
+    page.wait_for_url("**/cmi5/content/*/au.html?**")
+
+
+def _thai_font_loaded(page: Any) -> bool:
+    """Whether the AU's page drew its Thai text in its own Sarabun (not a fallback)."""
+    return bool(
+        page.evaluate(
+            "async () => { await document.fonts.ready;"
+            " return [...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Sarabun'"
+            " && f.status === 'loaded' && f.unicodeRange.toLowerCase().includes('e01-e5b')); }"
+        )
+    )
 
 
 def test_the_demo_course_in_a_browser(live: tuple[str, Flask], browser: Any) -> None:
@@ -95,6 +106,7 @@ def test_the_demo_course_in_a_browser(live: tuple[str, Flask], browser: Any) -> 
     _launch(page, 0)
     page.wait_for_function("document.getElementById('status').textContent.startsWith('เชื่อมต่อแล้ว')")
     assert page.locator("#unit-read h1").inner_text() == "หลักการคุ้มครองข้อมูลส่วนบุคคลสำหรับหน่วยงานรัฐ"
+    assert _thai_font_loaded(page)
     shot(page, "cmi5-au-read-th")
     page.click("#read-done")
     page.wait_for_function("document.getElementById('status').textContent === 'บันทึกว่าอ่านจบแล้ว'")
@@ -118,8 +130,8 @@ def test_the_demo_course_in_a_browser(live: tuple[str, Flask], browser: Any) -> 
 
     # In English: the AU reads the language from the learner preferences the LMS wrote.
     page.goto(f"{url}/lang/en?next=/courses/{DEMO_CODE}/cmi5")
-    assert page.locator(".cmi5-au").nth(1).locator("button").inner_text() == "Review"
-    _launch(page, 1)
+    assert page.locator(".cmi5-au").nth(1).locator("button").all_inner_texts() == ["Review", "Launch"]
+    _launch(page, 1, "Review")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('Connected')")
     assert page.locator("#unit-quiz h1").inner_text() == "Quiz: handling personal data"
     shot(page, "cmi5-au-quiz-review-en")

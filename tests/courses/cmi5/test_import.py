@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from courses.cmi5.demo import DEMO_CODE, build_cmi5_demo_course, demo_package
 from courses.cmi5.models import AssignableUnit, Block, Cmi5Course, MoveOn, PackageFile
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import ImportOptions, import_package, structure_of
-from courses.models import Course, CourseKind, CourseStatus
+from courses.cmi5.storage import file_path
+from courses.models import Course, CourseKind, CourseStatus, Enrolment
 from tests.conftest import BASE_URL, csrf_token
+from tests.courses.cmi5.au import Au, path_of
 from tests.courses.cmi5.conftest import EXAMPLE, au, block, structure, zipped
 
 PACKAGE = structure(
@@ -50,7 +53,8 @@ def test_import_makes_a_cmi5_course_of_blocks_and_units() -> None:
         assert node.activity_iri.startswith(course.activity_iri + "/cmi5/") and node.activity_iri != node.publisher_id
     stored = {f.path: f for f in db.session.scalars(select(PackageFile).where(PackageFile.course_id == course.id))}
     assert set(stored) == {"cmi5.xml", *FILES}
-    assert stored["lesson/2.html"].data == b"two" and stored["lesson/2.html"].content_type.startswith("text/html")
+    assert file_path(stored["lesson/2.html"]).read_bytes() == b"two"
+    assert stored["lesson/2.html"].content_type.startswith("text/html") and stored["lesson/2.html"].size == 3
 
 
 def test_nothing_is_stored_for_a_rejected_package() -> None:
@@ -145,10 +149,13 @@ def test_cli_imports_and_rejects(app: Flask, tmp_path: Path) -> None:
 # --- package files ---------------------------------------------------------------------------------------
 
 
-def test_package_files_are_served_sandboxed(make_cmi5: Callable[..., Course], client: FlaskClient) -> None:
+def test_package_files_are_served_sandboxed(
+    make_cmi5: Callable[..., Course], learner: User, login: Callable[[User], FlaskClient]
+) -> None:
     course = make_cmi5(PACKAGE, files=FILES, code="C5-FILES")
-    response = client.get(f"/courses/{course.code}/cmi5/content/lesson/2.html")
-    assert response.status_code == 200 and response.data == b"two"
+    client = login(learner)
+    with client.get(f"/courses/{course.code}/cmi5/content/lesson/2.html") as response:
+        assert response.status_code == 200 and response.data == b"two"
     policy = response.headers["Content-Security-Policy"]
     assert policy.startswith("sandbox allow-scripts") and "allow-same-origin" not in policy
     assert client.get(f"/courses/{course.code}/cmi5/content/lesson/missing.html").status_code == 404
@@ -159,7 +166,8 @@ def test_package_files_are_served_sandboxed(make_cmi5: Callable[..., Course], cl
 # --- the demo --------------------------------------------------------------------------------------------
 
 
-def test_demo_course(client: FlaskClient) -> None:
+def test_demo_course(learner: User, login: Callable[[User], FlaskClient]) -> None:
+    client = login(learner)
     course = build_cmi5_demo_course()
     assert build_cmi5_demo_course() is course
     assert course.code == DEMO_CODE and course.status is CourseStatus.PUBLISHED and course.kind is CourseKind.CMI5
@@ -168,10 +176,34 @@ def test_demo_course(client: FlaskClient) -> None:
     assert len(blocks) == 1 and len(aus) == 2
     assert [u.move_on for u in aus] == [MoveOn.COMPLETED, MoveOn.PASSED]
     assert all(u.title.keys() == {"th", "en"} for u in aus)
-    page = client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.html").get_data(as_text=True)
+    with client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.html") as response:
+        page = response.get_data(as_text=True)
     assert '<script src="au.js" defer></script>' in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), "the AU page has no inline script"
     assert "style=" not in page
-    script = client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.js")
-    assert script.status_code == 200 and "LMS.LaunchData" in script.get_data(as_text=True)
+    with client.get(f"/courses/{DEMO_CODE}/cmi5/content/au.js") as script:
+        assert script.status_code == 200 and "LMS.LaunchData" in script.get_data(as_text=True)
     assert len(demo_package()) > 1000
+
+
+def test_the_demo_au_page_loads_its_own_thai_font(
+    enrol: Callable[..., Enrolment], launch: Callable[..., Au], client: FlaskClient
+) -> None:
+    course = build_cmi5_demo_course()
+    with zipfile.ZipFile(io.BytesIO(demo_package())) as archive:
+        fonts = [name for name in archive.namelist() if name.startswith("fonts/")]
+    assert "fonts/sarabun-thai-400-normal.woff2" in fonts and "fonts/sarabun-thai-700-normal.woff2" in fonts
+    player = launch(enrol(course))
+    base = path_of(player.launch_url).split("?")[0].rsplit("/", 1)[0]
+    with client.get(f"{base}/au.css") as css:
+        faces = re.findall(r"@font-face \{[^}]*\}", css.get_data(as_text=True))
+    thai = [face for face in faces if "U+0E01-0E5B" in face]
+    assert {re.search(r"url\(([^)]+)\)", face).group(1) for face in thai} == {  # type: ignore[union-attr]
+        "fonts/sarabun-thai-400-normal.woff2",
+        "fonts/sarabun-thai-700-normal.woff2",
+    }
+    assert all('font-family: "Sarabun"' in face for face in faces)
+    with client.get(f"{base}/fonts/sarabun-thai-400-normal.woff2") as font:
+        # From the sandboxed (opaque-origin) page a font is a cross-origin request: it needs CORS.
+        assert font.status_code == 200 and font.mimetype == "font/woff2" and font.data[:4] == b"wOF2"
+        assert font.headers["Access-Control-Allow-Origin"] == "*"

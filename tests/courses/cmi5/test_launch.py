@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
 
 from academy.auth.models import User
-from courses.cmi5.models import LaunchMode
+from courses.cmi5.models import LaunchMode, LaunchSession
+from courses.cmi5.services.launch import session_of_content_token
 from courses.models import Course, Enrolment, EnrolmentStatus
 from tests.conftest import BASE_URL, csrf_token
 from tests.courses.cmi5.au import CMI5, Au, path_of
@@ -29,6 +31,20 @@ PARAMETRISED = structure(
 )
 
 
+def modes_offered(page: str) -> dict[str, list[str]]:
+    """The launch modes the course page offers for each AU, by AU key, in the page's order."""
+    found: dict[str, list[str]] = {}
+    for key, item in re.findall(r'<li class="cmi5-au" id="au-([0-9a-f-]+)">(.*?)</li>', page, re.S):
+        found[key] = re.findall(r'data-mode="(\w+)"', item)
+    return found
+
+
+def player_session(enrolment: Enrolment) -> LaunchSession:
+    from academy.db import db
+
+    return db.session.scalars(db.select(LaunchSession).where(LaunchSession.enrolment_id == enrolment.id)).one()
+
+
 def test_launch_url_carries_the_cmi5_parameters(
     make_cmi5: Callable[..., Course], enrol: Callable[..., Enrolment], launch: Callable[..., Au], learner: User
 ) -> None:
@@ -38,7 +54,9 @@ def test_launch_url_carries_the_cmi5_parameters(
     player = launch(enrolment)
 
     parts = urlsplit(player.launch_url)
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{BASE_URL}/courses/{course.code}/cmi5/content/index.html"
+    base, token, page = f"{parts.scheme}://{parts.netloc}{parts.path}".rsplit("/", 2)
+    assert (base, page) == (f"{BASE_URL}/cmi5/content", "index.html")
+    assert session_of_content_token(token) == player_session(enrolment)
     query = parse_qs(parts.query)
     assert query["paramA"] == ["1"] and query["paramB"] == ["2"]
     assert query["endpoint"] == [f"{BASE_URL}/xapi"]
@@ -103,7 +121,7 @@ def test_launch_data_is_written_before_launch(
 def test_launched_statement(
     make_cmi5: Callable[..., Course], enrol: Callable[..., Enrolment], launch: Callable[..., Au]
 ) -> None:
-    course = make_cmi5(PARAMETRISED)
+    course = make_cmi5(PARAMETRISED, allow_browse=True)
     enrolment = enrol(course)
     player = launch(enrolment, mode=LaunchMode.BROWSE)
     player.fetch()
@@ -126,7 +144,8 @@ def test_launched_statement(
     assert extensions[CMI5 + "context/extensions/masteryscore"] == 0.9
     assert extensions[CMI5 + "context/extensions/launchparameters"] == "sample string"
     launch_url = urlsplit(extensions[CMI5 + "context/extensions/launchurl"])
-    assert launch_url.path == f"/courses/{course.code}/cmi5/content/index.html"
+    assert launch_url.path == urlsplit(player.launch_url).path
+    assert launch_url.path.startswith("/cmi5/content/") and launch_url.path.endswith("/index.html")
     assert parse_qs(launch_url.query) == {"paramA": ["1"], "paramB": ["2"]}
     assert enrolment.status is EnrolmentStatus.IN_PROGRESS
 
@@ -170,7 +189,8 @@ def test_launch_button(
     assert client.post(f"{page}/aus/{unit.key}/launch").status_code == 400  # no CSRF token
     response = client.post(f"{page}/aus/{unit.key}/launch", data={"csrf_token": csrf_token(client, page)})
     assert response.status_code == 303
-    assert response.location.startswith(f"{BASE_URL}/courses/{course.code}/cmi5/content/index.html?endpoint=")
+    assert response.location.startswith(f"{BASE_URL}/cmi5/content/")
+    assert "/index.html?endpoint=" in response.location
 
 
 def test_course_page_lists_blocks_and_units_with_status(
@@ -190,7 +210,7 @@ def test_course_page_lists_blocks_and_units_with_status(
     assert f'id="au-{first.key}"' in page and f'id="au-{second.key}"' in page
     assert 'data-status="not_started"' in page
     assert 'data-status="satisfied"' in page  # au/2 has moveOn NotApplicable
-    assert page.count(f"/courses/{course.code}/cmi5/aus/") == 2
+    assert modes_offered(page) == {str(first.key): ["Normal"], str(second.key): ["Review", "Normal"]}
     assert client.get("/courses/NO-SUCH/cmi5").status_code == 404
 
 
@@ -210,3 +230,42 @@ def test_the_portal_language_goes_first_in_the_learner_preferences(
     player = Au(client, launch_au(enrolment, unit, language="th").url)
     player.fetch()
     assert player.read_preferences().get_json() == {"languagePreference": "th-TH,en-US", "audioPreference": "off"}
+
+
+def test_review_once_done_and_browse_where_the_course_allows_it(
+    make_cmi5: Callable[..., Course],
+    enrol: Callable[..., Enrolment],
+    launch: Callable[..., Au],
+    learner: User,
+    login: Callable[[User], FlaskClient],
+) -> None:
+    closed = make_cmi5(code="C5-CLOSED")
+    open_course = make_cmi5(code="C5-BROWSE", allow_browse=True)
+    enrolment = enrol(closed)
+    enrol(open_course)
+    client = login(learner)
+
+    def post(course: Course, mode: str) -> int:
+        page = f"/courses/{course.code}/cmi5"
+        unit = aus_of(course)[0]
+        data = {"csrf_token": csrf_token(client, page), "mode": mode}
+        return client.post(f"{page}/aus/{unit.key}/launch", data=data).status_code
+
+    assert modes_offered(client.get(f"/courses/{closed.code}/cmi5").get_data(as_text=True)).popitem()[1] == ["Normal"]
+    browse_page = client.get(f"/courses/{open_course.code}/cmi5").get_data(as_text=True)
+    assert modes_offered(browse_page).popitem()[1] == ["Normal", "Browse"]
+    assert post(closed, "Review") == 400  # not done yet
+    assert post(closed, "Browse") == 400  # the course does not allow it
+    assert post(closed, "Sideways") == 400
+    assert post(open_course, "Browse") == 303
+
+    player = launch(enrolment)
+    player.start()
+    player.expect(player.send(player.completed()), 204)
+    player.expect(player.send(player.terminated()), 204)
+    done_page = client.get(f"/courses/{closed.code}/cmi5").get_data(as_text=True)
+    assert modes_offered(done_page).popitem()[1] == ["Review", "Normal"]
+    assert post(closed, "Review") == 303
+    assert verbs_of(enrolment)[-1] == "launched"
+    review = statements_of(enrolment)[-1]
+    assert review["context"]["extensions"][CMI5 + "context/extensions/launchmode"] == "Review"

@@ -256,6 +256,13 @@ def test_url_must_be_a_url() -> None:
     assert "has no host" in one_problem(structure(au("au/1", url="https:///index.html")), bare=True)
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "file:///etc/passwd"]
+)
+def test_url_is_http_https_or_relative(url: str) -> None:
+    assert "an AU's URL is http, https or relative to the package root" in one_problem(structure(au("au/1", url=url)))
+
+
 def test_url_query_must_not_use_launch_parameters() -> None:
     xml = structure(au("au/1", url="index.html?endpoint=http://example.org/lrs&amp;x=1"))
     assert "uses endpoint, which the LMS adds at launch (cmi5 8.1)" in one_problem(xml)

@@ -84,6 +84,15 @@ def test_state_of_the_au_only_and_launch_data_read_only(player: Au) -> None:
     assert player.load_launch_data()["moveOn"] == "CompletedOrPassed"
 
 
+def test_activity_profile_of_the_au_only(player: Au) -> None:
+    own = {"activityId": player.activity_id, "profileId": "bookmarks"}
+    player.expect(player.xapi("PUT", "/activities/profile", own, {"page": 2}, headers={"If-None-Match": "*"}), 204)
+    assert player.xapi("GET", "/activities/profile", own).get_json() == {"page": 2}
+    elsewhere = {"activityId": "https://elsewhere.example/activity", "profileId": "bookmarks"}
+    assert player.xapi("GET", "/activities/profile", elsewhere).status_code == 403
+    assert player.xapi("GET", "/activities/profile", {"activityId": elsewhere["activityId"]}).status_code == 403
+
+
 def test_learner_preferences(player: Au) -> None:
     def put(body: Any, agent: Any = None, content_type: str | None = "application/json") -> int:
         params = {"profileId": "cmi5LearnerPreferences", "agent": json.dumps(agent or player.actor)}
@@ -281,9 +290,16 @@ def test_registration_rules_across_sessions(
 def test_browse_and_review_record_no_results(
     make_cmi5: Callable[..., Course], enrol: Callable[..., Enrolment], launch: Callable[..., Au], mode: LaunchMode
 ) -> None:
-    au_player = launch(enrol(make_cmi5(SCORED)), mode=mode)
+    enrolment = enrol(make_cmi5(SCORED, allow_browse=mode is LaunchMode.BROWSE))
+    if mode is LaunchMode.REVIEW:  # Review is for a unit done
+        first = launch(enrolment)
+        first.start()
+        first.expect(first.send(first.completed()), 204)
+        first.expect(first.send(first.terminated()), 204)
+    au_player = launch(enrolment, mode=mode)
     au_player.start()
     assert au_player.data["launchMode"] == mode.value
+    au_player.expect(au_player.send(au_player.allowed()), 204)
     for statement in (au_player.completed(), au_player.failed(), au_player.passed()):
         assert f"in {mode.value} mode" in au_player.refused(statement)
     au_player.expect(au_player.send(au_player.terminated()), 204)
