@@ -1,7 +1,7 @@
 """cmi5 package files on disk, not in the database; a course may allow Browse mode
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-06 12:00:00
 
 The content of every cmi5_files row moves to <ACADEMY_CMI5_STORAGE_DIR>/<course_id>/<id>
@@ -17,7 +17,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
