@@ -47,6 +47,8 @@ Cell = tuple[int, int]
 Atom = tuple[int, int]
 #: A target: (kind, record index, column); kind "c" is the record's cell, "r" its remainder.
 Target = tuple[str, int, int]
+#: A change to hidden counts: each atom moves by its sign times the number of steps.
+Change = tuple[tuple[Atom, int], ...]
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,7 @@ class _Table:
             for above in lineage:
                 self.within[above].add(number)
         self.headcount, self.rest_headcount = self._cells([record.headcount for record in records])
-        #: Caches that hold for every measure: the cells a change moves, and each record's pools.
-        self._moved: dict[tuple[tuple[Atom, int], ...], frozenset[Cell]] = {}
-        self._pool_cache: dict[tuple[int, bool], list[tuple[list[Atom], bool]]] = {}
+        self._candidate_cache: dict[tuple[Target, bool, int], list[tuple[Change, frozenset[Cell]]]] = {}
 
     def _cells(self, pairs: Sequence[tuple[int, int]]) -> tuple[dict[Cell, int], dict[Atom, int]]:
         """Each record's cells (IT, Non-IT, all) and remainders (IT, Non-IT) from its (IT, Non-IT) counts."""
@@ -171,22 +171,34 @@ class _Table:
 
     def _pools(self, number: int, it_only: bool) -> list[tuple[list[Atom], bool]]:
         """Atoms to build witnesses from, nearest first; True where singles only are tried."""
-        key = (number, it_only)
-        if key not in self._pool_cache:
-            groups = (IT,) if it_only else (IT, NON_IT)
+        groups = (IT,) if it_only else (IT, NON_IT)
 
-            def atoms(numbers: Sequence[int]) -> list[Atom]:
-                return [(n, g) for n in numbers for g in groups if self.rest_headcount[n, g] > 0]
+        def atoms(numbers: Sequence[int]) -> list[Atom]:
+            return [(n, g) for n in numbers for g in groups if self.rest_headcount[n, g] > 0]
 
-            parent = self.parent[number]
-            near = [number] if parent is None else [number, parent]
-            siblings = [] if parent is None else [s for s in self.children[parent] if s != number]
-            self._pool_cache[key] = [
-                (atoms(near), False),
-                (atoms(near + self.children[number] + siblings), False),
-                (atoms(sorted(self.within[number])), True),
-            ]
-        return self._pool_cache[key]
+        parent = self.parent[number]
+        near = [number] if parent is None else [number, parent]
+        siblings = [] if parent is None else [s for s in self.children[parent] if s != number]
+        return [
+            (atoms(near), False),
+            (atoms(near + self.children[number] + siblings), False),
+            (atoms(sorted(self.within[number])), True),
+        ]
+
+    def _candidates(self, target: Target, it_only: bool) -> Iterator[list[tuple[Change, frozenset[Cell]]]]:
+        """Per pool, nearest first: each change that can witness the target, with the cells it moves.
+
+        They depend on the tree alone, so every measure shares them; a pool is built when first reached.
+        """
+        pools: list[tuple[list[Atom], bool]] | None = None
+        for tier in range(3):
+            key = (target, it_only, tier)
+            if key not in self._candidate_cache:
+                pools = pools or self._pools(target[1], it_only)
+                pool, singles_only = pools[tier]
+                changes = self._changes(target, pool, singles_only)
+                self._candidate_cache[key] = [(change, self._touched(change)) for change in changes]
+            yield self._candidate_cache[key]
 
     def _witness(self, target: Target, measure: _Measure) -> frozenset[Cell] | None:
         """The cells a witness of the target moves (the cheapest of the nearest pool), or None."""
@@ -198,10 +210,9 @@ class _Table:
             value = sum(rest[number, g] for g in _GROUPS[column])
             whole = sum(self.rest_headcount[number, g] for g in _GROUPS[column])
         withheld = measure.withheld
-        for pool, singles_only in self._pools(number, measure.it_only):
+        for candidates in self._candidates(target, measure.it_only):
             best: tuple[tuple[int, int], frozenset[Cell]] | None = None
-            for change in self._changes(target, pool, singles_only):
-                touched = self._touched(change)
+            for change, touched in candidates:
                 new = [cell for cell in touched if cell not in withheld]
                 if not measure.it_only and any(cell[1] == IT for cell in new):
                     continue  # the IT column is decided: no witness may take another of its cells
@@ -216,17 +227,17 @@ class _Table:
                 return best[1]
         return None
 
-    def _changes(self, target: Target, pool: list[Atom], singles_only: bool) -> Iterator[dict[Atom, int]]:
+    def _changes(self, target: Target, pool: list[Atom], singles_only: bool) -> Iterator[Change]:
         """Changes to the hidden counts that move the target by one per step."""
         inside = [atom for atom in pool if self._inside(target, atom)]
         outside = [atom for atom in pool if not self._inside(target, atom)]
         for atom in inside:
-            yield {atom: 1}
+            yield ((atom, 1),)
         if singles_only:
             return
         for atom in inside:
             for other in outside:
-                yield {atom: 1, other: -1}
+                yield ((atom, 1), (other, -1))
         if target[2] == ALL:
             return
         # Swap one group for the other in two records: the all-personnel figures stay as they are.
@@ -237,12 +248,12 @@ class _Table:
                 continue
             for elsewhere, other_group in outside:
                 if other_group == group and elsewhere != record and (elsewhere, 1 - group) in available:
-                    yield {(record, group): 1, twin: -1, (elsewhere, group): -1, (elsewhere, 1 - group): 1}
+                    yield (((record, group), 1), (twin, -1), ((elsewhere, group), -1), ((elsewhere, 1 - group), 1))
 
-    def _reaches_safety(self, change: Mapping[Atom, int], rest: Mapping[Atom, int], value: int, whole: int) -> bool:
+    def _reaches_safety(self, change: Change, rest: Mapping[Atom, int], value: int, whole: int) -> bool:
         """Whether some number of steps keeps every hidden count within 0..headcount and the target safe."""
         low, high = -whole, whole  # steps; a step moves the target by one
-        for atom, sign in change.items():
+        for atom, sign in change:
             count, people = rest[atom], self.rest_headcount[atom]
             if sign > 0:
                 low, high = max(low, -count), min(high, people - count)
@@ -256,18 +267,14 @@ class _Table:
             safe.append((MINIMUM_CELL, whole - MINIMUM_CELL))
         return any(max(start, reachable[0]) <= min(end, reachable[1]) for start, end in safe)
 
-    def _touched(self, change: Mapping[Atom, int]) -> frozenset[Cell]:
+    def _touched(self, change: Change) -> frozenset[Cell]:
         """The published cells a change moves."""
-        key = tuple(change.items())
-        touched = self._moved.get(key)
-        if touched is None:
-            moves: dict[Cell, int] = {}
-            for (number, group), sign in change.items():
-                for above in self.lineage[number]:
-                    moves[above, group] = moves.get((above, group), 0) + sign
-                    moves[above, ALL] = moves.get((above, ALL), 0) + sign
-            touched = self._moved[key] = frozenset(cell for cell, move in moves.items() if move)
-        return touched
+        moves: dict[Cell, int] = {}
+        for (number, group), sign in change:
+            for above in self.lineage[number]:
+                moves[above, group] = moves.get((above, group), 0) + sign
+                moves[above, ALL] = moves.get((above, ALL), 0) + sign
+        return frozenset(cell for cell, move in moves.items() if move)
 
 
 @dataclass
