@@ -21,7 +21,8 @@ from werkzeug.exceptions import HTTPException
 from academy.db import db
 from academy.org.services import get_agency_by_code
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
-from api.gdx.services.feed import DATASET_ID, build_feed, dataset_metadata, folded_into, record_json
+from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
+from api.gdx.services.metadata import dataset_metadata
 from api.gdx.services.push import current_fiscal_year
 from competencies.services.analysis import Population
 from competencies.services.frameworks import active_standard, areas_of
