@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from academy.audit.models import AuditEntry
 from academy.db import db
@@ -75,6 +77,30 @@ def test_a_secret_in_the_query_string_is_refused_unchecked_and_the_answer_names_
         assert (response.status_code, body["error"], body["field"]) == (400, "secret_in_url", "ConsumerSecret")
         assert "Consumer-Secret header" in body["message"] and consumer.secret not in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(GdxToken)) == tokens_before
+
+
+def test_no_log_record_and_no_sql_parameter_carries_the_secret_or_the_token(
+    client: FlaskClient, consumer: Credentials, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    parameters: list[str] = []
+
+    def note(connection: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        parameters.append(repr(params))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        url = "/api/v1/gdx/auth/validate"
+        token = validate(client, consumer)
+        client.post(url, headers={"Consumer-Key": consumer.key}, data={"ConsumerSecret": consumer.secret})
+        client.get(url, query_string={"ConsumerSecret": consumer.secret}, headers={"Consumer-Key": consumer.key})
+        client.get(url, headers={"Consumer-Key": consumer.key, "Consumer-Secret": consumer.secret + "x"})
+        client.get(METADATA, headers={"Consumer-Key": consumer.key, "Token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    seen = "\n".join(parameters + [f"{record.getMessage()} {record.args}" for record in caplog.records])
+    assert hashlib.sha256(token.encode()).hexdigest() in seen  # what the calls did is in what was searched
+    assert consumer.secret not in seen and token not in seen
 
 
 def test_validate_refuses_with_clear_json_errors(client: FlaskClient, consumer: Credentials) -> None:
