@@ -181,8 +181,8 @@ def feed_knowledge(
 
 def figure(record: dict[str, Any], measure: str) -> int | None:
     if measure.startswith("areas."):
-        return record["areas"][measure.removeprefix("areas.")]["attained"]  # type: ignore[no-any-return]
-    return record[measure]  # type: ignore[no-any-return]
+        return record["areas"][measure.removeprefix("areas.")]["attained"]
+    return record[measure]
 
 
 # --- a government with small cells everywhere ----------------------------------------------------------------
