@@ -108,13 +108,18 @@ class _Table:
         self._candidate_cache: dict[tuple[Target, bool, int], list[tuple[Change, frozenset[Cell]]]] = {}
 
     def _cells(self, pairs: Sequence[tuple[int, int]]) -> tuple[dict[Cell, int], dict[Atom, int]]:
-        """Each record's cells (IT, Non-IT, all) and remainders (IT, Non-IT) from its (IT, Non-IT) counts."""
+        """Each record's cells and remainders (IT, Non-IT, all) from its (IT, Non-IT) counts."""
         cells: dict[Cell, int] = {}
         rest: dict[Atom, int] = {}
-        for number, pair in enumerate(pairs):
-            cells[number, IT], cells[number, NON_IT], cells[number, ALL] = pair[0], pair[1], pair[0] + pair[1]
-            for group in (IT, NON_IT):
-                rest[number, group] = pair[group] - sum(pairs[child][group] for child in self.children[number])
+        for number, (it, non_it) in enumerate(pairs):
+            cells[number, IT], cells[number, NON_IT], cells[number, ALL] = it, non_it, it + non_it
+            rest[number, IT], rest[number, NON_IT] = it, non_it
+        for number, parent in enumerate(self.parent):
+            if parent is not None:
+                rest[parent, IT] -= pairs[number][IT]
+                rest[parent, NON_IT] -= pairs[number][NON_IT]
+        for number in range(len(pairs)):
+            rest[number, ALL] = rest[number, IT] + rest[number, NON_IT]
         return cells, rest
 
     # --- one measure -------------------------------------------------------------------------
@@ -133,17 +138,16 @@ class _Table:
     def _targets(self, columns: Sequence[int], values: Mapping[Cell, int], rest: Mapping[Atom, int]) -> list[Target]:
         """The small cells and remainders of the columns, in tree order."""
         targets: list[Target] = []
+        headcount, rest_headcount = self.headcount, self.rest_headcount
         for number in range(len(self.records)):
             for column in columns:
-                groups = _GROUPS[column]
-                if column == ALL and self.headcount[number, NON_IT] == 0:
+                if column == ALL and headcount[number, NON_IT] == 0:
                     continue  # the same people as the IT column, protected with it
-                if small(values[number, column], self.headcount[number, column]):
+                if small(values[number, column], headcount[number, column]):
                     targets.append(("c", number, column))
-                if self.children[number]:  # a record without sub-records: its remainder is its cell
-                    count = sum(rest[number, g] for g in groups)
-                    if small(count, sum(self.rest_headcount[number, g] for g in groups)):
-                        targets.append(("r", number, column))
+                # A record without sub-records: its remainder is its cell.
+                if self.children[number] and small(rest[number, column], rest_headcount[number, column]):
+                    targets.append(("r", number, column))
         return targets
 
     def _secure(self, targets: Sequence[Target], measure: _Measure) -> None:
@@ -207,8 +211,7 @@ class _Table:
         if kind == "c":
             value, whole = measure.values[number, column], self.headcount[number, column]
         else:
-            value = sum(rest[number, g] for g in _GROUPS[column])
-            whole = sum(self.rest_headcount[number, g] for g in _GROUPS[column])
+            value, whole = rest[number, column], self.rest_headcount[number, column]
         withheld = measure.withheld
         for candidates in self._candidates(target, measure.it_only):
             best: tuple[tuple[int, int], frozenset[Cell]] | None = None
