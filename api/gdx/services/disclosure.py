@@ -21,10 +21,11 @@ keeps every published figure, every relation and every count within 0..headcount
 the small cell a value that is not small. The cells the change touches are withheld too.
 A witness is a table that agrees with everything published in which the cell is not small,
 so no subtraction, nor any combination of them, can show the cell to be 1–4 people.
-Witnesses are sought nearest first (the record and its parent, then its sub-records and
-siblings, then any unit beneath it) and the cheapest is taken: fewest cells newly withheld,
-then the smallest counts withheld; a measure with no witness in a ministry's tree is
-withheld in the whole tree. Every step is in tree order, so the result depends only on the
+Witnesses are sought among the record, its parent, its sub-records and its siblings (then
+any unit beneath it) and the cheapest is taken: the fewest people counted in the cells
+newly withheld, plus one per cell (a ministry's large figure costs more than two
+divisions'); a measure with no witness in a ministry's tree is withheld in the whole tree.
+Every step is in tree order, so the result depends only on the
 counts of one ministry's tree and of that measure, never on the fiscal year for a measure
 that does not change with it.
 """
@@ -32,7 +33,7 @@ that does not change with it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: The smallest number of people a published cell may hold, or fall short of its headcount by.
 MINIMUM_CELL = 5
@@ -213,22 +214,26 @@ class _Table:
         else:
             value, whole = rest[number, column], self.rest_headcount[number, column]
         withheld = measure.withheld
-        for candidates in self._candidates(target, measure.it_only):
-            best: tuple[tuple[int, int], frozenset[Cell]] | None = None
+        best: tuple[tuple[int, int], frozenset[Cell]] | None = None
+        for tier, candidates in enumerate(self._candidates(target, measure.it_only)):
             for change, touched in candidates:
                 new = [cell for cell in touched if cell not in withheld]
                 if not measure.it_only and any(cell[1] == IT for cell in new):
                     continue  # the IT column is decided: no witness may take another of its cells
-                cost = (len(new), sum(measure.cost(cell) for cell in new))
+                # What is lost: the people the newly withheld cells count, and one for each cell.
+                loss = measure.loss
+                cost = (sum(loss[cell] for cell in new), len(new))
                 if best is not None and cost >= best[0]:
                     continue
                 if self._reaches_safety(change, rest, value, whole):
                     best = (cost, touched)
                     if not new:
-                        break
-            if best is not None:
-                return best[1]
-        return None
+                        return touched
+            # The record and its parent first: a witness there that withholds only the record's own cells
+            # (not its parent's, nor a ministry's) is as good as any further away.
+            if best is not None and (tier >= 1 or all(cell[0] == number for cell in best[1])):
+                break
+        return None if best is None else best[1]
 
     def _changes(self, target: Target, pool: list[Atom], singles_only: bool) -> Iterator[Change]:
         """Changes to the hidden counts that move the target by one per step."""
@@ -290,6 +295,10 @@ class _Measure:
     #: Deciding the IT column: only IT people's counts may be read.
     it_only: bool
 
-    def cost(self, cell: Cell) -> int:
-        """What withholding a cell loses; for the IT column, only what its IT people count."""
-        return self.values[cell[0], IT] if self.it_only else self.values[cell]
+    #: What withholding a cell loses: the people it counts, and one for the cell (see __post_init__).
+    loss: dict[Cell, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Deciding the IT column, a cell's loss is what its IT people count: the Non-IT counts are not read.
+        values = self.values
+        self.loss = {cell: (values[cell[0], IT] if self.it_only else value) + 1 for cell, value in values.items()}
