@@ -21,6 +21,7 @@ of a record or remainder (or its complement) may be 1–4.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -362,3 +363,50 @@ def test_the_it_column_is_decided_from_it_counts_alone(seed: int) -> None:
     assert {key: columns[0] for key, columns in with_everyone.items()} == {
         key: columns[0] for key, columns in it_alone.items()
     }
+
+
+def tree_cells(parents: Sequence[int | None], values: Mapping[tuple[int, int], int]) -> dict[tuple[int, int], int]:
+    """Each record's (IT, Non-IT, all) counts from the counts of its people beyond its sub-records."""
+
+    def lineage(number: int) -> list[int]:
+        above = parents[number]
+        return [] if above is None else [above, *lineage(above)]
+
+    out = {}
+    for number in range(len(parents)):
+        beneath = [n for n in range(len(parents)) if n == number or number in lineage(n)]
+        it, non_it = (sum(values.get((n, g), 0) for n in beneath) for g in range(2))
+        out[number, 0], out[number, 1], out[number, 2] = it, non_it, it + non_it
+    return out
+
+
+def test_no_withheld_small_count_can_be_shown_small_even_with_every_count_within_its_headcount() -> None:
+    # Tiny trees, small enough to try every table: each withheld small count must be not small
+    # in some table that agrees with everything published and keeps every count within 0..headcount.
+    tried = 0
+    for seed in range(400):
+        chance = random.Random(seed)
+        parents: list[int | None] = [None] + [chance.randrange(n) for n in range(1, chance.randint(1, 3))]
+        people = [[chance.choice((0, 5, 6, 7, 9)) for _ in GROUPS] for _ in parents]
+        people[0][0] = max(people[0][0], 5)
+        atoms = [(n, g) for n in range(len(parents)) for g in range(2) if people[n][g]]
+        if len(atoms) > 4:
+            continue
+        headcounts = tree_cells(parents, {atom: people[atom[0]][atom[1]] for atom in atoms})
+        truth = tree_cells(parents, {atom: chance.randint(0, people[atom[0]][atom[1]]) for atom in atoms})
+        records = [
+            RecordCounts(n, parents[n], (headcounts[n, 0], headcounts[n, 1]), {"m": (truth[n, 0], truth[n, 1])})
+            for n in range(len(parents))
+        ]
+        withheld = withhold(records, ["m"])
+        published = {cell: value for cell, value in truth.items() if "m" not in withheld[cell[0]][cell[1]]}
+        agreeing = []
+        for combination in itertools.product(*(range(people[n][g] + 1) for n, g in atoms)):
+            table = tree_cells(parents, dict(zip(atoms, combination, strict=True)))
+            if all(table[cell] == value for cell, value in published.items()):
+                agreeing.append(table)
+        for cell, value in truth.items():
+            if cell not in published and small(value, headcounts[cell]):
+                tried += 1
+                assert any(not small(table[cell], headcounts[cell]) for table in agreeing), (seed, cell)
+    assert tried > 100
