@@ -139,8 +139,7 @@ def main() -> None:
             client = app.test_client()
             answer = client.get(
                 "/api/v1/gdx/auth/validate",
-                query_string={"ConsumerSecret": new.secret},
-                headers={"Consumer-Key": new.consumer.key},
+                headers={"Consumer-Key": new.consumer.key, "Consumer-Secret": new.secret},
             )
             headers = {"Consumer-Key": new.consumer.key, "Token": answer.get_json()["Result"]}
             sizes: list[int] = []

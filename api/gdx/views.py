@@ -2,6 +2,8 @@
 
 GDX's way: a consumer sends its ``Consumer-Key`` header and secret to the validate
 endpoint and gets a ``Token``; every data call carries ``Consumer-Key`` and ``Token``.
+The secret comes in the ``Consumer-Secret`` header or a POSTed body, never in the URL:
+a URL is written to access logs and proxies' logs before any handler runs.
 Errors are JSON: ``{"error": code, "message": text}`` (and ``field`` for a bad parameter).
 """
 
@@ -19,7 +21,8 @@ from werkzeug.exceptions import HTTPException
 from academy.db import db
 from academy.org.services import get_agency_by_code
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
-from api.gdx.services.feed import DATASET_ID, build_feed, dataset_metadata, folded_into, record_json
+from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
+from api.gdx.services.metadata import dataset_metadata
 from api.gdx.services.push import current_fiscal_year
 from competencies.services.analysis import Population
 from competencies.services.frameworks import active_standard, areas_of
@@ -29,10 +32,17 @@ bp = Blueprint("gdx_api", __name__, url_prefix="/api/v1/gdx")
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
 
+#: The answer to a secret in the query string; the secret is not even checked.
+SECRET_IN_URL = (
+    "The consumer secret must not be sent in the URL (ConsumerSecret in the query string): URLs are written to "
+    "access logs. Send it in the Consumer-Secret header (or as ConsumerSecret in a POSTed form or JSON body), and "
+    "since this one has been logged on the way, ask for a new consumer and have this one revoked."
+)
+
 AUTH_MESSAGES = {
     AuthFailure.MISSING_CONSUMER_KEY: "The Consumer-Key header is missing.",
-    AuthFailure.MISSING_SECRET: "The consumer secret is missing: send it as ConsumerSecret (or a Consumer-Secret "
-    "header).",
+    AuthFailure.MISSING_SECRET: "The consumer secret is missing: send it in the Consumer-Secret header (or as "
+    "ConsumerSecret in a POSTed form or JSON body).",
     AuthFailure.INVALID_CONSUMER: "The Consumer-Key and secret do not match an active consumer.",
     AuthFailure.MISSING_TOKEN: "The Token header is missing: get one from /api/v1/gdx/auth/validate.",
     AuthFailure.INVALID_TOKEN: "The Token is not valid for this Consumer-Key (or the consumer was revoked).",
@@ -96,11 +106,13 @@ def _authenticate() -> ResponseReturnValue | None:
 
 @bp.route("/auth/validate", methods=["GET", "POST"])
 def validate() -> ResponseReturnValue:
-    """Exchange the Consumer-Key header and the consumer's secret for a Token."""
+    """Exchange the Consumer-Key header and the consumer's secret (a header or a POSTed body) for a Token."""
+    if any(name.lower() == "consumersecret" for name in request.args):
+        # Refused whether right or wrong: checking it would make the URL an oracle, accepting it a habit.
+        return _error(400, "secret_in_url", SECRET_IN_URL, "ConsumerSecret")
     body = request.get_json(silent=True) if request.is_json else None
     secret = (
         request.headers.get("Consumer-Secret")
-        or request.args.get("ConsumerSecret")
         or request.form.get("ConsumerSecret")
         or (body.get("ConsumerSecret") if isinstance(body, dict) else None)
     )

@@ -2,7 +2,7 @@
 
 Every published figure comes from ``competencies.services.analysis.coverage()``. Publishing
 them must not let anyone single out a person, so before anything leaves, small cells are
-folded (deciding which takes the IT and Non-IT headcounts, ``group_headcounts()``):
+folded (deciding which takes the IT and Non-IT headcounts):
 
 * a unit is published only if its population has at least ``MINIMUM_CELL`` people, and
   each personnel group (IT, Non-IT) in it is either empty or at least that large, so the
@@ -16,8 +16,11 @@ folded (deciding which takes the IT and Non-IT headcounts, ``group_headcounts()`
 * a top-level agency (ministry) has nowhere to fold into: it is published without
   figures when it is too small.
 
-Every cell that can be derived from the published records is then empty or holds at
-least ``MINIMUM_CELL`` people. Records carry no names, numbers or identifiers of people.
+Every headcount that can be derived from the published records is then empty or holds at
+least ``MINIMUM_CELL`` people. The other counts (trained, attained, per area) of 1–4 people,
+or 1–4 short of their headcount, are withheld with enough others that none can be worked
+out (``disclosure.withhold``); their records list them in ``suppressed_figures``.
+Records carry no names, numbers or identifiers of people.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import func, select
 
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup
+from api.gdx.services.disclosure import ALL, IT, MINIMUM_CELL, NON_IT, RecordCounts, withhold
 from competencies.models import Competency, Framework
 from competencies.services.analysis import (
     CoverageRecord,
@@ -42,8 +46,10 @@ from competencies.services.analysis import (
 )
 from competencies.services.frameworks import areas_of
 
-#: The smallest number of people a published cell may hold.
-MINIMUM_CELL = 5
+__all__ = ["MINIMUM_CELL", "FeedEntry", "build_feed", "folded_into", "record_json", "suppress"]
+
+#: The column of the disclosure decision each population reads.
+COLUMN = {Population.IT: IT, Population.NON_IT: NON_IT, Population.ALL: ALL}
 
 DATASET_ID = "academy-digital-skill-coverage"
 DATASET_VERSION = "1.0"
@@ -167,6 +173,24 @@ class FeedEntry:
     parent_code: str | None
     suppressed: bool = False
     folded_units: list[str] = field(default_factory=list)
+    #: Figures withheld to protect small groups: "trained", "attained", "areas.<code>".
+    withheld: frozenset[str] = frozenset()
+
+
+def measures(framework: Framework) -> list[str]:
+    """The counts a record publishes besides its headcount, as disclosure control names them."""
+    return ["trained", "attained", *(f"areas.{area.code}" for area in areas_of(framework))]
+
+
+def _counts(
+    it_record: CoverageRecord, non_it_record: CoverageRecord, names: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    it, non_it = it_record.figures, non_it_record.figures
+    counts = {"trained": (it.trained, non_it.trained), "attained": (it.attained, non_it.attained)}
+    for name in names[2:]:
+        code = name.removeprefix("areas.")
+        counts[name] = (it.areas.get(code, 0), non_it.areas.get(code, 0))
+    return counts
 
 
 def group_headcounts(tree: Sequence[Agency], whole_tree: bool) -> dict[int, tuple[int, int]]:
@@ -203,18 +227,51 @@ def build_feed(
     population: Population = Population.IT,
     within: Agency | None = None,
 ) -> list[FeedEntry]:
-    """The published records of every agency, or of the ministry tree holding ``within``, in tree order."""
+    """The published records of every agency, or of the ministry tree holding ``within``, in tree order.
+
+    The IT feed needs only the IT group's coverage (and both groups' headcounts, for
+    folding): its withheld figures are decided from IT counts alone. The Non-IT and
+    all-personnel feeds take both groups' coverage, as what they may show depends on
+    the IT figures (all = IT + Non-IT).
+    """
     roots = None if within is None else [within.lineage()[-1]]
-    view = coverage(fiscal_year, framework, PopulationFilter(population), roots)
-    tree = [record.agency for record in view]
-    decision = suppress(tree, group_headcounts(tree, whole_tree=roots is None))
+    it_view = coverage(fiscal_year, framework, PopulationFilter(Population.IT), roots)
+    tree = [record.agency for record in it_view]
+    everyone = population is not Population.IT
+    if everyone:
+        non_it_view = coverage(fiscal_year, framework, PopulationFilter(Population.NON_IT), roots)
+        cells = {
+            it.agency.id: (it.figures.headcount, non.figures.headcount)
+            for it, non in zip(it_view, non_it_view, strict=True)
+        }
+    else:
+        # Only folding reads the Non-IT figures here: their headcounts, not a second coverage().
+        cells = group_headcounts(tree, whole_tree=roots is None)
+        non_it_view = [
+            CoverageRecord(r.agency, fiscal_year, "non_it", Figures(cells[r.agency.id][1]), r.target_percent, r.as_of)
+            for r in it_view
+        ]
+    pairs = {it.agency.id: (it, non) for it, non in zip(it_view, non_it_view, strict=True)}
+    decision = suppress(tree, cells)
+    names = measures(framework)
+    by_id = {agency.id: agency for agency in tree}
+    nearest = _nearest_published_ancestors(tree, by_id, set(decision.published))
+    withheld = withhold(
+        [
+            RecordCounts(agency.id, nearest.get(agency.id), cells[agency.id], _counts(*pairs[agency.id], names))
+            for agency in tree
+            if agency.id in decision.published
+        ],
+        names,
+        everyone=everyone,
+    )
     codes = {agency.id: agency.code for agency in tree}
     entries: dict[int, FeedEntry] = {}
-    for record in view:
-        agency = record.agency
+    for agency in tree:
+        record = _population_record(*pairs[agency.id], population)
         parent_code = codes.get(agency.parent_id) if agency.parent_id is not None else None
         if agency.id in decision.published:
-            entries[agency.id] = FeedEntry(record, parent_code)
+            entries[agency.id] = FeedEntry(record, parent_code, withheld=withheld[agency.id][COLUMN[population]])
         elif agency.id not in decision.folded_into:  # a root too small to show
             entries[agency.id] = FeedEntry(record, parent_code, suppressed=True)
     for folded, into in decision.folded_into.items():
@@ -222,6 +279,19 @@ def build_feed(
     for entry in entries.values():
         entry.folded_units.sort()
     return list(entries.values())
+
+
+def _population_record(it: CoverageRecord, non_it: CoverageRecord, population: Population) -> CoverageRecord:
+    """The record of the population asked for; everyone's figures are the two groups' together."""
+    if population is Population.IT:
+        return it
+    if population is Population.NON_IT:
+        return non_it
+    figures = Figures()
+    figures.add(it.figures)
+    figures.add(non_it.figures)
+    label = PopulationFilter(Population.ALL).label
+    return CoverageRecord(it.agency, it.fiscal_year, label, figures, it.target_percent, it.as_of)
 
 
 def folded_into(entries: Sequence[FeedEntry], code: str) -> str | None:
@@ -269,149 +339,25 @@ def record_json(entry: FeedEntry, areas: Sequence[Competency], population: Popul
         "meets_target": None,
         "areas": None,
         "folded_units": entry.folded_units,
+        "suppressed_figures": sorted(entry.withheld),
         "as_of": _moment(record.as_of),
     }
     if figures is not None:
-        data.update(
-            headcount=figures.headcount,
-            trained=figures.trained,
-            coverage_percent=_number(record.coverage_percent),
-            attained=figures.attained,
-            attainment_percent=_number(record.attainment_percent),
-            meets_target=record.meets_target,
-            areas={
-                area.code: {
-                    "attained": figures.areas.get(area.code, 0),
-                    "attainment_percent": _number(percent(figures.areas.get(area.code, 0), figures.headcount)),
-                }
-                for area in areas
-            },
-        )
+        withheld = entry.withheld
+        data["headcount"] = figures.headcount
+        if "trained" not in withheld:  # a percentage or a comparison tells what its count does
+            data["trained"] = figures.trained
+            data["coverage_percent"] = _number(record.coverage_percent)
+            data["meets_target"] = record.meets_target
+        if "attained" not in withheld:
+            data["attained"] = figures.attained
+            data["attainment_percent"] = _number(record.attainment_percent)
+        data["areas"] = {area.code: _area(figures, area.code, withheld) for area in areas}
     return data
 
 
-# --- dataset metadata -------------------------------------------------------------------------------
-
-#: (field, type, Thai description, English description) of each record.
-FIELDS: list[tuple[str, str, str, str]] = [
-    ("agency_code", "string", "รหัสหน่วยงาน (รหัสหน่วยงานในระบบงบประมาณ)", "Agency code (budget-system code)"),
-    ("agency_name_th", "string", "ชื่อหน่วยงานภาษาไทย", "Agency name in Thai"),
-    ("agency_name_en", "string", "ชื่อหน่วยงานภาษาอังกฤษ", "Agency name in English"),
-    ("agency_kind", "string", "ระดับหน่วยงาน: ministry, department, division", "ministry, department or division"),
-    ("parent_code", "string|null", "รหัสหน่วยงานต้นสังกัด", "Code of the parent agency"),
-    ("fiscal_year", "integer", "ปีงบประมาณ (พ.ศ.) 1 ต.ค. – 30 ก.ย.", "Fiscal year (Buddhist Era), 1 Oct – 30 Sep"),
-    ("population", "string", "กลุ่มประชากรเป้าหมาย: it, all, non_it", "Target population: it, all, non_it"),
-    ("population_definition_th", "string", "นิยามกลุ่มประชากรเป้าหมาย (ไทย)", "Definition of the population (Thai)"),
-    ("population_definition_en", "string", "นิยามกลุ่มประชากรเป้าหมาย (อังกฤษ)", "Definition of the population"),
-    (
-        "suppressed",
-        "boolean",
-        "ไม่แสดงตัวเลขเพราะกลุ่มมีขนาดเล็กเกินไป (น้อยกว่า 5 คน)",
-        "Figures withheld: the group is too small (fewer than 5 people)",
-    ),
-    (
-        "headcount",
-        "integer|null",
-        "จำนวนบุคลากรในกลุ่มเป้าหมาย (รวมหน่วยงานในสังกัด)",
-        "People in the population (with the units beneath)",
-    ),
-    (
-        "trained",
-        "integer|null",
-        "จำนวนผู้ผ่านการอบรมหลักสูตรตามมาตรฐานอย่างน้อยหนึ่งหลักสูตรในปีงบประมาณ",
-        "People who completed at least one standard-aligned course in the fiscal year",
-    ),
-    ("coverage_percent", "number|null", "ร้อยละการอบรม (trained / headcount)", "Training coverage, %"),
-    (
-        "attained",
-        "integer|null",
-        "จำนวนผู้มีทักษะครบทุกระดับที่ตำแหน่งกำหนด",
-        "People meeting every level their role profile requires",
-    ),
-    ("attainment_percent", "number|null", "ร้อยละผู้มีทักษะตามเกณฑ์", "Competency attainment, %"),
-    ("target_percent", "number", "ค่าเป้าหมายร้อยละของปีงบประมาณ", "Target of the fiscal year, %"),
-    ("meets_target", "boolean|null", "ร้อยละการอบรมถึงค่าเป้าหมายหรือไม่", "Whether coverage reaches the target"),
-    (
-        "areas",
-        "object|null",
-        "รายด้านทักษะ: รหัสด้าน → จำนวนและร้อยละผู้มีทักษะครบตามเกณฑ์ของด้านนั้น",
-        "Per skill area: area code -> people meeting the area's required levels, and their %",
-    ),
-    (
-        "folded_units",
-        "array",
-        "รหัสหน่วยงานย่อยที่มีบุคลากรน้อยกว่า 5 คน ซึ่งนับรวมไว้ในระเบียนนี้",
-        "Codes of small units (fewer than 5 people) whose counts are included in this record",
-    ),
-    ("as_of", "string", "เวลาที่คำนวณข้อมูล (ISO 8601, UTC)", "When the figures were computed (ISO 8601, UTC)"),
-]
-
-
-def dataset_metadata(
-    *, base_url: str, framework: Framework, last_updated: datetime, maintainer_email: str | None
-) -> dict[str, Any]:
-    """The dataset's description in the Thai open-data catalogue's fields (data.go.th), Thai and English."""
-    areas = areas_of(framework)
-    return {
-        "id": DATASET_ID,
-        "name": DATASET_ID,
-        "version": DATASET_VERSION,
-        "title": {
-            "th": "ร้อยละบุคลากรภาครัฐที่ได้รับการพัฒนาทักษะดิจิทัล จำแนกตามหน่วยงาน",
-            "en": "Digital-skill training coverage of government personnel, by agency",
-        },
-        "notes": {
-            "th": "จำนวนและร้อยละของบุคลากรในกลุ่มเป้าหมายที่ผ่านการอบรมหลักสูตรตามมาตรฐานทักษะดิจิทัล "
-            "และที่มีทักษะครบตามเกณฑ์ของตำแหน่ง รายหน่วยงาน รายปีงบประมาณ ข้อมูลเป็นตัวเลขรวม ไม่มีข้อมูลส่วนบุคคล "
-            "หน่วยงานที่มีบุคลากรน้อยกว่า 5 คนนับรวมไว้กับหน่วยงานต้นสังกัด",
-            "en": "Number and share of the target population who completed a course aligned with the digital "
-            "skill standard, and who meet every level their position requires, per agency and fiscal year. "
-            "Aggregates only, no personal data; units with fewer than 5 people are counted in their parent.",
-        },
-        "owner_org": {"th": "สถาบันพัฒนาบุคลากรภาครัฐด้านดิจิทัล", "en": "E-Workforce Academy"},
-        "maintainer": {"th": "ฝ่ายข้อมูลและระบบ สถาบันพัฒนาบุคลากรภาครัฐด้านดิจิทัล", "en": "Academy data team"},
-        "maintainer_email": maintainer_email,
-        "data_type": {"th": "ข้อมูลสถิติ", "en": "Statistical data"},
-        "data_category": {"th": "ข้อมูลสาธารณะ", "en": "Public data"},
-        "disclosure": {"th": "เปิดเผยได้ (ข้อมูลรวม ไม่มีข้อมูลส่วนบุคคล)", "en": "Open (aggregate, no personal data)"},
-        "data_class_level": {"th": "เปิดเผย", "en": "Open"},
-        "objective": {
-            "th": ["แผนพัฒนารัฐบาลดิจิทัล", "การติดตามการพัฒนาทักษะดิจิทัลของบุคลากรภาครัฐ"],
-            "en": ["Digital government development plan", "Monitoring digital-skill development of personnel"],
-        },
-        "update_frequency_unit": {"th": "วัน", "en": "day"},
-        "update_frequency_interval": 1,
-        "geo_coverage": {"th": "ประเทศ", "en": "Country"},
-        "data_source": {
-            "th": "ระบบทะเบียนบุคลากรของหน่วยงาน และคลังบันทึกการเรียนรู้ (xAPI LRS) ของสถาบัน",
-            "en": "Agencies' HR records and the academy's xAPI Learning Record Store",
-        },
-        "data_format": ["JSON"],
-        "data_language": ["th", "en"],
-        "license_id": "Open Data Common",
-        "license": {"th": "สัญญาอนุญาตให้ใช้ข้อมูลเปิดของภาครัฐ (Open Data Common)", "en": "Open Data Common"},
-        "accessible_condition": {
-            "th": "ผ่าน GDX: ขอ Token จาก /api/v1/gdx/auth/validate ด้วย Consumer-Key และ secret",
-            "en": "Through GDX: a Token from /api/v1/gdx/auth/validate with the Consumer-Key and secret",
-        },
-        "url": f"{base_url}/api/v1/gdx/coverage",
-        "tags": {
-            "th": ["ทักษะดิจิทัล", "บุคลากรภาครัฐ", "การพัฒนาบุคลากร", "รัฐบาลดิจิทัล"],
-            "en": ["digital skills", "civil service", "training", "digital government"],
-        },
-        "unit_of_measure": {"th": "คน, ร้อยละ", "en": "people, percent"},
-        "disaggregate": {"th": ["หน่วยงาน", "ด้านทักษะ"], "en": ["agency", "skill area"]},
-        "calculation_method": {
-            "th": "ร้อยละการอบรม = ผู้ผ่านการอบรมในปีงบประมาณ ÷ จำนวนบุคลากรในกลุ่มเป้าหมาย × 100 "
-            "(ตัวเลขของหน่วยงานรวมหน่วยงานในสังกัด)",
-            "en": "coverage % = trained in the fiscal year / people in the population x 100 "
-            "(an agency's figures include the units beneath it)",
-        },
-        "standard": {"th": framework.name_th, "en": framework.name_en, "code": framework.code},
-        "skill_areas": [{"code": a.code, "name_th": a.name_th, "name_en": a.name_en} for a in areas],
-        "populations": {p.value: {"th": th, "en": en} for p, (th, en) in POPULATION_DEFINITIONS.items()},
-        "minimum_cell": MINIMUM_CELL,
-        "created_date": DATASET_CREATED.isoformat(),
-        "last_updated_date": _moment(last_updated),
-        "fields": [{"name": name, "type": kind, "description": {"th": th, "en": en}} for name, kind, th, en in FIELDS],
-    }
+def _area(figures: Figures, code: str, withheld: frozenset[str]) -> dict[str, Any]:
+    if f"areas.{code}" in withheld:
+        return {"attained": None, "attainment_percent": None}
+    count = figures.areas.get(code, 0)
+    return {"attained": count, "attainment_percent": _number(percent(count, figures.headcount))}

@@ -61,7 +61,12 @@ class PeopleBulk(MethodView):
         and the answer is 422 naming each record (by its index) and field.
         """
         caller = current_caller()
-        report = upsert_people(payload["people"], within=caller.scope, base_url=current_app.config["ACADEMY_BASE_URL"])
+        report = upsert_people(
+            payload["people"],
+            within=caller.scope,
+            base_url=current_app.config["ACADEMY_BASE_URL"],
+            dry_run=payload["dry_run"],
+        )
         if not report.ok:
             db.session.rollback()
             fail(

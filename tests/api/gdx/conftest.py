@@ -117,9 +117,7 @@ def consumer() -> Credentials:
 
 def validate(client: FlaskClient, credentials: Credentials) -> str:
     response = client.get(
-        "/api/v1/gdx/auth/validate",
-        query_string={"ConsumerSecret": credentials.secret},
-        headers={"Consumer-Key": credentials.key},
+        "/api/v1/gdx/auth/validate", headers={"Consumer-Key": credentials.key, "Consumer-Secret": credentials.secret}
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     return str(response.get_json()["Result"])

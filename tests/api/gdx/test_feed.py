@@ -34,6 +34,7 @@ RECORD_FIELDS = {
     "meets_target",
     "areas",
     "folded_units",
+    "suppressed_figures",
     "as_of",
 }
 
@@ -58,20 +59,35 @@ def test_published_records_carry_the_figures_of_coverage(
         r.agency.code: r for r in coverage(FISCAL_YEAR, standard, PopulationFilter(population), [government.ministry])
     }
     assert published, "the feed publishes records"
+    shown = 0
     for code, record in published.items():
         assert set(record) == RECORD_FIELDS
         want = expected[code]
+        withheld = set(record["suppressed_figures"])
         assert record["headcount"] == want.figures.headcount
-        assert record["trained"] == want.figures.trained
-        assert record["attained"] == want.figures.attained
-        assert record["coverage_percent"] == float(want.coverage_percent)
-        assert record["attainment_percent"] == float(want.attainment_percent)
-        assert record["target_percent"] == 60.0 and record["meets_target"] == want.meets_target
+        if "trained" in withheld:
+            assert [record["trained"], record["coverage_percent"], record["meets_target"]] == [None] * 3
+        else:
+            assert record["trained"] == want.figures.trained
+            assert record["coverage_percent"] == float(want.coverage_percent)
+            assert record["meets_target"] == want.meets_target
+        if "attained" in withheld:
+            assert [record["attained"], record["attainment_percent"]] == [None] * 2
+        else:
+            assert record["attained"] == want.figures.attained
+            assert record["attainment_percent"] == float(want.attainment_percent)
+        assert record["target_percent"] == 60.0
         assert record["fiscal_year"] == FISCAL_YEAR and record["population"] == population.value
-        assert {area: figures["attained"] for area, figures in record["areas"].items()} == {
-            area: want.figures.areas.get(area, 0) for area in ("DL", "DG", "DLS", "DT", "DS", "DU", "CS")
-        }
+        assert list(record["areas"]) == ["DL", "DG", "DLS", "DT", "DS", "DU", "CS"]
+        for area, figures in record["areas"].items():
+            if f"areas.{area}" in withheld:
+                assert figures == {"attained": None, "attainment_percent": None}
+            else:
+                assert figures["attained"] == want.figures.areas.get(area, 0)
+                assert figures["attainment_percent"] == float(want.area_percent(area))
+        shown += len({"trained", "attained", *(f"areas.{area}" for area in record["areas"])} - withheld)
         assert record["as_of"].endswith("Z")
+    assert shown, "some figures are published, not only withheld"
     ministry = published["71"]
     assert ministry["agency_name_th"] == "กระทรวงทดสอบ" and ministry["agency_name_en"] == "Ministry of Testing"
     assert ministry["parent_code"] is None and published["71001"]["parent_code"] == "71"

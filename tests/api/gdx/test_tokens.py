@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from academy.audit.models import AuditEntry
 from academy.db import db
@@ -30,8 +33,8 @@ def test_validate_gives_a_token_that_opens_data_calls(
 ) -> None:
     response = client.get(
         "/api/v1/gdx/auth/validate",
-        query_string={"ConsumerSecret": consumer.secret, "AgentID": "1234567890123"},
-        headers={"Consumer-Key": consumer.key},
+        query_string={"AgentID": "1234567890123"},
+        headers={"Consumer-Key": consumer.key, "Consumer-Secret": consumer.secret},
     )
     assert response.status_code == 200
     body = response.get_json()
@@ -49,12 +52,63 @@ def test_the_secret_may_come_as_a_header_or_in_a_posted_body(client: FlaskClient
     assert len({r.get_json()["Result"] for r in (by_header, by_json, by_form)}) == 3
 
 
+@pytest.mark.parametrize("name", ["ConsumerSecret", "consumersecret"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_secret_in_the_query_string_is_refused_unchecked_and_the_answer_names_the_header(
+    client: FlaskClient, consumer: Credentials, name: str, method: str
+) -> None:
+    tokens_before = db.session.scalar(select(func.count()).select_from(GdxToken))
+    answers = [
+        client.open(
+            "/api/v1/gdx/auth/validate",
+            method=method,
+            query_string={name: secret},
+            headers={"Consumer-Key": consumer.key, **extra},
+        )
+        # The right secret, a wrong one, and the right one also sent properly: all refused alike.
+        for secret, extra in (
+            (consumer.secret, {}),
+            ("guess", {}),
+            (consumer.secret, {"Consumer-Secret": consumer.secret}),
+        )
+    ]
+    for response in answers:
+        body = response.get_json()
+        assert (response.status_code, body["error"], body["field"]) == (400, "secret_in_url", "ConsumerSecret")
+        assert "Consumer-Secret header" in body["message"] and consumer.secret not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(GdxToken)) == tokens_before
+
+
+def test_no_log_record_and_no_sql_parameter_carries_the_secret_or_the_token(
+    client: FlaskClient, consumer: Credentials, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    parameters: list[str] = []
+
+    def note(connection: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        parameters.append(repr(params))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        url = "/api/v1/gdx/auth/validate"
+        token = validate(client, consumer)
+        client.post(url, headers={"Consumer-Key": consumer.key}, data={"ConsumerSecret": consumer.secret})
+        client.get(url, query_string={"ConsumerSecret": consumer.secret}, headers={"Consumer-Key": consumer.key})
+        client.get(url, headers={"Consumer-Key": consumer.key, "Consumer-Secret": consumer.secret + "x"})
+        client.get(METADATA, headers={"Consumer-Key": consumer.key, "Token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    seen = "\n".join(parameters + [f"{record.getMessage()} {record.args}" for record in caplog.records])
+    assert hashlib.sha256(token.encode()).hexdigest() in seen  # what the calls did is in what was searched
+    assert consumer.secret not in seen and token not in seen
+
+
 def test_validate_refuses_with_clear_json_errors(client: FlaskClient, consumer: Credentials) -> None:
     url = "/api/v1/gdx/auth/validate"
-    wrong = client.get(url, query_string={"ConsumerSecret": "guess"}, headers={"Consumer-Key": consumer.key})
+    wrong = client.get(url, headers={"Consumer-Key": consumer.key, "Consumer-Secret": "guess"})
     no_secret = client.get(url, headers={"Consumer-Key": consumer.key})
-    no_key = client.get(url, query_string={"ConsumerSecret": consumer.secret})
-    unknown = client.get(url, query_string={"ConsumerSecret": consumer.secret}, headers={"Consumer-Key": "nobody"})
+    no_key = client.get(url, headers={"Consumer-Secret": consumer.secret})
+    unknown = client.get(url, headers={"Consumer-Key": "nobody", "Consumer-Secret": consumer.secret})
     assert (wrong.status_code, wrong.get_json()["error"]) == (401, "invalid_consumer")
     assert (no_secret.status_code, no_secret.get_json()["error"]) == (400, "missing_consumer_secret")
     assert (no_key.status_code, no_key.get_json()["error"]) == (401, "missing_consumer_key")
@@ -106,9 +160,7 @@ def test_a_revoked_consumer_can_neither_call_nor_validate(
     status, body = data_call(client, consumer.key, token)
     assert (status, body["error"]) == (401, "invalid_token")
     again = client.get(
-        "/api/v1/gdx/auth/validate",
-        query_string={"ConsumerSecret": consumer.secret},
-        headers={"Consumer-Key": consumer.key},
+        "/api/v1/gdx/auth/validate", headers={"Consumer-Key": consumer.key, "Consumer-Secret": consumer.secret}
     )
     assert (again.status_code, again.get_json()["error"]) == (401, "invalid_consumer")
 

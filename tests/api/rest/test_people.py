@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from academy.audit.models import AuditEntry
 from academy.db import db
-from academy.org.models import Person, PersonnelGroup, PersonStatus
+from academy.org.models import IdentifierKind, Person, PersonIdentifier, PersonnelGroup, PersonStatus
+from academy.org.services import add_identifier
 from tests.api.rest.conftest import Api, Tree
 
 
@@ -140,9 +141,62 @@ def test_a_repeated_person_and_an_email_of_someone_else_are_row_errors(api: Api,
     taken = api("POST", "/api/v1/people/bulk", json={"people": [record("11001", "C2", email="taken@example.go.th")]})
     assert taken.status_code == 422
     assert taken.get_json()["errors"]["json"]["people"]["0"] == {
-        "email": ["taken@example.go.th already belongs to another person"]
+        "email": ["taken@example.go.th cannot be used for this record"]
+    }
+    twice = [record("11001", "C3", email="new@example.go.th"), record("11001", "C4", email="NEW@example.go.th")]
+    both = api("POST", "/api/v1/people/bulk", json={"people": twice})
+    assert both.get_json()["errors"]["json"]["people"] == {
+        "1": {"email": ["new@example.go.th is given to more than one record of this request"]}
     }
     assert people_count() == 1
+
+
+def someone_of_ministry_b(tree: Tree, make_person: Callable[..., Person], email: str) -> Person:
+    """A person outside department A's scope who has ``email``, as the import leaves them."""
+    person = make_person(tree.department_b, email=email)
+    add_identifier(person, IdentifierKind.MBOX, email)
+    return person
+
+
+def test_a_dry_run_answers_alike_whether_another_agency_has_the_email_or_nobody(
+    api: Api, tree: Tree, make_person: Callable[..., Person]
+) -> None:
+    someone_of_ministry_b(tree, make_person, "used.in.b@example.go.th")
+    api("POST", "/api/v1/people/bulk", json={"people": [record("11001", "H0", email=None)]})  # one to update
+
+    def dry_run(email: str) -> list[tuple[int, str]]:
+        answers = []
+        for batch in (
+            [record("11001", "H1", email=email)],  # a new person
+            [record("11001", "H0", email=email.upper())],  # a person of ours who had no email
+            [record("11001", "H2", email=email), record("1100101", "H3", email=email)],  # twice in one request
+            [record("11001", "H4", email=email), record("11001", "H5", position_level_code="K9")],  # and a bad row
+        ):
+            response = api("POST", "/api/v1/people/bulk", json={"people": batch, "dry_run": True})
+            answers.append((response.status_code, response.get_data(as_text=True).replace(email, "EMAIL")))
+        return answers
+
+    used, free = dry_run("used.in.b@example.go.th"), dry_run("free@example.go.th")
+    assert used == free
+    assert [status for status, _ in used] == [200, 200, 422, 422]
+    assert "more than one record" in used[2][1] and "belongs" not in "".join(body for _, body in used)
+    assert people_count() == 2
+
+
+def test_a_real_run_cannot_take_another_agencys_email_and_says_only_that_it_cannot_be_used(
+    api: Api, tree: Tree, make_person: Callable[..., Person]
+) -> None:
+    owner = someone_of_ministry_b(tree, make_person, "used.in.b@example.go.th")
+    identifiers_before = set(db.session.execute(select(PersonIdentifier.key, PersonIdentifier.person_id)).all())
+    batch = {"people": [record("11001", "J1"), record("11001", "J2", email="Used.In.B@example.go.th")]}
+    response = api("POST", "/api/v1/people/bulk", json=batch)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"]["people"] == {
+        "1": {"email": ["used.in.b@example.go.th cannot be used for this record"]}
+    }
+    assert people_count() == 1 and db.session.scalar(select(Person).where(Person.employee_no == "J1")) is None
+    assert set(db.session.execute(select(PersonIdentifier.key, PersonIdentifier.person_id)).all()) == identifiers_before
+    assert owner.email == "used.in.b@example.go.th"
 
 
 def test_records_outside_the_tokens_scope_are_invalid(api: Api, tree: Tree) -> None:
