@@ -67,7 +67,7 @@ db = SQLAlchemy(model_class=Base)
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Give SQLite foreign keys, WAL and real transactions (savepoints need BEGIN)."""
+    """Give SQLite foreign keys, WAL and real transactions that wait for the write lock (savepoints need BEGIN)."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -84,7 +84,17 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: every transaction takes the write lock at its start, waiting up to the
+        # busy timeout for it. With a deferred BEGIN in WAL mode, a transaction that read and
+        # then writes after another one committed cannot be given the lock at all (its
+        # snapshot is stale) and fails at once with "database is locked", busy timeout or not.
+        # Not only for writing requests: too many GETs write too (last use of a token, the
+        # audit of an export, a lesson's progress), and no rule can know before the first read.
+        # The price is that transactions run one at a time; on this embedded, one-machine
+        # database they are short (a request's queries take milliseconds beside the rest of
+        # the request), and tests/test_sqlite_concurrency.py measures readers among writers.
+        # Production runs on PostgreSQL, which this does not touch.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_ignoring_duplicates(model: type[Base]) -> Insert:
