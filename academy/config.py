@@ -120,6 +120,8 @@ class Settings:
     api_rate_limit: str = "600 per minute"
     secure_cookies: bool = False
     demo_password: str = "demo1234"
+    #: Seconds a SQLite transaction waits for the write lock before giving up (503).
+    sqlite_busy_timeout: float = 10.0
     gdx: GdxSettings = field(default_factory=GdxSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -149,6 +151,7 @@ class Settings:
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
             api_rate_limit=env.get("ACADEMY_API_RATE_LIMIT", "600 per minute"),
             secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
+            sqlite_busy_timeout=_positive(env, "ACADEMY_SQLITE_BUSY_TIMEOUT", 10.0),
             gdx=GdxSettings.from_environ(env),
         )
 
@@ -160,6 +163,7 @@ class Settings:
             "ACADEMY_DEMO_PASSWORD": self.demo_password,
             "ACADEMY_LOGIN_RATE_LIMIT": self.login_rate_limit,
             "ACADEMY_API_RATE_LIMIT": self.api_rate_limit,
+            "ACADEMY_SQLITE_BUSY_TIMEOUT": self.sqlite_busy_timeout,
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
             "SQLALCHEMY_DATABASE_URI": self.database_url,
