@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# `make run PORT=5001`: in development the base URL (cmi5 launch URLs, learners' xAPI
+# identities) follows the port, through FLASK_RUN_PORT, which `flask run` reads too.
+PORT ?= $(or $(FLASK_RUN_PORT),5000)
+RUN_ENV := FLASK_RUN_PORT=$(PORT)
 # The PostgreSQL server the second test run uses; each run creates and drops its own database.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 SARABUN := academy/static/vendor/sarabun/sarabun.css
@@ -45,8 +49,8 @@ $(SWAGGER_UI): $(SARABUN)
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) academy demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(RUN_ENV) $(FLASK) academy demo --if-empty
+	$(RUN_ENV) $(FLASK) run --host 127.0.0.1
 
 test: test-sqlite test-postgres
 

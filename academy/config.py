@@ -36,6 +36,14 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _development_base_url(env: Mapping[str, str]) -> str:
+    """The address ``flask run`` serves on (its port from FLASK_RUN_PORT, as `make run PORT=...` sets it)."""
+    port = env.get("FLASK_RUN_PORT", "").strip() or "5000"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"FLASK_RUN_PORT must be a port number, not {port!r}")
+    return f"http://127.0.0.1:{int(port)}"
+
+
 @dataclass(frozen=True)
 class GdxSettings:
     """The GDX feed and push (api/gdx): our account at GDX and how patiently to deliver."""
@@ -137,6 +145,12 @@ class Settings:
             if mode == "production":
                 raise ConfigError("ACADEMY_SECRET_KEY is required when ACADEMY_ENV=production")
             secret = _DEVELOPMENT_SECRET
+        base_url = env.get("ACADEMY_BASE_URL", "").strip().rstrip("/")
+        if not base_url:
+            if mode == "production":
+                # Learners' xAPI identities and cmi5 launch URLs are made of it: no guessing.
+                raise ConfigError("ACADEMY_BASE_URL (the public URL) is required when ACADEMY_ENV=production")
+            base_url = _development_base_url(env)
         database_url = env.get("ACADEMY_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'academy.sqlite3'}"
         locale = env.get("ACADEMY_DEFAULT_LOCALE", "th")
         if locale not in {"th", "en"}:
@@ -145,7 +159,7 @@ class Settings:
             env=mode,
             database_url=database_url,
             secret_key=secret,
-            base_url=env.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            base_url=base_url,
             default_locale=locale,
             ratelimit_storage_uri=env.get("ACADEMY_RATELIMIT_STORAGE_URI", "memory://"),
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),

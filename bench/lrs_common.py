@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: Threads of each gunicorn worker (gthread), as in production.
+THREADS = 8
 VERBS = ["completed", "passed", "failed", "attempted", "experienced", "answered", "launched", "progressed"]
 
 
@@ -72,6 +74,7 @@ def gunicorn(database_url: str, workers: int, port: int) -> Iterator[subprocess.
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
         "ACADEMY_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(
         [
@@ -80,6 +83,11 @@ def gunicorn(database_url: str, workers: int, port: int) -> Iterator[subprocess.
             "gunicorn",
             "--workers",
             str(workers),
+            # Threaded workers, as in production (README): a sync worker stalls on idle keep-alive connections.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
