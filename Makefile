@@ -15,11 +15,16 @@ SWAGGER_UI := academy/static/vendor/swagger-ui/swagger-ui-bundle.js
 PO_FILES := $(wildcard academy/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres lint fmt translations-extract clean
+.PHONY: install system-packages run test test-sqlite test-postgres lint fmt translations-extract clean
 
-install: $(VENV)/.installed $(SARABUN) $(CHARTJS) $(SWAGGER_UI) $(MO_FILES)
+install: system-packages $(VENV)/.installed $(SARABUN) $(CHARTJS) $(SWAGGER_UI) $(MO_FILES)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The system packages the platform and its tests need (Pango, HarfBuzz's subsetter, Thai fonts,
+# poppler, chromium, node): installed with apt when run as root, else the exact command to run.
+system-packages:
+	$(PYTHON) scripts/system_packages.py --install
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
