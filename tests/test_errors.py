@@ -13,11 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.test import TestResponse
 
 from academy import create_app
 from academy.auth.models import Role, User
 from academy.auth.services import create_user
+from academy.db import is_unavailable
 from academy.extensions import db
 from lrs.clients import create_client
 from tests.conftest import PASSWORD, csrf_token, make_settings
@@ -182,3 +184,26 @@ def test_a_bare_bilingual_page_when_even_the_error_page_fails(
     page = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "<h1>500 · Internal Server Error</h1>" in page and "โปรดลองอีกครั้ง" in page
+
+
+class _Orig(Exception):
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (OperationalError("SELECT 1", {}, _Orig("terminating connection", "57P01")), True),  # server shut down
+        (OperationalError("SELECT 1", {}, _Orig("the database system is starting up", "57P03")), True),
+        (OperationalError("SELECT 1", {}, _Orig("connection failure", "08006")), True),
+        (OperationalError(None, None, _Orig("connection refused")), True),  # while connecting: no statement
+        (OperationalError("INSERT ...", {}, _Orig("database is locked")), True),  # SQLite, past the busy timeout
+        (IntegrityError("INSERT ...", {}, _Orig("duplicate key", "23505")), False),
+        (OperationalError("SELECT 1", {}, _Orig("deadlock detected", "40P01")), False),  # retried, not waited for
+        (OperationalError("SELECT x", {}, _Orig("no such column: x")), False),
+    ],
+)
+def test_which_database_errors_mean_it_does_not_answer(error: Exception, unavailable: bool) -> None:
+    assert is_unavailable(error) is unavailable
