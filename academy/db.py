@@ -96,7 +96,8 @@ def configure_sqlite(engine: Engine, busy_timeout: float = 10.0) -> None:
         # audit of an export, a lesson's progress), and no rule can know before the first read.
         # The price is that transactions run one at a time; on this embedded, one-machine
         # database they are short (a request's queries take milliseconds beside the rest of
-        # the request), and tests/test_sqlite_concurrency.py measures readers among writers.
+        # the request), and tests/test_sqlite_concurrency.py measures readers among writers. A
+        # long batch job (an import, the demo) keeps requests waiting, up to the busy timeout.
         # Production runs on PostgreSQL, which this does not touch.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
