@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# `make run PORT=5001`: in development the base URL (cmi5 launch URLs, learners' xAPI
+# identities) follows the port, through FLASK_RUN_PORT, which `flask run` reads too.
+PORT ?= $(or $(FLASK_RUN_PORT),5000)
+RUN_ENV := FLASK_RUN_PORT=$(PORT)
 # The PostgreSQL server the second test run uses; each run creates and drops its own database.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 SARABUN := academy/static/vendor/sarabun/sarabun.css
@@ -11,11 +15,16 @@ SWAGGER_UI := academy/static/vendor/swagger-ui/swagger-ui-bundle.js
 PO_FILES := $(wildcard academy/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres lint fmt translations-extract clean
+.PHONY: install system-packages run test test-sqlite test-postgres lint fmt translations-extract clean
 
-install: $(VENV)/.installed $(SARABUN) $(CHARTJS) $(SWAGGER_UI) $(MO_FILES)
+install: system-packages $(VENV)/.installed $(SARABUN) $(CHARTJS) $(SWAGGER_UI) $(MO_FILES)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The system packages the platform and its tests need (Pango, HarfBuzz's subsetter, Thai fonts,
+# poppler, chromium, node): installed with apt when run as root, else the exact command to run.
+system-packages:
+	$(PYTHON) scripts/system_packages.py --install
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -45,8 +54,8 @@ $(SWAGGER_UI): $(SARABUN)
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) academy demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(RUN_ENV) $(FLASK) academy demo --if-empty
+	$(RUN_ENV) $(FLASK) run --host 127.0.0.1
 
 test: test-sqlite test-postgres
 

@@ -87,12 +87,14 @@ def demo_command(people: int, if_empty: bool) -> None:
     """Build a realistic demo government (deterministic); in development, three demo accounts."""
     from academy.org.demo import build_demo, database_is_empty
 
+    development = current_app.config["ACADEMY_ENV"] == "development"
     if not database_is_empty():
         if if_empty:
             click.echo("demo: the database already has data; nothing done")
+            if development:  # `make run` says how to sign in every time it starts the server
+                _echo_demo_accounts()
             return
         raise click.ClickException("the database already has agencies: the demo needs an empty database")
-    development = current_app.config["ACADEMY_ENV"] == "development"
     with _progress(people, "people", "demo") as bar:
         result = build_demo(
             people=people,
@@ -118,6 +120,40 @@ def demo_command(people: int, if_empty: bool) -> None:
         click.echo("demo: no demo accounts outside development mode (ACADEMY_ENV=development)")
     for email, password, name in result.accounts:
         click.echo(f"  {email:22} password {password}   ({name})")
+
+
+def _echo_demo_accounts() -> None:
+    """Print the demo accounts the database has, and warn when the learners' identities name another address."""
+    from sqlalchemy import select
+
+    from academy.auth.models import User
+    from academy.org.models import IdentifierKind, PersonIdentifier
+
+    users = db.session.scalars(
+        select(User).where(User.email.like("%@demo.go.th"), User.active.is_(True)).order_by(User.id)
+    ).all()
+    password = current_app.config["ACADEMY_DEMO_PASSWORD"]
+    for user in users:
+        click.echo(f"  {user.email:22} password {password}   ({user.display_name})")
+    learner = next((user.person for user in users if user.person is not None), None)
+    if learner is None:
+        return
+    suffix = f" {learner.public_id}"
+    keys = db.session.scalars(
+        select(PersonIdentifier.key).where(
+            PersonIdentifier.person_id == learner.id, PersonIdentifier.kind == IdentifierKind.ACCOUNT
+        )
+    )
+    home_pages = {key.removeprefix("account:").removesuffix(suffix) for key in keys if key.endswith(suffix)}
+    base_url = current_app.config["ACADEMY_BASE_URL"]
+    if home_pages and base_url not in home_pages:
+        # Learners' xAPI accounts were stored with the address the demo was built for: on another
+        # one their cmi5 and player statements would no longer reach them.
+        click.echo(
+            f"demo: WARNING: the demo's learners are identified at {', '.join(sorted(home_pages))}, "
+            f"but the platform now runs at {base_url}; use that port again, or start from a new database",
+            err=True,
+        )
 
 
 @academy_cli.command("create-user")

@@ -90,6 +90,14 @@ def _secret_key(env: Mapping[str, str], mode: str, instance_dir: Path) -> str:
     return secrets.token_urlsafe(48)
 
 
+def _development_base_url(env: Mapping[str, str]) -> str:
+    """The address ``flask run`` serves on (its port from FLASK_RUN_PORT, as `make run PORT=...` sets it)."""
+    port = env.get("FLASK_RUN_PORT", "").strip() or "5000"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"FLASK_RUN_PORT must be a port number, not {port!r}")
+    return f"http://127.0.0.1:{int(port)}"
+
+
 @dataclass(frozen=True)
 class GdxSettings:
     """The GDX feed and push (api/gdx): our account at GDX and how patiently to deliver."""
@@ -214,6 +222,8 @@ class Settings:
     privileged_idle_minutes: int = 30
     #: How long a form's CSRF token is accepted, in seconds.
     csrf_time_limit: int = 7200
+    #: Seconds a SQLite transaction waits for the write lock before giving up (503).
+    sqlite_busy_timeout: float = 10.0
     gdx: GdxSettings = field(default_factory=GdxSettings)
     cmi5: Cmi5Settings = field(default_factory=Cmi5Settings)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -232,6 +242,12 @@ class Settings:
             raise ConfigError(
                 "ACADEMY_RATELIMIT_STORAGE_URI must be a shared store (redis://host:6379) in production, not memory://"
             )
+        base_url = env.get("ACADEMY_BASE_URL", "").strip().rstrip("/")
+        if not base_url:
+            if mode == "production":
+                # Learners' xAPI identities and cmi5 launch URLs are made of it: no guessing.
+                raise ConfigError("ACADEMY_BASE_URL (the public URL) is required when ACADEMY_ENV=production")
+            base_url = _development_base_url(env)
         database_url = env.get("ACADEMY_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'academy.sqlite3'}"
         locale = env.get("ACADEMY_DEFAULT_LOCALE", "th")
         if locale not in {"th", "en"}:
@@ -240,7 +256,7 @@ class Settings:
             env=mode,
             database_url=database_url,
             secret_key=secret,
-            base_url=env.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            base_url=base_url,
             default_locale=locale,
             ratelimit_storage_uri=storage or "memory://",
             ratelimit_key_prefix=env.get("ACADEMY_RATELIMIT_KEY_PREFIX", "academy").strip(),
@@ -253,6 +269,7 @@ class Settings:
             remember_days=_whole_number(env, "ACADEMY_REMEMBER_DAYS", 30, 1, 90),
             privileged_idle_minutes=_whole_number(env, "ACADEMY_PRIVILEGED_IDLE_MINUTES", 30, 1, 24 * 60),
             csrf_time_limit=_whole_number(env, "ACADEMY_CSRF_TIME_LIMIT", 7200, 60, 7 * 24 * 3600),
+            sqlite_busy_timeout=_positive(env, "ACADEMY_SQLITE_BUSY_TIMEOUT", 10.0),
             gdx=GdxSettings.from_environ(env),
             cmi5=Cmi5Settings.from_environ(env),
         )
@@ -270,6 +287,7 @@ class Settings:
             "ACADEMY_REMEMBER_DAYS": self.remember_days,
             "ACADEMY_PRIVILEGED_IDLE_MINUTES": self.privileged_idle_minutes,
             "ACADEMY_API_RATE_LIMIT": self.api_rate_limit,
+            "ACADEMY_SQLITE_BUSY_TIMEOUT": self.sqlite_busy_timeout,
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
             "SQLALCHEMY_DATABASE_URI": self.database_url,

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, DateTime, Dialect, Enum, Insert, MetaData, Table, T
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -66,8 +67,11 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """Give SQLite foreign keys, WAL and real transactions (savepoints need BEGIN)."""
+def configure_sqlite(engine: Engine, busy_timeout: float = 10.0) -> None:
+    """Give SQLite foreign keys, WAL and real transactions that wait for the write lock (savepoints need BEGIN).
+
+    ``busy_timeout`` is how many seconds a transaction waits for the lock before "database is locked".
+    """
     if engine.dialect.name != "sqlite":
         return
 
@@ -79,12 +83,23 @@ def configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: every transaction takes the write lock at its start, waiting up to the
+        # busy timeout for it. With a deferred BEGIN in WAL mode, a transaction that read and
+        # then writes after another one committed cannot be given the lock at all (its
+        # snapshot is stale) and fails at once with "database is locked", busy timeout or not.
+        # Not only for writing requests: too many GETs write too (last use of a token, the
+        # audit of an export, a lesson's progress), and no rule can know before the first read.
+        # The price is that transactions run one at a time; on this embedded, one-machine
+        # database they are short (a request's queries take milliseconds beside the rest of
+        # the request), and tests/test_sqlite_concurrency.py measures readers among writers. A
+        # long batch job (an import, the demo) keeps requests waiting, up to the busy timeout.
+        # Production runs on PostgreSQL, which this does not touch.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_ignoring_duplicates(model: type[Base]) -> Insert:
@@ -182,3 +197,30 @@ def retry_transaction(work: Callable[[], _T], *, attempts: int = 5, base_delay: 
                 raise
             time.sleep(random.uniform(0, base_delay * 2**attempt))
     raise AssertionError("unreachable")
+
+
+#: PostgreSQL's admin_shutdown, crash_shutdown and cannot_connect_now: the server is stopping,
+#: was killed, or is still starting. Class 08 (connection exception) is a lost connection.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error means the database does not answer just now (down, restarting, locked).
+
+    The request may succeed when sent again a little later: the answer is 503 with Retry-After,
+    not 500.
+    """
+    if isinstance(error, PoolTimeoutError):  # every pooled connection busy for the pool's whole timeout
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:  # the connection was lost mid-request (server stopped or restarted)
+        return True
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    # No statement: the error came while connecting (refused, timed out, no such host).
+    # SQLite: the write lock stayed taken for the whole busy timeout.
+    return error.statement is None or "database is locked" in str(error.orig)

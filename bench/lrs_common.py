@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: Threads of each gunicorn worker (gthread), as in production.
+THREADS = 8
 VERBS = ["completed", "passed", "failed", "attempted", "experienced", "answered", "launched", "progressed"]
 
 
@@ -66,13 +68,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int, port: int, threads: int = 1) -> Iterator[subprocess.Popen[bytes]]:
-    """A gunicorn server of the app; with ``threads`` > 1, gthread workers of that many threads each."""
+def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS) -> Iterator[subprocess.Popen[bytes]]:
+    """A gunicorn server of the app: gthread workers of ``threads`` threads each."""
     env = {
         **os.environ,
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
         "ACADEMY_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
+        # Production counts rate limits in a shared store; the bench's own prefix keeps them apart.
+        "ACADEMY_RATELIMIT_STORAGE_URI": os.environ.get("ACADEMY_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379"),
+        "ACADEMY_RATELIMIT_KEY_PREFIX": "bench-" + uuid.uuid4().hex[:8],
     }
     process = subprocess.Popen(
         [
@@ -81,11 +87,15 @@ def gunicorn(database_url: str, workers: int, port: int, threads: int = 1) -> It
             "gunicorn",
             "--workers",
             str(workers),
+            # Threaded workers, as in production (README): a sync worker stalls on idle keep-alive connections.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
             "wsgi:app",
         ],
         cwd=ROOT,

@@ -1,7 +1,7 @@
 """Benchmark: POST batches of 50 varied statements from concurrent clients to the LRS under
 gunicorn on PostgreSQL; print statements/s, the errors clients saw and the workers' peak RSS.
 
-    .venv/bin/python bench/lrs_ingest.py [--seconds 60] [--clients 8] [--workers 4] [--threads 1]
+    .venv/bin/python bench/lrs_ingest.py [--seconds 60] [--clients 8] [--workers 4] [--threads 8]
         [--new-activities] [--postgres URL]
 
 --new-activities is the deadlock case: on an empty database, in every round all clients send
@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
-from lrs_common import DEFAULT_POSTGRES, free_port, fresh_postgres, gunicorn, make_statement, migrate_and_create_client
+from lrs_common import (
+    DEFAULT_POSTGRES,
+    THREADS,
+    free_port,
+    fresh_postgres,
+    gunicorn,
+    make_statement,
+    migrate_and_create_client,
+)
 from sqlalchemy import create_engine, text
 
 BATCH = 50
@@ -128,7 +136,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1, help="gthread workers of this many threads (1: sync)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads of each gthread worker")
     parser.add_argument("--new-activities", action="store_true", help="the deadlock case, on an empty database")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     args = parser.parse_args()

@@ -184,7 +184,7 @@ def sign_in(port: int, email: str) -> str:
     assert token, "no CSRF token on /login"
     body = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
     connection.close()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # gunicorn's sync workers close each
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a fresh connection for the sign-in
     connection.request(
         "POST", "/login", body=body, headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
     )

@@ -37,6 +37,21 @@ BASE_URL = "https://academy.test"
 PASSWORD = "correct horse battery"
 
 
+def pytest_report_header() -> list[str]:
+    """Name any missing system package at the top of the run, so that a test failing for want of one says why."""
+    from tests.system_packages import load_script
+
+    script = load_script()
+    absent = script.missing(script.NEEDS)
+    if not absent:
+        return []
+    packages = [need.package for need in absent]
+    return [
+        f"MISSING SYSTEM PACKAGES: {', '.join(packages)} (`make install` installs them); or run:",
+        f"  {script.apt_command(packages, root=os.geteuid() == 0)}",
+    ]
+
+
 def _postgres_database(server_url: str) -> Iterator[str]:
     server = make_url(server_url)
     name = f"academy_test_{uuid.uuid4().hex[:12]}"

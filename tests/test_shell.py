@@ -27,6 +27,7 @@ PRODUCTION = {
     "ACADEMY_ENV": "production",
     "ACADEMY_SECRET_KEY": "q3J5-vR8mZ1pL0sK7tY2wX9cB4nH6fD-aE",
     "ACADEMY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+    "ACADEMY_BASE_URL": "https://academy.go.th",
 }
 
 
@@ -95,6 +96,37 @@ def test_x_forwarded_for_is_trusted_only_from_the_configured_proxies(count: str,
     # A client behind the proxy claims an address; the proxy (10.0.0.1) appends the one it saw.
     headers = {"X-Forwarded-For": "198.51.100.66, 203.0.113.7"}
     assert client.get("/_address", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == seen
+
+
+def test_production_requires_a_base_url() -> None:
+    # Learners' xAPI identities and cmi5 launch URLs are made of it: a guess would break them silently.
+    with pytest.raises(ConfigError, match="ACADEMY_BASE_URL"):
+        Settings.from_environ({name: value for name, value in PRODUCTION.items() if name != "ACADEMY_BASE_URL"})
+
+
+@pytest.mark.parametrize(
+    ("environ", "base_url"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"FLASK_RUN_PORT": "5001"}, "http://127.0.0.1:5001"),
+        ({"ACADEMY_ENV": "testing", "FLASK_RUN_PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({"FLASK_RUN_PORT": "5001", "ACADEMY_BASE_URL": "https://dev.example.go.th/"}, "https://dev.example.go.th"),
+    ],
+)
+def test_the_development_base_url_follows_the_port(environ: dict[str, str], base_url: str) -> None:
+    assert Settings.from_environ(environ).base_url == base_url
+
+
+def test_a_port_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ConfigError, match="FLASK_RUN_PORT"):
+        Settings.from_environ({"FLASK_RUN_PORT": "50o1"})
+
+
+def test_the_sqlite_busy_timeout_is_a_setting() -> None:
+    assert Settings.from_environ({}).flask_config()["ACADEMY_SQLITE_BUSY_TIMEOUT"] == 10.0
+    assert Settings.from_environ({"ACADEMY_SQLITE_BUSY_TIMEOUT": "2.5"}).sqlite_busy_timeout == 2.5
+    with pytest.raises(ConfigError, match="ACADEMY_SQLITE_BUSY_TIMEOUT"):
+        Settings.from_environ({"ACADEMY_SQLITE_BUSY_TIMEOUT": "0"})
 
 
 def test_unknown_environment_is_refused() -> None:
@@ -196,8 +228,8 @@ def test_migrations_match_the_models() -> None:
 
     from academy.extensions import db
 
-    with db.engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+    # The test's own connection: on SQLite a second one would wait for the test's write lock.
+    assert compare_metadata(MigrationContext.configure(db.session.connection()), db.metadata) == []
 
 
 def test_timestamps_show_in_bangkok_time_with_be_dates() -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import partial
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from academy.auth.permissions import can_administer, can_view_people
 from academy.auth.redirects import safe_redirect_target
 from academy.dates import fiscal_year_of, format_be_date, format_be_datetime
+from academy.db import is_unavailable
 from academy.extensions import db
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
 from academy.org.services import role_profile_of
@@ -38,12 +40,18 @@ ERROR_TITLES = {
     404: _l("Not found"),
     405: _l("Method not allowed"),
     429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 ERROR_TEXTS = {
     403: _l("Your account may not see this page."),
     404: _l("There is no such page, or it is not yours to see."),
     429: _l("Too many attempts in a short time. Wait a minute and try again."),
+    500: _l("The platform could not complete this request. Try again; if it happens again, tell the academy."),
+    503: _l("The platform cannot reach its database just now. Try again in a few seconds."),
 }
+#: How long a client should wait before sending a request again while the database does not answer.
+RETRY_AFTER_SECONDS = 5
 
 
 @bp.app_template_filter("be_datetime")
@@ -96,12 +104,67 @@ def healthz() -> ResponseReturnValue:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="error", database="error"), 503
+        return jsonify(status="error", database="error"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return jsonify(status="ok", database="ok")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/xapi/")) or request.accept_mimetypes.best == "application/json"
+
+
+def _roll_back() -> None:
+    """Roll the request's session back, so that what renders the error may use it again."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        current_app.logger.warning("rolling back after an error failed", exc_info=True)
+
+
+@bp.app_errorhandler(SQLAlchemyError)
+def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
+    """Answer 503 with Retry-After while the database does not answer; any other database error is a 500."""
+    _roll_back()
+    if not is_unavailable(error):
+        raise error  # Flask logs it and answers with the 500 page (http_error)
+    current_app.logger.warning("the database does not answer: %s", error)
+    unavailable = ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS)
+    if _wants_json():
+        response = jsonify(error=unavailable.name, message=str(ERROR_TEXTS[503]))
+    else:
+        # The page must not touch the database: show it as to a visitor, not loading the user
+        # (Flask-Login loads the user, from the database, the first time anything asks for it).
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        response = _error_page(unavailable)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> ResponseReturnValue:
-    if request.path.startswith(("/api/", "/xapi/")) or request.accept_mimetypes.best == "application/json":
+    # Always first: after a failed flush the session refuses every query (PendingRollbackError),
+    # and the page's navigation asks the database about the user.
+    _roll_back()
+    if _wants_json():
         return jsonify(error=error.name, message=error.description), error.code or 500
-    return render_template("portal/error.html", error=error), error.code or 500
+    response = _error_page(error)
+    response.status_code = error.code or 500
+    return response
+
+
+def _error_page(error: HTTPException) -> Response:
+    """The error page in the portal's layout; a bare bilingual page if even that cannot be rendered."""
+    try:
+        return Response(render_template("portal/error.html", error=error))
+    except Exception:
+        current_app.logger.exception("the error page could not be rendered")
+    code = error.code or 500
+    # Fixed texts, no template and no translation catalogue: this must work when nothing else does.
+    return Response(
+        f"<!doctype html><html lang=th><meta charset=utf-8><title>{code}</title>"
+        f"<h1>{code} · {escape(error.name)}</h1>"
+        "<p lang=th>ระบบไม่สามารถดำเนินการตามคำขอนี้ได้ในขณะนี้ โปรดลองอีกครั้งในภายหลัง</p>"
+        "<p lang=en>The platform could not complete this request just now. Try again later.</p>"
+        '<p><a href="/">หน้าแรก · Home</a></p></html>',
+        mimetype="text/html",
+    )

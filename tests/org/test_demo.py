@@ -77,3 +77,33 @@ def test_demo_cli_outside_development_creates_no_accounts(app: Flask) -> None:
     output = app.test_cli_runner().invoke(args=["academy", "demo", "--people", "30"]).output
     assert "no demo accounts" in output and "demo1234" not in output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_demo_if_empty_prints_the_accounts_every_time_in_development(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    app.config["ACADEMY_ENV"] = "development"
+    try:
+        runner.invoke(args=["academy", "demo", "--people", "30"])
+        again = runner.invoke(args=["academy", "demo", "--if-empty"])
+    finally:
+        app.config["ACADEMY_ENV"] = "testing"
+    assert "nothing done" in again.output
+    for email in ("learner@demo.go.th", "hr@demo.go.th", "admin@demo.go.th"):
+        assert f"{email:22} password demo1234" in again.output
+    assert "WARNING" not in again.stderr
+    # Outside development, no accounts are printed.
+    assert "demo1234" not in runner.invoke(args=["academy", "demo", "--if-empty"]).output
+
+
+def test_demo_warns_when_the_platform_moved_from_the_address_its_learners_have(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    app.config["ACADEMY_ENV"] = "development"
+    try:
+        runner.invoke(args=["academy", "demo", "--people", "30"])
+        app.config["ACADEMY_BASE_URL"] = "http://127.0.0.1:5001"
+        again = runner.invoke(args=["academy", "demo", "--if-empty"])
+    finally:
+        app.config["ACADEMY_ENV"] = "testing"
+        app.config["ACADEMY_BASE_URL"] = BASE_URL
+    assert "learner@demo.go.th" in again.output
+    assert f"identified at {BASE_URL}, but the platform now runs at http://127.0.0.1:5001" in again.stderr
