@@ -64,9 +64,10 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from academy.auth.session_store import ServerSideSessionInterface
+    from academy.auth.session_store import ServerSideSessionInterface, raise_if_unavailable
 
     app.session_interface = ServerSideSessionInterface()
+    app.before_request(raise_if_unavailable)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

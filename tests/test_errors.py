@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,15 +31,10 @@ CLOSED_PORT_URL = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=
 XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 
-def _signed_in_as(app: Flask, user_id: int) -> FlaskClient:
-    """A client whose session cookie says a user is signed in (whom Flask-Login then loads from the database)."""
-    from flask_login.utils import _create_identifier
-
+def _signed_in_as(app: Flask) -> FlaskClient:
+    """A client holding a signed-in session's cookie (whose row the session store then looks up)."""
     client = app.test_client()
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()  # "strong" session protection: the browser's fingerprint
-    with client.session_transaction() as browser_session:
-        browser_session.update({"_user_id": str(user_id), "_fresh": True, "_id": identifier})
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], secrets.token_urlsafe(32))
     return client
 
 
@@ -68,7 +64,7 @@ def test_a_postgresql_server_that_refuses_connections_gets_503_with_retry_after(
     bearer = {"Authorization": "Bearer ewa_0123456789ab.secret"}  # well formed: the API looks it up
     _assert_unavailable_json(client.get("/api/v1/agencies", headers=bearer))
     # A page for a signed-in user: loading the user is the first thing that needs the database.
-    _assert_unavailable_page(_signed_in_as(app, 1).get("/"))
+    _assert_unavailable_page(_signed_in_as(app).get("/"))
     assert client.get("/healthz").headers["Retry-After"] == "5"
 
 
@@ -123,15 +119,15 @@ def test_sqlite_locked_beyond_the_busy_timeout_gets_503_with_retry_after(sqlite_
     app, path = sqlite_app
     with app.app_context():
         new = create_client("Provider", ["all"])
-        user = create_user(email="locked@example.go.th", password=PASSWORD, roles=[Role.ADMIN])
+        create_user(email="locked@example.go.th", password=PASSWORD, roles=[Role.ADMIN])
         db.session.commit()
-        auth, user_id = basic(new.client.key, new.secret), user.id
+        auth = basic(new.client.key, new.secret)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock (a long import, say)
     try:
         client = app.test_client()
         _assert_unavailable_json(client.get("/xapi/statements", headers={**XAPI_HEADERS, "Authorization": auth}))
-        _assert_unavailable_page(_signed_in_as(app, user_id).get("/"))
+        _assert_unavailable_page(_signed_in_as(app).get("/"))
     finally:
         other.rollback()
         other.close()

@@ -51,6 +51,9 @@ class AcademySession(SecureCookieSession):
         #: The request carried a cookie that no longer names a live session: clear it.
         self.forget_token = False
         self.forget_remember = False
+        #: The database did not answer while a signed-in session was being opened: raised again
+        #: before the view runs, so the user gets the 503 page instead of being shown as signed out.
+        self.unavailable: SQLAlchemyError | None = None
 
 
 def _is_server_token(value: str) -> bool:
@@ -78,12 +81,17 @@ class ServerSideSessionInterface(SessionInterface):
             return opened
         try:
             return self._open(app, request)
-        except SQLAlchemyError:
-            # The database is away: answer as anonymous (the health check still says 503, not 500),
-            # and touch no cookie, so that the session works again when the database is back.
+        except SQLAlchemyError as error:
+            # The database is away: touch no cookie, so that the session works again when it is back.
+            # A visitor goes on as anonymous; a signed-in user gets the 503 page (raise_if_unavailable).
             db.session.rollback()
             opened = AcademySession()
             opened.stateless = True
+            cookies = request.cookies
+            if _is_server_token(cookies.get(self.get_cookie_name(app), "")) or cookies.get(
+                app.config["REMEMBER_COOKIE_NAME"]
+            ):
+                opened.unavailable = error
             return opened
 
     def _open(self, app: Flask, request: Request) -> AcademySession:
@@ -264,3 +272,10 @@ def current_session_id() -> int | None:
 def sign_out() -> None:
     """Sign out on this request; the session row is ended when the response is saved."""
     logout_user()
+
+
+def raise_if_unavailable() -> None:
+    """Raise the database error met while opening a signed-in session (before_request)."""
+    opened = session._get_current_object()  # type: ignore[attr-defined]
+    if isinstance(opened, AcademySession) and opened.unavailable is not None:
+        raise opened.unavailable
