@@ -42,8 +42,10 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_client(name: str, scopes: list[str], agency_id: int | None = None, *, admin: bool = False) -> NewClient:
-    """Add a client with a new key and secret."""
+def create_client(
+    name: str, scopes: list[str], agency_id: int | None = None, *, admin: bool = False, agency_code: str | None = None
+) -> NewClient:
+    """Add a client with a new key and secret; ``agency_code`` scopes it to that agency's subtree."""
     unknown = sorted(set(scopes) - SCOPES)
     if unknown:
         raise ClientError(f"unknown scopes: {', '.join(unknown)} (known: {', '.join(sorted(SCOPES))})")
@@ -51,6 +53,10 @@ def create_client(name: str, scopes: list[str], agency_id: int | None = None, *,
         raise ClientError("a client needs at least one scope")
     if not name.strip():
         raise ClientError("a client needs a name")
+    if agency_code:
+        agency_id = db.session.scalar(select(Agency.id).where(Agency.code == agency_code.strip()))
+        if agency_id is None:
+            raise ClientError(f"no agency has the code {agency_code.strip()}")
     secret = secrets.token_urlsafe(32)
     client = LrsClient(
         name=name.strip(),

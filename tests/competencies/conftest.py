@@ -23,7 +23,7 @@ def competency(framework: Framework, code: str) -> Competency:
 
 
 @pytest.fixture
-def aligned(standard: Framework, provider: NewClient) -> Competency:
+def aligned(standard: Framework, provider: NewClient) -> Competency:  # noqa: F811 - the fixture
     """An external course aligned with the first Digital Governance competency at level 2, granted to
     the provider whose credentials xapi() sends."""
     target = competency(standard, "DG-01")
