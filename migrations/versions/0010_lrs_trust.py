@@ -24,10 +24,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('lrs_clients', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('admin', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('platform', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('refused_voids', sa.Integer(), server_default='0', nullable=False))
+    # Plain ALTER TABLE, never a batch copy of lrs_clients: on SQLite, dropping the old copy would
+    # fire ON DELETE SET NULL on lrs_statements.client_id and forget who stored every statement.
+    op.add_column('lrs_clients', sa.Column('admin', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('lrs_clients', sa.Column('platform', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('lrs_clients', sa.Column('refused_voids', sa.Integer(), server_default='0', nullable=False))
     op.execute("UPDATE lrs_clients SET platform = true WHERE key = 'cmi5-lms'")
     op.create_table('lrs_ignored_statements',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -72,7 +73,7 @@ def downgrade():
     with op.batch_alter_table('lrs_ignored_statements', schema=None) as batch_op:
         batch_op.drop_index('ix_lrs_ignored_statements_client')
     op.drop_table('lrs_ignored_statements')
-    with op.batch_alter_table('lrs_clients', schema=None) as batch_op:
-        batch_op.drop_column('refused_voids')
-        batch_op.drop_column('platform')
-        batch_op.drop_column('admin')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy: see upgrade().
+    op.drop_column('lrs_clients', 'refused_voids')
+    op.drop_column('lrs_clients', 'platform')
+    op.drop_column('lrs_clients', 'admin')
