@@ -18,7 +18,16 @@ from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
 from academy.org.models import Agency
-from lrs.clients import SCOPES, ClientError, create_client, ignored_counts, list_clients, revoke_client
+from lrs.clients import (
+    SCOPES,
+    ClientError,
+    create_client,
+    get_client,
+    ignored_counts,
+    list_clients,
+    recent_ignored,
+    revoke_client,
+)
 
 bp = Blueprint("lrs_admin", __name__, template_folder="templates", url_prefix="/admin/lrs-clients")
 
@@ -105,3 +114,11 @@ def revoke(key: str) -> ResponseReturnValue:
     record_audit("lrs_client.revoke", target_type="lrs_client", target_id=key)
     db.session.commit()
     return redirect(url_for("lrs_admin.clients"))
+
+
+@bp.get("/<key>/ignored")
+def ignored(key: str) -> ResponseReturnValue:
+    client = get_client(key)
+    if client is None:
+        abort(404)
+    return render_template("lrs/ignored.html", client=client, rows=recent_ignored(client.id))

@@ -249,6 +249,18 @@ def ignored_counts() -> dict[int, int]:
     }
 
 
+def recent_ignored(client_id: int, limit: int = 100) -> list[IgnoredStatement]:
+    """The client's latest ignored statements (newest first), for the admins' page."""
+    return list(
+        db.session.scalars(
+            select(IgnoredStatement)
+            .where(IgnoredStatement.client_id == client_id)
+            .order_by(IgnoredStatement.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def note_refused_void(client_id: int) -> None:
     """Count a voiding batch refused to this client (after its own transaction rolled back)."""
     db.session.execute(

@@ -22,7 +22,7 @@ from courses.services.enrolment import enrol
 from courses.services.player import launch_course, start_attempt, submit_attempt, view_lesson
 from courses.services.progress import rebuild_course_progress
 from lrs.clients import create_client, ignored_counts
-from lrs.models import IgnoredStatement, Statement
+from lrs.models import IgnoredStatement, LrsClient, Statement
 from tests.courses.conftest import correct_answers
 from tests.lrs.conftest import Xapi, basic, statement
 
@@ -81,8 +81,11 @@ def test_a_providers_forged_completion_of_our_course_is_stored_but_changes_nothi
     body = page.get_data(as_text=True)
     assert "ignored: provider not granted this alignment" in body
     assert "ignored: a provider's statement about one of the platform's courses changes no enrolment" in body
+    key = db.session.scalar(select(LrsClient.key).where(LrsClient.id == stored_by))
     clients_page = client.get("/admin/lrs-clients").get_data(as_text=True)
-    assert 'data-ignored="' in clients_page and ">1</td>" in clients_page
+    assert f'<td data-ignored="{key}"><a href="/admin/lrs-clients/{key}/ignored">1</a></td>' in clients_page
+    ignored_page = client.get(f"/admin/lrs-clients/{key}/ignored").get_data(as_text=True)
+    assert f"/admin/statements?id={statement_id}" in ignored_page
 
 
 def test_a_providers_statements_with_our_enrolments_registration_change_nothing(
