@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -126,3 +127,18 @@ def test_an_admin_creates_an_agency_scoped_admin_client(
     assert made is not None and (made.agency_id, made.admin) == (agency.id, True)
     unknown = client.post(page, data={**data, "agency": "99999", "csrf_token": csrf_token(client, page)})
     assert unknown.status_code == 400 and "no agency has the code 99999" in unknown.get_data(as_text=True)
+
+
+def test_the_cli_creates_admin_and_agency_scoped_clients(app: Flask, make_agency: Callable[..., Agency]) -> None:
+    agency = make_agency("34")
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["academy", "lrs-client", "create", "--name", "Ministry 34", "--scope", "all", "--agency", "34", "--admin"]
+    )
+    assert result.exit_code == 0, result.output
+    made = db.session.scalar(select(LrsClient).where(LrsClient.name == "Ministry 34"))
+    assert made is not None and (made.agency_id, made.admin) == (agency.id, True)
+    unknown = runner.invoke(args=["academy", "lrs-client", "create", "--name", "X", "--scope", "all", "--agency", "0"])
+    assert unknown.exit_code != 0 and "no agency has the code 0" in unknown.output
+    listed = runner.invoke(args=["academy", "lrs-client", "list"]).output
+    assert "admin" in listed and "refused-voids=0" in listed
