@@ -14,6 +14,8 @@ from academy.db import db
 from academy.org.models import Person, PersonnelGroup, PersonStatus
 from competencies.models import Alignment, Framework
 from competencies.services.frameworks import seed_standard
+from lrs.clients import authority_of, create_client
+from lrs.models import LrsClient
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
 
@@ -41,24 +43,33 @@ def build_learning(base_url: str, progress: Callable[[int], None] | None = None,
     """Seed the standard and the aligned courses, and send this fiscal year's completions; return their count."""
     framework = seed_standard()
     codes = {c.code: c for c in framework.competencies}
+    # The provider's statements count only for the alignments granted to it (README, Trust model).
+    provider = create_client("TDGA Learning (demo provider)", ["statements/write"]).client
     for slug, _th, _en, code, level in COURSES:
         if code in codes:
-            db.session.add(Alignment(activity_id=activity_iri(slug), competency_id=codes[code].id, level=level))
+            db.session.add(
+                Alignment(
+                    activity_id=activity_iri(slug),
+                    competency_id=codes[code].id,
+                    level=level,
+                    owner_client_id=provider.id,
+                )
+            )
     db.session.flush()
-    return _send_completions(framework, base_url, random.Random(seed), progress)
+    return _send_completions(framework, provider, base_url, random.Random(seed), progress)
 
 
 def _send_completions(
-    framework: Framework, base_url: str, rng: random.Random, progress: Callable[[int], None] | None
+    framework: Framework,
+    provider: LrsClient,
+    base_url: str,
+    rng: random.Random,
+    progress: Callable[[int], None] | None,
 ) -> int:
     start, end = fiscal_year_bounds(fiscal_year_of(date.today()))
     end = min(end, date.today())
     span = max((end - start).days, 1)
-    authority = {
-        "objectType": "Agent",
-        "name": "TDGA Learning (demo provider)",
-        "account": {"homePage": base_url, "name": "demo-provider"},
-    }
+    authority = authority_of(provider, base_url)
     people = db.session.execute(
         select(Person.id, Person.email, Person.personnel_group)
         .where(Person.status == PersonStatus.ACTIVE)
@@ -90,7 +101,7 @@ def _send_completions(
             )
     for first in range(0, len(statements), BATCH):
         batch = statements[first : first + BATCH]
-        store_statements(batch, version=XapiVersion.V1, authority=authority)
+        store_statements(batch, version=XapiVersion.V1, authority=authority, client=provider)
         if progress:
             progress(len(batch))
     return len(statements)

@@ -153,6 +153,9 @@ class Alignment(Base):
     activity_id: Mapped[str] = mapped_column(String(2048), index=True)
     competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"), index=True)
     level: Mapped[int] = mapped_column(Integer)
+    #: The LRS client whose statements about the activity count (an admin's grant); NULL: the
+    #: platform's own statements only. Platform statements count for every alignment.
+    owner_client_id: Mapped[int | None] = mapped_column(ForeignKey("lrs_clients.id", ondelete="SET NULL"), index=True)
 
     competency: Mapped[Competency] = relationship()
 

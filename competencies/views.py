@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
@@ -15,6 +18,12 @@ from academy.org.models import Person
 from academy.org.services import get_agency_by_code
 from competencies.models import Alignment, Competency, Framework
 from competencies.permissions import can_edit_frameworks, has_own_competencies
+from competencies.services.alignments import (
+    AlignmentError,
+    grantable_clients,
+    save_alignment,
+    statement_evidence,
+)
 from competencies.services.analysis import person_gaps
 from competencies.services.evidence import record_self_assessment
 from competencies.services.frameworks import (
@@ -213,28 +222,52 @@ def alignments() -> ResponseReturnValue:
             if competency is None or competency.framework_id != framework.id or competency.is_area:
                 abort(400, description=_("Choose a competency of the standard."))
             level = _int_field("level", 1, max(lvl.level for lvl in framework.levels))
-            exists = db.session.scalar(
-                select(Alignment).where(Alignment.activity_id == activity_id, Alignment.competency_id == competency.id)
-            )
-            if exists:
-                exists.level = level
-            else:
-                db.session.add(Alignment(activity_id=activity_id, competency_id=competency.id, level=level))
+            owner = _int_field("owner", 1, 2**31) if request.form.get("owner") else None
+            try:
+                save_alignment(activity_id, competency, level, owner)
+            except AlignmentError as error:
+                abort(400, description=str(error))
             record_audit(
                 "alignment.save",
                 target_type="alignment",
                 target_id=activity_id,
-                details={"competency": competency.code, "level": level},
+                details={"competency": competency.code, "level": level, "owner_client_id": owner},
             )
         db.session.commit()
         return redirect(url_for("competencies.alignments"))
     rows = db.session.scalars(
         select(Alignment).join(Alignment.competency).order_by(Alignment.activity_id, Competency.sort_order)
     ).all()
+    clients = grantable_clients()
     return render_template(
         "competencies/alignments.html",
         framework=framework,
         alignments=rows,
         form=form,
         competencies=leaf_competencies(framework),
+        clients=clients,
+        client_names={c.id: c.name for c in clients},
     )
+
+
+#: What the admins read for each reason the trust rules ignored a statement (lrs.clients.IGNORED_*).
+IGNORED_LABELS = {
+    "platform_course": _l("ignored: a provider's statement about one of the platform's courses changes no enrolment"),
+    "not_granted": _l("ignored: provider not granted this alignment"),
+    "outside_agency": _l("ignored: the person is outside the client's agencies"),
+}
+
+
+@bp.get("/admin/statements")
+@login_required
+def statement_page() -> ResponseReturnValue:
+    _admin_only()
+    text = request.args.get("id", "").strip()
+    try:
+        statement_id = uuid.UUID(text)
+    except ValueError:
+        abort(400, description=_("Give a statement id (a UUID)."))
+    found = statement_evidence(statement_id)
+    if found is None:
+        abort(404, description=_("No statement has this id."))
+    return render_template("competencies/statement.html", found=found, labels=IGNORED_LABELS)

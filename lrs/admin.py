@@ -1,4 +1,5 @@
-"""The admins' page of LRS clients: list, create (the secret is shown once), revoke."""
+"""The admins' page of LRS clients: list (with what the trust rules refused or ignored), create (the secret
+is shown once), revoke."""
 
 from __future__ import annotations
 
@@ -7,15 +8,26 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField
+from sqlalchemy import select
+from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
-from lrs.clients import SCOPES, ClientError, create_client, list_clients, revoke_client
+from academy.org.models import Agency
+from lrs.clients import (
+    SCOPES,
+    ClientError,
+    create_client,
+    get_client,
+    ignored_counts,
+    list_clients,
+    recent_ignored,
+    revoke_client,
+)
 
 bp = Blueprint("lrs_admin", __name__, template_folder="templates", url_prefix="/admin/lrs-clients")
 
@@ -28,6 +40,11 @@ class ClientForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+    agency = StringField(
+        _l("Agency code (only its people's statements: evidence and reading)"),
+        validators=[Optional(), Length(max=20)],
+    )
+    admin = BooleanField(_l("LRS administrator: may void any statement"))
 
 
 class RevokeForm(FlaskForm):
@@ -48,7 +65,12 @@ def clients() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            created = create_client(form.name.data or "", list(form.scopes.data or []))
+            created = create_client(
+                form.name.data or "",
+                list(form.scopes.data or []),
+                admin=bool(form.admin.data),
+                agency_code=form.agency.data or None,
+            )
         except ClientError as error:
             flash(str(error), "error")
             status = 400
@@ -57,13 +79,27 @@ def clients() -> ResponseReturnValue:
                 "lrs_client.create",
                 target_type="lrs_client",
                 target_id=created.client.key,
-                details={"name": created.client.name, "scopes": created.client.scopes},
+                details={
+                    "name": created.client.name,
+                    "scopes": created.client.scopes,
+                    "admin": created.client.admin,
+                    "agency_id": created.client.agency_id,
+                },
             )
             db.session.commit()
     elif form.is_submitted():
         status = 400
+    clients = list_clients()
+    agency_ids = {c.agency_id for c in clients if c.agency_id is not None}
+    agencies = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
     return render_template(
-        "lrs/clients.html", form=form, clients=list_clients(), created=created, revoke_form=RevokeForm()
+        "lrs/clients.html",
+        form=form,
+        clients=clients,
+        agencies=agencies,
+        ignored=ignored_counts(),
+        created=created,
+        revoke_form=RevokeForm(),
     ), status
 
 
@@ -78,3 +114,11 @@ def revoke(key: str) -> ResponseReturnValue:
     record_audit("lrs_client.revoke", target_type="lrs_client", target_id=key)
     db.session.commit()
     return redirect(url_for("lrs_admin.clients"))
+
+
+@bp.get("/<key>/ignored")
+def ignored(key: str) -> ResponseReturnValue:
+    client = get_client(key)
+    if client is None:
+        abort(404)
+    return render_template("lrs/ignored.html", client=client, rows=recent_ignored(client.id))

@@ -24,10 +24,12 @@ def lrs_client_cli() -> None:
     type=click.Choice(sorted(SCOPES)),
     help="An xAPI scope (repeatable).",
 )
-def create_command(name: str, scopes: tuple[str, ...]) -> None:
+@click.option("--agency", "agency_code", help="Scope the client to this agency (code) and everything beneath it.")
+@click.option("--admin", is_flag=True, help="An LRS administrator's client: it may void any statement.")
+def create_command(name: str, scopes: tuple[str, ...], agency_code: str | None, admin: bool) -> None:
     """Create a client and print its key and secret (the secret is shown only now)."""
     try:
-        new = create_client(name, list(scopes))
+        new = create_client(name, list(scopes), admin=admin, agency_code=agency_code)
     except ClientError as error:
         raise click.ClickException(str(error)) from None
     record_audit(
@@ -35,7 +37,7 @@ def create_command(name: str, scopes: tuple[str, ...]) -> None:
         actor="cli",
         target_type="lrs_client",
         target_id=new.client.key,
-        details={"name": name, "scopes": sorted(scopes)},
+        details={"name": name, "scopes": sorted(scopes), "admin": admin, "agency": agency_code},
     )
     db.session.commit()
     click.echo(f"key    {new.client.key}\nsecret {new.secret}\nscopes {new.client.scopes}")
@@ -58,4 +60,8 @@ def revoke_command(key: str) -> None:
 def list_command() -> None:
     """List the clients."""
     for client in list_clients():
-        click.echo(f"{client.key}  {'active ' if client.active else 'revoked'}  {client.scopes:40}  {client.name}")
+        flags = " ".join(f for f, on in (("admin", client.admin), ("platform", client.platform)) if on)
+        click.echo(
+            f"{client.key}  {'active ' if client.active else 'revoked'}  {client.scopes:40}  {flags:14}"
+            f"  refused-voids={client.refused_voids}  {client.name}"
+        )

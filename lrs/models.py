@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -42,8 +43,16 @@ class LrsClient(Base):
     secret_hash: Mapped[str] = mapped_column(String(255))
     #: Space-separated xAPI scopes: statements/write statements/read/mine all ...
     scopes: Mapped[str] = mapped_column(String(255))
+    #: Scopes the client to an agency and everything beneath it: its statements are evidence only
+    #: for people there, and it reads only statements whose actor is one of them.
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: An LRS administrator's client: it may void any statement; other clients void only their own.
+    admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: One of the platform's own writers (the cmi5 LMS and its AU sessions), trusted like the player.
+    platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Voiding statements refused because they targeted another client's statements.
+    refused_voids: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The xAPI version this client last spoke: errors of requests without one answer in it.
     last_version: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
@@ -145,3 +154,24 @@ class Document(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     etag: Mapped[str] = mapped_column(String(64))
     updated: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IgnoredStatement(Base):
+    """A stored statement that a projection did not believe, and why (README, Trust model).
+
+    Written once per statement and reason, never updated: counting a client's ignored
+    statements reads this table, so that a busy client's batches never queue on a counter row.
+    """
+
+    __tablename__ = "lrs_ignored_statements"
+    __table_args__ = (
+        UniqueConstraint("statement_id", "reason"),
+        Index("ix_lrs_ignored_statements_client", "client_id", "reason"),
+    )
+
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("lrs_clients.id", ondelete="CASCADE"))
+    #: One of lrs.clients.IGNORED_REASONS.
+    reason: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from lrs.clients import Writer
+
 
 @dataclass(frozen=True)
 class StoredBatch:
@@ -21,6 +23,8 @@ class StoredBatch:
 
     statements: Sequence[dict[str, Any]]
     voided_ids: Sequence[uuid.UUID]
+    #: Who stored them: projections believe a statement according to its writer (README, Trust model).
+    writer: Writer
 
 
 Subscriber = Callable[[StoredBatch], None]

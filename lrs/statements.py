@@ -15,8 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
+from lrs.clients import Writer, forget_ignored, may_void, readable_by, writer_of
 from lrs.compare import same_statement
-from lrs.errors import ConflictError, NotFound, StatementError
+from lrs.errors import ConflictError, NotFound, StatementError, XapiError
 from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
 from lrs.pipeline import StoredBatch, publish
 from lrs.signatures import check_signatures
@@ -25,6 +26,13 @@ from lrs.versions import XapiVersion
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 MAX_LIMIT = 100
+
+
+class VoidRefused(XapiError):
+    """A voiding statement targets a statement the client may not void (README, Trust model)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 403)
 
 
 @dataclass(frozen=True)
@@ -187,7 +195,8 @@ def store_statements(
         statement.setdefault("version", "2.0.0" if version.is_v2 else "1.0.0")
         new_statements.append((statement_uuid, statement))
 
-    voided = _void_targets([s for _id, s in new_statements], {i for i, _s in new_statements})
+    writer = writer_of(client)
+    voided = _void_targets([s for _id, s in new_statements], {i for i, _s in new_statements}, writer)
     if new_statements:
         _insert(new_statements, now, client, attachments or {}, define)
     if voided:
@@ -196,7 +205,8 @@ def store_statements(
             select(Statement.pk).where(Statement.id.in_(voided)).order_by(Statement.id).with_for_update()
         )
         db.session.execute(update(Statement).where(Statement.id.in_(voided)).values(voided=True))
-    publish(StoredBatch(statements=[s for _id, s in new_statements], voided_ids=voided))
+        forget_ignored(voided)  # a voided statement stands no more, believed or not
+    publish(StoredBatch(statements=[s for _id, s in new_statements], voided_ids=voided, writer=writer))
     return ids
 
 
@@ -226,8 +236,12 @@ def _check_attachments(statements: list[dict[str, Any]], parts: Mapping[str, Att
         raise StatementError(f"attachment parts match no attachment of the statements: sha2 {sorted(extra)}")
 
 
-def _void_targets(new: list[dict[str, Any]], new_ids: set[uuid.UUID]) -> list[uuid.UUID]:
-    """The ids that voiding statements among ``new`` void; a voiding statement cannot be voided."""
+def _void_targets(new: list[dict[str, Any]], new_ids: set[uuid.UUID], writer: Writer) -> list[uuid.UUID]:
+    """The ids that voiding statements among ``new`` void; a voiding statement cannot be voided.
+
+    A client voids only the statements it stored itself (or targets not stored at all, as xAPI
+    allows); the platform and admin clients void any (README, Trust model).
+    """
     targets = [
         uuid.UUID(s["object"]["id"])
         for s in new
@@ -242,6 +256,16 @@ def _void_targets(new: list[dict[str, Any]], new_ids: set[uuid.UUID]) -> list[uu
     for target in targets:
         if target in voiding_ids or target in stored_voiding:
             raise StatementError(f"statement {target} is itself a voiding statement and cannot be voided")
+    if not (writer.platform or writer.admin):
+        owners = dict(
+            db.session.execute(select(Statement.id, Statement.client_id).where(Statement.id.in_(targets))).all()
+        )
+        for target in targets:
+            if target in owners and not may_void(writer, [owners[target]]):
+                raise VoidRefused(
+                    f"statement {target} was stored by another client: a client may void only the statements it"
+                    " stored itself"
+                )
     return targets
 
 
@@ -405,6 +429,8 @@ class StatementQuery:
     ascending: bool = False
     #: Only statements stored by this client (statements/read/mine).
     client_id: int | None = None
+    #: Only statements whose actor is a person of this agency or beneath it (an agency-scoped client).
+    agency_id: int | None = None
     #: The cursor of a `more` link: the last pk of the previous page.
     after_pk: int | None = None
 
@@ -449,6 +475,8 @@ def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
         select_ = select_.where(Statement.stored <= query.until)
     if query.client_id is not None:
         select_ = select_.where(Statement.client_id == query.client_id)
+    if query.agency_id is not None:
+        select_ = select_.where(readable_by(query.agency_id))
     if query.after_pk is not None:
         select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
     order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
@@ -492,11 +520,15 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
     return select_
 
 
-def get_statement(statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None) -> Statement:
+def get_statement(
+    statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None, agency_id: int | None = None
+) -> Statement:
     """The statement with this id; ``voided`` asks for a voided one (voidedStatementId)."""
     select_ = select(Statement).where(Statement.id == statement_id, Statement.voided.is_(voided))
     if client_id is not None:
         select_ = select_.where(Statement.client_id == client_id)
+    if agency_id is not None:
+        select_ = select_.where(readable_by(agency_id))
     statement = db.session.scalar(select_)
     if statement is None:
         raise NotFound(f"no {'voided ' if voided else ''}statement has the id {statement_id}")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from academy.db import db, retry_transaction
 from academy.ifi import agent_key
-from lrs.clients import authenticate_basic, authority_of, has_scope
+from lrs.clients import authenticate_basic, authority_of, has_scope, note_refused_void
 from lrs.documents import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,
@@ -37,6 +37,7 @@ from lrs.restrictions import DocumentRequest, Restriction, authenticate_restrict
 from lrs.statements import (
     MAX_LIMIT,
     StatementQuery,
+    VoidRefused,
     format_statements,
     get_attachments,
     get_statement,
@@ -140,6 +141,15 @@ def _error_response(error: XapiError) -> Response:
 @bp.errorhandler(XapiError)
 def _xapi_error(error: XapiError) -> ResponseReturnValue:
     db.session.rollback()
+    return _error_response(error)
+
+
+@bp.errorhandler(VoidRefused)
+def _void_refused(error: VoidRefused) -> ResponseReturnValue:
+    db.session.rollback()
+    # Counted in a transaction of its own, for the admins' page of clients (README, Trust model).
+    note_refused_void(_client().id)
+    db.session.commit()
     return _error_response(error)
 
 
@@ -338,7 +348,9 @@ def _get_statements() -> Response:
         wanted = statement_id if statement_id is not None else voided_id
         assert wanted is not None
         validate_uuid(wanted, "statementId" if statement_id is not None else "voidedStatementId")
-        statement = get_statement(uuid.UUID(wanted), voided=voided_id is not None, client_id=client_id)
+        statement = get_statement(
+            uuid.UUID(wanted), voided=voided_id is not None, client_id=client_id, agency_id=_client().agency_id
+        )
         [payload] = format_statements([statement.payload], fmt, _languages())
         if _version().is_v2:
             headers["Last-Modified"] = _rfc1123(statement.stored)
@@ -414,6 +426,7 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
             limit=limit,
             ascending=params.get("ascending", "false").lower() == "true",
             client_id=client_id,
+            agency_id=_client().agency_id,
             after_pk=after_pk,
         ),
         params,

@@ -4,12 +4,17 @@ The LRS hands every stored batch to ``record_statement_evidence`` (registered at
 A completed, passed, mastered or cmi5-satisfied statement (not failed) about an aligned
 activity, whose actor is one of a person's identifiers, becomes evidence; the person's
 attainment is recomputed for the competencies it touches, and nothing else.
+
+Which statements count (README, Trust model): the platform's own count for every alignment;
+a provider's only for the alignments granted to it (``Alignment.owner_client_id``) and, when
+the provider is scoped to an agency, only about people of that agency's subtree. Others are
+stored by the LRS and noted as ignored, with the reason.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from academy.dates import fiscal_year_of
 from academy.db import bulk_insert, db, insert_ignoring_duplicates
 from academy.ifi import agent_key
-from academy.org.models import PersonIdentifier
+from academy.org.models import Person, PersonIdentifier
 from competencies.models import (
     Alignment,
     AreaStanding,
@@ -30,6 +35,15 @@ from competencies.models import (
     TrainingYear,
 )
 from competencies.services.standing import refresh_standing
+from lrs.clients import (
+    IGNORED_NOT_GRANTED,
+    IGNORED_OUTSIDE_AGENCY,
+    Writer,
+    forget_all_ignored,
+    note_ignored,
+    people_of_agency,
+    writers_by_client,
+)
 from lrs.models import Statement
 from lrs.pipeline import StoredBatch
 from lrs.validation import parse_timestamp
@@ -56,18 +70,28 @@ def _demonstrates(statement: Mapping[str, Any]) -> bool:
     return (statement.get("result") or {}).get("success") is not False
 
 
-def _evidence_rows(statements: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _evidence_rows(statements: Sequence[Mapping[str, Any]], writer: Writer) -> list[dict[str, Any]]:
+    """The evidence that statements stored by ``writer`` give; notes those the trust rules ignore."""
     candidates = [s for s in statements if _demonstrates(s)]
     if not candidates:
         return []
     activity_ids = {s["object"]["id"] for s in candidates}
     alignments: dict[str, list[tuple[int, int]]] = {}
-    for activity_id, competency_id, level in db.session.execute(
-        select(Alignment.activity_id, Alignment.competency_id, Alignment.level).where(
+    not_granted: set[str] = set()
+    for activity_id, competency_id, level, owner in db.session.execute(
+        select(Alignment.activity_id, Alignment.competency_id, Alignment.level, Alignment.owner_client_id).where(
             Alignment.activity_id.in_(activity_ids)
         )
     ):
-        alignments.setdefault(activity_id, []).append((competency_id, level))
+        if writer.platform or (owner is not None and owner == writer.client_id):
+            alignments.setdefault(activity_id, []).append((competency_id, level))
+        else:
+            not_granted.add(activity_id)
+    note_ignored(
+        (uuid.UUID(s["id"]) for s in candidates if s["object"]["id"] in not_granted - alignments.keys()),
+        writer.client_id,
+        IGNORED_NOT_GRANTED,
+    )
     candidates = [s for s in candidates if s["object"]["id"] in alignments]
     if not candidates:
         return []
@@ -77,6 +101,15 @@ def _evidence_rows(statements: Iterable[Mapping[str, Any]]) -> list[dict[str, An
             select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
         ).all()
     )
+    if writer.agency_id is not None and people:
+        inside = set(
+            db.session.scalars(
+                select(Person.id).where(Person.id.in_(set(people.values())), people_of_agency(writer.agency_id))
+            )
+        )
+        outside = [s for s in candidates if people.get(agent_key(s["actor"]) or "") not in inside | {None}]
+        note_ignored((uuid.UUID(s["id"]) for s in outside), writer.client_id, IGNORED_OUTSIDE_AGENCY)
+        people = {key: person_id for key, person_id in people.items() if person_id in inside}
     rows = []
     for statement in candidates:
         person_id = people.get(agent_key(statement["actor"]) or "")
@@ -103,7 +136,7 @@ def _evidence_rows(statements: Iterable[Mapping[str, Any]]) -> list[dict[str, An
 
 def record_statement_evidence(batch: StoredBatch) -> None:
     """The LRS subscriber: evidence from new statements, withdrawal for voided ones."""
-    rows = _evidence_rows(batch.statements)
+    rows = _evidence_rows(batch.statements, batch.writer)
     bulk_insert(Evidence, rows)
     if rows:
         # New evidence can only add training years: record them here, cheaply.
@@ -224,17 +257,27 @@ def rebuild_projections(progress: Callable[[int], None] | None = None, chunk: in
     db.session.execute(delete(Attainment))
     for projection in (Standing, AreaStanding, TrainingYear):
         db.session.execute(delete(projection))
+    forget_all_ignored([IGNORED_NOT_GRANTED, IGNORED_OUTSIDE_AGENCY])
+    writers = writers_by_client()
     last_pk, created = 0, 0
     while True:
         rows = db.session.execute(
-            select(Statement.pk, Statement.payload)
+            select(Statement.pk, Statement.payload, Statement.client_id)
             .where(Statement.pk > last_pk, Statement.voided.is_(False))
             .order_by(Statement.pk)
             .limit(chunk)
         ).all()
         if not rows:
             break
-        evidence = _evidence_rows([payload for _pk, payload in rows])
+        # The same rules as when they were stored: each statement as its writer's.
+        by_client: dict[int | None, list[dict[str, Any]]] = {}
+        for _pk, payload, client_id in rows:
+            by_client.setdefault(client_id, []).append(payload)
+        evidence = [
+            row
+            for client_id, payloads in by_client.items()
+            for row in _evidence_rows(payloads, writers.get(client_id) or Writer(client_id, False, False, None))
+        ]
         bulk_insert(Evidence, evidence)
         created += len(evidence)
         last_pk = rows[-1][0]

@@ -1,10 +1,12 @@
 """Enrolment progress and completion: a projection of stored statements (an LRS subscriber).
 
 Statements of an enrolment (its registration) mark lessons viewed and quizzes passed or
-failed; a `completed` (or `passed`) statement about the course itself completes it, whoever
-sent it: a course completed with another provider and reported by xAPI counts too, and
-makes an enrolment of source ``record`` when the person had none. Voiding replays the
-enrolment from the statements that stand.
+failed; a `completed` (or `passed`) statement about the course itself completes it, and
+makes an enrolment of source ``record`` when the person had none. Only the platform's own
+statements count (the player, the cmi5 LMS and its AU sessions: ``Writer.platform``): a
+provider's statement about one of our courses is stored by the LRS, changes no enrolment
+and is noted as ignored (README, Trust model). Voiding replays the enrolment from the
+platform's statements that stand.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import course_items
+from lrs.clients import IGNORED_PLATFORM_COURSE, is_platform_statement, note_ignored
 from lrs.models import Statement
 from lrs.pipeline import StoredBatch
 from lrs.validation import parse_timestamp
@@ -35,7 +38,9 @@ LAUNCHED = ADL + "launched"
 def record_course_progress(batch: StoredBatch) -> None:
     """The LRS subscriber: update the enrolments the batch's statements are about."""
     touched: set[int] = set()
-    if batch.statements:
+    if batch.statements and not batch.writer.platform:
+        note_ignored(_about_our_courses(batch.statements), batch.writer.client_id, IGNORED_PLATFORM_COURSE)
+    elif batch.statements:
         touched |= _apply(batch.statements)
     if batch.voided_ids:
         for enrolment in _enrolments_of_voided(batch.voided_ids):
@@ -52,6 +57,23 @@ def _registration(statement: Mapping[str, Any]) -> uuid.UUID | None:
 def _object_id(statement: Mapping[str, Any]) -> str | None:
     target = statement.get("object") or {}
     return target.get("id") if target.get("objectType", "Activity") == "Activity" else None
+
+
+def _about_our_courses(statements: Sequence[Mapping[str, Any]]) -> list[uuid.UUID]:
+    """The ids of statements that would change an enrolment if the platform had stored them."""
+    registrations = {r for s in statements if (r := _registration(s))}
+    ours = (
+        set(db.session.scalars(select(Enrolment.registration).where(Enrolment.registration.in_(registrations))))
+        if registrations
+        else set()
+    )
+    iris = {iri for s in statements if s["verb"]["id"] in COMPLETING and (iri := _object_id(s))}
+    courses = set(db.session.scalars(select(Course.activity_iri).where(Course.activity_iri.in_(iris))) if iris else ())
+    return [
+        uuid.UUID(s["id"])
+        for s in statements
+        if _registration(s) in ours or (s["verb"]["id"] in COMPLETING and _object_id(s) in courses)
+    ]
 
 
 def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
@@ -206,7 +228,7 @@ def _enrolments_of_voided(voided_ids: Sequence[uuid.UUID]) -> list[Enrolment]:
 
 
 def replay_enrolment(enrolment: Enrolment) -> None:
-    """Recompute the enrolment from the statements that stand (not voided), in stored order."""
+    """Recompute the enrolment from the platform's statements that stand (not voided), in stored order."""
     db.session.execute(delete(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
     db.session.expire_all()
     enrolment.status, enrolment.progress, enrolment.completed_at = EnrolmentStatus.ENROLLED, 0, None
@@ -217,6 +239,7 @@ def replay_enrolment(enrolment: Enrolment) -> None:
         select(Statement.payload)
         .where(
             Statement.voided.is_(False),
+            is_platform_statement(),
             (Statement.registration == enrolment.registration)
             | ((Statement.object_activity_id == enrolment.course.activity_iri) & Statement.actor_key.in_(keys)),
         )

@@ -7,7 +7,8 @@ import pytest
 from academy.db import db
 from competencies.models import Alignment, Competency, Framework
 from competencies.services.frameworks import seed_standard
-from tests.lrs.conftest import make_credentials, xapi  # noqa: F401 - the LRS fixtures, here too
+from lrs.clients import NewClient
+from tests.lrs.conftest import make_credentials, provider, xapi  # noqa: F401 - the LRS fixtures, here too
 
 ACTIVITY = "https://provider.example/courses/pdpa-basics"
 
@@ -22,9 +23,12 @@ def competency(framework: Framework, code: str) -> Competency:
 
 
 @pytest.fixture
-def aligned(standard: Framework) -> Competency:
-    """An external course aligned with the first Digital Governance competency at level 2."""
+def aligned(standard: Framework, provider: NewClient) -> Competency:  # noqa: F811 - the fixture
+    """An external course aligned with the first Digital Governance competency at level 2, granted to
+    the provider whose credentials xapi() sends."""
     target = competency(standard, "DG-01")
-    db.session.add(Alignment(activity_id=ACTIVITY, competency_id=target.id, level=2))
+    db.session.add(
+        Alignment(activity_id=ACTIVITY, competency_id=target.id, level=2, owner_client_id=provider.client.id)
+    )
     db.session.flush()
     return target

@@ -24,7 +24,7 @@ from courses.models import (
 )
 from courses.services.activities import course_iri_for
 from tests.competencies.conftest import competency
-from tests.lrs.conftest import make_credentials, xapi  # noqa: F401 - the LRS fixtures, here too
+from tests.lrs.conftest import make_credentials, provider, xapi  # noqa: F401 - the LRS fixtures, here too
 
 
 @pytest.fixture

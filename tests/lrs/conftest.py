@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from lrs.clients import create_client
+from lrs.clients import NewClient, create_client
 
 Xapi = Callable[..., TestResponse]
 
@@ -30,9 +30,15 @@ def make_credentials() -> Callable[..., str]:
 
 
 @pytest.fixture
-def xapi(client: FlaskClient, make_credentials: Callable[..., str]) -> Xapi:
+def provider() -> NewClient:
+    """The client (scope all) whose credentials xapi() sends unless told otherwise."""
+    return create_client("Provider", ["all"])
+
+
+@pytest.fixture
+def xapi(client: FlaskClient, provider: NewClient) -> Xapi:
     """Send an xAPI request: xapi("POST", "/xapi/statements", json=..., version="2.0.0")."""
-    default_auth = make_credentials("all")
+    default_auth = basic(provider.client.key, provider.secret)
 
     def send(
         method: str,

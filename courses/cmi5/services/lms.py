@@ -63,6 +63,8 @@ def lms_client() -> LrsClient:
                 secret_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
                 scopes=LMS_CLIENT_SCOPES,
                 active=True,
+                # The platform's own writer: its statements complete our courses (README, Trust model).
+                platform=True,
             )
         )
         client = db.session.scalar(select(LrsClient).where(LrsClient.key == LMS_CLIENT_KEY))

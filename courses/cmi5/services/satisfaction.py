@@ -175,6 +175,8 @@ def _is_defined(statement: Mapping[str, Any]) -> bool:
 
 def record_cmi5_statements(batch: StoredBatch) -> None:
     """The LRS subscriber: AU sessions and AU states from the AUs' statements, then moveOn."""
+    if not batch.writer.platform:
+        return  # AUs write through their session's platform credentials; nobody else (README, Trust model)
     candidates = [
         (key, s) for s in batch.statements if s["verb"]["id"] not in LMS_VERBS and (key := _session_key(s)) is not None
     ]
