@@ -73,9 +73,10 @@ def test_a_providers_forged_completion_of_our_course_is_stored_but_changes_nothi
     # Visible: counted for the client, and a status on the statement's page for admins.
     stored_by = db.session.scalar(select(Statement.client_id).where(Statement.id == uuid.UUID(statement_id)))
     assert ignored_counts()[stored_by] == 1  # type: ignore[index]
-    login(make_user(Role.ADMIN))
-    with client.session_transaction() as session:
-        session["locale"] = "en"
+    admin = make_user(Role.ADMIN)
+    admin.preferred_locale = "en"
+    db.session.flush()
+    login(admin)
     page = client.get(f"/admin/statements?id={statement_id}")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
