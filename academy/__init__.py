@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, request, session
 from flask_login import current_user
 
+from academy import inputs
 from academy.config import Settings
 from academy.db import configure_sqlite
 from academy.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -29,6 +30,7 @@ def create_app(config_override: Mapping[str, Any] | None = None, settings: Setti
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    inputs.init_app(app)  # first, so that its checks run before any other handler reads the request
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
