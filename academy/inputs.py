@@ -40,13 +40,14 @@ def json_problem(value: object, path: str, *, max_depth: int = MAX_JSON_DEPTH, n
         if type(item) is str:
             if nul and "\x00" in item:
                 return f"{where}: contains a NUL character"
-        elif type(item) is dict or type(item) is list:
+        elif isinstance(item, list):
             if depth >= max_depth:
                 return f"{where}: is nested more than {max_depth} levels deep"
-            if type(item) is list:
-                stack.extend((child, f"{where}[{index}]", depth + 1) for index, child in enumerate(item))
-                continue
-            for key, child in item.items():  # type: ignore[attr-defined]
+            stack.extend((child, f"{where}[{index}]", depth + 1) for index, child in enumerate(item))
+        elif isinstance(item, dict):
+            if depth >= max_depth:
+                return f"{where}: is nested more than {max_depth} levels deep"
+            for key, child in item.items():
                 child_path = f"{where}.{key}" if key.isidentifier() else f"{where}[{json.dumps(key)}]"
                 if nul and "\x00" in key:
                     return f"{child_path}: the key contains a NUL character"
@@ -102,7 +103,7 @@ class AcademyRequest(Request):
     """Flask's request, except that a body without Content-Length over the limit is refused, not cut short."""
 
     @cached_property
-    def stream(self) -> IO[bytes]:  # type: ignore[override]
+    def stream(self) -> IO[bytes]:
         limit = self.max_content_length
         # Werkzeug stops reading a chunked body at the limit and hands on what it read as the
         # whole body; with Content-Length it already answers 413 before reading.

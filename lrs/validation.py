@@ -574,8 +574,8 @@ def _ifi(actor: dict[str, Any], path: str) -> str | None:
     elif found == "account":
         _account(actor["account"], f"{path}.account")
     if found is not None and found != "mbox_sha1sum":
-        key = agent_key(actor)
-        if key is not None and len(key) > MAX_IFI_KEY_LENGTH:
+        canonical = agent_key(actor)
+        if canonical is not None and len(canonical) > MAX_IFI_KEY_LENGTH:
             _fail(f"{path}.{found}", f"is too long: an identifier may have at most {MAX_IFI_KEY_LENGTH} characters")
     return found
 

@@ -352,7 +352,7 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
     if "agent" in params:
         value = parse_json_param(params["agent"], "agent")
         validate_agent(value, _version(), "agent", allow_group=True)
-        agent = agent_key(value)
+        agent = agent_key(value)  # type: ignore[arg-type]
     if "verb" in params:
         validate_iri(params["verb"], "verb")
     if "activity" in params:

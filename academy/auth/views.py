@@ -14,6 +14,7 @@ from academy.auth.models import Role, User
 from academy.auth.permissions import can_administer
 from academy.auth.services import AccountError, authenticate, create_user, set_password, set_roles, users_query
 from academy.extensions import db, limiter
+from academy.inputs import paginate
 from academy.org.models import Agency, Person
 from academy.org.services import get_agency_by_code
 
@@ -77,7 +78,7 @@ def _require_admin() -> None:
 def users() -> ResponseReturnValue:
     _require_admin()
     q = request.args.get("q", "")
-    page = db.paginate(users_query(q), per_page=50, max_per_page=50)
+    page = paginate(users_query(q), 50)
     return render_template("auth/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer, people_scope
 from academy.extensions import db
+from academy.inputs import paginate, parse_int
 from academy.org.importer import template_csv
 from academy.org.models import Agency, PersonnelGroup, PersonStatus, RoleLevel
 from academy.org.services import (
@@ -40,8 +41,7 @@ def _scope_or_403() -> list[Agency] | None:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.args.get(name, ""))
 
 
 def _enum_arg(name: str, enum_type: type[E]) -> E | None:
@@ -70,7 +70,7 @@ def people() -> ResponseReturnValue:
         personnel_group=_enum_arg("group", PersonnelGroup),
         status=_enum_arg("status", PersonStatus),
     )
-    page = db.paginate(people_query(filters, scope), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    page = paginate(people_query(filters, scope), PER_PAGE)
     return render_template(
         "org/people.html",
         page=page,
