@@ -48,8 +48,12 @@ def json_problem(value: object, path: str, *, max_depth: int = MAX_JSON_DEPTH, n
             if depth >= max_depth:
                 return f"{where}: is nested more than {max_depth} levels deep"
             for key, child in item.items():
-                child_path = f"{where}.{key}" if key.isidentifier() else f"{where}[{json.dumps(key)}]"
-                if nul and "\x00" in key:
+                name = str(key)  # YAML keys may be numbers
+                if name.isidentifier():
+                    child_path = f"{where}.{name}" if where else name
+                else:
+                    child_path = f"{where}[{json.dumps(name)}]"
+                if nul and "\x00" in name:
                     return f"{child_path}: the key contains a NUL character"
                 stack.append((child, child_path, depth + 1))
     return None
