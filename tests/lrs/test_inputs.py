@@ -4,6 +4,7 @@ the limit with or without Content-Length. Each would otherwise fail in the datab
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -264,3 +265,37 @@ def test_a_body_over_the_limit_with_content_length_is_413(xapi: Xapi, small_limi
     response = xapi("PUT", STATE, query_string=query, data=b"x" * (small_limit + 1), version="1.0.3")
     assert response.status_code == 413
     assert document_count() == 0
+
+
+# --- attachment parts ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("part_type", ["application/" + "x" * 300, "application/pdf\x00"])
+def test_an_attachment_part_with_an_over_long_content_type_is_refused(xapi: Xapi, part_type: str) -> None:
+    content = b"%PDF-1.4 certificate"
+    sha2 = hashlib.sha256(content).hexdigest()
+    document = statement(
+        attachments=[
+            {
+                "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
+                "display": {"en-US": "Certificate"},
+                "contentType": "application/pdf",
+                "length": len(content),
+                "sha2": sha2,
+            }
+        ]
+    )
+    body = (
+        b"--b7\r\nContent-Type: application/json\r\n\r\n"
+        + json.dumps(document).encode()
+        + b"\r\n--b7\r\nContent-Type: "
+        + part_type.encode()
+        + b"\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: "
+        + sha2.encode()
+        + b"\r\n\r\n"
+        + content
+        + b"\r\n--b7--\r\n"
+    )
+    response = xapi("POST", "/xapi/statements", data=body, content_type="multipart/mixed; boundary=b7")
+    refused(response, "Content-Type of the attachment part", "255")
+    assert statement_count() == 0
