@@ -11,7 +11,7 @@ import io
 import json
 from typing import IO, Any
 
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import Select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -119,6 +119,8 @@ class AcademyRequest(Request):
 
 def _reject_nul_arguments() -> None:
     """Answer 400 when a query parameter's name or value holds a NUL character."""
+    if request.blueprint in current_app.extensions["academy.inputs"]["exempt"]:
+        return
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             abort(400, description=_("The parameter %(name)s contains a NUL character.", name=key.replace("\x00", "")))
@@ -127,4 +129,10 @@ def _reject_nul_arguments() -> None:
 def init_app(app: Flask) -> None:
     """Install the request class with the hard body limit and the NUL check of query parameters."""
     app.request_class = AcademyRequest
+    app.extensions["academy.inputs"] = {"exempt": set()}
     app.before_request(_reject_nul_arguments)
+
+
+def exempt(app: Flask, blueprint: str) -> None:
+    """Leave the NUL check of query parameters to a blueprint that validates them itself (the REST API: 422)."""
+    app.extensions["academy.inputs"]["exempt"].add(blueprint)
