@@ -11,6 +11,7 @@ further: ``ACADEMY_FUZZ_SEED=7 ACADEMY_FUZZ_COUNT=5000 pytest tests/test_fuzz.py
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -423,9 +424,12 @@ def test_fuzz_activities_agents_and_about(xapi: Xapi) -> None:  # noqa: F811 - t
         else:
             params = {_param_text(rng)[:50]: _param_text(rng)} if rng.random() < 0.5 else {}
         method = "GET" if rng.random() < 0.85 else rng.choice(["HEAD", "POST", "PUT", "DELETE"])
-        fuzzer.request(
-            index, method, path, write=method not in ("GET", "HEAD"), query_string=params, version=version(rng)
-        )
+        write = method not in ("GET", "HEAD")
+        extra: dict[str, Any] = {}
+        if rng.random() < 0.2:
+            credentials = f"{_param_text(rng)[:100]}:{_param_text(rng)[:100]}".encode("utf-8", "surrogatepass")
+            extra["auth"] = rng.choice(["Basic ", "basic ", "Bearer "]) + base64.b64encode(credentials).decode()
+        fuzzer.request(index, method, path, write=write, query_string=params, version=version(rng), **extra)
     fuzzer.check()
 
 

@@ -4,6 +4,7 @@ the limit with or without Content-Length. Each would otherwise fail in the datab
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -299,3 +300,10 @@ def test_an_attachment_part_with_an_over_long_content_type_is_refused(xapi: Xapi
     response = xapi("POST", "/xapi/statements", data=body, content_type="multipart/mixed; boundary=b7")
     refused(response, "Content-Type of the attachment part", "255")
     assert statement_count() == 0
+
+
+@pytest.mark.parametrize("key", ["\x00", "k\x00", "k" * 5000])
+def test_credentials_the_database_cannot_look_up_are_401(xapi: Xapi, key: str) -> None:
+    auth = "Basic " + base64.b64encode(f"{key}:secret".encode()).decode()
+    response = xapi("GET", "/xapi/statements", auth=auth)
+    refused(response, "credentials", status=401)
