@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(course_admin_bp)  # course authoring, /admin/courses
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
+    inputs.leave_body(app, lrs_bp.name)  # it reads the alternate syntax's form as the raw body
     # The GDX feed (/api/v1/gdx) authenticates with Consumer-Key and Token headers; its admin pages use CSRF.
     from api.gdx.admin import bp as gdx_admin_bp
     from api.gdx.views import bp as gdx_api_bp

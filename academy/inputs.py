@@ -117,22 +117,39 @@ class AcademyRequest(Request):
         return stream
 
 
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _reject_nul_arguments() -> None:
-    """Answer 400 when a query parameter's name or value holds a NUL character."""
-    if request.blueprint in current_app.extensions["academy.inputs"]["exempt"]:
+    """Answer 400 when a query parameter or form field holds a NUL character in its name or value."""
+    exempt = current_app.extensions["academy.inputs"]
+    if request.blueprint in exempt["all"]:
         return
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             abort(400, description=_("The parameter %(name)s contains a NUL character.", name=key.replace("\x00", "")))
+    if request.mimetype in _FORM_TYPES and request.blueprint not in exempt["body"]:
+        # Forms are read here before the view: CSRF protection reads them first anyway.
+        for key, value in request.form.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(
+                    400,
+                    description=_("The form field %(name)s contains a NUL character.", name=key.replace("\x00", "")),
+                )
 
 
 def init_app(app: Flask) -> None:
-    """Install the request class with the hard body limit and the NUL check of query parameters."""
+    """Install the request class with the hard body limit and the NUL checks of parameters and forms."""
     app.request_class = AcademyRequest
-    app.extensions["academy.inputs"] = {"exempt": set()}
+    app.extensions["academy.inputs"] = {"all": set(), "body": set()}
     app.before_request(_reject_nul_arguments)
 
 
 def exempt(app: Flask, blueprint: str) -> None:
-    """Leave the NUL check of query parameters to a blueprint that validates them itself (the REST API: 422)."""
-    app.extensions["academy.inputs"]["exempt"].add(blueprint)
+    """Leave the NUL checks to a blueprint that validates its parameters itself (the REST API: 422)."""
+    app.extensions["academy.inputs"]["all"].add(blueprint)
+
+
+def leave_body(app: Flask, blueprint: str) -> None:
+    """Leave a blueprint's form bodies unread: it reads the raw body itself (the LRS's alternate syntax)."""
+    app.extensions["academy.inputs"]["body"].add(blueprint)

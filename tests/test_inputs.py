@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from academy.auth.models import Role, User
 from academy.inputs import MAX_INT, json_problem, parse_int
 from academy.org.models import Agency
+from tests.conftest import csrf_token
 
 LISTS = ["/people", "/courses", "/admin/users", "/admin/audit", "/admin/courses/", "/admin/gdx/deliveries"]
 
@@ -92,3 +93,10 @@ def test_an_integer_filter_out_of_range_is_400(admin: FlaskClient, path: str, na
 @pytest.mark.parametrize("value", ["\u00b2", str(2**64)])
 def test_an_id_filter_that_is_not_a_number_is_ignored(admin: FlaskClient, value: str) -> None:
     assert admin.get("/people", query_string={"agency": value, "line": value}).status_code == 200
+
+
+def test_a_nul_in_a_form_field_is_400(client: FlaskClient) -> None:
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": "a\x00@example.go.th", "password": "x", "csrf_token": token})
+    assert response.status_code == 400
+    assert "email" in response.get_data(as_text=True)

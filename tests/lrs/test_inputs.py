@@ -221,6 +221,28 @@ def test_the_alternate_syntax_refuses_a_form_that_is_not_utf8(xapi: Xapi) -> Non
     refused(response, "UTF-8")
 
 
+def test_the_alternate_syntax_refuses_a_nul_in_a_form_field(xapi: Xapi) -> None:
+    response = xapi(
+        "POST",
+        "/xapi/statements?method=GET",
+        data=b"limit=1%00",
+        content_type="application/x-www-form-urlencoded",
+        version="1.0.3",
+    )
+    refused(response, "limit", "NUL")
+
+
+def test_the_alternate_syntax_still_reads_its_form(xapi: Xapi) -> None:
+    response = xapi(
+        "POST",
+        "/xapi/statements?method=GET",
+        data=b"limit=1",
+        content_type="application/x-www-form-urlencoded",
+        version="1.0.3",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
 # --- bodies over the limit -----------------------------------------------------------------------------
 
 
