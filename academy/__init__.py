@@ -10,6 +10,7 @@ from flask import Flask, Response, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from academy import inputs
 from academy.config import Settings
 from academy.db import configure_sqlite
 from academy.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,6 +36,7 @@ def create_app(config_override: Mapping[str, Any] | None = None, settings: Setti
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    inputs.init_app(app)  # first, so that its checks run before any other handler reads the request
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -114,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(course_admin_bp)  # course authoring, /admin/courses
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(lrs_bp)
+    inputs.leave_body(app, lrs_bp.name)  # it reads the alternate syntax's form as the raw body
     # The GDX feed (/api/v1/gdx) authenticates with Consumer-Key and Token headers; its admin pages use CSRF.
     from api.gdx.admin import bp as gdx_admin_bp
     from api.gdx.views import bp as gdx_api_bp

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from academy.audit.services import record_audit
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.inputs import parse_int
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code
 from competencies.models import Alignment, Competency, Framework
@@ -52,13 +53,13 @@ def _standard_or_404() -> Framework:
 
 
 def _int_field(name: str, low: int, high: int) -> int:
-    value = request.form.get(name, "")
-    if not value.isdigit() or not low <= int(value) <= high:
+    value = parse_int(request.form.get(name, ""), low, high)
+    if value is None:
         abort(
             400,
             description=_("%(name)s must be a whole number from %(low)s to %(high)s.", name=name, low=low, high=high),
         )
-    return int(value)
+    return value
 
 
 # --- the learner's page ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.inputs import paginate, parse_int
 from competencies.models import Competency
 from competencies.services.frameworks import active_standard, leaf_competencies
 from courses.authoring_forms import (
@@ -132,7 +133,7 @@ def index() -> ResponseReturnValue:
         format=_enum_arg("format", CourseFormat),
         provider=request.args.get("provider", "").strip()[:255],
     )
-    page = db.paginate(admin_courses_query(filters), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    page = paginate(admin_courses_query(filters), PER_PAGE)
     return render_template(
         "course_admin/index.html",
         page=page,
@@ -264,13 +265,14 @@ def alignments(course_id: int) -> ResponseReturnValue:
     wanted = {a.competency_id: AlignmentInput(a.competency, a.level) for a in course_alignments(course)}
     remove = request.form.get("remove", "")
     if remove:
-        wanted.pop(int(remove) if remove.isdigit() else 0, None)
+        wanted.pop(parse_int(remove) or 0, None)
     else:
-        competency = db.session.get(Competency, int(request.form.get("competency", "0") or 0))
-        level = request.form.get("level", "")
-        if competency is None or not level.isdigit():
+        competency_id = parse_int(request.form.get("competency", ""), high=2**31 - 1)
+        competency = db.session.get(Competency, competency_id) if competency_id is not None else None
+        level = parse_int(request.form.get("level", ""), high=100)
+        if competency is None or level is None:
             abort(400, description=_("Choose a competency and a level."))
-        wanted[competency.id] = AlignmentInput(competency, int(level))
+        wanted[competency.id] = AlignmentInput(competency, level)
     try:
         saved = set_alignments(course, list(wanted.values()))
     except AuthoringError as error:

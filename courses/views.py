@@ -23,6 +23,7 @@ from academy.auth.permissions import people_scope
 from academy.dates import fiscal_year_of
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.inputs import paginate, parse_int
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
 from competencies.models import Framework
@@ -167,16 +168,17 @@ def dashboard() -> ResponseReturnValue:
 
 def _catalogue_filter() -> CatalogueFilter:
     args = request.args
-    level = args.get("level", "")
+    level_text = args.get("level", "")
     fmt = args.get("format", "")
-    if level and not level.isdigit():
+    level = parse_int(level_text, high=100) if level_text else None
+    if level_text and level is None:
         abort(400, description=_("The level must be a whole number."))
     if fmt and fmt not in {f.value for f in CourseFormat}:
         abort(400, description=_("Unknown course format."))
     return CatalogueFilter(
         text=args.get("q", "").strip()[:200],
         area=args.get("area", "").strip()[:20],
-        level=int(level) if level else None,
+        level=level,
         provider=args.get("provider", "").strip()[:255],
         language=args.get("language", "").strip()[:10],
         format=CourseFormat(fmt) if fmt else None,
@@ -187,7 +189,7 @@ def _catalogue_filter() -> CatalogueFilter:
 @login_required
 def catalogue() -> ResponseReturnValue:
     filters = _catalogue_filter()
-    page = db.paginate(catalogue_query(filters), per_page=PER_PAGE, max_per_page=60)
+    page = paginate(catalogue_query(filters), PER_PAGE)
     framework = _standard()
     person = current_user.person
     enrolled: dict[int, Enrolment] = {}
@@ -386,7 +388,11 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
         try:
             submitted = start_attempt(enrolment, quiz)
             answers = {
-                question.id: [int(v) for v in request.form.getlist(f"q{question.id}") if v.isdigit()]
+                question.id: [
+                    choice
+                    for v in request.form.getlist(f"q{question.id}")
+                    if (choice := parse_int(v, high=2**31 - 1)) is not None
+                ]
                 for question in quiz.questions
             }
             outcome = submit_attempt(submitted, answers, locale)
@@ -486,9 +492,10 @@ def assign() -> ResponseReturnValue:
     fiscal_year = fiscal_year_of(date.today())
     year_text = args.get("fiscal_year", "")
     if year_text:
-        if not year_text.isdigit() or not 2500 <= int(year_text) <= 2700:
+        year = parse_int(year_text, 2500, 2700)
+        if year is None:
             abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
-        fiscal_year = int(year_text)
+        fiscal_year = year
     course = get_course(args.get("course", "")) if args.get("course") else None
     # Who would be assigned: counted, and the first 50 shown; a large agency's list is not loaded whole.
     untrained = untrained_people(agency, fiscal_year, population.profile) if agency is not None else None

@@ -99,6 +99,8 @@ def authenticate_basic(authorization: str | None) -> LrsClient | None:
         key, _sep, secret = base64.b64decode(authorization[6:].strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
+    if not key or len(key) > 64 or "\x00" in key:  # no client has it, and the database cannot look it up
+        return None
     client = get_client(key)
     if client is None or not client.active:
         return None

@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Select, delete, select
 
 from academy.db import db
+from academy.inputs import json_problem
 from lrs.errors import ConflictError, NotFound, PreconditionFailed, XapiError
 from lrs.models import Document
 
 STATE, ACTIVITY_PROFILE, AGENT_PROFILE = "state", "activity_profile", "agent_profile"
+#: The lengths of the lrs_documents columns.
+MAX_DOCUMENT_ID, MAX_CONTENT_TYPE = 2048, 255
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def _is_json(content_type: str) -> bool:
 
 def put_document(scope: Scope, document_id: str, content: bytes, content_type: str, pre: Preconditions) -> Document:
     """Create or replace a document."""
+    _check_fields(document_id, content_type)
     existing = db.session.scalar(_where(scope).where(Document.document_id == document_id))
     _check_preconditions(existing, pre)
     return _save(existing, scope, document_id, content, content_type)
@@ -102,6 +106,7 @@ def put_document(scope: Scope, document_id: str, content: bytes, content_type: s
 
 def post_document(scope: Scope, document_id: str, content: bytes, content_type: str, pre: Preconditions) -> Document:
     """Create a document, or merge JSON objects into an existing JSON document."""
+    _check_fields(document_id, content_type)
     existing = db.session.scalar(_where(scope).where(Document.document_id == document_id))
     _check_preconditions(existing, Preconditions(pre.if_match, pre.if_none_match, required=False))
     if existing is not None:
@@ -117,13 +122,27 @@ def post_document(scope: Scope, document_id: str, content: bytes, content_type: 
     return _save(existing, scope, document_id, content, content_type)
 
 
+def _check_fields(document_id: str, content_type: str) -> None:
+    """Refuse a document id or Content-Type longer than its column."""
+    if len(document_id) > MAX_DOCUMENT_ID:
+        raise XapiError(f"a document id may have at most {MAX_DOCUMENT_ID} characters, not {len(document_id)}")
+    if len(content_type) > MAX_CONTENT_TYPE:
+        raise XapiError(f"the Content-Type may have at most {MAX_CONTENT_TYPE} characters, not {len(content_type)}")
+
+
 def _json_object(content: bytes, what: str) -> dict[str, object]:
     try:
         value = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         raise XapiError(f"{what} is not valid JSON") from None
+    except RecursionError:
+        raise XapiError(f"{what} is nested too deeply") from None
     if not isinstance(value, dict):
         raise XapiError(f"{what} must be a JSON object to be merged")
+    # Stored as bytes, NUL included; but a merge writes the JSON again, which deep nesting defeats.
+    problem = json_problem(value, "document", nul=False)
+    if problem is not None:
+        raise XapiError(f"{what}: {problem}")
     return value
 
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 from flask import Request
 
+from academy.inputs import json_problem
 from lrs.errors import XapiError
 
 #: Headers that the alternate syntax may carry as form fields.
@@ -41,12 +42,21 @@ class XapiRequest:
 
     def json_param(self, name: str) -> object | None:
         text = self.params.get(name)
-        if text is None:
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise XapiError(f"the {name} parameter is not valid JSON") from None
+        return None if text is None else parse_json_param(text, name)
+
+
+def parse_json_param(text: str, name: str) -> object:
+    """Return the JSON value of the parameter `name`; raise XapiError unless it is JSON nested within limits."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise XapiError(f"the {name} parameter is not valid JSON") from None
+    except RecursionError:
+        raise XapiError(f"the {name} parameter is nested too deeply") from None
+    problem = json_problem(value, name)
+    if problem is not None:
+        raise XapiError(f"the {name} parameter: {problem}")
+    return value
 
 
 def _single_values(multi: Mapping[str, list[str]], where: str) -> dict[str, str]:
@@ -71,7 +81,16 @@ def read_request(request: Request) -> XapiRequest:
         form_type = (request.mimetype or "").lower()
         if form_type != "application/x-www-form-urlencoded":
             raise XapiError("the alternate request syntax needs Content-Type application/x-www-form-urlencoded")
-        form = _single_values(parse_qs(request.get_data().decode("utf-8"), keep_blank_values=True), "form")
+        try:
+            form_text = request.get_data().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise XapiError(f"the form is not valid UTF-8 (byte {error.start})") from None
+        form = _single_values(parse_qs(form_text, keep_blank_values=True), "form")
+        for key, value in form.items():
+            # The content is the body, where NUL may be data; a NUL in the query string was
+            # refused before the request got here (academy.inputs).
+            if "\x00" in key or ("\x00" in value and key != "content"):
+                raise XapiError(f"the form field {key.replace(chr(0), '')} contains a NUL character")
         params: dict[str, str] = {}
         for key, value in form.items():
             if key.lower() in _FORM_HEADERS:

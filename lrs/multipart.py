@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from lrs.errors import StatementError
 from lrs.statements import AttachmentPart
+from lrs.validation import MAX_MEDIA_TYPE_LENGTH
 
 
 def _boundary(content_type: str) -> bytes:
@@ -60,7 +61,14 @@ def parse_multipart(body: bytes, content_type: str) -> tuple[bytes, dict[str, At
             raise StatementError("attachment parts must have Content-Transfer-Encoding: binary")
         if hashlib.sha256(content).hexdigest() != sha2.lower():
             raise StatementError(f"the content of the attachment part {sha2} does not match its hash")
-        attachments[sha2.lower()] = AttachmentPart(headers.get("content-type", "application/octet-stream"), content)
+        part_type = headers.get("content-type", "application/octet-stream")
+        # Stored with the content (lrs_attachments.content_type), so held to its column, without NUL.
+        if len(part_type) > MAX_MEDIA_TYPE_LENGTH or "\x00" in part_type:
+            raise StatementError(
+                f"the Content-Type of the attachment part {sha2} must be a media type of at most "
+                f"{MAX_MEDIA_TYPE_LENGTH} characters"
+            )
+        attachments[sha2.lower()] = AttachmentPart(part_type, content)
     return statements, attachments
 
 

@@ -28,9 +28,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from academy.ifi import agent_key
+from academy.inputs import MAX_INT, json_problem
 from lrs.errors import StatementError
 from lrs.versions import XapiVersion
 
@@ -154,6 +157,14 @@ _ATTACHMENT_REQUIRED = ("usageType", "display", "contentType", "length", "sha2")
 _OBJECT_TYPES = '"Activity", "Agent", "Group", "StatementRef" or "SubStatement"'
 
 _LONE_SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]")
+_NUL_ESCAPE = b"\\u0000"
+
+#: The longest IRI the LRS stores: the length of its IRI columns (verb, activity, document activity).
+MAX_IRI_LENGTH = 2048
+#: The longest canonical key of an IFI (``mbox:mailto:...``, ``account:<homePage> <name>``): its columns' length.
+MAX_IFI_KEY_LENGTH = 600
+#: The longest Internet media type of an attachment: the length of its column.
+MAX_MEDIA_TYPE_LENGTH = 255
 
 
 # ---------------------------------------------------------------------------- public interface
@@ -229,6 +240,8 @@ def validate_iri(value: object, path: str) -> None:
     """Raise StatementError unless `value` is an absolute IRI (a scheme, a colon, then IRI characters)."""
     if type(value) is not str:
         _wrong_type(path, "an absolute IRI string", value)
+    if len(value) > MAX_IRI_LENGTH:
+        _fail(path, f"must be an IRI of at most {MAX_IRI_LENGTH} characters, not {len(value)}")
     if not _is_iri(value):
         _fail(path, "must be an absolute IRI")
 
@@ -299,6 +312,13 @@ def parse_json(body: bytes) -> object:
         ) from None
     except ValueError as error:  # for example an integer too long to convert
         raise StatementError(f"request body: is not valid JSON ({error})") from None
+    except RecursionError:
+        raise StatementError("request body: is nested too deeply to be read") from None
+    if _NUL_ESCAPE in body:
+        # Neither PostgreSQL's text nor its JSONB can hold U+0000; JSON can only carry it escaped.
+        problem = json_problem(value, "statements" if type(value) is list else "statement")
+        if problem is not None:
+            raise StatementError(problem)
     if _LONE_SURROGATE_HINT.search(body):
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -311,6 +331,8 @@ def parse_json(body: bytes) -> object:
 
 
 def _is_iri(value: str) -> bool:
+    if len(value) > MAX_IRI_LENGTH:
+        return False
     return _IRI.fullmatch(value) is not None and ("%" not in value or _BAD_PERCENT.search(value) is None)
 
 
@@ -363,7 +385,11 @@ def _boolean(value: object, path: str) -> None:
 def _number(value: object, path: str) -> float:
     if type(value) is not int and type(value) is not float:
         _wrong_type(path, "a number", value)
-    if not math.isfinite(value):
+    if type(value) is int:
+        # Python reads integers of any length; math and the databases need them within a double's range.
+        if abs(value) > sys.float_info.max:
+            _fail(path, "must be a number within the range of a double (about 1.8e308)")
+    elif not math.isfinite(value):
         _fail(path, "must be a finite number")
     return value
 
@@ -547,6 +573,10 @@ def _ifi(actor: dict[str, Any], path: str) -> str | None:
         validate_iri(actor["openid"], f"{path}.openid")
     elif found == "account":
         _account(actor["account"], f"{path}.account")
+    if found is not None and found != "mbox_sha1sum":
+        canonical = agent_key(actor)
+        if canonical is not None and len(canonical) > MAX_IFI_KEY_LENGTH:
+            _fail(f"{path}.{found}", f"is too long: an identifier may have at most {MAX_IFI_KEY_LENGTH} characters")
     return found
 
 
@@ -649,7 +679,13 @@ def _extensions(value: object, path: str) -> None:
     extensions = _object(value, path)
     for key in extensions:
         if not _is_iri(key):
-            _fail(f'{path}["{key}"]', "extension keys must be absolute IRIs")
+            _fail(f'{path}["{key}"]', f"extension keys must be absolute IRIs of at most {MAX_IRI_LENGTH} characters")
+        value = extensions[key]
+        if type(value) is dict or type(value) is list:
+            # Extension values are free JSON, the one place a statement may nest without bound.
+            problem = json_problem(value, f'{path}["{key}"]')
+            if problem is not None:
+                raise StatementError(problem)
 
 
 # ---------------------------------------------------------------------------- result and context
@@ -809,6 +845,8 @@ def _attachments(value: object, path: str) -> None:
         content_type = attachment["contentType"]
         if type(content_type) is not str:
             _wrong_type(f"{item_path}.contentType", "an Internet media type string", content_type)
+        if len(content_type) > MAX_MEDIA_TYPE_LENGTH:
+            _fail(f"{item_path}.contentType", f"must have at most {MAX_MEDIA_TYPE_LENGTH} characters")
         if not _MEDIA_TYPE.fullmatch(content_type):
             _fail(f"{item_path}.contentType", "must be an Internet media type such as text/plain")
         length = attachment["length"]
@@ -816,6 +854,8 @@ def _attachments(value: object, path: str) -> None:
             _wrong_type(f"{item_path}.length", "an integer", length)
         if length < 0:
             _fail(f"{item_path}.length", "must not be negative")
+        if length > MAX_INT:
+            _fail(f"{item_path}.length", f"must not be greater than {MAX_INT}")
         sha2 = attachment["sha2"]
         if type(sha2) is not str:
             _wrong_type(f"{item_path}.sha2", "a string of hexadecimal digits", sha2)

@@ -12,9 +12,11 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from academy.db import db, retry_transaction
 from academy.ifi import agent_key
+from academy.inputs import MAX_INT, parse_int
 from lrs.clients import authenticate_basic, authority_of, has_scope, note_refused_void
 from lrs.documents import (
     ACTIVITY_PROFILE,
@@ -30,7 +32,7 @@ from lrs.documents import (
     put_document,
 )
 from lrs.errors import XapiError
-from lrs.http import XapiRequest, read_request
+from lrs.http import XapiRequest, parse_json_param, read_request
 from lrs.models import Activity, LrsClient
 from lrs.multipart import build_multipart, parse_multipart
 from lrs.restrictions import DocumentRequest, Restriction, authenticate_restricted
@@ -151,6 +153,13 @@ def _void_refused(error: VoidRefused) -> ResponseReturnValue:
     note_refused_void(_client().id)
     db.session.commit()
     return _error_response(error)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    # A body over the limit (413) or a query parameter with NUL (400), in the LRS's own error form.
+    db.session.rollback()
+    return _error_response(XapiError(error.description or error.name, error.code or 500))
 
 
 @bp.errorhandler(VersionError)
@@ -396,12 +405,9 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
         raise XapiError(f"unknown parameters: {', '.join(sorted(unknown))}")
     agent = None
     if "agent" in params:
-        try:
-            value = json.loads(params["agent"])
-        except ValueError:
-            raise XapiError("the agent parameter is not valid JSON") from None
+        value = parse_json_param(params["agent"], "agent")
         validate_agent(value, _version(), "agent", allow_group=True)
-        agent = agent_key(value)
+        agent = agent_key(value)  # type: ignore[arg-type]
     if "verb" in params:
         validate_iri(params["verb"], "verb")
     if "activity" in params:
@@ -410,9 +416,10 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
         validate_uuid(params["registration"], "registration")
     limit = MAX_LIMIT
     if "limit" in params:
-        if not params["limit"].isdigit():
-            raise XapiError("the limit parameter must be a non-negative integer")
-        limit = int(params["limit"]) or MAX_LIMIT
+        requested = parse_int(params["limit"])
+        if requested is None:
+            raise XapiError(f"the limit parameter must be an integer from 0 to {MAX_INT}")
+        limit = requested or MAX_LIMIT
     return (
         StatementQuery(
             agent=agent,

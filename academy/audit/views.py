@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from academy.audit.services import audit_query
 from academy.auth.permissions import can_administer
-from academy.extensions import db
+from academy.inputs import paginate
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
@@ -20,5 +20,5 @@ def log() -> ResponseReturnValue:
         abort(403)
     action = request.args.get("action", "").strip()[:64]
     actor = request.args.get("actor", "").strip()[:255]
-    page = db.paginate(audit_query(action, actor), per_page=50, max_per_page=50)
+    page = paginate(audit_query(action, actor), 50)
     return render_template("audit/log.html", page=page, action=action, actor=actor)

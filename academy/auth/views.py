@@ -20,6 +20,7 @@ from academy.auth.services import AccountError, authenticate, create_user, set_p
 from academy.auth.session_store import current_session_id, sign_in, sign_out
 from academy.auth.sessions import active_sessions_of, describe_device, end_session, end_user_sessions, get_user_session
 from academy.extensions import db, limiter
+from academy.inputs import paginate
 from academy.org.models import Agency, Person
 from academy.org.services import get_agency_by_code
 
@@ -162,7 +163,7 @@ def _require_admin() -> None:
 def users() -> ResponseReturnValue:
     _require_admin()
     q = request.args.get("q", "")
-    page = db.paginate(users_query(q), per_page=50, max_per_page=50)
+    page = paginate(users_query(q), 50)
     return render_template("auth/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 

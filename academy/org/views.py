@@ -14,6 +14,7 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import can_administer, people_scope
 from academy.extensions import db
+from academy.inputs import paginate, parse_int
 from academy.org.importer import template_csv
 from academy.org.models import Agency, PersonnelGroup, PersonStatus, RoleLevel
 from academy.org.services import (
@@ -41,8 +42,7 @@ def _scope_or_403() -> list[Agency] | None:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.args.get(name, ""))
 
 
 def _enum_arg(name: str, enum_type: type[E]) -> E | None:
@@ -72,7 +72,7 @@ def people() -> ResponseReturnValue:
         personnel_group=_enum_arg("group", PersonnelGroup),
         status=_enum_arg("status", PersonStatus),
     )
-    page = db.paginate(people_query(filters, scope), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    page = paginate(people_query(filters, scope), PER_PAGE)
     return render_template(
         "org/people.html",
         page=page,

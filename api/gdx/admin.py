@@ -18,6 +18,7 @@ from academy.audit.services import record_audit
 from academy.auth.permissions import can_administer
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.inputs import paginate
 from api.gdx.models import GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
 from api.gdx.services.outbox import retry_failed
@@ -86,7 +87,7 @@ def deliveries() -> ResponseReturnValue:
         query = query.where(GdxOutboxEntry.status == status)
     if agency:
         query = query.where(GdxOutboxEntry.agency_code == agency)
-    page = db.paginate(query, per_page=50, max_per_page=50)
+    page = paginate(query, 50)
     runs = db.session.scalars(select(GdxPushRun).order_by(GdxPushRun.id.desc()).limit(10)).all()
     attempts = db.session.scalars(select(GdxDelivery).order_by(GdxDelivery.id.desc()).limit(20)).all()
     return render_template(

@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from academy.db import db
+from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
 from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
@@ -131,9 +132,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         raise BadParameter(name, f"{name} must be a whole number from {low} to {high}, not {raw[:20]!r}")
-    return int(raw)
+    return value
 
 
 def _population_arg() -> Population:

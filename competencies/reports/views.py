@@ -14,6 +14,7 @@ from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
 from academy.dates import fiscal_year_of
 from academy.db import db
+from academy.inputs import paginate, parse_int
 from academy.org.labels import KIND_LABELS
 from academy.org.models import Agency, AgencyKind
 from academy.org.services import get_agency_by_code
@@ -73,9 +74,10 @@ def _fiscal_year() -> int:
     value = request.args.get("fy", "")
     if not value:
         return fiscal_year_of(date.today())
-    if not value.isdigit() or not 2500 <= int(value) <= 2700:
+    year = parse_int(value, 2500, 2700)
+    if year is None:
         abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
-    return int(value)
+    return year
 
 
 def _population() -> PopulationFilter:
@@ -158,11 +160,7 @@ def people(code: str) -> ResponseReturnValue:
     fiscal_year, population, trained = _fiscal_year(), _population(), _trained()
     framework = _standard_or_404()
     q = request.args.get("q", "").strip()[:100]
-    page = db.paginate(
-        unit_people_query(found, fiscal_year, population, q=q, trained=trained),
-        per_page=PER_PAGE,
-        max_per_page=PER_PAGE,
-    )
+    page = paginate(unit_people_query(found, fiscal_year, population, q=q, trained=trained), PER_PAGE)
     return render_template(
         "reports/people.html",
         agency=found,

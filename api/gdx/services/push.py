@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from academy.config import GdxSettings
 from academy.dates import fiscal_year_of
+from academy.inputs import parse_int
 from api.gdx.services.feed import build_feed, record_json
 from api.gdx.services.outbox import (
     AttemptResult,
@@ -155,7 +156,8 @@ def _judge(status: int, latency_ms: int, detail: str, retry_after: str | None) -
         return AttemptResult(Verdict.UNAUTHORISED, latency_ms, status, detail)
     # 408 and 429 are about the moment, not the record: like 5xx, they are worth another try.
     if status >= 500 or status in {408, 429}:
-        wait = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
+        seconds = parse_int(retry_after.strip()) if retry_after else None
+        wait = float(seconds) if seconds is not None else None
         return AttemptResult(Verdict.RETRY, latency_ms, status, detail, wait)
     if 200 <= status < 300:
         return AttemptResult(Verdict.DELIVERED, latency_ms, status)

@@ -122,6 +122,8 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._fail(name, "must be a whole number")
+        if not -_MAX_WHOLE <= value <= _MAX_WHOLE:  # the database's integer columns hold no more
+            raise self._fail(name, f"must be a whole number from {-_MAX_WHOLE} to {_MAX_WHOLE}")
         return value
 
     def flag(self, name: str, default: bool) -> bool:
@@ -217,6 +219,8 @@ def _guard(problems: _Problems, read: Callable[[], Any]) -> Any:
 
 
 P = TypeVar("P")
+#: The largest whole number a document may give: the database's integer columns.
+_MAX_WHOLE = 2**31 - 1
 
 
 def _each(values: list[Any], path: str, problems: _Problems, read: Callable[[Any, str, _Problems], P]) -> list[P]:

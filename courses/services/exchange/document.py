@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import yaml
 
+from academy.inputs import MAX_JSON_DEPTH, json_problem
 from courses.models import Course, CourseKind, Lesson, Quiz
 from courses.services.authoring import (
     course_alignments,
@@ -170,11 +171,25 @@ def load_document(text: str | bytes, fmt: Format | None = None) -> Any:
             raise ExchangeError(["the file is not UTF-8 text"]) from None
     if fmt is None:
         fmt = "json" if text.lstrip().startswith("{") else "yaml"
+    try:
+        document = _parse(text, fmt)
+    except RecursionError:
+        raise ExchangeError([f"the document nests too deeply to be read (at most {MAX_JSON_DEPTH} levels)"]) from None
+    # The database can hold no NUL character, and nothing in a course nests deeper than a few levels.
+    problem = json_problem(document, "")
+    if problem is not None:
+        raise ExchangeError([problem])
+    return document
+
+
+def _parse(text: str, fmt: Format) -> Any:
     if fmt == "json":
         try:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise ExchangeError([f"line {error.lineno}, column {error.colno}: {error.msg} (not valid JSON)"]) from None
+        except ValueError as error:  # a number of more than 4,300 digits
+            raise ExchangeError([f"{error} (not valid JSON)"]) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -182,6 +197,8 @@ def load_document(text: str | bytes, fmt: Format | None = None) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise ExchangeError([f"{where}{problem} (not valid YAML)"]) from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise ExchangeError([f"{error} (not valid YAML)"]) from None
 
 
 def format_for(file_name: str) -> Format | None:
