@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from academy.db import db
+from academy.db import db, retry_transaction
 from academy.ifi import agent_key
 from lrs.clients import authenticate_basic, authority_of, has_scope
 from lrs.documents import (
@@ -240,16 +240,15 @@ def _put_statement() -> ResponseReturnValue:
         raise XapiError("a PUT to the Statements resource needs the statementId parameter")
     validate_uuid(text, "statementId")
     payload, attachments = _read_statement_body()
-    _store(payload, attachments, uuid.UUID(text))
-    db.session.commit()
+    # A deadlock or serialisation failure is a lost race, not the client's fault: run it again.
+    retry_transaction(lambda: _store(payload, attachments, uuid.UUID(text)))
     return Response(status=204)
 
 
 def _post_statements() -> ResponseReturnValue:
     _allowed_params(set())
     payload, attachments = _read_statement_body()
-    ids = _store(payload, attachments)
-    db.session.commit()
+    ids = retry_transaction(lambda: _store(payload, attachments))
     return _json_response([str(i) for i in ids])
 
 
