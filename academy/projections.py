@@ -11,12 +11,13 @@ and write that person's rows alone. SQLite serialises writers by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Unpack
 
 from sqlalchemy import Select, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
-from academy.db import db
+from academy.db import Base, db
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from lrs.pipeline import StoredBatch
@@ -41,7 +42,7 @@ def lock_people(person_ids: Iterable[int]) -> None:
     so the session's objects are expired once a new lock is taken; pending changes are flushed
     first.
     """
-    session = db.session
+    session = db.session()  # the current Session itself: the scoped proxy does not offer get_transaction
     if session.get_bind().dialect.name != "postgresql":
         return
     transaction = session.get_transaction()
@@ -78,12 +79,50 @@ def lock_batch_people(batch: StoredBatch) -> None:
     lock_people(people_of_statements(batch))
 
 
+# --- writes that cannot collide -------------------------------------------------------------------
+
+
+def upsert_rows(model: type[Base], rows: list[dict[str, Any]], key: Sequence[str]) -> None:
+    """Insert these rows, or update the rows with the same ``key`` to them (INSERT ... ON CONFLICT DO UPDATE).
+
+    Even a writer that holds no lock (a bulk refresh, a rebuild) then never meets a unique violation.
+    Rows go in key order, so that two writers of overlapping rows lock them in the same order.
+    """
+    if not rows:
+        return
+    statement = _dialect_insert(model)
+    names = [name for name in rows[0] if name not in key]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in names}
+    )
+    db.session.execute(statement, sorted(rows, key=lambda row: tuple(row[name] for name in key)))
+
+
+def insert_missing(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert the rows whose key is not there yet (INSERT ... ON CONFLICT DO NOTHING), in key order."""
+    if rows:
+        db.session.execute(_dialect_insert(model).on_conflict_do_nothing(), sorted(rows, key=_row_order))
+
+
+def _row_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(str(value) for value in row.values())
+
+
+def _dialect_insert(model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")
+
+
 # --- live against rebuilt ----------------------------------------------------------------------------
 
 Snapshot = dict[str, set[tuple[Any, ...]]]
 
 
-def _rows(query: Select[Any]) -> set[tuple[Any, ...]]:
+def _rows(query: Select[Unpack[tuple[Any, ...]]]) -> set[tuple[Any, ...]]:
     return {tuple(row) for row in db.session.execute(query)}
 
 

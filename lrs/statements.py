@@ -291,7 +291,9 @@ def _insert(
 
 def _store_attachments(parts: Mapping[str, AttachmentPart]) -> None:
     if parts:
-        rows = [{"sha2": sha2, "content_type": p.content_type, "content": p.content} for sha2, p in parts.items()]
+        rows = [
+            {"sha2": sha2, "content_type": p.content_type, "content": p.content} for sha2, p in sorted(parts.items())
+        ]
         # Content is addressed by its hash: a concurrent writer of the same bytes is no conflict.
         db.session.execute(insert_ignoring_duplicates(Attachment).values(rows))
 
@@ -309,9 +311,11 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
             select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(definitions))
         ).all()
     )
+    # In id order, like the updates below: two writers of the same new activities wait for each
+    # other (ON CONFLICT waits for the other's insert) in one order, never in a deadlock.
     fresh = [
         {"activity_id": a, "definition": (d or None) if define else None}
-        for a, d in definitions.items()
+        for a, d in sorted(definitions.items())
         if a not in current
     ]
     if fresh:

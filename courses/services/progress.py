@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from academy.db import db
+from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
+from academy.projections import lock_people
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import course_items
 from lrs.models import Statement
@@ -57,14 +58,13 @@ def _object_id(statement: Mapping[str, Any]) -> str | None:
 def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
     """Apply statements to the enrolments they concern; return the ids of those enrolments."""
     registrations = {r for s in statements if (r := _registration(s))}
-    enrolments = (
-        {
-            e.registration: e
-            for e in db.session.scalars(select(Enrolment).where(Enrolment.registration.in_(registrations)))
-        }
-        if registrations
-        else {}
-    )
+    enrolments: dict[uuid.UUID, Enrolment] = {}
+    if registrations:
+        found = db.session.scalars(select(Enrolment).where(Enrolment.registration.in_(registrations))).all()
+        # Their people are locked already when the statements' actors are theirs; a registration
+        # sent with someone else's actor needs its own lock (which expires what was read).
+        lock_people({e.person_id for e in found})
+        enrolments = {e.registration: e for e in found}
     completions = [s for s in statements if s["verb"]["id"] in COMPLETING and _object_id(s)]
     courses: dict[str, Course] = {}
     if completions:
@@ -99,14 +99,22 @@ def _enrolment_for_actor(statement: Mapping[str, Any], course: Course) -> Enrolm
     person_id = db.session.scalar(select(PersonIdentifier.person_id).where(PersonIdentifier.key == key))
     if person_id is None:
         return None
-    enrolment = db.session.scalar(
+    lock_people([person_id])
+    # An insert that leaves an existing enrolment alone: one made at the same moment by the portal
+    # (which holds no person lock) is no unique violation.
+    db.session.execute(
+        insert_ignoring_duplicates(Enrolment).values(
+            person_id=person_id,
+            course_id=course.id,
+            source=EnrolmentSource.RECORD,
+            registration=uuid.uuid4(),
+            status=EnrolmentStatus.ENROLLED,
+            progress=0,
+        )
+    )
+    return db.session.scalar(
         select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.course_id == course.id)
     )
-    if enrolment is None:
-        enrolment = Enrolment(person_id=person_id, course_id=course.id, source=EnrolmentSource.RECORD)
-        db.session.add(enrolment)
-        db.session.flush()
-    return enrolment
 
 
 def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
@@ -121,9 +129,11 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
         return  # progressed and the like: the projection computes progress itself
     when = parse_timestamp(statement["timestamp"])
     result = statement.get("result") or {}
+    # Earliest moments, best score, a count: the same whatever order the statements arrive in,
+    # so that the live rows equal a replay's.
     if verb in VIEWED:
         row = _item(enrolment, iri)
-        row.viewed_at = row.viewed_at or when
+        row.viewed_at = min(row.viewed_at or when, when)
     elif verb == ADL + "passed" or (verb == ADL + "failed"):
         row = _item(enrolment, iri)
         scaled = (result.get("score") or {}).get("scaled")
@@ -131,7 +141,7 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
             score = Decimal(str(scaled)) * 100
             row.best_score = max(row.best_score or Decimal(0), score)
         if verb == ADL + "passed" and result.get("success") is not False:
-            row.passed_at = row.passed_at or when
+            row.passed_at = min(row.passed_at or when, when)
         else:
             row.failed_count = (row.failed_count or 0) + 1
     else:
@@ -143,9 +153,11 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
 def _item(enrolment: Enrolment, iri: str) -> ItemProgress:
     row = db.session.get(ItemProgress, (enrolment.id, iri))
     if row is None:
-        row = ItemProgress(enrolment_id=enrolment.id, activity_iri=iri, failed_count=0)
-        db.session.add(row)
-        db.session.flush()
+        db.session.execute(
+            insert_ignoring_duplicates(ItemProgress).values(enrolment_id=enrolment.id, activity_iri=iri, failed_count=0)
+        )
+        row = db.session.get(ItemProgress, (enrolment.id, iri))
+        assert row is not None
     return row
 
 
@@ -202,7 +214,8 @@ def _enrolments_of_voided(voided_ids: Sequence[uuid.UUID]) -> list[Enrolment]:
             )
         if enrolment is not None:
             found[enrolment.id] = enrolment
-    return list(found.values())
+    lock_people({e.person_id for e in found.values()})
+    return sorted(found.values(), key=lambda e: e.id)
 
 
 def replay_enrolment(enrolment: Enrolment) -> None:
