@@ -37,6 +37,13 @@ def record_course_progress(batch: StoredBatch) -> None:
     """The LRS subscriber: update the enrolments the batch's statements are about."""
     touched: set[int] = set()
     if batch.statements:
+        # The actors' people are locked with the batch; a registration sent with someone else's
+        # actor needs its enrolment's person locked too (a rebuild's replay takes no locks).
+        registrations = {r for s in batch.statements if (r := _registration(s))}
+        if registrations:
+            lock_people(
+                db.session.scalars(select(Enrolment.person_id).where(Enrolment.registration.in_(registrations)))
+            )
         touched |= _apply(batch.statements)
     if batch.voided_ids:
         for enrolment in _enrolments_of_voided(batch.voided_ids):
@@ -58,13 +65,14 @@ def _object_id(statement: Mapping[str, Any]) -> str | None:
 def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
     """Apply statements to the enrolments they concern; return the ids of those enrolments."""
     registrations = {r for s in statements if (r := _registration(s))}
-    enrolments: dict[uuid.UUID, Enrolment] = {}
-    if registrations:
-        found = db.session.scalars(select(Enrolment).where(Enrolment.registration.in_(registrations))).all()
-        # Their people are locked already when the statements' actors are theirs; a registration
-        # sent with someone else's actor needs its own lock (which expires what was read).
-        lock_people({e.person_id for e in found})
-        enrolments = {e.registration: e for e in found}
+    enrolments = (
+        {
+            e.registration: e
+            for e in db.session.scalars(select(Enrolment).where(Enrolment.registration.in_(registrations)))
+        }
+        if registrations
+        else {}
+    )
     completions = [s for s in statements if s["verb"]["id"] in COMPLETING and _object_id(s)]
     courses: dict[str, Course] = {}
     if completions:
@@ -99,7 +107,6 @@ def _enrolment_for_actor(statement: Mapping[str, Any], course: Course) -> Enrolm
     person_id = db.session.scalar(select(PersonIdentifier.person_id).where(PersonIdentifier.key == key))
     if person_id is None:
         return None
-    lock_people([person_id])
     # An insert that leaves an existing enrolment alone: one made at the same moment by the portal
     # (which holds no person lock) is no unique violation.
     db.session.execute(
