@@ -48,7 +48,7 @@ pytestmark = [
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 EXTERNAL = "https://provider.example/courses/cyber-hygiene"
-THREADS, BATCHES, BATCH = 6, 12, 20
+THREADS, BATCHES, BATCH = 6, 8, 15
 
 
 @pytest.fixture
