@@ -66,7 +66,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def gunicorn(database_url: str, workers: int, port: int, threads: int = 1) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "ACADEMY_DATABASE_URL": database_url,
@@ -84,6 +84,7 @@ def gunicorn(database_url: str, workers: int, port: int) -> Iterator[subprocess.
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
             "wsgi:app",
         ],
         cwd=ROOT,
