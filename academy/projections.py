@@ -12,7 +12,7 @@ and write that person's rows alone. SQLite serialises writers by itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -122,7 +122,7 @@ def _dialect_insert(model: type[Base]) -> postgresql.Insert | sqlite.Insert:
 Snapshot = dict[str, set[tuple[Any, ...]]]
 
 
-def _rows(query: Select[Unpack[tuple[Any, ...]]]) -> set[tuple[Any, ...]]:
+def _rows(query: Select[*tuple[Any, ...]]) -> set[tuple[Any, ...]]:
     return {tuple(row) for row in db.session.execute(query)}
 
 
