@@ -149,6 +149,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_statement_subscribers(app: Flask) -> None:
     """The explicit list of what the LRS hands each stored batch to, in order (DESIGN.md, data flow 3)."""
+    from academy.projections import lock_batch_people
     from competencies.services.evidence import record_statement_evidence
     from courses.cmi5.services.satisfaction import record_cmi5_statements
     from courses.cmi5.services.session import authenticate_session
@@ -156,7 +157,8 @@ def _register_statement_subscribers(app: Flask) -> None:
     from lrs.pipeline import register_subscriber
     from lrs.restrictions import register_authenticator
 
-    for subscriber in (record_course_progress, record_cmi5_statements, record_statement_evidence):
+    # First the lock on the batch's people (academy.projections): no two batches project one person at once.
+    for subscriber in (lock_batch_people, record_course_progress, record_cmi5_statements, record_statement_evidence):
         register_subscriber(app, subscriber)
     # cmi5 AU sessions: their one-time tokens are restricted LRS credentials.
     register_authenticator(app, authenticate_session)

@@ -96,6 +96,7 @@ def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS)
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
             "wsgi:app",
         ],
         cwd=ROOT,

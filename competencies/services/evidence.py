@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 
 from academy.dates import fiscal_year_of
-from academy.db import bulk_insert, db, insert_ignoring_duplicates
+from academy.db import bulk_insert, db
 from academy.ifi import agent_key
 from academy.org.models import Person, PersonIdentifier
+from academy.projections import insert_missing, lock_people, upsert_rows
 from competencies.models import (
     Alignment,
     AreaStanding,
@@ -34,7 +35,7 @@ from competencies.models import (
     Standing,
     TrainingYear,
 )
-from competencies.services.standing import refresh_standing
+from competencies.services.standing import clear_standing, refresh_standing
 from lrs.clients import (
     IGNORED_NOT_GRANTED,
     IGNORED_OUTSIDE_AGENCY,
@@ -137,15 +138,13 @@ def _evidence_rows(statements: Sequence[Mapping[str, Any]], writer: Writer) -> l
 def record_statement_evidence(batch: StoredBatch) -> None:
     """The LRS subscriber: evidence from new statements, withdrawal for voided ones."""
     rows = _evidence_rows(batch.statements, batch.writer)
+    # Held already when the pipeline locked the batch's people; the evidence's people, in any case.
+    lock_people({row["person_id"] for row in rows})
     bulk_insert(Evidence, rows)
     if rows:
         # New evidence can only add training years: record them here, cheaply.
         years = {(row["person_id"], fiscal_year_of(row["achieved_at"].date())) for row in rows}
-        db.session.execute(
-            insert_ignoring_duplicates(TrainingYear).values(
-                [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)]
-            )
-        )
+        insert_missing(TrainingYear, [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)])
     affected = {(row["person_id"], row["competency_id"]) for row in rows}
     withdrawn: set[Pair] = set()
     if batch.voided_ids:
@@ -200,26 +199,40 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
         )
         .group_by(Evidence.person_id, Evidence.competency_id)
     ).all()
-    # Every pair of these people and competencies is recomputed (a superset of ``pairs``):
-    # one delete and one insert, whatever the number of pairs.
-    before = set(
+    # Every pair of these people and competencies is recomputed (a superset of ``pairs``). The rows
+    # are written in place (an upsert), and those with no evidence left deleted: a concurrent writer
+    # of the same rows (a rebuild, which takes no person lock) meets no unique violation.
+    before: dict[Pair, int] = {
+        (p, c): level
+        for p, c, level in db.session.execute(
+            select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
+                Attainment.person_id.in_(people), Attainment.competency_id.in_(competencies)
+            )
+        )
+    }
+    after: dict[Pair, int] = {(p, c): level for p, c, level, _count in standing}
+    gone = sorted(set(before) - set(after))
+    for start in range(0, len(gone), 500):
         db.session.execute(
-            delete(Attainment)
-            .where(Attainment.person_id.in_(people), Attainment.competency_id.in_(competencies))
-            .returning(Attainment.person_id, Attainment.competency_id, Attainment.level)
-        ).all()
-    )
-    bulk_insert(
+            delete(Attainment).where(
+                tuple_(Attainment.person_id, Attainment.competency_id).in_(gone[start : start + 500])
+            )
+        )
+    upsert_rows(
         Attainment,
         [
             {"person_id": p, "competency_id": c, "level": level, "as_of": now, "evidence_count": count}
             for p, c, level, count in standing
         ],
+        key=("person_id", "competency_id"),
     )
-    after = {(p, c, level) for p, c, level, _count in standing}
-    changed = {p for p, _c, _level in before ^ after}
+    changed = {p for p, c in before.keys() | after.keys() if before.get((p, c)) != after.get((p, c))}
     years = people if training_years_of is None else training_years_of
-    refresh_standing(changed, training_years=False)
+    # A rebuild gives standing to the people with some attainment: someone whose last attainment
+    # went (every statement voided) loses theirs, as the rebuild would.
+    attained = set(db.session.scalars(select(Attainment.person_id).where(Attainment.person_id.in_(changed)).distinct()))
+    clear_standing(changed - attained)
+    refresh_standing(attained, training_years=False)
     refresh_standing(years, meets=False)
 
 
@@ -238,6 +251,7 @@ def _self_assessment_counts(competency_ids: set[int]) -> bool:
 
 def record_self_assessment(person_id: int, competency_id: int, level: int) -> Evidence:
     """A person's own view of their level: recorded and shown; counted only if the framework says so."""
+    lock_people([person_id])
     evidence = Evidence(
         person_id=person_id,
         competency_id=competency_id,

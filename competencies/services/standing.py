@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from academy.dates import fiscal_year_of
-from academy.db import bulk_insert, db
+from academy.db import db
 from academy.org.models import Agency, Person
+from academy.projections import insert_missing, upsert_rows
 from competencies.models import (
     AreaStanding,
     Attainment,
@@ -87,10 +89,35 @@ def _refresh_chunk(
         unmet_areas = {areas[cid] for cid, need in required.items() if mine.get(cid, 0) < need}
         standings.append({"person_id": person_id, "meets_all": not unmet_areas, "updated_at": now})
         area_rows += [{"person_id": person_id, "area_id": area} for area in area_ids if area not in unmet_areas]
-    session.execute(delete(Standing).where(Standing.person_id.in_(people)))
-    session.execute(delete(AreaStanding).where(AreaStanding.person_id.in_(people)))
-    bulk_insert(Standing, standings)
-    bulk_insert(AreaStanding, area_rows)
+    # Written in place (upserts), not deleted and inserted: a writer that holds no person lock
+    # (a bulk refresh, a rebuild) and a pipeline's write of the same person meet no unique violation.
+    upsert_rows(Standing, standings, key=("person_id",))
+    _replace_rows(AreaStanding, AreaStanding.person_id, people, area_rows, ("person_id", "area_id"))
+
+
+def clear_standing(person_ids: Iterable[int]) -> None:
+    """Remove the standing of these people (they have no attainment left)."""
+    people = sorted(set(person_ids))
+    if people:
+        db.session.execute(delete(Standing).where(Standing.person_id.in_(people)))
+        db.session.execute(delete(AreaStanding).where(AreaStanding.person_id.in_(people)))
+
+
+def _replace_rows(
+    model: type[AreaStanding] | type[TrainingYear],
+    person_column: InstrumentedAttribute[int],
+    people: list[int],
+    rows: list[dict[str, int]],
+    key: tuple[str, str],
+) -> None:
+    """Make these people's rows of a two-column projection exactly ``rows``: the others deleted, the new inserted."""
+    other = getattr(model, key[1])
+    wanted = {(row[key[0]], row[key[1]]) for row in rows}
+    present = {(p, o) for p, o in db.session.execute(select(person_column, other).where(person_column.in_(people)))}
+    gone = sorted(present - wanted)
+    for start in range(0, len(gone), 500):
+        db.session.execute(delete(model).where(tuple_(person_column, other).in_(gone[start : start + 500])))
+    insert_missing(model, [dict(zip(key, pair, strict=True)) for pair in sorted(wanted - present)])
 
 
 def refresh_everyone() -> None:
@@ -109,5 +136,10 @@ def _refresh_training_years(people: list[int]) -> None:
             )
         )
     }
-    session.execute(delete(TrainingYear).where(TrainingYear.person_id.in_(people)))
-    bulk_insert(TrainingYear, [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)])
+    _replace_rows(
+        TrainingYear,
+        TrainingYear.person_id,
+        people,
+        [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)],
+        ("person_id", "fiscal_year"),
+    )

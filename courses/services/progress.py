@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from academy.db import db
+from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
+from academy.projections import lock_people
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import course_items
 from lrs.clients import IGNORED_PLATFORM_COURSE, is_platform_statement, note_ignored
@@ -41,6 +42,13 @@ def record_course_progress(batch: StoredBatch) -> None:
     if batch.statements and not batch.writer.platform:
         note_ignored(_about_our_courses(batch.statements), batch.writer.client_id, IGNORED_PLATFORM_COURSE)
     elif batch.statements:
+        # The actors' people are locked with the batch; a registration sent with someone else's
+        # actor needs its enrolment's person locked too (a rebuild's replay takes no locks).
+        registrations = {r for s in batch.statements if (r := _registration(s))}
+        if registrations:
+            lock_people(
+                db.session.scalars(select(Enrolment.person_id).where(Enrolment.registration.in_(registrations)))
+            )
         touched |= _apply(batch.statements)
     if batch.voided_ids:
         for enrolment in _enrolments_of_voided(batch.voided_ids):
@@ -121,14 +129,21 @@ def _enrolment_for_actor(statement: Mapping[str, Any], course: Course) -> Enrolm
     person_id = db.session.scalar(select(PersonIdentifier.person_id).where(PersonIdentifier.key == key))
     if person_id is None:
         return None
-    enrolment = db.session.scalar(
+    # An insert that leaves an existing enrolment alone: one made at the same moment by the portal
+    # (which holds no person lock) is no unique violation.
+    db.session.execute(
+        insert_ignoring_duplicates(Enrolment).values(
+            person_id=person_id,
+            course_id=course.id,
+            source=EnrolmentSource.RECORD,
+            registration=uuid.uuid4(),
+            status=EnrolmentStatus.ENROLLED,
+            progress=0,
+        )
+    )
+    return db.session.scalar(
         select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.course_id == course.id)
     )
-    if enrolment is None:
-        enrolment = Enrolment(person_id=person_id, course_id=course.id, source=EnrolmentSource.RECORD)
-        db.session.add(enrolment)
-        db.session.flush()
-    return enrolment
 
 
 def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
@@ -143,9 +158,11 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
         return  # progressed and the like: the projection computes progress itself
     when = parse_timestamp(statement["timestamp"])
     result = statement.get("result") or {}
+    # Earliest moments, best score, a count: the same whatever order the statements arrive in,
+    # so that the live rows equal a replay's.
     if verb in VIEWED:
         row = _item(enrolment, iri)
-        row.viewed_at = row.viewed_at or when
+        row.viewed_at = min(row.viewed_at or when, when)
     elif verb == ADL + "passed" or (verb == ADL + "failed"):
         row = _item(enrolment, iri)
         scaled = (result.get("score") or {}).get("scaled")
@@ -153,7 +170,7 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
             score = Decimal(str(scaled)) * 100
             row.best_score = max(row.best_score or Decimal(0), score)
         if verb == ADL + "passed" and result.get("success") is not False:
-            row.passed_at = row.passed_at or when
+            row.passed_at = min(row.passed_at or when, when)
         else:
             row.failed_count = (row.failed_count or 0) + 1
     else:
@@ -165,9 +182,11 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
 def _item(enrolment: Enrolment, iri: str) -> ItemProgress:
     row = db.session.get(ItemProgress, (enrolment.id, iri))
     if row is None:
-        row = ItemProgress(enrolment_id=enrolment.id, activity_iri=iri, failed_count=0)
-        db.session.add(row)
-        db.session.flush()
+        db.session.execute(
+            insert_ignoring_duplicates(ItemProgress).values(enrolment_id=enrolment.id, activity_iri=iri, failed_count=0)
+        )
+        row = db.session.get(ItemProgress, (enrolment.id, iri))
+        assert row is not None
     return row
 
 
@@ -224,7 +243,8 @@ def _enrolments_of_voided(voided_ids: Sequence[uuid.UUID]) -> list[Enrolment]:
             )
         if enrolment is not None:
             found[enrolment.id] = enrolment
-    return list(found.values())
+    lock_people({e.person_id for e in found.values()})
+    return sorted(found.values(), key=lambda e: e.id)
 
 
 def replay_enrolment(enrolment: Enrolment) -> None:

@@ -13,7 +13,8 @@ from academy.dates import fiscal_year_of
 from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person
 from academy.org.services import add_identifier
-from competencies.models import Attainment, Competency, Evidence, Framework
+from academy.projections import rebuild_and_compare
+from competencies.models import Attainment, Competency, Evidence, Framework, Standing
 from competencies.services.analysis import Population, PopulationFilter, agency_coverage, person_gaps
 from competencies.services.evidence import rebuild_projections
 from tests.competencies.conftest import ACTIVITY
@@ -106,6 +107,23 @@ def test_rebuild_gives_the_same_attainment(
     before = attainment_of(person, aligned)
     assert rebuild_projections() == 1
     assert attainment_of(person, aligned) == before == 2
+
+
+def test_voiding_a_persons_only_completion_leaves_the_projections_a_rebuild_gives(
+    xapi: Xapi,
+    aligned: Competency,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(make_agency(), line="K-COMP", level="K2")
+    add_identifier(person, IdentifierKind.MBOX, "mailto:only-once@example.com")
+    [statement_id] = xapi("POST", "/xapi/statements", json_body=completed_by("only-once@example.com")).get_json()
+    voiding = statement(verb={"id": VOIDED}, object={"objectType": "StatementRef", "id": statement_id})
+    assert xapi("POST", "/xapi/statements", json_body=voiding).status_code == 200
+    db.session.expire_all()
+    # No attainment left: no standing either, as a rebuild (which finds no evidence of them) leaves it.
+    assert db.session.get(Standing, person.id) is None
+    assert {name: diff for name, diff in rebuild_and_compare().items() if diff != (set(), set())} == {}
 
 
 def test_an_identifier_registered_later_is_linked_by_a_rebuild(

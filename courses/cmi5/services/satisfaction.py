@@ -23,8 +23,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from academy.db import db
+from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
+from academy.projections import lock_people
 from courses.cmi5.models import (
     AssignableUnit,
     AuState,
@@ -77,9 +78,10 @@ def au_state(enrolment: Enrolment, au: AssignableUnit) -> AuState:
     """The AU's state in the registration, made if new."""
     state = db.session.get(AuState, (enrolment.id, au.id))
     if state is None:
-        state = AuState(enrolment_id=enrolment.id, au_id=au.id)
-        db.session.add(state)
-        db.session.flush()
+        # Left alone if a concurrent writer made it first: no unique violation.
+        db.session.execute(insert_ignoring_duplicates(AuState).values(enrolment_id=enrolment.id, au_id=au.id))
+        state = db.session.get(AuState, (enrolment.id, au.id))
+        assert state is not None
     return state
 
 
@@ -90,13 +92,19 @@ def evaluate_move_on(enrolment: Enrolment, session_key: uuid.UUID, when: datetim
     did, cmi5 9.3.9). Returns the short names of what was satisfied, for the caller's record.
     """
     when = when or now()
+    # What is satisfied already is read under the person's lock (held since the batch began, or
+    # taken here for the portal's launch and waive), so that no block or course is satisfied twice.
+    lock_people([enrolment.person_id])
     course = enrolment.course
     blocks, aus = structure_of(course)
     states = au_states(enrolment)
     registration = db.session.get(Cmi5Registration, enrolment.id)
     if registration is None:
-        registration = Cmi5Registration(enrolment_id=enrolment.id, started_at=when)
-        db.session.add(registration)
+        db.session.execute(
+            insert_ignoring_duplicates(Cmi5Registration).values(enrolment_id=enrolment.id, started_at=when)
+        )
+        registration = db.session.get(Cmi5Registration, enrolment.id)
+        assert registration is not None
     done_blocks = set(db.session.scalars(select(BlockState.block_id).where(BlockState.enrolment_id == enrolment.id)))
     satisfied_aus: set[int] = set()
     for au in aus:
@@ -105,8 +113,7 @@ def evaluate_move_on(enrolment: Enrolment, session_key: uuid.UUID, when: datetim
             satisfied_aus.add(au.id)
         elif meets_move_on(au, state):
             if state is None:
-                state = states[au.id] = AuState(enrolment_id=enrolment.id, au_id=au.id)
-                db.session.add(state)
+                state = states[au.id] = au_state(enrolment, au)
             state.satisfied_at = when
             satisfied_aus.add(au.id)
 
@@ -121,7 +128,11 @@ def evaluate_move_on(enrolment: Enrolment, session_key: uuid.UUID, when: datetim
         for member in members.get(node.id, []):
             complete &= satisfied(member)  # every member is visited: nested blocks are issued first
         if complete and node.id not in done_blocks:
-            db.session.add(BlockState(enrolment_id=enrolment.id, block_id=node.id, satisfied_at=when))
+            db.session.execute(
+                insert_ignoring_duplicates(BlockState).values(
+                    enrolment_id=enrolment.id, block_id=node.id, satisfied_at=when
+                )
+            )
             statements.append(satisfied_statement(enrolment, node, node.publisher_id, session_key, when))
             events.append(f"block {node.publisher_id}")
         return complete
@@ -209,7 +220,8 @@ def record_cmi5_statements(batch: StoredBatch) -> None:
             elif verb == PASSED and (statement.get("result") or {}).get("success") is not False:
                 state.passed_at = state.passed_at or moment
             elif verb == FAILED:
-                state.failed_at = moment
+                # The latest failure, whichever statement arrives last.
+                state.failed_at = max(state.failed_at or moment, moment)
             touched[session.enrolment_id] = session
     db.session.flush()
     for session in touched.values():

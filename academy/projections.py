@@ -1,0 +1,189 @@
+"""Projections under concurrency: the per-person lock their writes take, and the check that
+the live projections equal what ``rebuild-projections`` computes from the statements.
+
+Every projection of a stored batch (enrolment progress, evidence, attainment, standing,
+training years, cmi5 states) is about people. Concurrent batches about the same person would
+each read that person's rows before the other's commit and write a stale result; so a batch
+first takes a transaction-scoped PostgreSQL advisory lock for each person it concerns, in
+ascending id order (one order for everyone: no deadlock), and the projections then read
+and write that person's rows alone. SQLite serialises writers by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from academy.db import Base, db
+from academy.ifi import agent_key
+from academy.org.models import PersonIdentifier
+from lrs.pipeline import StoredBatch
+
+#: The first key of our advisory locks (pg_advisory_xact_lock(int, int)): people, apart from any
+#: other advisory lock the database may see. "PE" in ASCII.
+PERSON_LOCK_SPACE = 0x5045
+
+_HELD = "academy.locked_people"
+
+# The sorted subquery fixes the order in which the outer query takes the locks.
+_LOCK_SQL = text(
+    "SELECT pg_advisory_xact_lock(:space, person_id) "
+    "FROM (SELECT DISTINCT unnest(CAST(:ids AS integer[])) AS person_id ORDER BY 1) AS people"
+)
+
+
+def lock_people(person_ids: Iterable[int]) -> None:
+    """Hold these people's projection lock until the transaction ends (PostgreSQL), in id order.
+
+    Objects read before the lock may be stale (another transaction may have committed since),
+    so the session's objects are expired once a new lock is taken; pending changes are flushed
+    first.
+    """
+    session = db.session()  # the current Session itself: the scoped proxy does not offer get_transaction
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    held_in, held = session.info.get(_HELD, (None, set()))
+    if held_in is not transaction:
+        held = set()
+    wanted = sorted(set(person_ids) - held)
+    if not wanted:
+        return
+    session.flush()
+    session.execute(_LOCK_SQL, {"space": PERSON_LOCK_SPACE, "ids": wanted})
+    session.info[_HELD] = (session.get_transaction(), held | set(wanted))
+    session.expire_all()
+
+
+def people_of_statements(batch: StoredBatch) -> set[int]:
+    """The people whose projections a stored batch may change: its actors and the voided statements' actors."""
+    from lrs.models import Statement
+
+    keys = {key for statement in batch.statements if (key := agent_key(statement.get("actor") or {}))}
+    if batch.voided_ids:
+        keys |= {
+            key
+            for key in db.session.scalars(select(Statement.actor_key).where(Statement.id.in_(batch.voided_ids)))
+            if key
+        }
+    if not keys:
+        return set()
+    return set(db.session.scalars(select(PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))))
+
+
+def lock_batch_people(batch: StoredBatch) -> None:
+    """The first statement subscriber: lock every person the batch concerns before any projection reads."""
+    lock_people(people_of_statements(batch))
+
+
+# --- writes that cannot collide -------------------------------------------------------------------
+
+
+def upsert_rows(model: type[Base], rows: list[dict[str, Any]], key: Sequence[str]) -> None:
+    """Insert these rows, or update the rows with the same ``key`` to them (INSERT ... ON CONFLICT DO UPDATE).
+
+    Even a writer that holds no lock (a bulk refresh, a rebuild) then never meets a unique violation.
+    Rows go in key order, so that two writers of overlapping rows lock them in the same order.
+    """
+    if not rows:
+        return
+    statement = _dialect_insert(model)
+    names = [name for name in rows[0] if name not in key]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in names}
+    )
+    db.session.execute(statement, sorted(rows, key=lambda row: tuple(row[name] for name in key)))
+
+
+def insert_missing(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert the rows whose key is not there yet (INSERT ... ON CONFLICT DO NOTHING), in key order."""
+    if rows:
+        db.session.execute(_dialect_insert(model).on_conflict_do_nothing(), sorted(rows, key=_row_order))
+
+
+def _row_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(str(value) for value in row.values())
+
+
+def _dialect_insert(model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")
+
+
+# --- live against rebuilt ----------------------------------------------------------------------------
+
+Snapshot = dict[str, set[tuple[Any, ...]]]
+
+
+def _rows(query: Select[*tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    return {tuple(row) for row in db.session.execute(query)}
+
+
+def snapshot_projections() -> Snapshot:
+    """Every projection's rows as comparable tuples (without the moments they were computed at)."""
+    from competencies.models import AreaStanding, Attainment, Evidence, Standing, TrainingYear
+    from courses.models import Enrolment, ItemProgress
+
+    # Enrolments by person and course: a rebuild keeps their ids, but the comparison should not rely on it.
+    course_of = {row[0]: row[1:] for row in _rows(select(Enrolment.id, Enrolment.person_id, Enrolment.course_id))}
+    items = _rows(
+        select(
+            ItemProgress.enrolment_id,
+            ItemProgress.activity_iri,
+            ItemProgress.viewed_at,
+            ItemProgress.passed_at,
+            ItemProgress.failed_count,
+            ItemProgress.best_score,
+        )
+    )
+    return {
+        "evidence": _rows(
+            select(
+                Evidence.person_id,
+                Evidence.competency_id,
+                Evidence.level,
+                Evidence.source,
+                Evidence.statement_id,
+                Evidence.activity_id,
+                Evidence.achieved_at,
+            ).where(Evidence.withdrawn_at.is_(None))
+        ),
+        "attainments": _rows(
+            select(Attainment.person_id, Attainment.competency_id, Attainment.level, Attainment.evidence_count)
+        ),
+        "standings": _rows(select(Standing.person_id, Standing.meets_all)),
+        "area_standings": _rows(select(AreaStanding.person_id, AreaStanding.area_id)),
+        "training_years": _rows(select(TrainingYear.person_id, TrainingYear.fiscal_year)),
+        "enrolments": _rows(
+            select(
+                Enrolment.person_id,
+                Enrolment.course_id,
+                Enrolment.source,
+                Enrolment.status,
+                Enrolment.progress,
+                Enrolment.completed_at,
+            )
+        ),
+        "item_progress": {(*course_of[row[0]], *row[1:]) for row in items},
+    }
+
+
+def rebuild_and_compare() -> dict[str, tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]]:
+    """Rebuild every projection in this transaction and return, per table, the rows only live had
+    and the rows only the rebuild has (both empty when they agree). The caller commits or rolls back."""
+    from competencies.services.evidence import rebuild_projections
+    from courses.services.progress import rebuild_course_progress
+
+    live = snapshot_projections()
+    rebuild_projections()
+    rebuild_course_progress()
+    db.session.flush()
+    rebuilt = snapshot_projections()
+    return {name: (live[name] - rebuilt[name], rebuilt[name] - live[name]) for name in live}
