@@ -30,7 +30,7 @@ from academy.auth.models import Role, User
 from academy.extensions import db
 from academy.org.models import Agency, Person
 from lrs.models import Activity, Attachment, Document, Statement, StatementActivity, StatementAgent
-from tests.lrs.conftest import Xapi, make_credentials, xapi  # noqa: F401 - the LRS fixtures, here too
+from tests.lrs.conftest import Xapi, make_credentials, provider, xapi  # noqa: F401 - the LRS fixtures, here too
 
 SEED = int(os.environ.get("ACADEMY_FUZZ_SEED", "20261206"))
 COUNT = int(os.environ.get("ACADEMY_FUZZ_COUNT", "0"))
