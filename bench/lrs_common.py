@@ -42,8 +42,12 @@ def fresh_postgres(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def migrate_and_create_client(database_url: str) -> str:
-    """Apply the migrations and return the Basic auth header of a new all-scope client."""
+def migrate_and_create_client(database_url: str, *, platform: bool = False) -> str:
+    """Apply the migrations and return the Basic auth header of a new all-scope client.
+
+    A ``platform`` client stands for the platform's own writers (the player, the cmi5 LMS):
+    the projections believe its statements about our courses (README, Trust model).
+    """
     import flask_migrate
 
     from academy import create_app
@@ -55,6 +59,7 @@ def migrate_and_create_client(database_url: str) -> str:
     with app.app_context():
         flask_migrate.upgrade()
         new = create_client("bench", ["all"])
+        new.client.platform = platform
         credentials = f"{new.client.key}:{new.secret}"
         db.session.commit()
         db.engine.dispose()

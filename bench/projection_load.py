@@ -227,7 +227,9 @@ def main() -> None:
     with fresh_postgres(args.postgres) as database_url:
         started = time.monotonic()
         world = build(database_url, args.people, args.learners)
-        auth = migrate_and_create_client(database_url)
+        # The load is the platform's own (player and cmi5 statements about our courses): a provider's
+        # statements about them would be stored but ignored by the projections (the trust model).
+        auth = migrate_and_create_client(database_url, platform=True)
         print(
             f"built {args.people:,} people, {len(world.courses)} courses, {len(world.registrations):,} enrolments "
             f"in {time.monotonic() - started:.0f} s",
