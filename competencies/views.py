@@ -7,7 +7,6 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
@@ -41,6 +40,7 @@ from competencies.services.frameworks import (
     set_requirement,
 )
 from competencies.services.standing import refresh_standing
+from lrs.labels import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
 
@@ -249,14 +249,6 @@ def alignments() -> ResponseReturnValue:
         clients=clients,
         client_names={c.id: c.name for c in clients},
     )
-
-
-#: What the admins read for each reason the trust rules ignored a statement (lrs.clients.IGNORED_*).
-IGNORED_LABELS = {
-    "platform_course": _l("ignored: a provider's statement about one of the platform's courses changes no enrolment"),
-    "not_granted": _l("ignored: provider not granted this alignment"),
-    "outside_agency": _l("ignored: the person is outside the client's agencies"),
-}
 
 
 @bp.get("/admin/statements")
