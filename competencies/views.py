@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import parse_int
@@ -252,6 +253,7 @@ def alignments() -> ResponseReturnValue:
 
 
 @bp.get("/admin/statements")
+@no_store
 @login_required
 def statement_page() -> ResponseReturnValue:
     _admin_only()

@@ -79,6 +79,7 @@ def test_a_providers_forged_completion_of_our_course_is_stored_but_changes_nothi
     login(admin)
     page = client.get(f"/admin/statements?id={statement_id}")
     assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"  # it names the people the statement gave evidence of
     body = page.get_data(as_text=True)
     assert "ignored: provider not granted this alignment" in body
     assert "ignored: a provider's statement about one of the platform's courses changes no enrolment" in body
