@@ -311,7 +311,8 @@ def coverage_target_command(fiscal_year: int, percent: float) -> None:
 @click.option("--provider", default="E-Workforce Academy", show_default=True)
 @click.option("--hours", default="1", show_default=True, help="The course's hours.")
 @click.option("--publish", is_flag=True, help="Publish the course at once (else it is a draft).")
-def cmi5_import_command(file: Path, code: str, provider: str, hours: str, publish: bool) -> None:
+@click.option("--allow-browse", is_flag=True, help="Learners may open its units in Browse mode (nothing recorded).")
+def cmi5_import_command(file: Path, code: str, provider: str, hours: str, publish: bool, allow_browse: bool) -> None:
     """Import a cmi5 package (a ZIP with cmi5.xml at its root, or a cmi5.xml) as a course."""
     from decimal import Decimal, InvalidOperation
 
@@ -328,6 +329,7 @@ def cmi5_import_command(file: Path, code: str, provider: str, hours: str, publis
         provider=provider,
         hours=course_hours,
         status=CourseStatus.PUBLISHED if publish else CourseStatus.DRAFT,
+        allow_browse=allow_browse,
     )
     try:
         course = import_package(file.read_bytes(), file.name, options)

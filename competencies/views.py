@@ -7,11 +7,11 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import parse_int
@@ -41,6 +41,7 @@ from competencies.services.frameworks import (
     set_requirement,
 )
 from competencies.services.standing import refresh_standing
+from lrs.labels import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
 
@@ -251,15 +252,8 @@ def alignments() -> ResponseReturnValue:
     )
 
 
-#: What the admins read for each reason the trust rules ignored a statement (lrs.clients.IGNORED_*).
-IGNORED_LABELS = {
-    "platform_course": _l("ignored: a provider's statement about one of the platform's courses changes no enrolment"),
-    "not_granted": _l("ignored: provider not granted this alignment"),
-    "outside_agency": _l("ignored: the person is outside the client's agencies"),
-}
-
-
 @bp.get("/admin/statements")
+@no_store
 @login_required
 def statement_page() -> ResponseReturnValue:
     _admin_only()

@@ -28,6 +28,7 @@ from lrs.clients import (
     recent_ignored,
     revoke_client,
 )
+from lrs.labels import IGNORED_LABELS
 
 bp = Blueprint("lrs_admin", __name__, template_folder="templates", url_prefix="/admin/lrs-clients")
 
@@ -121,4 +122,4 @@ def ignored(key: str) -> ResponseReturnValue:
     client = get_client(key)
     if client is None:
         abort(404)
-    return render_template("lrs/ignored.html", client=client, rows=recent_ignored(client.id))
+    return render_template("lrs/ignored.html", client=client, rows=recent_ignored(client.id), labels=IGNORED_LABELS)

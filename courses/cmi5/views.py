@@ -31,6 +31,7 @@ from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from academy.audit.services import record_audit
+from academy.auth.caching import no_store
 from academy.auth.permissions import can_administer, people_scope
 from academy.db import db
 from academy.forms import CsrfForm
@@ -273,6 +274,7 @@ def _registration_in_scope(public_id: uuid.UUID, code: str) -> Enrolment:
 
 
 @bp.get("/people/<uuid:public_id>/cmi5")
+@no_store
 @login_required
 def registrations(public_id: uuid.UUID) -> ResponseReturnValue:
     person = _person_in_scope(public_id)
@@ -280,6 +282,7 @@ def registrations(public_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/people/<uuid:public_id>/cmi5/<code>")
+@no_store
 @login_required
 def registration(public_id: uuid.UUID, code: str) -> ResponseReturnValue:
     enrolment = _registration_in_scope(public_id, code)

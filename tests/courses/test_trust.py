@@ -79,6 +79,7 @@ def test_a_providers_forged_completion_of_our_course_is_stored_but_changes_nothi
     login(admin)
     page = client.get(f"/admin/statements?id={statement_id}")
     assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"  # it names the people the statement gave evidence of
     body = page.get_data(as_text=True)
     assert "ignored: provider not granted this alignment" in body
     assert "ignored: a provider's statement about one of the platform's courses changes no enrolment" in body
@@ -87,6 +88,9 @@ def test_a_providers_forged_completion_of_our_course_is_stored_but_changes_nothi
     assert f'<td data-ignored="{key}"><a href="/admin/lrs-clients/{key}/ignored">1</a></td>' in clients_page
     ignored_page = client.get(f"/admin/lrs-clients/{key}/ignored").get_data(as_text=True)
     assert f"/admin/statements?id={statement_id}" in ignored_page
+    # The reason in the admin's words (and language), as on the statement's page, not its code.
+    assert "ignored: provider not granted this alignment" in ignored_page
+    assert "<code>not_granted</code>" not in ignored_page
 
 
 def test_a_providers_statements_with_our_enrolments_registration_change_nothing(

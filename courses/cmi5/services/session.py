@@ -112,6 +112,10 @@ class SessionRestriction:
                 raise Refused("these credentials are for the state of the launched AU only")
             if request.registration not in ("", str(enrolment.registration)):
                 raise Refused("these credentials are for the launch's registration only")
+            # Without a registration the id list and the delete-all span every registration of the
+            # learner's AU, other launches' included: the AU must name its own.
+            if request.document_id is None and not request.registration:
+                raise Refused("these credentials list and delete state in the launch's registration only")
             if writes and request.document_id in (LAUNCH_DATA, None):
                 raise Refused("LMS.LaunchData is the LMS's: the AU may read it, not change it (cmi5 10.2.1)")
         elif request.kind == ACTIVITY_PROFILE:

@@ -136,6 +136,13 @@ def test_cli_imports_and_rejects(app: Flask, tmp_path: Path) -> None:
     result = runner.invoke(args=["academy", "cmi5-import", str(good), "--code", "C5-CLI", "--publish"])
     assert result.exit_code == 0, result.output
     assert "imported C5-CLI (published)" in result.output
+    browse_of = select(Cmi5Course.allow_browse).join(Cmi5Course.course)
+    assert db.session.scalar(browse_of.where(Course.code == "C5-CLI")) is False
+    browsable = ["academy", "cmi5-import", str(good), "--code", "C5-CLI-BROWSE", "--allow-browse"]
+    result = runner.invoke(args=browsable)
+    assert result.exit_code == 0, result.output
+    # The import form's option, from the command line too.
+    assert db.session.scalar(browse_of.where(Course.code == "C5-CLI-BROWSE")) is True
     bad = tmp_path / "202-1-relative-url-no-zip.xml"
     bad.write_text(structure(au("au/1", url="index.html")))
     result = runner.invoke(args=["academy", "cmi5-import", str(bad), "--code", "C5-CLI-BAD"])

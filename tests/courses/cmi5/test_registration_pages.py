@@ -138,3 +138,14 @@ def test_an_admin_abandons_the_open_session(
     ] == str(session.key)
     assert client.post(url, data={"csrf_token": csrf_token(client, page_of(enrolment))}).status_code == 409
     assert 'id="open-session"' not in client.get(page_of(enrolment)).get_data(as_text=True)
+
+
+def test_the_registration_pages_are_not_stored(
+    enrolment: Enrolment, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
+    client = login(make_user(Role.ADMIN))
+    # A person's registrations are personal data, like the person's own page: no cache keeps them.
+    for path in (f"/people/{enrolment.person.public_id}/cmi5", page_of(enrolment)):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path

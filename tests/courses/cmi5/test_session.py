@@ -84,6 +84,19 @@ def test_state_of_the_au_only_and_launch_data_read_only(player: Au) -> None:
     assert player.load_launch_data()["moveOn"] == "CompletedOrPassed"
 
 
+def test_state_ids_only_of_the_launch_registration(player: Au) -> None:
+    own = player.state_params("progress")
+    player.expect(player.xapi("PUT", "/activities/state", own, {"page": 3}), 204)
+    listing = {k: v for k, v in own.items() if k != "stateId"}
+    assert "progress" in player.xapi("GET", "/activities/state", listing).get_json()
+    # Without registration the list would span the learner's other registrations of this AU.
+    unregistered = {k: v for k, v in listing.items() if k != "registration"}
+    assert player.xapi("GET", "/activities/state", unregistered).status_code == 403
+    assert player.xapi("DELETE", "/activities/state", unregistered).status_code == 403
+    one = {k: v for k, v in own.items() if k != "registration"}
+    assert player.xapi("GET", "/activities/state", one).status_code == 404
+
+
 def test_activity_profile_of_the_au_only(player: Au) -> None:
     own = {"activityId": player.activity_id, "profileId": "bookmarks"}
     player.expect(player.xapi("PUT", "/activities/profile", own, {"page": 2}, headers={"If-None-Match": "*"}), 204)
