@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from academy.inputs import parse_int
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 #: Where development keeps the key it generated on its first run (never in the repository).
@@ -48,9 +50,10 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name, "").strip() or str(default)
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
+    return value
 
 
 def _development_secret(instance_dir: Path) -> str:
@@ -93,9 +96,10 @@ def _secret_key(env: Mapping[str, str], mode: str, instance_dir: Path) -> str:
 def _development_base_url(env: Mapping[str, str]) -> str:
     """The address ``flask run`` serves on (its port from FLASK_RUN_PORT, as `make run PORT=...` sets it)."""
     port = env.get("FLASK_RUN_PORT", "").strip() or "5000"
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
+    number = parse_int(port, 1, 65535)
+    if number is None:
         raise ConfigError(f"FLASK_RUN_PORT must be a port number, not {port!r}")
-    return f"http://127.0.0.1:{int(port)}"
+    return f"http://127.0.0.1:{number}"
 
 
 @dataclass(frozen=True)
@@ -125,12 +129,13 @@ class GdxSettings:
     def from_environ(cls, env: Mapping[str, str]) -> GdxSettings:
         push_at = env.get("ACADEMY_GDX_PUSH_AT", "02:00").strip()
         hours, _sep, minutes = push_at.partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        if parse_int(hours, 0, 23) is None or parse_int(minutes, 0, 59) is None:
             raise ConfigError(f"ACADEMY_GDX_PUSH_AT must be a Bangkok time HH:MM, not {push_at!r}")
         concurrency_text = env.get("ACADEMY_GDX_CONCURRENCY", "4").strip()
-        if not concurrency_text.isdigit() or not 1 <= int(concurrency_text) <= 64:
+        concurrency_value = parse_int(concurrency_text, 1, 64)
+        if concurrency_value is None:
             raise ConfigError(f"ACADEMY_GDX_CONCURRENCY must be a whole number from 1 to 64, not {concurrency_text!r}")
-        concurrency = int(concurrency_text)
+        concurrency = concurrency_value
         return cls(
             ingest_url=env.get("ACADEMY_GDX_INGEST_URL", "").strip(),
             consumer_key=env.get("ACADEMY_GDX_CONSUMER_KEY", "").strip(),

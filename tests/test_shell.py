@@ -259,3 +259,19 @@ def test_one_canonical_key_per_xapi_identifier(agent: dict[str, object], key: st
     from academy.ifi import agent_key
 
     assert agent_key(agent) == key
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACADEMY_PROXY_COUNT", "²"),
+        ("ACADEMY_SESSION_HOURS", "١٢"),
+        ("FLASK_RUN_PORT", "5²"),
+        ("ACADEMY_GDX_CONCURRENCY", "³"),
+        ("ACADEMY_GDX_PUSH_AT", "0²:00"),
+    ],
+)
+def test_a_setting_with_digits_int_cannot_read_is_a_settings_error(name: str, value: str) -> None:
+    # str.isdigit() admits "²" (int() refuses it) and int() reads Arabic-Indic digits: neither is a setting.
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_environ({"ACADEMY_ENV": "testing", name: value})

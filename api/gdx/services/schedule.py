@@ -8,15 +8,18 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
+from academy.inputs import parse_int
+
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def parse_time_of_day(text: str) -> clock_time:
     """HH:MM -> a time of day (ValueError when it is not one)."""
-    hours, sep, minutes = text.strip().partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+    hours_text, sep, minutes_text = text.strip().partition(":")
+    hours, minutes = parse_int(hours_text, 0, 23), parse_int(minutes_text, 0, 59)
+    if not sep or hours is None or minutes is None:
         raise ValueError(f"a time of day is HH:MM, not {text!r}")
-    return clock_time(int(hours), int(minutes))
+    return clock_time(hours, minutes)
 
 
 def next_run_at(now: datetime, at: clock_time, last_run: datetime | None, tz: ZoneInfo = BANGKOK) -> datetime:
