@@ -1,31 +1,29 @@
-"""Storing and retrieving statements: the one write path, ``store_statements()``, and the queries."""
+"""Storing statements: the one write path, ``store_statements()``."""
 
 from __future__ import annotations
 
-import copy
-import typing
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, literal_column, select, update
+from sqlalchemy import ColumnElement, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
-from lrs.clients import Writer, forget_ignored, may_void, readable_by, writer_of
+from lrs.clients import Writer, forget_ignored, may_void, writer_of
 from lrs.compare import same_statement
-from lrs.errors import ConflictError, NotFound, StatementError, XapiError
+from lrs.errors import ConflictError, StatementError, XapiError
 from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
 from lrs.pipeline import StoredBatch, publish
 from lrs.signatures import check_signatures
+from lrs.statements.indexing import _activity_definitions, _index_rows, _merge_definition
 from lrs.validation import normalise_statement, parse_timestamp, validate_statements
 from lrs.versions import XapiVersion
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
-MAX_LIMIT = 100
 
 
 class VoidRefused(XapiError):
@@ -45,90 +43,6 @@ class AttachmentPart:
 
 def _format_stored(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-# --- indexing -------------------------------------------------------------------------
-
-
-def _agents_of(actor: Mapping[str, Any] | None) -> Iterator[str]:
-    """The keys of an agent or group and of a group's identified members."""
-    if not isinstance(actor, Mapping):
-        return
-    key = agent_key(actor)
-    if key:
-        yield key
-    for member in actor.get("member") or ():
-        member_key = agent_key(member)
-        if member_key:
-            yield member_key
-
-
-def _index_rows(statement: Mapping[str, Any]) -> tuple[set[tuple[str, bool]], set[tuple[str, bool]]]:
-    """The (agent key, direct) and (activity id, direct) pairs a statement is found by."""
-    agents: set[tuple[str, bool]] = set()
-    activities: set[tuple[str, bool]] = set()
-
-    def context_of(part: Mapping[str, Any]) -> None:
-        context = part.get("context") or {}
-        for key in ("instructor", "team"):
-            agents.update((k, False) for k in _agents_of(context.get(key)))
-        for entry in context.get("contextAgents") or ():
-            agents.update((k, False) for k in _agents_of(entry.get("agent")))
-        for entry in context.get("contextGroups") or ():
-            agents.update((k, False) for k in _agents_of(entry.get("group")))
-        for kind_list in (context.get("contextActivities") or {}).values():
-            for activity in kind_list if isinstance(kind_list, list) else [kind_list]:
-                activities.add((activity["id"], False))
-
-    agents.update((k, True) for k in _agents_of(statement.get("actor")))
-    target = statement.get("object") or {}
-    kind = target.get("objectType", "Activity")
-    if kind == "Activity":
-        activities.add((target["id"], True))
-    elif kind in ("Agent", "Group"):
-        agents.update((k, True) for k in _agents_of(target))
-    elif kind == "SubStatement":
-        agents.update((k, False) for k in _agents_of(target.get("actor")))
-        sub_object = target.get("object") or {}
-        if sub_object.get("objectType", "Activity") == "Activity":
-            activities.add((sub_object["id"], False))
-        else:
-            agents.update((k, False) for k in _agents_of(sub_object))
-        context_of(target)
-    agents.update((k, False) for k in _agents_of(statement.get("authority")))
-    context_of(statement)
-    # A direct match also counts as related: the related_* filters are supersets.
-    agents |= {(k, False) for k, direct in agents if direct}
-    activities |= {(a, False) for a, direct in activities if direct}
-    return agents, activities
-
-
-def _activity_definitions(statement: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    def from_activity(activity: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-        if activity.get("objectType", "Activity") == "Activity" and "id" in activity:
-            yield activity["id"], dict(activity.get("definition") or {})
-
-    for part in (statement, statement.get("object") or {}):
-        target = part.get("object") or {}
-        if part is statement or part.get("objectType") == "SubStatement":
-            yield from from_activity(target)
-            for kind_list in ((part.get("context") or {}).get("contextActivities") or {}).values():
-                for activity in kind_list if isinstance(kind_list, list) else [kind_list]:
-                    yield from from_activity(activity)
-
-
-def _merge_definition(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Language maps merge (new wins per language); other properties are replaced."""
-    merged = dict(old or {})
-    for key, value in new.items():
-        if key in ("name", "description") and isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
-
-
-# --- storing ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -410,241 +324,3 @@ _MERGE_DEFINITION = {
                       '$.extensions', json_extract(excluded.definition, '$.extensions'))
     END)""",
 }
-
-
-# --- retrieving -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatementQuery:
-    agent: str | None = None
-    verb: str | None = None
-    activity: str | None = None
-    registration: uuid.UUID | None = None
-    related_activities: bool = False
-    related_agents: bool = False
-    since: datetime | None = None
-    until: datetime | None = None
-    limit: int = MAX_LIMIT
-    ascending: bool = False
-    #: Only statements stored by this client (statements/read/mine).
-    client_id: int | None = None
-    #: Only statements whose actor is a person of this agency or beneath it (an agency-scoped client).
-    agency_id: int | None = None
-    #: The cursor of a `more` link: the last pk of the previous page.
-    after_pk: int | None = None
-
-
-def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
-    """The page of statements matching the query, and whether more follow.
-
-    A statement is in the result when it matches the filters, or when it targets (by
-    StatementRef) a statement that matches them, voided or not: a voiding statement is found
-    by what it voided. The two are read as two index-driven queries, each ordered and limited,
-    and merged: one query with an OR across them would scan the table.
-    """
-    return _query(query, select(Statement), lambda row: row.pk)
-
-
-def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]], bool]:
-    """The same page as query_statements(), as (pk, stored JSON text): nothing decoded or re-encoded."""
-    texts = typing.cast(Select[Any], select(Statement.pk, cast(Statement.payload, Text)))
-    return _query(query, texts, lambda row: row[0])
-
-
-def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
-    limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
-    pages = [_page(_matching(base, query), query, limit)]
-    if query.agent or query.verb or query.activity or query.registration:
-        targets = _matching(select(Statement.pk), query).subquery()
-        referenced = select(Statement.id).join(targets, targets.c.pk == Statement.pk)
-        referrers = base.where(
-            Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
-        )
-        pages.append(_page(referrers, query, limit))
-    rows = sorted({pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending)
-    return rows[:limit], len(rows) > limit
-
-
-def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
-    """One ordered, limited page of unvoided statements within the query's time, client and cursor."""
-    select_ = select_.where(Statement.voided.is_(False))
-    if query.since:
-        select_ = select_.where(Statement.stored > query.since)
-    if query.until:
-        select_ = select_.where(Statement.stored <= query.until)
-    if query.client_id is not None:
-        select_ = select_.where(Statement.client_id == query.client_id)
-    if query.agency_id is not None:
-        select_ = select_.where(readable_by(query.agency_id))
-    if query.after_pk is not None:
-        select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
-    order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
-    result = db.session.execute(select_.order_by(order).limit(limit + 1))
-    # select(Statement) gives Statement objects; a select of columns gives rows.
-    return list(result.scalars() if select_.column_descriptions[0]["type"] is Statement else result.all())
-
-
-_S = TypeVar("_S", bound=Select[Any])
-
-
-def _matching(select_: _S, query: StatementQuery) -> _S:
-    """Add the agent, verb, activity and registration filters.
-
-    Agent and activity filters join their index tables: the database then walks one
-    index in statement order and stops at the page's end, instead of collecting every
-    match to sort it.
-    """
-    if query.agent:
-        select_ = select_.join(
-            StatementAgent,
-            and_(
-                StatementAgent.statement_pk == Statement.pk,
-                StatementAgent.agent_key == query.agent,
-                StatementAgent.direct.is_(not query.related_agents),
-            ),
-        )
-    if query.activity:
-        select_ = select_.join(
-            StatementActivity,
-            and_(
-                StatementActivity.statement_pk == Statement.pk,
-                StatementActivity.activity_id == query.activity,
-                StatementActivity.direct.is_(not query.related_activities),
-            ),
-        )
-    if query.verb:
-        select_ = select_.where(Statement.verb_id == query.verb)
-    if query.registration:
-        select_ = select_.where(Statement.registration == query.registration)
-    return select_
-
-
-def get_statement(
-    statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None, agency_id: int | None = None
-) -> Statement:
-    """The statement with this id; ``voided`` asks for a voided one (voidedStatementId)."""
-    select_ = select(Statement).where(Statement.id == statement_id, Statement.voided.is_(voided))
-    if client_id is not None:
-        select_ = select_.where(Statement.client_id == client_id)
-    if agency_id is not None:
-        select_ = select_.where(readable_by(agency_id))
-    statement = db.session.scalar(select_)
-    if statement is None:
-        raise NotFound(f"no {'voided ' if voided else ''}statement has the id {statement_id}")
-    return statement
-
-
-def get_attachments(statements: Iterable[Statement]) -> dict[str, Attachment]:
-    wanted = {
-        a["sha2"]
-        for s in statements
-        for holder in (s.payload, s.payload.get("object") or {})
-        for a in holder.get("attachments") or ()
-    }
-    if not wanted:
-        return {}
-    wanted = {sha2.lower() for sha2 in wanted}  # stored under the lower-case hash
-    return {a.sha2: a for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted)))}
-
-
-# --- formats ------------------------------------------------------------------------------------
-
-
-def format_statements(payloads: list[dict[str, Any]], fmt: str, languages: list[str]) -> list[dict[str, Any]]:
-    """Stored statements in the requested format: exact, ids, or canonical (the LRS's activity
-    definitions, and one language of each language map, chosen by Accept-Language)."""
-    if fmt == "exact":
-        return payloads
-    statements = copy.deepcopy(payloads)
-    for statement in statements:
-        if fmt == "ids":
-            _to_ids(statement)
-            if isinstance(statement.get("object"), dict) and statement["object"].get("objectType") == "SubStatement":
-                _to_ids(statement["object"])
-    if fmt == "canonical":
-        _canonical_definitions(statements)
-        _to_canonical(statements, languages)
-    return statements
-
-
-def _ids_of_actor(actor: dict[str, Any]) -> dict[str, Any]:
-    reduced: dict[str, Any] = {
-        key: actor[key] for key in ("objectType", "mbox", "mbox_sha1sum", "openid", "account") if key in actor
-    }
-    if actor.get("objectType") == "Group" and not agent_key(actor):
-        reduced["member"] = [_ids_of_actor(m) for m in actor.get("member") or ()]
-    return reduced
-
-
-def _to_ids(statement: dict[str, Any]) -> None:
-    statement["actor"] = _ids_of_actor(statement["actor"])
-    statement["verb"] = {"id": statement["verb"]["id"]}
-    target = statement.get("object") or {}
-    kind = target.get("objectType", "Activity")
-    if kind == "Activity":
-        statement["object"] = {"id": target["id"]}
-    elif kind in ("Agent", "Group"):
-        statement["object"] = _ids_of_actor(target)
-    if "authority" in statement:
-        statement["authority"] = _ids_of_actor(statement["authority"])
-    context = statement.get("context")
-    if context:
-        for key in ("instructor", "team"):
-            if key in context:
-                context[key] = _ids_of_actor(context[key])
-        for kind_list in (context.get("contextActivities") or {}).values():
-            for activity in kind_list:
-                activity.pop("definition", None)
-
-
-def _pick_language(language_map: dict[str, str], languages: list[str]) -> dict[str, str]:
-    for language in languages:
-        if language in language_map:
-            return {language: language_map[language]}
-        prefix = [key for key in language_map if key.split("-")[0] == language.split("-")[0]]
-        if prefix:
-            return {prefix[0]: language_map[prefix[0]]}
-    first = next(iter(language_map), None)
-    return {first: language_map[first]} if first is not None else {}
-
-
-def _to_canonical(node: Any, languages: list[str]) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if (
-                key in ("display", "name", "description")
-                and isinstance(value, dict)
-                and all(isinstance(v, str) for v in value.values())
-            ):
-                node[key] = _pick_language(value, languages)
-            else:
-                _to_canonical(value, languages)
-    elif isinstance(node, list):
-        for item in node:
-            _to_canonical(item, languages)
-
-
-def _canonical_definitions(statements: list[dict[str, Any]]) -> None:
-    """Replace activity definitions by the LRS's canonical ones (format=canonical)."""
-    ids = {a for s in statements for a, _d in _activity_definitions(s)}
-    if not ids:
-        return
-    known: dict[str, Any] = dict(
-        db.session.execute(select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(ids))).all()
-    )
-
-    def visit(activity: dict[str, Any]) -> None:
-        definition = known.get(str(activity.get("id")))
-        if definition:
-            activity["definition"] = copy.deepcopy(definition)
-
-    for statement in statements:
-        for part in (statement, statement.get("object") or {}):
-            target = part.get("object") or {}
-            if part is statement or part.get("objectType") == "SubStatement":
-                if target.get("objectType", "Activity") == "Activity":
-                    visit(target)
-                for kind_list in ((part.get("context") or {}).get("contextActivities") or {}).values():
-                    for activity in kind_list:
-                        visit(activity)

@@ -1,0 +1,152 @@
+"""Retrieving statements: the paged, filtered queries, one statement by id, and their attachments."""
+
+from __future__ import annotations
+
+import typing
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, Text, and_, cast, select
+
+from academy.db import db
+from lrs.clients import readable_by
+from lrs.errors import NotFound
+from lrs.models import Attachment, Statement, StatementActivity, StatementAgent
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: uuid.UUID | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = MAX_LIMIT
+    ascending: bool = False
+    #: Only statements stored by this client (statements/read/mine).
+    client_id: int | None = None
+    #: Only statements whose actor is a person of this agency or beneath it (an agency-scoped client).
+    agency_id: int | None = None
+    #: The cursor of a `more` link: the last pk of the previous page.
+    after_pk: int | None = None
+
+
+def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
+    """The page of statements matching the query, and whether more follow.
+
+    A statement is in the result when it matches the filters, or when it targets (by
+    StatementRef) a statement that matches them, voided or not: a voiding statement is found
+    by what it voided. The two are read as two index-driven queries, each ordered and limited,
+    and merged: one query with an OR across them would scan the table.
+    """
+    return _query(query, select(Statement), lambda row: row.pk)
+
+
+def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]], bool]:
+    """The same page as query_statements(), as (pk, stored JSON text): nothing decoded or re-encoded."""
+    texts = typing.cast(Select[Any], select(Statement.pk, cast(Statement.payload, Text)))
+    return _query(query, texts, lambda row: row[0])
+
+
+def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
+    limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
+    pages = [_page(_matching(base, query), query, limit)]
+    if query.agent or query.verb or query.activity or query.registration:
+        targets = _matching(select(Statement.pk), query).subquery()
+        referenced = select(Statement.id).join(targets, targets.c.pk == Statement.pk)
+        referrers = base.where(
+            Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
+        )
+        pages.append(_page(referrers, query, limit))
+    rows = sorted({pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending)
+    return rows[:limit], len(rows) > limit
+
+
+def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
+    """One ordered, limited page of unvoided statements within the query's time, client and cursor."""
+    select_ = select_.where(Statement.voided.is_(False))
+    if query.since:
+        select_ = select_.where(Statement.stored > query.since)
+    if query.until:
+        select_ = select_.where(Statement.stored <= query.until)
+    if query.client_id is not None:
+        select_ = select_.where(Statement.client_id == query.client_id)
+    if query.agency_id is not None:
+        select_ = select_.where(readable_by(query.agency_id))
+    if query.after_pk is not None:
+        select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
+    order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
+    result = db.session.execute(select_.order_by(order).limit(limit + 1))
+    # select(Statement) gives Statement objects; a select of columns gives rows.
+    return list(result.scalars() if select_.column_descriptions[0]["type"] is Statement else result.all())
+
+
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _matching(select_: _S, query: StatementQuery) -> _S:
+    """Add the agent, verb, activity and registration filters.
+
+    Agent and activity filters join their index tables: the database then walks one
+    index in statement order and stops at the page's end, instead of collecting every
+    match to sort it.
+    """
+    if query.agent:
+        select_ = select_.join(
+            StatementAgent,
+            and_(
+                StatementAgent.statement_pk == Statement.pk,
+                StatementAgent.agent_key == query.agent,
+                StatementAgent.direct.is_(not query.related_agents),
+            ),
+        )
+    if query.activity:
+        select_ = select_.join(
+            StatementActivity,
+            and_(
+                StatementActivity.statement_pk == Statement.pk,
+                StatementActivity.activity_id == query.activity,
+                StatementActivity.direct.is_(not query.related_activities),
+            ),
+        )
+    if query.verb:
+        select_ = select_.where(Statement.verb_id == query.verb)
+    if query.registration:
+        select_ = select_.where(Statement.registration == query.registration)
+    return select_
+
+
+def get_statement(
+    statement_id: uuid.UUID, *, voided: bool, client_id: int | None = None, agency_id: int | None = None
+) -> Statement:
+    """The statement with this id; ``voided`` asks for a voided one (voidedStatementId)."""
+    select_ = select(Statement).where(Statement.id == statement_id, Statement.voided.is_(voided))
+    if client_id is not None:
+        select_ = select_.where(Statement.client_id == client_id)
+    if agency_id is not None:
+        select_ = select_.where(readable_by(agency_id))
+    statement = db.session.scalar(select_)
+    if statement is None:
+        raise NotFound(f"no {'voided ' if voided else ''}statement has the id {statement_id}")
+    return statement
+
+
+def get_attachments(statements: Iterable[Statement]) -> dict[str, Attachment]:
+    wanted = {
+        a["sha2"]
+        for s in statements
+        for holder in (s.payload, s.payload.get("object") or {})
+        for a in holder.get("attachments") or ()
+    }
+    if not wanted:
+        return {}
+    wanted = {sha2.lower() for sha2 in wanted}  # stored under the lower-case hash
+    return {a.sha2: a for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted)))}
