@@ -67,4 +67,29 @@ def test_rebuild_keeps_cmi5_enrolments(
 
     assert result.exit_code == 0, result.output
     assert {enrolment.id: cmi5_state(enrolment) for enrolment in (done, halfway)} == before
-    assert "2 cmi5 registrations" in result.output
+    assert "2 cmi5 registrations replayed" in result.output
+
+
+def test_rebuild_recomputes_cmi5_enrolments_from_statements(
+    make_cmi5: Callable[..., Course], enrol: Callable[..., Enrolment], launch: Callable[..., Au]
+) -> None:
+    from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction
+
+    enrolment = enrol(make_cmi5(TWO_UNITS))
+    play(launch(enrolment, 0), "completed")
+    play(launch(enrolment, 1), "passed")
+    before = cmi5_state(enrolment)
+    # What a lost projection would look like: the results and the enrolment's state gone.
+    for state in db.session.scalars(select(AuState).where(AuState.enrolment_id == enrolment.id)):
+        state.completed_at = state.passed_at = state.satisfied_at = None
+    enrolment.status, enrolment.progress, enrolment.completed_at = EnrolmentStatus.ENROLLED, 0, None
+    db.session.flush()
+
+    assert rebuild_cmi5_satisfaction() == 1
+
+    after = cmi5_state(enrolment)
+    assert after["enrolment"] == before["enrolment"]
+    assert after["registration"] == before["registration"] and after["blocks"] == before["blocks"]
+    # The results come back as the statements have them; each AU satisfied at the result it needed.
+    assert {s[:5] for s in after["aus"]} == {s[:5] for s in before["aus"]}
+    assert {s[0]: s[5] == (s[1] or s[2]) for s in after["aus"]} == {s[0]: True for s in before["aus"]}
