@@ -6,7 +6,7 @@ import copy
 import typing
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -129,12 +129,6 @@ def _merge_definition(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[s
 
 
 # --- storing ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Prepared:
-    statements: list[dict[str, Any]] = field(default_factory=list)
-    new: list[dict[str, Any]] = field(default_factory=list)
 
 
 def store_statements(
