@@ -75,7 +75,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy academy
+	$(BIN)/mypy  # the packages pyproject.toml lists
 
 fmt: install
 	$(BIN)/ruff format .

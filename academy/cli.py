@@ -192,28 +192,37 @@ def seed_standard_command() -> None:
 
 @academy_cli.command("rebuild-projections")
 def rebuild_projections_command() -> None:
-    """Rebuild evidence, attainment and enrolment progress from every stored statement."""
+    """Rebuild evidence, attainment, enrolment progress and cmi5 satisfaction from every stored statement."""
     from sqlalchemy import func, select
 
     from competencies.services.evidence import rebuild_projections
+    from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction
+    from courses.models import Course, CourseKind, Enrolment
+    from courses.services.progress import rebuild_course_progress
     from lrs.models import Statement
+
+    def enrolments_of(kind: CourseKind) -> int:
+        query = select(func.count()).select_from(Enrolment).join(Course).where(Course.kind == kind)
+        return db.session.scalar(query) or 0
 
     total = db.session.scalar(select(func.count()).select_from(Statement)) or 0
     with _progress(total, "statements", "rebuild") as bar:
         created = rebuild_projections(progress=bar.update)
-    from courses.models import Enrolment
-    from courses.services.progress import rebuild_course_progress
-
-    enrolments = db.session.scalar(select(func.count()).select_from(Enrolment)) or 0
-    with _progress(enrolments, "enrolments", "progress") as bar:
+    # In the order the statement subscribers run: enrolment progress (native courses), then cmi5.
+    with _progress(enrolments_of(CourseKind.NATIVE), "enrolments", "progress") as bar:
         replayed = rebuild_course_progress(progress=bar.update)
+    with _progress(enrolments_of(CourseKind.CMI5), "registrations", "cmi5") as bar:
+        registrations = rebuild_cmi5_satisfaction(progress=bar.update)
     record_audit(
         "projections.rebuild",
         actor="cli",
-        details={"statements": total, "evidence": created, "enrolments": replayed},
+        details={"statements": total, "evidence": created, "enrolments": replayed, "cmi5_registrations": registrations},
     )
     db.session.commit()
-    click.echo(f"rebuilt: {total} statements read, {created} evidence rows, {replayed} enrolments replayed")
+    click.echo(
+        f"rebuilt: {total} statements read, {created} evidence rows, {replayed} enrolments replayed, "
+        f"{registrations} cmi5 registrations replayed"
+    )
 
 
 @academy_cli.command("framework-export")

@@ -179,11 +179,13 @@ def rebuild_and_compare() -> dict[str, tuple[set[tuple[Any, ...]], set[tuple[Any
     """Rebuild every projection in this transaction and return, per table, the rows only live had
     and the rows only the rebuild has (both empty when they agree). The caller commits or rolls back."""
     from competencies.services.evidence import rebuild_projections
+    from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction
     from courses.services.progress import rebuild_course_progress
 
     live = snapshot_projections()
     rebuild_projections()
     rebuild_course_progress()
+    rebuild_cmi5_satisfaction()
     db.session.flush()
     rebuilt = snapshot_projections()
     return {name: (live[name] - rebuilt[name], rebuilt[name] - live[name]) for name in live}

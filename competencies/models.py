@@ -32,8 +32,11 @@ class FrameworkStatus(enum.StrEnum):
 
 
 class EvidenceSource(enum.StrEnum):
-    COURSE = "course"  # a completion in our own course player
-    STATEMENT = "statement"  # an xAPI statement from any provider
+    # COURSE and ASSESSOR are never written (a course completion is a statement like any
+    # other): they stay only because the CHECK constraint of evidence.source (migration 0003)
+    # names them, and the model must agree with the migrations.
+    COURSE = "course"
+    STATEMENT = "statement"  # an xAPI statement, from the platform or a provider
     SELF_ASSESSMENT = "self_assessment"
     ASSESSOR = "assessor"
 

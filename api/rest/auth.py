@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import ColumnElement
 
 from academy.auth.permissions import can_administer
 from academy.db import db
 from academy.org.models import Agency
-from academy.org.services import get_agency_by_code, subtree_condition
+from academy.org.services import get_agency_by_code
 from api.rest.errors import fail
 from api.rest.models import ApiToken
 from api.rest.tokens import authenticate_bearer, note_use
@@ -91,12 +90,6 @@ def rate_limit() -> str:
 
 
 # --- scope ------------------------------------------------------------------------------
-
-
-def scope_condition() -> ColumnElement[bool] | None:
-    """A condition on Agency for the caller's scope, or None when the caller sees everything."""
-    scope = current_caller().scope
-    return None if scope is None else subtree_condition(scope)
 
 
 def in_scope(agency: Agency) -> bool:

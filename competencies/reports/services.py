@@ -138,10 +138,6 @@ def month_name(month: date) -> str:
     return format_date(month, "MMM y", locale="en")
 
 
-def fiscal_year_name(fiscal_year: int) -> str:
-    return _("Fiscal year %(year)s", year=fiscal_year)
-
-
 # --- the agency dashboard -----------------------------------------------------------------------------
 
 

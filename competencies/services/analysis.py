@@ -25,7 +25,6 @@ from competencies.models import (
     CoverageTarget,
     Evidence,
     Framework,
-    Requirement,
     RoleProfile,
     Standing,
     TrainingYear,
@@ -264,51 +263,6 @@ def agency_coverage(
 ) -> CoverageRecord:
     """Coverage of one agency and the units beneath it."""
     return next(r for r in coverage(fiscal_year, framework, population, [agency]) if r.agency.id == agency.id)
-
-
-@dataclass(frozen=True)
-class RequirementCount:
-    """How many people of a unit are required to reach a competency, and how many do."""
-
-    competency: Competency
-    required: int
-    met: int
-
-
-def unit_gaps(
-    agency: Agency, framework: Framework, population: PopulationFilter = PopulationFilter()
-) -> list[RequirementCount]:
-    """Gap analysis of an agency and its units: per competency, people required and people meeting it."""
-    from academy.org.services import subtree_condition
-    from competencies.models import RoleProfile
-
-    meets = exists().where(
-        Attainment.person_id == Person.id,
-        Attainment.competency_id == Requirement.competency_id,
-        Attainment.level >= Requirement.required_level,
-    )
-    rows = db.session.execute(
-        select(Requirement.competency_id, func.count(), func.count().filter(meets))
-        .select_from(Person)
-        .join(Agency, Agency.id == Person.agency_id)
-        .join(
-            RoleProfile,
-            and_(
-                RoleProfile.personnel_group == Person.personnel_group,
-                RoleProfile.role_level == Person.role_level,
-                RoleProfile.framework_id == framework.id,
-                RoleProfile.agency_id.is_(None),
-            ),
-        )
-        .join(Requirement, and_(Requirement.profile_id == RoleProfile.id, Requirement.required_level > 0))
-        .where(population.condition(), subtree_condition([agency]))
-        .group_by(Requirement.competency_id)
-    ).all()
-    by_id = competencies_by_id(framework)
-    return sorted(
-        (RequirementCount(by_id[cid], required, met) for cid, required, met in rows),
-        key=lambda row: row.competency.sort_order,
-    )
 
 
 # --- report breakdowns (HR reports; each builds on coverage()) ---------------------------------

@@ -184,7 +184,7 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
         return
     people = {p for p, _c in pairs}
     competencies = {c for _p, c in pairs}
-    counted = [EvidenceSource.STATEMENT, EvidenceSource.COURSE, EvidenceSource.ASSESSOR]
+    counted = [EvidenceSource.STATEMENT]
     if _self_assessment_counts(competencies):
         counted.append(EvidenceSource.SELF_ASSESSMENT)
     now = datetime.now(UTC)

@@ -32,8 +32,8 @@ from competencies.services.frameworks import (
     requirements_by_profile,
 )
 
-#: Sources that count as training (a course or a statement about an aligned activity).
-TRAINING_SOURCES = (EvidenceSource.STATEMENT, EvidenceSource.COURSE)
+#: Sources that count as training (a statement about an aligned activity, our courses' included).
+TRAINING_SOURCES = (EvidenceSource.STATEMENT,)
 
 
 def refresh_standing(

@@ -7,6 +7,9 @@ statements count (the player, the cmi5 LMS and its AU sessions: ``Writer.platfor
 provider's statement about one of our courses is stored by the LRS, changes no enrolment
 and is noted as ignored (README, Trust model). Voiding replays the enrolment from the
 platform's statements that stand.
+
+Native courses only: the enrolments of cmi5 courses have one writer, the cmi5 satisfaction
+projection (courses.cmi5.services.satisfaction), live and in the rebuild.
 """
 
 from __future__ import annotations
@@ -90,7 +93,11 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
     enrolments = (
         {
             e.registration: e
-            for e in db.session.scalars(select(Enrolment).where(Enrolment.registration.in_(registrations)))
+            for e in db.session.scalars(
+                select(Enrolment)
+                .join(Course)
+                .where(Enrolment.registration.in_(registrations), Course.kind == CourseKind.NATIVE)
+            )
         }
         if registrations
         else {}
@@ -99,7 +106,12 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
     courses: dict[str, Course] = {}
     if completions:
         iris = {_object_id(s) for s in completions}
-        courses = {c.activity_iri: c for c in db.session.scalars(select(Course).where(Course.activity_iri.in_(iris)))}
+        courses = {
+            c.activity_iri: c
+            for c in db.session.scalars(
+                select(Course).where(Course.activity_iri.in_(iris), Course.kind == CourseKind.NATIVE)
+            )
+        }
     touched: set[int] = set()
     for statement in statements:
         if statement["verb"]["id"] in COMPLETING and _object_id(statement) in courses:
@@ -241,7 +253,7 @@ def _enrolments_of_voided(voided_ids: Sequence[uuid.UUID]) -> list[Enrolment]:
                 .join(PersonIdentifier, PersonIdentifier.person_id == Enrolment.person_id)
                 .where(Course.activity_iri == activity_id, PersonIdentifier.key == actor_key)
             )
-        if enrolment is not None:
+        if enrolment is not None and enrolment.course.kind is CourseKind.NATIVE:
             found[enrolment.id] = enrolment
     lock_people({e.person_id for e in found.values()})
     return sorted(found.values(), key=lambda e: e.id)
@@ -271,9 +283,10 @@ def replay_enrolment(enrolment: Enrolment) -> None:
 
 
 def rebuild_course_progress(progress: Callable[[int], None] | None = None) -> int:
-    """Replay every enrolment (``rebuild-projections``); return how many."""
+    """Replay every enrolment in a native course (``rebuild-projections``); return how many."""
     count = 0
-    for enrolment in db.session.scalars(select(Enrolment).order_by(Enrolment.id)).all():
+    query = select(Enrolment).join(Course).where(Course.kind == CourseKind.NATIVE).order_by(Enrolment.id)
+    for enrolment in db.session.scalars(query).all():
         replay_enrolment(enrolment)
         count += 1
         if progress:

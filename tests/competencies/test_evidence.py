@@ -165,25 +165,6 @@ def test_coverage_counts_only_the_chosen_population(
     assert everyone.figures.headcount == 2 and everyone.target_percent == 60
 
 
-def test_unit_gaps_count_who_is_required_and_who_meets(
-    xapi: Xapi,
-    standard: Framework,
-    aligned: Competency,
-    make_agency: Callable[..., Agency],
-    make_person: Callable[..., Person],
-) -> None:
-    from competencies.services.analysis import unit_gaps
-
-    department = make_agency()
-    trained = make_person(department, line="K-COMP", level="K2")
-    make_person(department, line="K-COMP", level="K2")
-    add_identifier(trained, IdentifierKind.MBOX, "mailto:trained@example.com")
-    xapi("POST", "/xapi/statements", json_body=completed_by("trained@example.com"))
-    rows = {row.competency.code: row for row in unit_gaps(department, standard)}
-    assert rows["DG-01"].required == 2 and rows["DG-01"].met == 1
-    assert rows["DL-01"].met == 0
-
-
 def test_changing_the_matrix_refreshes_standing(
     standard: Framework,
     make_agency: Callable[..., Agency],

@@ -17,7 +17,7 @@ an AU's satisfaction is its moveOn being met, kept in ``AuState.satisfied_at``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -48,9 +48,12 @@ from courses.cmi5.vocabulary import (
     INITIALIZED,
     LMS_VERBS,
     PASSED,
+    SATISFIED,
     TERMINATED,
 )
-from courses.models import Enrolment, EnrolmentStatus
+from courses.models import Course, CourseKind, Enrolment, EnrolmentStatus
+from lrs.clients import is_platform_statement
+from lrs.models import Statement
 from lrs.pipeline import StoredBatch
 from lrs.validation import parse_timestamp
 
@@ -214,18 +217,23 @@ def record_cmi5_statements(batch: StoredBatch) -> None:
         elif verb == TERMINATED:
             session.terminated_at = session.terminated_at or now()
         elif session.launch_mode is LaunchMode.NORMAL:
-            state = au_state(session.enrolment, session.au)
-            if verb == COMPLETED:
-                state.completed_at = state.completed_at or moment
-            elif verb == PASSED and (statement.get("result") or {}).get("success") is not False:
-                state.passed_at = state.passed_at or moment
-            elif verb == FAILED:
-                # The latest failure, whichever statement arrives last.
-                state.failed_at = max(state.failed_at or moment, moment)
+            _record_result(au_state(session.enrolment, session.au), statement, moment)
             touched[session.enrolment_id] = session
     db.session.flush()
     for session in touched.values():
         evaluate_move_on(session.enrolment, session.key)
+
+
+def _record_result(state: AuState, statement: Mapping[str, Any], moment: datetime) -> None:
+    """What a Normal session's completed, passed or failed says of its AU (the first one stored counts)."""
+    verb = statement["verb"]["id"]
+    if verb == COMPLETED:
+        state.completed_at = state.completed_at or moment
+    elif verb == PASSED and (statement.get("result") or {}).get("success") is not False:
+        state.passed_at = state.passed_at or moment
+    elif verb == FAILED:
+        # The latest failure, whichever statement arrives last.
+        state.failed_at = max(state.failed_at or moment, moment)
 
 
 def _belongs(statement: Mapping[str, Any], session: LaunchSession) -> bool:
@@ -236,3 +244,100 @@ def _belongs(statement: Mapping[str, Any], session: LaunchSession) -> bool:
         and registration.lower() == str(session.enrolment.registration)
         and agent_key(statement["actor"]) == agent_key(actor_of(session.enrolment.person))
     )
+
+
+# --- rebuild ---------------------------------------------------------------------------------
+
+
+def rebuild_cmi5_satisfaction(progress: Callable[[int], None] | None = None) -> int:
+    """Replay every cmi5 registration (``rebuild-projections``); return how many."""
+    count = 0
+    query = select(Enrolment).join(Course).where(Course.kind == CourseKind.CMI5).order_by(Enrolment.id)
+    for enrolment in db.session.scalars(query).all():
+        replay_registration(enrolment)
+        count += 1
+        if progress:
+            progress(1)
+    return count
+
+
+def replay_registration(enrolment: Enrolment) -> None:
+    """Recompute a cmi5 enrolment's AU results from the platform's statements that stand, then its
+    satisfaction and the enrolment's progress and completion, without issuing any statement.
+
+    What was satisfied stays satisfied: the LMS announced it with ``satisfied`` statements, which
+    a rebuild does not take back (nor does the live projection, whatever is stored later). Waivers
+    are the LMS's own decisions and are kept as they are.
+    """
+    registration = db.session.get(Cmi5Registration, enrolment.id)
+    if registration is None:  # never started: nothing launched, nothing satisfied
+        enrolment.status, enrolment.progress, enrolment.completed_at = EnrolmentStatus.ENROLLED, 0, None
+        return
+    blocks, aus = structure_of(enrolment.course)
+    sessions = {
+        s.key: s for s in db.session.scalars(select(LaunchSession).where(LaunchSession.enrolment_id == enrolment.id))
+    }
+    states = au_states(enrolment)
+    for state in states.values():
+        state.completed_at = state.passed_at = state.failed_at = None
+    payloads = db.session.scalars(
+        select(Statement.payload)
+        .where(Statement.registration == enrolment.registration, Statement.voided.is_(False), is_platform_statement())
+        .order_by(Statement.pk)
+    ).all()
+    block_of = {b.activity_iri: b for b in blocks}
+    done_blocks = set(db.session.scalars(select(BlockState.block_id).where(BlockState.enrolment_id == enrolment.id)))
+    for statement in payloads:
+        verb, target = statement["verb"]["id"], (statement.get("object") or {}).get("id")
+        moment = parse_timestamp(statement["timestamp"])
+        if verb == SATISFIED:
+            if target == enrolment.course.activity_iri:
+                registration.satisfied_at = registration.satisfied_at or moment
+            elif target in block_of and block_of[target].id not in done_blocks:
+                db.session.add(BlockState(enrolment_id=enrolment.id, block_id=block_of[target].id, satisfied_at=moment))
+                done_blocks.add(block_of[target].id)
+            continue
+        session = sessions.get(key) if (key := _session_key(statement)) is not None else None
+        if (
+            session is None
+            or verb in LMS_VERBS
+            or session.launch_mode is not LaunchMode.NORMAL
+            or not _is_defined(statement)
+            or target != session.au.activity_iri
+            or not _belongs(statement, session)
+        ):
+            continue
+        if session.au_id not in states:
+            states[session.au_id] = au_state(enrolment, session.au)
+        _record_result(states[session.au_id], statement, moment)
+    satisfied = 0
+    for au in aus:
+        known = states.get(au.id)
+        if known is not None and known.satisfied_at is not None:
+            satisfied += 1
+        elif meets_move_on(au, known):
+            state = known or states.setdefault(au.id, au_state(enrolment, au))
+            state.satisfied_at = _met_at(au, state, registration)
+            satisfied += 1
+    if registration.satisfied_at is not None:
+        enrolment.status, enrolment.progress = EnrolmentStatus.COMPLETED, 100
+        enrolment.completed_at = registration.satisfied_at
+    else:
+        enrolment.completed_at = None
+        enrolment.progress = min(99, round(100 * satisfied / len(aus))) if aus else 0
+        enrolment.status = EnrolmentStatus.IN_PROGRESS if sessions or satisfied else EnrolmentStatus.ENROLLED
+    db.session.flush()
+
+
+def _met_at(au: AssignableUnit, state: AuState, registration: Cmi5Registration) -> datetime:
+    """When a replayed AU's moveOn was met: its waiver, its registration's start, or the result it needed."""
+    if state.waived_at is not None:
+        return state.waived_at
+    completed, passed = state.completed_at, state.passed_at
+    moment = {
+        MoveOn.PASSED: passed,
+        MoveOn.COMPLETED: completed,
+        MoveOn.COMPLETED_AND_PASSED: max(completed, passed) if completed and passed else None,
+        MoveOn.COMPLETED_OR_PASSED: min(m for m in (completed, passed) if m) if completed or passed else None,
+    }.get(au.move_on)
+    return moment or registration.started_at

@@ -1,0 +1,99 @@
+"""Import direction (DESIGN.md, Layout): the shell knows no domain but in its composition root,
+and the LRS knows none of the domains that build on it.
+
+Every import counts, at the top of a module or inside a function, read from the source (ast).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = frozenset({"lrs", "competencies", "courses", "api"})
+
+#: Package -> the top-level packages it must not import.
+FORBIDDEN = {
+    "academy": DOMAINS,
+    "lrs": DOMAINS - {"lrs"},
+}
+
+#: The composition root: create_app() and its helpers list each domain's parts, so they import them all.
+COMPOSITION_ROOT = "academy/__init__.py"
+
+#: Today's violations, each (file, imported module), kept until the code moves; a new one fails the
+#: test, and so does an entry that is no longer needed (then delete it here).
+ALLOWED = {
+    # The `flask academy` CLI group lives in the shell, but most of its commands drive the domains
+    # (import-people refreshes standing, demo builds competencies and courses, rebuild-projections
+    # runs each domain's rebuild, the framework and course import/export commands): they belong in
+    # each domain's own cli.py, added to the group by create_app as lrs, api and cmi5 already are.
+    **dict.fromkeys(
+        (
+            ("academy/cli.py", "competencies.demo"),
+            ("academy/cli.py", "competencies.models"),
+            ("academy/cli.py", "competencies.services.evidence"),
+            ("academy/cli.py", "competencies.services.exchange"),
+            ("academy/cli.py", "competencies.services.frameworks"),
+            ("academy/cli.py", "competencies.services.standing"),
+            ("academy/cli.py", "courses.cmi5.package"),
+            ("academy/cli.py", "courses.cmi5.services.importer"),
+            ("academy/cli.py", "courses.cmi5.services.satisfaction"),
+            ("academy/cli.py", "courses.demo"),
+            ("academy/cli.py", "courses.models"),
+            ("academy/cli.py", "courses.services.exchange"),
+            ("academy/cli.py", "courses.services.progress"),
+            ("academy/cli.py", "lrs.models"),
+        ),
+        "domain commands in the shell's CLI group",
+    ),
+    # academy.projections is the cross-domain consistency check: the per-person lock of every
+    # stored batch (it reads the LRS's StoredBatch and statements), and rebuild_and_compare(),
+    # which snapshots the competency and course projections and runs each domain's rebuild. It
+    # belongs beside the pipeline, with each domain registering its rebuild and its snapshot.
+    **dict.fromkeys(
+        (
+            ("academy/projections.py", "competencies.models"),
+            ("academy/projections.py", "competencies.services.evidence"),
+            ("academy/projections.py", "courses.cmi5.services.satisfaction"),
+            ("academy/projections.py", "courses.models"),
+            ("academy/projections.py", "courses.services.progress"),
+            ("academy/projections.py", "lrs.models"),
+            ("academy/projections.py", "lrs.pipeline"),
+        ),
+        "projection lock and rebuild check across the domains",
+    ),
+}
+
+
+def imported_modules(source: str) -> Iterator[str]:
+    """Every absolute module a source imports, wherever the import statement is."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def violations(package: str, forbidden: frozenset[str]) -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted((ROOT / package).rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if name == COMPOSITION_ROOT:
+            continue
+        for module in imported_modules(path.read_text(encoding="utf-8")):
+            if module.split(".")[0] in forbidden:
+                found.add((name, module))
+    return found
+
+
+def test_the_checker_sees_imports_inside_functions() -> None:
+    source = "import os\nfrom academy.db import db\n\ndef f() -> None:\n    from courses.models import Course\n"
+    assert [m for m in imported_modules(source) if m.split(".")[0] in DOMAINS] == ["courses.models"]
+
+
+def test_no_new_import_against_the_direction() -> None:
+    found = set().union(*(violations(package, forbidden) for package, forbidden in FORBIDDEN.items()))
+    assert sorted(found - ALLOWED.keys()) == [], "a module imports a package it must not (DESIGN.md, Layout)"
+    assert sorted(ALLOWED.keys() - found) == [], "no longer imported: delete these from ALLOWED"
