@@ -149,6 +149,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_statement_subscribers(app: Flask) -> None:
     """The explicit list of what the LRS hands each stored batch to, in order (DESIGN.md, data flow 3)."""
+    import competencies
     from academy.projections import lock_batch_people
     from competencies.services.evidence import record_statement_evidence
     from courses.cmi5.services.satisfaction import record_cmi5_statements
@@ -162,6 +163,7 @@ def _register_statement_subscribers(app: Flask) -> None:
         register_subscriber(app, subscriber)
     # cmi5 AU sessions: their one-time tokens are restricted LRS credentials.
     register_authenticator(app, authenticate_session)
+    competencies.connect_org_events(app)  # org events (people, requirements changed) refresh standing
 
 
 def _security_headers(response: Response) -> Response:

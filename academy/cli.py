@@ -13,6 +13,7 @@ from academy.audit.services import record_audit
 from academy.auth.models import Role
 from academy.auth.services import AccountError, create_user
 from academy.extensions import db
+from academy.org.events import announce_people_changed
 from academy.org.importer import COLUMNS, ImportFileError, count_rows, import_people, read_rows, template_csv
 
 
@@ -57,10 +58,7 @@ def import_people_command(file: Path, dry_run: bool, skip_invalid: bool, full: b
         db.session.rollback()
         click.echo(f"dry run, nothing stored: {summary}")
         return
-    # Changed positions change role profiles: refresh what coverage counts about those people.
-    from competencies.services.standing import refresh_standing
-
-    refresh_standing(report.changed_ids)
+    announce_people_changed(report.changed_ids)  # changed positions change role profiles (standing)
     record_audit(
         "people.import",
         actor="cli",

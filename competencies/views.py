@@ -8,15 +8,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import parse_int
-from academy.org.models import Person
 from academy.org.services import get_agency_by_code
+from competencies.events import announce_requirements_changed
 from competencies.models import Alignment, Competency, Framework
 from competencies.permissions import can_edit_frameworks, has_own_competencies
 from competencies.services.alignments import (
@@ -40,7 +40,6 @@ from competencies.services.frameworks import (
     profile_for,
     set_requirement,
 )
-from competencies.services.standing import refresh_standing
 from lrs.labels import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
@@ -176,10 +175,7 @@ def framework(framework_id: int) -> ResponseReturnValue:
         if changes:
             # Whoever holds a changed profile may now meet it, or no longer.
             changed = [p for p in profiles if p.code in {c["profile"] for c in changes}]
-            holders = or_(
-                *(and_(Person.personnel_group == p.personnel_group, Person.role_level == p.role_level) for p in changed)
-            )
-            refresh_standing(db.session.scalars(select(Person.id).where(holders)).all())
+            announce_requirements_changed((p.personnel_group, p.role_level) for p in changed)
             record_audit(
                 "framework.requirements", target_type="framework", target_id=found.code, details={"changes": changes}
             )

@@ -26,7 +26,7 @@ COMPOSITION_ROOT = "academy/__init__.py"
 #: test, and so does an entry that is no longer needed (then delete it here).
 ALLOWED = {
     # The `flask academy` CLI group lives in the shell, but most of its commands drive the domains
-    # (import-people refreshes standing, demo builds competencies and courses, rebuild-projections
+    # (demo builds competencies and courses, rebuild-projections
     # runs each domain's rebuild, the framework and course import/export commands): they belong in
     # each domain's own cli.py, added to the group by create_app as lrs, api and cmi5 already are.
     **dict.fromkeys(
@@ -36,7 +36,6 @@ ALLOWED = {
             ("academy/cli.py", "competencies.services.evidence"),
             ("academy/cli.py", "competencies.services.exchange"),
             ("academy/cli.py", "competencies.services.frameworks"),
-            ("academy/cli.py", "competencies.services.standing"),
             ("academy/cli.py", "courses.cmi5.package"),
             ("academy/cli.py", "courses.cmi5.services.importer"),
             ("academy/cli.py", "courses.cmi5.services.satisfaction"),

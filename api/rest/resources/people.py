@@ -11,6 +11,7 @@ from sqlalchemy import Select
 
 from academy.audit.services import record_audit
 from academy.db import db
+from academy.org.events import announce_people_changed
 from academy.org.models import Person, PersonnelGroup, PersonStatus
 from academy.org.services import PeopleFilter, get_person, people_query
 from api.rest.auth import agency_or_404, current_caller
@@ -79,10 +80,7 @@ class PeopleBulk(MethodView):
         if payload["dry_run"]:
             db.session.rollback()
             return summary
-        # Changed positions change role profiles: refresh what coverage counts about those people.
-        from competencies.services.standing import refresh_standing
-
-        refresh_standing(report.changed_ids)
+        announce_people_changed(report.changed_ids)  # changed positions change role profiles (standing)
         record_audit("people.import", actor=caller.actor, details={"source": "api", **report.as_dict()})
         db.session.commit()
         return summary
