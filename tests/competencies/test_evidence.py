@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from academy.auth.models import Role, User
 from academy.dates import fiscal_year_of
 from academy.db import db
-from academy.org.models import Agency, IdentifierKind, Person
+from academy.org.models import Agency, IdentifierKind, Person, PersonnelGroup, RoleLevel
 from academy.org.services import add_identifier
 from academy.projections import rebuild_and_compare
 from competencies.models import Attainment, Competency, Evidence, Framework, Standing
@@ -187,3 +188,30 @@ def test_changing_the_matrix_refreshes_standing(
     db.session.expire_all()
     standing = db.session.get(Standing, person.id)
     assert standing is not None and standing.meets_all is False
+
+
+def test_changing_the_matrix_sends_requirements_changed_with_the_changed_profiles(
+    app: Flask,
+    standard: Framework,
+    make_user: Callable[..., User],
+    login: Callable[[User], FlaskClient],
+) -> None:
+    from competencies.events import requirements_changed
+    from competencies.models import RoleProfile
+    from tests.competencies.conftest import competency
+    from tests.conftest import csrf_token
+
+    heard: list[list[tuple[PersonnelGroup, RoleLevel]]] = []
+
+    def receiver(_sender: Flask, *, profiles: list[tuple[PersonnelGroup, RoleLevel]]) -> None:
+        heard.append(profiles)
+
+    client = login(make_user(Role.ADMIN))
+    profile = db.session.scalar(select(RoleProfile).where(RoleProfile.code == "it-operational"))
+    assert profile is not None
+    path = f"/admin/frameworks/{standard.id}"
+    field = f"req-{profile.id}-{competency(standard, 'CS-01').id}"
+    with requirements_changed.connected_to(receiver, app):
+        assert client.post(path, data={field: "4", "csrf_token": csrf_token(client, path)}).status_code == 302
+        assert client.post(path, data={field: "4", "csrf_token": csrf_token(client, path)}).status_code == 302
+    assert heard == [[(PersonnelGroup.IT, RoleLevel.OPERATIONAL)]]  # the second post changed nothing

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from academy.audit.models import AuditEntry
 from academy.extensions import db
+from academy.org.events import people_changed
 from academy.org.importer import COLUMNS, ImportFileError, import_people, read_rows
 from academy.org.models import Agency, Person, PersonIdentifier, PersonnelGroup, PersonStatus, RoleLevel
 from tests.conftest import BASE_URL
@@ -144,6 +145,29 @@ def test_cli_import_commits_and_is_audited(app: Flask, agency: Agency, tmp_path:
     assert people_count() == 2
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "people.import"))
     assert entry is not None and entry.actor == "cli" and entry.details["created"] == 2
+
+
+def test_an_import_sends_one_people_changed_event_with_the_people_it_changed(
+    app: Flask, agency: Agency, tmp_path: Path
+) -> None:
+    heard: list[list[int]] = []
+
+    def receiver(sender: Flask, *, person_ids: list[int]) -> None:
+        assert sender is app
+        heard.append(person_ids)
+
+    rows = [row("03003", str(number)) for number in range(1, 5)]
+    with people_changed.connected_to(receiver, app):
+        assert run(app, str(write_csv(tmp_path / "a.csv", rows)))[0] == 0
+        assert heard == []  # new people have no standing to refresh
+        rows[1]["position_level_code"] = rows[3]["position_level_code"] = "K3"
+        assert run(app, str(write_csv(tmp_path / "b.csv", rows)))[0] == 0
+        changed = db.session.scalars(select(Person.id).where(Person.employee_no.in_(["2", "4"]))).all()
+        assert heard == [sorted(changed)]  # one event for the whole import, naming the changed people
+        # Last: a dry run's rollback takes the test's data with it.
+        rows[0]["position_level_code"] = "K3"
+        assert run(app, "--dry-run", str(write_csv(tmp_path / "c.csv", rows)))[0] == 0
+    assert len(heard) == 1
 
 
 def test_full_import_marks_absent_people_inactive(

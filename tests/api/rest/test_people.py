@@ -12,6 +12,8 @@ from academy.audit.models import AuditEntry
 from academy.db import db
 from academy.org.models import IdentifierKind, Person, PersonIdentifier, PersonnelGroup, PersonStatus
 from academy.org.services import add_identifier
+from competencies.models import Standing
+from competencies.services.frameworks import seed_standard
 from tests.api.rest.conftest import Api, Tree
 
 
@@ -111,6 +113,17 @@ def test_bulk_upsert_creates_then_a_resend_changes_nothing(api: Api, tree: Tree)
     assert cio.start_date is not None and cio.start_date.year == 2018  # BE 2561, as the CSV import reads it
     audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "people.import")).all()
     assert len(audit) == 3 and audit[0].actor.startswith("api-token:ewa_") and audit[0].details["source"] == "api"
+
+
+def test_a_bulk_upsert_refreshes_the_standing_of_the_people_it_changed(api: Api, tree: Tree) -> None:
+    seed_standard()  # the standing of an IT person: whether they meet the default profile of their role
+    batch = {"people": [record("11001", "S1"), record("1100101", "S2"), record("1100101", "S3")]}
+    assert api("POST", "/api/v1/people/bulk", json=batch).status_code == 200
+    batch["people"][1]["position_level_code"] = "K3"
+    assert api("POST", "/api/v1/people/bulk", json=batch).get_json()["updated"] == 1
+    [standing] = db.session.scalars(select(Standing)).all()  # only the changed person's was refreshed
+    changed = db.session.scalar(select(Person).where(Person.employee_no == "S2"))
+    assert changed is not None and standing.person_id == changed.id and standing.meets_all is False
 
 
 def test_one_bad_record_stores_nothing_and_names_the_record_and_field(api: Api, tree: Tree) -> None:
