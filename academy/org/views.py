@@ -15,6 +15,7 @@ from academy.auth.caching import no_store
 from academy.auth.permissions import can_administer, people_scope
 from academy.extensions import db
 from academy.inputs import paginate, parse_int
+from academy.org.events import announce_people_changed
 from academy.org.importer import template_csv
 from academy.org.models import Agency, PersonnelGroup, PersonStatus, RoleLevel
 from academy.org.services import (
@@ -116,6 +117,7 @@ def override_role_profile(public_id: uuid.UUID) -> ResponseReturnValue:
         abort(400, description=_("Unknown role profile."))
     before = role_profile_of(found).code
     profile = set_role_profile_override(found, group, level)
+    announce_people_changed([found.id])  # another profile: other requirements to meet
     record_audit(
         "person.role_profile_override",
         target_type="person",

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from academy.auth.models import Role, User
 from academy.extensions import db
+from academy.org.events import people_changed
 from academy.org.models import Agency, Person
+from competencies.models import Standing
+from competencies.services.frameworks import seed_standard
 from tests.conftest import csrf_token
 
 
@@ -91,6 +95,29 @@ def test_admin_sees_everyone_and_can_override_a_profile(
     assert response.status_code == 302
     db.session.refresh(stranger)
     assert stranger.personnel_group_override is not None and stranger.personnel_group.value == "it"
+
+
+def test_overriding_a_profile_sends_people_changed_and_refreshes_the_persons_standing(
+    app: Flask, world: dict, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
+    seed_standard()
+    heard: list[list[int]] = []
+
+    def receiver(_sender: Flask, *, person_ids: list[int]) -> None:
+        heard.append(person_ids)
+
+    client = login(make_user(Role.ADMIN))
+    colleague = world["colleague"]
+    path = f"/people/{colleague.public_id}"
+    assert db.session.get(Standing, colleague.id) is None
+    with people_changed.connected_to(receiver, app):
+        response = client.post(
+            f"{path}/role-profile", data={"group": "it", "level": "", "csrf_token": csrf_token(client, path)}
+        )
+    assert response.status_code == 302 and heard == [[colleague.id]]
+    db.session.expire_all()
+    standing = db.session.get(Standing, colleague.id)
+    assert standing is not None and standing.meets_all is False  # now held to the IT profile, untrained
 
 
 def test_an_hr_officer_cannot_override_profiles(hr_client: FlaskClient, world: dict) -> None:
