@@ -1,1 +1,22 @@
 """The digital skill standard: frameworks, role requirements, evidence, attainment, gaps, coverage."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register competencies: its models, pages and HR reports, commands, and the evidence projection."""
+    from academy.cli import academy_cli
+    from competencies import models as _models  # noqa: F401
+    from competencies.cli import commands
+    from competencies.reports.views import bp as reports_bp
+    from competencies.services.evidence import record_statement_evidence
+    from competencies.views import bp
+    from lrs.pipeline import register_subscriber
+
+    app.register_blueprint(bp)
+    app.register_blueprint(reports_bp)  # HR reports, /reports
+    for command in commands:
+        academy_cli.add_command(command)
+    register_subscriber(app, record_statement_evidence)

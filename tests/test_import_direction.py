@@ -25,44 +25,32 @@ COMPOSITION_ROOT = "academy/__init__.py"
 #: Today's violations, each (file, imported module), kept until the code moves; a new one fails the
 #: test, and so does an entry that is no longer needed (then delete it here).
 ALLOWED = {
-    # The `flask academy` CLI group lives in the shell, but most of its commands drive the domains
-    # (import-people refreshes standing, demo builds competencies and courses, rebuild-projections
-    # runs each domain's rebuild, the framework and course import/export commands): they belong in
-    # each domain's own cli.py, added to the group by create_app as lrs, api and cmi5 already are.
+    # import-people refreshes the standing of the people whose positions changed: it waits for the
+    # org events (competencies subscribing to the import) to stop naming competencies.
+    ("academy/cli.py", "competencies.services.standing"): "import-people refreshes standing",
+    # demo builds one government across every domain (its people, then learning and courses):
+    # a composition like create_app's, run once.
+    **dict.fromkeys(
+        (("academy/cli.py", "competencies.demo"), ("academy/cli.py", "courses.demo")),
+        "demo builds every domain's data",
+    ),
+    # rebuild-projections and academy.projections.rebuild_and_compare() run and snapshot each
+    # domain's rebuild. They belong beside the pipeline, with each domain registering its
+    # projection's rebuild and snapshot in its init_app (a registry in lrs.pipeline).
     **dict.fromkeys(
         (
-            ("academy/cli.py", "competencies.demo"),
-            ("academy/cli.py", "competencies.models"),
             ("academy/cli.py", "competencies.services.evidence"),
-            ("academy/cli.py", "competencies.services.exchange"),
-            ("academy/cli.py", "competencies.services.frameworks"),
-            ("academy/cli.py", "competencies.services.standing"),
-            ("academy/cli.py", "courses.cmi5.package"),
-            ("academy/cli.py", "courses.cmi5.services.importer"),
             ("academy/cli.py", "courses.cmi5.services.satisfaction"),
-            ("academy/cli.py", "courses.demo"),
             ("academy/cli.py", "courses.models"),
-            ("academy/cli.py", "courses.services.exchange"),
             ("academy/cli.py", "courses.services.progress"),
             ("academy/cli.py", "lrs.models"),
-        ),
-        "domain commands in the shell's CLI group",
-    ),
-    # academy.projections is the cross-domain consistency check: the per-person lock of every
-    # stored batch (it reads the LRS's StoredBatch and statements), and rebuild_and_compare(),
-    # which snapshots the competency and course projections and runs each domain's rebuild. It
-    # belongs beside the pipeline, with each domain registering its rebuild and its snapshot.
-    **dict.fromkeys(
-        (
             ("academy/projections.py", "competencies.models"),
             ("academy/projections.py", "competencies.services.evidence"),
             ("academy/projections.py", "courses.cmi5.services.satisfaction"),
             ("academy/projections.py", "courses.models"),
             ("academy/projections.py", "courses.services.progress"),
-            ("academy/projections.py", "lrs.models"),
-            ("academy/projections.py", "lrs.pipeline"),
         ),
-        "projection lock and rebuild check across the domains",
+        "rebuild and compare across the domains",
     ),
 }
 
