@@ -189,7 +189,7 @@ def rebuild_projections_command() -> None:
     from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction
     from courses.models import Course, CourseKind, Enrolment
     from courses.services.progress import rebuild_course_progress
-    from lrs.models import Statement
+    from lrs import Statement
 
     def enrolments_of(kind: CourseKind) -> int:
         query = select(func.count()).select_from(Enrolment).join(Course).where(Course.kind == kind)

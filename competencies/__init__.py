@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from competencies.reports.views import bp as reports_bp
     from competencies.services.evidence import record_statement_evidence
     from competencies.views import bp
-    from lrs.pipeline import register_subscriber
+    from lrs import register_subscriber
 
     app.register_blueprint(bp)
     app.register_blueprint(reports_bp)  # HR reports, /reports

@@ -41,7 +41,7 @@ from competencies.services.frameworks import (
     set_requirement,
 )
 from competencies.services.standing import refresh_standing
-from lrs.labels import IGNORED_LABELS
+from lrs import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
 

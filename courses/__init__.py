@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from courses.content import sanitised_filter, video_embed_url
     from courses.services.progress import record_course_progress
     from courses.views import bp
-    from lrs.pipeline import register_subscriber
+    from lrs import register_subscriber
 
     app.register_blueprint(bp)
     register_subscriber(app, record_course_progress)

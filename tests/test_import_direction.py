@@ -1,5 +1,6 @@
 """Import direction (DESIGN.md, Layout): the shell knows no domain but in its composition root,
-and the LRS knows none of the domains that build on it.
+the LRS knows none of the domains that build on it, and the others use the LRS through its
+public names (lrs/__init__.py).
 
 Every import counts, at the top of a module or inside a function, read from the source (ast).
 """
@@ -18,6 +19,10 @@ FORBIDDEN = {
     "academy": DOMAINS,
     "lrs": DOMAINS - {"lrs"},
 }
+
+#: The production packages besides lrs, and the LRS's internals they must reach through ``lrs``.
+PRODUCTION = ("academy", "competencies", "courses", "api")
+LRS_INTERNALS = frozenset({"lrs.models", "lrs.validation"})
 
 #: The composition root: create_app() and its helpers list each domain's parts, so they import them all.
 COMPOSITION_ROOT = "academy/__init__.py"
@@ -43,7 +48,7 @@ ALLOWED = {
             ("academy/cli.py", "courses.cmi5.services.satisfaction"),
             ("academy/cli.py", "courses.models"),
             ("academy/cli.py", "courses.services.progress"),
-            ("academy/cli.py", "lrs.models"),
+            ("academy/cli.py", "lrs"),
             ("academy/projections.py", "competencies.models"),
             ("academy/projections.py", "competencies.services.evidence"),
             ("academy/projections.py", "courses.cmi5.services.satisfaction"),
@@ -85,3 +90,14 @@ def test_no_new_import_against_the_direction() -> None:
     found = set().union(*(violations(package, forbidden) for package, forbidden in FORBIDDEN.items()))
     assert sorted(found - ALLOWED.keys()) == [], "a module imports a package it must not (DESIGN.md, Layout)"
     assert sorted(ALLOWED.keys() - found) == [], "no longer imported: delete these from ALLOWED"
+
+
+def test_the_lrs_is_used_through_its_public_names() -> None:
+    found = {
+        (path.relative_to(ROOT).as_posix(), module)
+        for package in PRODUCTION
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for module in imported_modules(path.read_text(encoding="utf-8"))
+        if any(module == internal or module.startswith(f"{internal}.") for internal in LRS_INTERNALS)
+    }
+    assert sorted(found) == [], "import these from lrs (lrs/__init__.py), not from its internals"

@@ -21,8 +21,7 @@ def init_app(app: Flask) -> None:
     from courses.cmi5.services.satisfaction import record_cmi5_statements
     from courses.cmi5.services.session import authenticate_session
     from courses.cmi5.views import bp, fetch
-    from lrs.pipeline import register_subscriber
-    from lrs.restrictions import register_authenticator
+    from lrs import register_authenticator, register_subscriber
 
     # The learner's units and launch, package files, the admins' import; the AU's fetch URL is
     # called by the AU's own page, with no session and so no CSRF token.
