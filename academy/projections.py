@@ -6,7 +6,8 @@ training years, cmi5 states) is about people. Concurrent batches about the same 
 each read that person's rows before the other's commit and write a stale result; so a batch
 first takes a transaction-scoped PostgreSQL advisory lock for each person it concerns, in
 ascending id order (one order for everyone: no deadlock), and the projections then read
-and write that person's rows alone. SQLite serialises writers by itself.
+and write that person's rows alone (lrs.pipeline.lock_batch_people, the first subscriber).
+SQLite serialises writers by itself.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from academy.db import Base, db
-from academy.ifi import agent_key
-from academy.org.models import PersonIdentifier
-from lrs.pipeline import StoredBatch
 
 #: The first key of our advisory locks (pg_advisory_xact_lock(int, int)): people, apart from any
 #: other advisory lock the database may see. "PE" in ASCII.
@@ -56,27 +54,6 @@ def lock_people(person_ids: Iterable[int]) -> None:
     session.execute(_LOCK_SQL, {"space": PERSON_LOCK_SPACE, "ids": wanted})
     session.info[_HELD] = (session.get_transaction(), held | set(wanted))
     session.expire_all()
-
-
-def people_of_statements(batch: StoredBatch) -> set[int]:
-    """The people whose projections a stored batch may change: its actors and the voided statements' actors."""
-    from lrs.models import Statement
-
-    keys = {key for statement in batch.statements if (key := agent_key(statement.get("actor") or {}))}
-    if batch.voided_ids:
-        keys |= {
-            key
-            for key in db.session.scalars(select(Statement.actor_key).where(Statement.id.in_(batch.voided_ids)))
-            if key
-        }
-    if not keys:
-        return set()
-    return set(db.session.scalars(select(PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))))
-
-
-def lock_batch_people(batch: StoredBatch) -> None:
-    """The first statement subscriber: lock every person the batch concerns before any projection reads."""
-    lock_people(people_of_statements(batch))
 
 
 # --- writes that cannot collide -------------------------------------------------------------------

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from flask import Flask
 
-if TYPE_CHECKING:
-    from flask import Flask
+
+def init_app(app: Flask) -> None:
+    """Register competencies: its models, pages and HR reports, commands, and the evidence projection."""
+    from academy.cli import academy_cli
+    from competencies import models as _models  # noqa: F401
+    from competencies.cli import commands
+    from competencies.reports.views import bp as reports_bp
+    from competencies.services.evidence import record_statement_evidence
+    from competencies.views import bp
+    from lrs import register_subscriber
+
+    app.register_blueprint(bp)
+    app.register_blueprint(reports_bp)  # HR reports, /reports
+    for command in commands:
+        academy_cli.add_command(command)
+    register_subscriber(app, record_statement_evidence)
+    connect_org_events(app)  # org events (people, requirements changed) refresh standing
 
 
 def connect_org_events(app: Flask) -> None:

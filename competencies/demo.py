@@ -14,10 +14,7 @@ from academy.db import db
 from academy.org.models import Person, PersonnelGroup, PersonStatus
 from competencies.models import Alignment, Framework
 from competencies.services.frameworks import seed_standard
-from lrs.clients import authority_of, create_client
-from lrs.models import LrsClient
-from lrs.statements import store_statements
-from lrs.versions import XapiVersion
+from lrs import LrsClient, XapiVersion, authority_of, create_client, store_statements
 
 PROVIDER = "https://learn.tdga.example.go.th"
 #: Courses of a demo provider: (slug, Thai title, English title, competency code, level).

@@ -40,7 +40,7 @@ from competencies.services.frameworks import (
     profile_for,
     set_requirement,
 )
-from lrs.labels import IGNORED_LABELS
+from lrs import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
 

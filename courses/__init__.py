@@ -1,1 +1,30 @@
 """Courses: catalogue, content, enrolment, the player, quizzes, completion, cmi5 packages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register courses: its models, the learner's and authors' pages, filters, commands, and projections.
+
+    Enrolment progress is projected before cmi5 satisfaction (courses.cmi5.init_app), as DESIGN.md orders them.
+    """
+    from academy.cli import academy_cli
+    from courses import cmi5
+    from courses import models as _models  # noqa: F401
+    from courses.authoring_views import bp as authoring_bp
+    from courses.cli import commands
+    from courses.content import sanitised_filter, video_embed_url
+    from courses.services.progress import record_course_progress
+    from courses.views import bp
+    from lrs import register_subscriber
+
+    app.register_blueprint(bp)
+    register_subscriber(app, record_course_progress)
+    cmi5.init_app(app)
+    app.register_blueprint(authoring_bp)  # course authoring, /admin/courses
+    app.add_template_filter(sanitised_filter, "sanitised")
+    app.add_template_filter(video_embed_url, "video_embed")
+    for command in commands:
+        academy_cli.add_command(command)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import nh3
+from markupsafe import Markup
 
 
 class ContentError(ValueError):
@@ -66,6 +67,11 @@ def sanitise_html(html: str) -> str:
         link_rel=LINK_REL,
         strip_comments=True,
     ).strip()
+
+
+def sanitised_filter(html: str) -> Markup:
+    """Lesson HTML is sanitised when saved; again when shown, in case it was stored another way."""
+    return Markup(sanitise_html(html))
 
 
 # --- video links -------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import func, select
 
 from academy.audit.services import record_audit
@@ -35,7 +34,6 @@ from competencies.services.analysis import (
     untrained_people,
 )
 from competencies.services.frameworks import active_standard, areas_of
-from courses.content import sanitise_html, video_embed_url
 from courses.models import (
     Course,
     CourseFormat,
@@ -109,17 +107,6 @@ def course_labels() -> dict[str, object]:
         "enrolment_status_label": lambda value: str(STATUS_LABELS.get(value, value)),
         "language_label": lambda value: str(LANGUAGE_LABELS.get(value, value)),
     }
-
-
-@bp.app_template_filter("sanitised")
-def sanitised_filter(html: str) -> Markup:
-    """Lesson HTML is sanitised when saved; again when shown, in case it was stored another way."""
-    return Markup(sanitise_html(html))
-
-
-@bp.app_template_filter("video_embed")
-def video_embed_filter(url: str | None) -> str | None:
-    return video_embed_url(url)
 
 
 def _standard() -> Framework | None:

@@ -1,1 +1,93 @@
-"""The xAPI Learning Record Store (xAPI 1.0.3 and 2.0), mounted at /xapi."""
+"""The xAPI Learning Record Store (xAPI 1.0.3 and 2.0), mounted at /xapi.
+
+Its public face: other packages use these names, never ``lrs.models`` or ``lrs.validation``
+directly (DESIGN.md, Layout). Nothing here imports the LRS's views: importing ``lrs`` is cheap.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lrs.clients import (
+    IGNORED_NOT_GRANTED,
+    IGNORED_OUTSIDE_AGENCY,
+    IGNORED_PLATFORM_COURSE,
+    Writer,
+    authority_of,
+    create_client,
+    forget_all_ignored,
+    ignored_reasons,
+    is_platform_statement,
+    note_ignored,
+    people_of_agency,
+    writers_by_client,
+)
+from lrs.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Preconditions, Scope, get_document, put_document
+from lrs.errors import NotFound, StatementError, XapiError
+from lrs.labels import IGNORED_LABELS
+from lrs.models import LrsClient, Statement
+from lrs.pipeline import StoredBatch, register_subscriber
+from lrs.restrictions import DocumentRequest, Restricted, register_authenticator
+from lrs.statements import StatementQuery, query_statements, store_statements
+from lrs.validation import parse_timestamp, validate_iri
+from lrs.versions import XapiVersion
+
+__all__ = [
+    "ACTIVITY_PROFILE",
+    "AGENT_PROFILE",
+    "IGNORED_LABELS",
+    "IGNORED_NOT_GRANTED",
+    "IGNORED_OUTSIDE_AGENCY",
+    "IGNORED_PLATFORM_COURSE",
+    "STATE",
+    "DocumentRequest",
+    "LrsClient",
+    "NotFound",
+    "Preconditions",
+    "Restricted",
+    "Scope",
+    "Statement",
+    "StatementError",
+    "StatementQuery",
+    "StoredBatch",
+    "Writer",
+    "XapiError",
+    "XapiVersion",
+    "authority_of",
+    "create_client",
+    "forget_all_ignored",
+    "get_document",
+    "ignored_reasons",
+    "init_app",
+    "is_platform_statement",
+    "note_ignored",
+    "parse_timestamp",
+    "people_of_agency",
+    "put_document",
+    "query_statements",
+    "register_authenticator",
+    "register_subscriber",
+    "store_statements",
+    "validate_iri",
+    "writers_by_client",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Register the LRS: its models, /xapi, the clients' admin pages, ``lrs-client``, and the batch lock."""
+    from academy import inputs
+    from academy.cli import academy_cli
+    from academy.extensions import csrf
+    from lrs.admin import bp as admin_bp
+    from lrs.cli import lrs_client_cli
+    from lrs.pipeline import lock_batch_people, register_subscriber
+    from lrs.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
+    # The LRS authenticates every request with client credentials, not a session cookie.
+    csrf.exempt(bp)
+    inputs.leave_body(app, bp.name)  # it reads the alternate syntax's form as the raw body
+    academy_cli.add_command(lrs_client_cli)
+    # The first statement subscriber: no two batches project one person at once (academy.projections).
+    register_subscriber(app, lock_batch_people)

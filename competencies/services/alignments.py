@@ -11,8 +11,7 @@ from sqlalchemy import select
 from academy.db import db
 from academy.org.models import Person
 from competencies.models import Alignment, Competency, Evidence
-from lrs.clients import ignored_reasons
-from lrs.models import LrsClient, Statement
+from lrs import LrsClient, Statement, ignored_reasons
 
 
 class AlignmentError(ValueError):

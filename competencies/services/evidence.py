@@ -36,18 +36,18 @@ from competencies.models import (
     TrainingYear,
 )
 from competencies.services.standing import clear_standing, refresh_standing
-from lrs.clients import (
+from lrs import (
     IGNORED_NOT_GRANTED,
     IGNORED_OUTSIDE_AGENCY,
+    Statement,
+    StoredBatch,
     Writer,
     forget_all_ignored,
     note_ignored,
+    parse_timestamp,
     people_of_agency,
     writers_by_client,
 )
-from lrs.models import Statement
-from lrs.pipeline import StoredBatch
-from lrs.validation import parse_timestamp
 
 #: Verbs that demonstrate what an aligned activity teaches.
 EVIDENCE_VERBS = frozenset(

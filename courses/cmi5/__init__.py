@@ -6,3 +6,29 @@ session with one-time restricted LRS credentials; the AU's statements are checke
 the cmi5 rules as they arrive, and moveOn is evaluated on them to issue ``satisfied`` for
 blocks and the course.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register cmi5: its models, pages, commands, the satisfaction projection and the AU sessions' credentials."""
+    from academy.cli import academy_cli
+    from academy.extensions import csrf
+    from courses.cmi5 import models as _models  # noqa: F401
+    from courses.cmi5.cli import commands
+    from courses.cmi5.services.satisfaction import record_cmi5_statements
+    from courses.cmi5.services.session import authenticate_session
+    from courses.cmi5.views import bp, fetch
+    from lrs import register_authenticator, register_subscriber
+
+    # The learner's units and launch, package files, the admins' import; the AU's fetch URL is
+    # called by the AU's own page, with no session and so no CSRF token.
+    app.register_blueprint(bp)
+    csrf.exempt(fetch)
+    for command in commands:
+        academy_cli.add_command(command)
+    register_subscriber(app, record_cmi5_statements)
+    # AU sessions: their one-time tokens are restricted LRS credentials.
+    register_authenticator(app, authenticate_session)

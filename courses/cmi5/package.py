@@ -24,8 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml import etree
 
-from lrs.errors import StatementError
-from lrs.validation import validate_iri
+from lrs import StatementError, validate_iri
 
 NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

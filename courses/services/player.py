@@ -48,8 +48,7 @@ from courses.models import (
 )
 from courses.services.activities import lesson_iri, question_iri, quiz_iri
 from courses.services.catalogue import course_items
-from lrs.statements import store_statements
-from lrs.versions import XapiVersion
+from lrs import XapiVersion, store_statements
 
 PLATFORM = "E-Workforce Academy"
 ADL = "http://adlnet.gov/expapi/verbs/"

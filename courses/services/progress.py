@@ -28,10 +28,7 @@ from academy.org.models import PersonIdentifier
 from academy.projections import lock_people
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import course_items
-from lrs.clients import IGNORED_PLATFORM_COURSE, is_platform_statement, note_ignored
-from lrs.models import Statement
-from lrs.pipeline import StoredBatch
-from lrs.validation import parse_timestamp
+from lrs import IGNORED_PLATFORM_COURSE, Statement, StoredBatch, is_platform_statement, note_ignored, parse_timestamp
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 VIEWED = {ADL + "experienced", ADL + "completed"}

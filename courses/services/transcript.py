@@ -20,8 +20,7 @@ from academy.dates import fiscal_year_of
 from academy.db import db
 from academy.org.models import Person, PersonIdentifier
 from courses.models import Course, Enrolment, EnrolmentStatus, in_locale
-from lrs.models import Statement
-from lrs.validation import parse_timestamp
+from lrs import Statement, parse_timestamp
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 _DURATION = re.compile(

@@ -46,8 +46,7 @@ from courses.cmi5.vocabulary import (
     WAIVED,
 )
 from courses.models import Course, CourseKind, Enrolment, EnrolmentStatus
-from lrs.documents import AGENT_PROFILE, STATE, Preconditions, Scope, get_document, put_document
-from lrs.errors import NotFound
+from lrs import AGENT_PROFILE, STATE, NotFound, Preconditions, Scope, get_document, put_document
 
 #: Session credentials stop working this long after the launch, whatever the AU does.
 SESSION_MAX_AGE = timedelta(hours=24)

@@ -41,10 +41,7 @@ from courses.cmi5.vocabulary import (
     TYPE_COURSE,
 )
 from courses.models import Course, Enrolment
-from lrs.clients import authority_of
-from lrs.models import LrsClient
-from lrs.statements import store_statements
-from lrs.versions import XapiVersion
+from lrs import LrsClient, XapiVersion, authority_of, store_statements
 
 #: The LRS client of cmi5: the authority of the LMS's and the AUs' statements. Revoking it
 #: (LRS clients page) stops every AU session's credentials.

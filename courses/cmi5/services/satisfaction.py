@@ -52,10 +52,7 @@ from courses.cmi5.vocabulary import (
     TERMINATED,
 )
 from courses.models import Course, CourseKind, Enrolment, EnrolmentStatus
-from lrs.clients import is_platform_statement
-from lrs.models import Statement
-from lrs.pipeline import StoredBatch
-from lrs.validation import parse_timestamp
+from lrs import Statement, StoredBatch, is_platform_statement, parse_timestamp
 
 
 def meets_move_on(au: AssignableUnit, state: AuState | None) -> bool:

@@ -42,9 +42,7 @@ from courses.cmi5.vocabulary import (
     TERMINATED,
     VOIDED,
 )
-from lrs.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE
-from lrs.errors import XapiError
-from lrs.restrictions import DocumentRequest, Restricted
+from lrs import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, DocumentRequest, Restricted, XapiError
 
 _UTC = re.compile(r"(Z|[+-]00:?00)$", re.IGNORECASE)
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
