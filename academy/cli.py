@@ -12,6 +12,7 @@ from tqdm import tqdm
 from academy.audit.services import record_audit
 from academy.auth.models import Role
 from academy.auth.services import AccountError, create_user
+from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN
 from academy.extensions import db
 from academy.org.importer import COLUMNS, ImportFileError, count_rows, import_people, read_rows, template_csv
 
@@ -291,7 +292,7 @@ def framework_import_command(
 
 
 @academy_cli.command("coverage-target")
-@click.argument("fiscal_year", type=click.IntRange(2500, 2700))
+@click.argument("fiscal_year", type=click.IntRange(FISCAL_YEAR_MIN, FISCAL_YEAR_MAX))
 @click.argument("percent", type=click.FloatRange(0, 100))
 def coverage_target_command(fiscal_year: int, percent: float) -> None:
     """Set the share of the target population to train in a fiscal year (BE; default 60)."""

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from academy.auth.permissions import can_administer, can_view_people
 from academy.auth.redirects import safe_redirect_target
-from academy.dates import fiscal_year_of, format_be_date, format_be_datetime
+from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, today
 from academy.db import is_unavailable
 from academy.extensions import db
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
@@ -68,7 +68,7 @@ def inject_navigation() -> dict[str, object]:
         "can_view_people": can_view_people(current_user),
         "can_administer": can_administer(current_user),
         "current_locale": str(get_locale() or "th"),
-        "today": date.today(),
+        "today": today(),
         "group_label": partial(label, GROUP_LABELS),
         "level_label": partial(label, LEVEL_LABELS),
         "status_label": partial(label, STATUS_LABELS),
@@ -86,7 +86,7 @@ def home() -> ResponseReturnValue:
         "portal/home.html",
         person=person,
         profile=role_profile_of(person) if person else None,
-        fiscal_year=fiscal_year_of(date.today()),
+        fiscal_year=current_fiscal_year(),
     )
 
 

@@ -221,17 +221,15 @@ def _be_moment(report: Report) -> str:
 
 def report_html(report: Report) -> str:
     """The HTML the PDF is printed from (no script; bars drawn with CSS)."""
-    from datetime import date
-
     from flask_babel import get_locale
 
-    from academy.dates import be_year, format_be_date
+    from academy.dates import be_year, format_be_date, today
 
     locale = str(get_locale() or "th")
-    today = date.today()
-    printed = format_be_date(today, locale)
+    day = today()
+    printed = format_be_date(day, locale)
     if locale != "th":
-        printed += f" (B.E. {be_year(today.year)})"
+        printed += f" (B.E. {be_year(day.year)})"
     return render_template(
         "reports/pdf.html", report=report, printed=printed, as_of=_be_moment(report), ColumnKind=ColumnKind
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,8 @@ from babel.dates import format_date
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from academy.dates import be_year
+from academy.dates import be_year, utcnow
+from academy.dates import today as platform_today
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS
 from academy.org.models import Agency, AgencyKind
 from competencies.models import Framework
@@ -95,7 +96,7 @@ class Report:
     summary: CoverageRecord | None = None
     #: Names of people: only for the HR officer within scope; dashboards are aggregates.
     personal_data: bool = False
-    as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
+    as_of: datetime = field(default_factory=utcnow)
     note: str = ""
 
     def table(self, key: str) -> Table:
@@ -172,7 +173,7 @@ def agency_report(
     agency: Agency, fiscal_year: int, framework: Framework, population: PopulationFilter, today: date | None = None
 ) -> Report:
     """The dashboard of an agency: coverage against the target, by month, unit, profile and area."""
-    today = today or date.today()
+    today = today or platform_today()
     own, units = coverage_of_units(agency, fiscal_year, framework, population)
     target = own.target_percent
     headcount = own.figures.headcount
@@ -341,7 +342,7 @@ def ranking_report(fiscal_year: int, framework: Framework, population: Populatio
         population_name=population_name(population),
         agency=None,
         tables=[table],
-        as_of=records[0].as_of if records else datetime.now(UTC),
+        as_of=records[0].as_of if records else utcnow(),
     )
 
 
