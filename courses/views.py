@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from academy.auth.permissions import people_scope
 from academy.dates import current_fiscal_year, parse_fiscal_year, today
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.i18n import current_locale
 from academy.inputs import paginate, parse_int
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
@@ -99,7 +100,7 @@ def learner_required(view: F) -> F:
 
 
 def _locale() -> str:
-    return str(get_locale() or "th")
+    return current_locale()
 
 
 @bp.app_context_processor

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -35,6 +34,7 @@ from academy.auth.caching import no_store
 from academy.auth.permissions import can_administer, people_scope
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.i18n import current_locale
 from academy.org.models import Person
 from academy.org.services import get_person
 from courses.cmi5.models import Block, Cmi5Course, LaunchMode
@@ -107,7 +107,7 @@ class ImportForm(FlaskForm):
 
 
 def _locale() -> str:
-    return str(get_locale() or "th")
+    return current_locale()
 
 
 def _cmi5_course(code: str) -> Course:
