@@ -31,7 +31,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
-from academy.auth.permissions import can_administer, people_scope
+from academy.auth.permissions import admin_required, can_administer, people_scope
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.i18n import current_locale
@@ -351,10 +351,8 @@ def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnVa
 
 
 @bp.route("/admin/cmi5/import", methods=["GET", "POST"])
-@login_required
+@admin_required
 def import_course() -> ResponseReturnValue:
-    if not can_administer(current_user):
-        abort(403)
     form = ImportForm()
     problems: list[str] = []
     imported: Course | None = None
