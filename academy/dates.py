@@ -1,4 +1,9 @@
-"""Buddhist-Era dates and the government fiscal year (1 October – 30 September)."""
+"""Buddhist-Era dates, the government fiscal year (1 October – 30 September) and the platform's day.
+
+The platform's day is the day in Asia/Bangkok, everywhere (pages, PDFs, exports, form defaults,
+the GDX push): the server's own zone is never asked, so a PDF printed at 03:00 in Bangkok is not
+dated the day before.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,38 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from academy.inputs import parse_int
+
 BE_OFFSET = 543
+#: The platform's time zone: the one in which "today" and the fiscal year are reckoned.
+PLATFORM_TIMEZONE = "Asia/Bangkok"
+BANGKOK = ZoneInfo(PLATFORM_TIMEZONE)
+#: The fiscal years (BE) the platform accepts anywhere: pages, forms, the API and the CLI.
+FISCAL_YEAR_MIN = 2500
+FISCAL_YEAR_MAX = 2700
+
+
+def _clock() -> datetime:
+    # The one clock: a test freezes the platform's time by replacing this function.
+    return datetime.now(UTC)
+
+
+def utcnow() -> datetime:
+    """Return the current moment in UTC (the moment the day and the fiscal year are read from)."""
+    return _clock()
+
+
+def today(now: datetime | None = None) -> date:
+    """Return the platform's day (Asia/Bangkok) at a moment, by default now."""
+    moment = now or utcnow()
+    if moment.tzinfo is None:  # SQLite hands back UTC without a zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BANGKOK).date()
+
+
+def current_fiscal_year(now: datetime | None = None) -> int:
+    """Return the fiscal year (BE) of the platform's day at a moment, by default now."""
+    return fiscal_year_of(today(now))
 
 
 def be_year(year_ce: int) -> int:
@@ -21,6 +57,11 @@ def fiscal_year_of(day: date) -> int:
     return be_year(year_ce)
 
 
+def parse_fiscal_year(text: str | None) -> int | None:
+    """Return the fiscal year (BE) written in text, or None when it is not one the platform accepts."""
+    return parse_int(text, FISCAL_YEAR_MIN, FISCAL_YEAR_MAX)
+
+
 def fiscal_year_bounds(fiscal_year_be: int) -> tuple[date, date]:
     """Return the first and last day of a fiscal year given in BE (FY 2569 -> 2025-10-01..2026-09-30)."""
     end_ce = fiscal_year_be - BE_OFFSET
@@ -30,11 +71,12 @@ def fiscal_year_bounds(fiscal_year_be: int) -> tuple[date, date]:
 def format_be_date(value: date | datetime | None, locale: str = "th", style: str = "long") -> str:
     """Format a date for a page: Thai pages get Buddhist-Era years, English pages CE years.
 
-    Babel knows Thai month names but prints CE years, so the year is added here.
+    Babel knows Thai month names but prints CE years, so the year is added here. A moment is
+    shown as the platform's day it falls on (Asia/Bangkok), as format_be_datetime shows it.
     """
     if value is None:
         return ""
-    day = value.date() if isinstance(value, datetime) else value
+    day = today(value) if isinstance(value, datetime) else value
     if locale != "th":
         pattern = "d MMMM y" if style == "long" else "d MMM y"
         return format_date(day, pattern, locale="en")
@@ -42,7 +84,7 @@ def format_be_date(value: date | datetime | None, locale: str = "th", style: str
     return f"{format_date(day, pattern, locale='th')} {be_year(day.year)}"
 
 
-def format_be_datetime(value: datetime | None, locale: str = "th", timezone: str = "Asia/Bangkok") -> str:
+def format_be_datetime(value: datetime | None, locale: str = "th", timezone: str = PLATFORM_TIMEZONE) -> str:
     """Format a moment in the platform's time zone: a short date (BE on Thai pages) and the time."""
     if value is None:
         return ""

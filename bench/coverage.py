@@ -14,7 +14,7 @@ import argparse
 import random
 import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from lrs_common import DEFAULT_POSTGRES, fresh_postgres
 
@@ -102,7 +102,7 @@ def main() -> None:
 
     from academy import create_app
     from academy.config import Settings
-    from academy.dates import fiscal_year_of
+    from academy.dates import current_fiscal_year
     from academy.db import db
     from academy.org.models import Agency, AgencyKind, Person
     from competencies.services.analysis import agency_coverage, coverage
@@ -117,7 +117,7 @@ def main() -> None:
             rng = random.Random(7)
             competencies = [c.id for c in framework.competencies if c.parent_id is not None]
 
-            year = fiscal_year_of(date.today())
+            year = current_fiscal_year()
             department = db.session.scalars(
                 select(Agency).where(Agency.kind == AgencyKind.DEPARTMENT).order_by(Agency.code)
             ).first()

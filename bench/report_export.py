@@ -16,7 +16,6 @@ import argparse
 import re
 import statistics
 from collections.abc import Callable
-from datetime import date
 
 from coverage import build_government, timed
 from lrs_common import DEFAULT_POSTGRES, fresh_postgres
@@ -39,7 +38,7 @@ def main() -> None:
     from academy.auth.models import Role
     from academy.auth.services import create_user
     from academy.config import Settings
-    from academy.dates import fiscal_year_of
+    from academy.dates import current_fiscal_year
     from academy.db import db
     from academy.org.models import Agency, AgencyKind, Person
     from competencies.reports.exports import report_csv, report_pdf, report_xlsx
@@ -55,7 +54,7 @@ def main() -> None:
             framework = build_government(args.people, args.evidence)
             create_user(email="admin@bench.example", password=PASSWORD, roles=(Role.ADMIN,))
             db.session.commit()
-            year = fiscal_year_of(date.today())
+            year = current_fiscal_year()
             ministries = db.session.scalars(select(Agency).where(Agency.kind == AgencyKind.MINISTRY)).all()
             counts = {
                 m.id: db.session.scalar(

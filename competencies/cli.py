@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from academy.audit.services import record_audit
+from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN
 from academy.extensions import db
 
 
@@ -87,7 +88,7 @@ def framework_import_command(
 
 
 @click.command("coverage-target")
-@click.argument("fiscal_year", type=click.IntRange(2500, 2700))
+@click.argument("fiscal_year", type=click.IntRange(FISCAL_YEAR_MIN, FISCAL_YEAR_MAX))
 @click.argument("percent", type=click.FloatRange(0, 100))
 def coverage_target_command(fiscal_year: int, percent: float) -> None:
     """Set the share of the target population to train in a fiscal year (BE; default 60)."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from academy.dates import fiscal_year_bounds, fiscal_year_of
+from academy.dates import current_fiscal_year, fiscal_year_bounds, today
 from academy.db import db
 from academy.org.models import Person, PersonnelGroup, PersonStatus
 from competencies.models import Alignment, Framework
@@ -63,8 +63,8 @@ def _send_completions(
     rng: random.Random,
     progress: Callable[[int], None] | None,
 ) -> int:
-    start, end = fiscal_year_bounds(fiscal_year_of(date.today()))
-    end = min(end, date.today())
+    start, end = fiscal_year_bounds(current_fiscal_year())
+    end = min(end, today())
     span = max((end - start).days, 1)
     authority = authority_of(provider, base_url)
     people = db.session.execute(

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.forms import CsrfForm
 from courses.authoring_forms import (
@@ -16,7 +17,7 @@ from courses.authoring_forms import (
     QuestionForm,
     QuizForm,
 )
-from courses.authoring_views import admin_required, audit_edit, bp, offset_from_form, require_csrf, show_error
+from courses.authoring_views import audit_edit, bp, offset_from_form, require_csrf, show_error
 from courses.content import ContentError, validate_lesson_file, video_embed_url
 from courses.models import Course, CourseKind, Lesson, Module, Question, Quiz
 from courses.services.authoring import (

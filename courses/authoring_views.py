@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import can_administer
+from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import paginate, parse_int
@@ -52,19 +50,6 @@ bp = Blueprint("course_admin", __name__, url_prefix="/admin/courses", template_f
 PER_PAGE = 25
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-def admin_required(view: F) -> F:
-    """Academy admins only (others: 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        if not can_administer(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return cast(F, wrapped)
 
 
 @bp.context_processor

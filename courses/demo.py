@@ -70,10 +70,10 @@ def build_demo_learning(learner_email: str, officer_email: str) -> int:
 
     Only when both demo accounts exist (development); return how many enrolments were made.
     """
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from academy.auth.services import get_user_by_email
-    from academy.dates import fiscal_year_of
+    from academy.dates import current_fiscal_year, today
     from competencies.services.frameworks import active_standard
     from courses.services.catalogue import course_items, recommend_courses
     from courses.services.enrolment import assign_course, enrol, enrolment_of
@@ -105,5 +105,5 @@ def build_demo_learning(learner_email: str, officer_email: str) -> int:
     first = course_items(begun)[0]
     if first.lesson is not None:
         view_lesson(enrolment, first.lesson, "th")
-    assign_course(assigned, [person.id], fiscal_year_of(date.today()), date.today() + timedelta(days=45), officer)
+    assign_course(assigned, [person.id], current_fiscal_year(), today() + timedelta(days=45), officer)
     return 3

@@ -30,12 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.db import Base, UtcDateTime, string_enum
+from academy.i18n import localized
 from academy.org.models import Person
-
-
-def in_locale(th: str, en: str, locale: str) -> str:
-    """The English text on English pages when there is one, else the Thai."""
-    return en if locale == "en" and en else th
 
 
 class CourseFormat(enum.StrEnum):
@@ -109,10 +105,10 @@ class Course(Base):
     )
 
     def title(self, locale: str) -> str:
-        return in_locale(self.title_th, self.title_en, locale)
+        return localized(self.title_th, self.title_en, locale)
 
     def description(self, locale: str) -> str:
-        return in_locale(self.description_th, self.description_en, locale)
+        return localized(self.description_th, self.description_en, locale)
 
 
 class Module(Base):
@@ -133,7 +129,7 @@ class Module(Base):
     )
 
     def title(self, locale: str) -> str:
-        return in_locale(self.title_th, self.title_en, locale)
+        return localized(self.title_th, self.title_en, locale)
 
 
 class Lesson(Base):
@@ -158,10 +154,10 @@ class Lesson(Base):
     module: Mapped[Module] = relationship(back_populates="lessons")
 
     def title(self, locale: str) -> str:
-        return in_locale(self.title_th, self.title_en, locale)
+        return localized(self.title_th, self.title_en, locale)
 
     def body(self, locale: str) -> str:
-        return in_locale(self.body_th, self.body_en, locale)
+        return localized(self.body_th, self.body_en, locale)
 
 
 class Quiz(Base):
@@ -185,7 +181,7 @@ class Quiz(Base):
     )
 
     def title(self, locale: str) -> str:
-        return in_locale(self.title_th, self.title_en, locale)
+        return localized(self.title_th, self.title_en, locale)
 
 
 class Question(Base):
@@ -205,7 +201,7 @@ class Question(Base):
     )
 
     def text(self, locale: str) -> str:
-        return in_locale(self.text_th, self.text_en, locale)
+        return localized(self.text_th, self.text_en, locale)
 
 
 class Choice(Base):
@@ -223,7 +219,7 @@ class Choice(Base):
     question: Mapped[Question] = relationship(back_populates="choices")
 
     def text(self, locale: str) -> str:
-        return in_locale(self.text_th, self.text_en, locale)
+        return localized(self.text_th, self.text_en, locale)
 
 
 class Enrolment(Base):

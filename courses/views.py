@@ -10,18 +10,19 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
-from academy.dates import fiscal_year_of
+from academy.dates import current_fiscal_year, parse_fiscal_year, today
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.i18n import current_locale
 from academy.inputs import paginate, parse_int
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
@@ -97,7 +98,7 @@ def learner_required(view: F) -> F:
 
 
 def _locale() -> str:
-    return str(get_locale() or "th")
+    return current_locale()
 
 
 @bp.app_context_processor
@@ -146,7 +147,7 @@ def dashboard() -> ResponseReturnValue:
         chart=chart,
         enrolments=enrolments,
         recommendations=recommendations,
-        today=date.today(),
+        today=today(),
     )
 
 
@@ -476,10 +477,10 @@ def assign() -> ResponseReturnValue:
         abort(400, description=_("Unknown role profile."))
     if population.profile is None:
         abort(400, description=_("Choose one role profile."))
-    fiscal_year = fiscal_year_of(date.today())
+    fiscal_year = current_fiscal_year()
     year_text = args.get("fiscal_year", "")
     if year_text:
-        year = parse_int(year_text, 2500, 2700)
+        year = parse_fiscal_year(year_text)
         if year is None:
             abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
         fiscal_year = year
@@ -496,7 +497,7 @@ def assign() -> ResponseReturnValue:
             due_on = date.fromisoformat(request.form.get("due_on", ""))
         except ValueError:
             abort(400, description=_("The due date must be a date (YYYY-MM-DD)."))
-        if due_on < date.today():
+        if due_on < today():
             abort(400, description=_("The due date must not be in the past."))
         assert untrained is not None
         ids = list(db.session.scalars(untrained.with_only_columns(Person.id).order_by(None)))

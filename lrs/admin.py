@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, SelectMultipleField, StringField
@@ -15,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import can_administer
+from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.org.models import Agency
 from lrs.clients import (
@@ -53,10 +52,9 @@ class RevokeForm(FlaskForm):
 
 
 @bp.before_request
-@login_required
+@admin_required
 def _admins_only() -> None:
-    if not can_administer(current_user):
-        abort(403)
+    """Every page here is for academy admins only."""
 
 
 @bp.route("", methods=["GET", "POST"])

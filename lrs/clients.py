@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
-import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +14,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 
 from academy.db import db, insert_ignoring_duplicates
 from academy.org.models import Agency, Person, PersonIdentifier
+from academy.secrets import hash_secret, new_key, new_secret, secret_matches
 from lrs.models import IgnoredStatement, LrsClient, Statement
 
 #: The xAPI OAuth scopes; "all" implies every other, "all/read" every read.
@@ -36,12 +34,6 @@ class NewClient:
     secret: str
 
 
-def _hash_secret(secret: str) -> str:
-    # Secrets are 256-bit random tokens, so a fast hash is safe, and keeps every LRS
-    # request (Basic auth each time) cheap; a password hash would cost ~50 ms each.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create_client(
     name: str, scopes: list[str], agency_id: int | None = None, *, admin: bool = False, agency_code: str | None = None
 ) -> NewClient:
@@ -57,11 +49,11 @@ def create_client(
         agency_id = db.session.scalar(select(Agency.id).where(Agency.code == agency_code.strip()))
         if agency_id is None:
             raise ClientError(f"no agency has the code {agency_code.strip()}")
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     client = LrsClient(
         name=name.strip(),
-        key=secrets.token_hex(16),
-        secret_hash=_hash_secret(secret),
+        key=new_key(),
+        secret_hash=hash_secret(secret),
         scopes=" ".join(sorted(set(scopes))),
         agency_id=agency_id,
         active=True,
@@ -104,7 +96,7 @@ def authenticate_basic(authorization: str | None) -> LrsClient | None:
     client = get_client(key)
     if client is None or not client.active:
         return None
-    if not hmac.compare_digest(client.secret_hash, _hash_secret(secret)):
+    if not secret_matches(secret, client.secret_hash):
         return None
     return client
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from academy import create_app
 from academy.auth.models import Role, User
 from academy.config import ConfigError, Settings
-from academy.dates import fiscal_year_bounds, fiscal_year_of, format_be_date, parse_date
+from academy.dates import current_fiscal_year, fiscal_year_bounds, fiscal_year_of, format_be_date, parse_date, today
 from academy.org.models import Agency, Person
 from tests.conftest import make_settings
 
@@ -218,8 +218,8 @@ def test_a_learner_sees_their_position_and_profile_with_be_dates(
     page = client.get("/").get_data(as_text=True)
     assert "นักวิชาการคอมพิวเตอร์ชำนาญการ" in page
     assert person.agency.name_th in page
-    assert f"ปีงบประมาณ {fiscal_year_of(date.today())}" in page
-    assert str(date.today().year + 543) in page
+    assert f"ปีงบประมาณ {current_fiscal_year()}" in page
+    assert str(today().year + 543) in page
 
 
 def test_migrations_match_the_models() -> None:

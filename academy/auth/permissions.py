@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort
+from flask_login import current_user, login_required
 
 from academy.org.models import Agency
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def people_scope(user: Any) -> list[Agency] | None:
@@ -24,3 +31,16 @@ def can_view_people(user: Any) -> bool:
 
 def can_administer(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_admin)
+
+
+def admin_required(view: F) -> F:
+    """Let academy admins through (sign-in first for the anonymous; 403 for everyone else)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not can_administer(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)

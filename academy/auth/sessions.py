@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +13,7 @@ from sqlalchemy import ColumnElement, exists, select, update
 from academy.audit.services import record_audit
 from academy.auth.models import Role, User, UserRole, UserSession
 from academy.db import db
+from academy.secrets import hash_secret, new_secret
 
 #: Privileged roles are signed out after a short idle time (ACADEMY_PRIVILEGED_IDLE_MINUTES).
 PRIVILEGED_ROLES = (Role.ADMIN, Role.HR_OFFICER)
@@ -49,15 +48,6 @@ class IssuedSession:
     remember_token: str | None
 
 
-def new_token() -> str:
-    """A random token for a cookie: 256 bits, URL-safe, never containing a dot."""
-    return secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -73,13 +63,13 @@ def start_user_session(
 ) -> IssuedSession:
     """Add a session for a user who has just signed in, with a remember-me token if asked for."""
     now = now or _now()
-    token = new_token()
-    remember_token = new_token() if remember else None
+    token = new_secret()
+    remember_token = new_secret() if remember else None
     lifetime = timedelta(days=limits.remember_days) if remember else timedelta(hours=limits.hours)
     row = UserSession(
         user_id=user.id,
-        token_hash=hash_token(token),
-        remember_hash=hash_token(remember_token) if remember_token else None,
+        token_hash=hash_secret(token),
+        remember_hash=hash_secret(remember_token) if remember_token else None,
         data="",
         created_at=now,
         last_seen_at=now,
@@ -102,9 +92,9 @@ def find_active_session(
     now = now or _now()
     condition: ColumnElement[bool]
     if token:
-        condition = UserSession.token_hash == hash_token(token)
+        condition = UserSession.token_hash == hash_secret(token)
     elif remember_token:
-        condition = UserSession.remember_hash == hash_token(remember_token)
+        condition = UserSession.remember_hash == hash_secret(remember_token)
     else:
         return None
     privileged = exists().where(UserRole.user_id == UserSession.user_id, UserRole.role.in_(PRIVILEGED_ROLES))
@@ -134,10 +124,10 @@ def find_active_session(
 def rotate_session_tokens(row: UserSession, now: datetime | None = None) -> IssuedSession:
     """Give a session new cookie tokens (the remember-me one is spent on use); the old ones stop working."""
     now = now or _now()
-    token = new_token()
-    remember_token = new_token() if row.remember_hash is not None else None
-    row.token_hash = hash_token(token)
-    row.remember_hash = hash_token(remember_token) if remember_token else None
+    token = new_secret()
+    remember_token = new_secret() if row.remember_hash is not None else None
+    row.token_hash = hash_secret(token)
+    row.remember_hash = hash_secret(remember_token) if remember_token else None
     row.last_seen_at = now
     db.session.flush()
     return IssuedSession(row=row, token=token, remember_token=remember_token)

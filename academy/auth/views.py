@@ -14,7 +14,7 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.forms import ROLE_LABELS, LoginForm, UserForm
 from academy.auth.models import Role, User
-from academy.auth.permissions import can_administer
+from academy.auth.permissions import admin_required
 from academy.auth.redirects import safe_redirect_target
 from academy.auth.services import AccountError, authenticate, create_user, set_password, set_roles, users_query
 from academy.auth.session_store import current_session_id, sign_in, sign_out
@@ -153,15 +153,9 @@ def end_all_sessions() -> ResponseReturnValue:
 # --- user management (academy admins) ------------------------------------------
 
 
-def _require_admin() -> None:
-    if not can_administer(current_user):
-        abort(403)
-
-
 @bp.get("/admin/users")
-@login_required
+@admin_required
 def users() -> ResponseReturnValue:
-    _require_admin()
     q = request.args.get("q", "")
     page = paginate(users_query(q), 50)
     return render_template("auth/users.html", page=page, q=q, role_labels=ROLE_LABELS)
@@ -191,9 +185,8 @@ def _parse_person(text: str) -> Person | None:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@login_required
+@admin_required
 def edit_user(user_id: int | None = None) -> ResponseReturnValue:
-    _require_admin()
     user = None if user_id is None else db.get_or_404(User, user_id)
     form = UserForm(obj=user)
     if request.method == "GET" and user is not None:
@@ -278,9 +271,8 @@ def _end_sessions_of(user: User, reason: str) -> int:
 
 
 @bp.post("/admin/users/<int:user_id>/end-sessions")
-@login_required
+@admin_required
 def end_user_sessions_view(user_id: int) -> ResponseReturnValue:
-    _require_admin()
     user = db.get_or_404(User, user_id)
     count = _end_sessions_of(user, "ended_by_admin")
     db.session.commit()

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
-from academy.auth.permissions import can_administer, people_scope
+from academy.auth.permissions import admin_required, can_administer, people_scope
 from academy.extensions import db
 from academy.inputs import paginate, parse_int
 from academy.org.events import announce_people_changed
@@ -105,10 +105,8 @@ def person(public_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/people/<uuid:public_id>/role-profile")
-@login_required
+@admin_required
 def override_role_profile(public_id: uuid.UUID) -> ResponseReturnValue:
-    if not can_administer(current_user):
-        abort(403)
     found = get_person(public_id, None) or abort(404)
     try:
         group = PersonnelGroup(request.form["group"]) if request.form.get("group") else None

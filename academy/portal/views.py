@@ -7,7 +7,6 @@ from functools import partial
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import escape
@@ -17,9 +16,10 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from academy.auth.permissions import can_administer, can_view_people
 from academy.auth.redirects import safe_redirect_target
-from academy.dates import fiscal_year_of, format_be_date, format_be_datetime
+from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, today
 from academy.db import is_unavailable
 from academy.extensions import db
+from academy.i18n import current_locale
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
 from academy.org.services import role_profile_of
 
@@ -31,7 +31,7 @@ def be_date_filter(value: object, style: str = "long") -> str:
     """Format a date in the page's locale: Buddhist Era on Thai pages."""
     if not isinstance(value, date):
         return ""
-    return format_be_date(value, str(get_locale() or "th"), style)
+    return format_be_date(value, current_locale(), style)
 
 
 ERROR_TITLES = {
@@ -59,7 +59,7 @@ def be_datetime_filter(value: object) -> str:
     """Format a timestamp in Bangkok time, with a Buddhist-Era date on Thai pages."""
     if not isinstance(value, datetime):
         return ""
-    return format_be_datetime(value, str(get_locale() or "th"), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return format_be_datetime(value, current_locale(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 @bp.app_context_processor
@@ -67,8 +67,8 @@ def inject_navigation() -> dict[str, object]:
     return {
         "can_view_people": can_view_people(current_user),
         "can_administer": can_administer(current_user),
-        "current_locale": str(get_locale() or "th"),
-        "today": date.today(),
+        "current_locale": current_locale(),
+        "today": today(),
         "group_label": partial(label, GROUP_LABELS),
         "level_label": partial(label, LEVEL_LABELS),
         "status_label": partial(label, STATUS_LABELS),
@@ -86,7 +86,7 @@ def home() -> ResponseReturnValue:
         "portal/home.html",
         person=person,
         profile=role_profile_of(person) if person else None,
-        fiscal_year=fiscal_year_of(date.today()),
+        fiscal_year=current_fiscal_year(),
     )
 
 

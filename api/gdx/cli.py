@@ -11,15 +11,14 @@ from tqdm import tqdm
 
 from academy.audit.services import record_audit
 from academy.config import GdxSettings
+from academy.dates import BANGKOK, FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.db import db
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
 from api.gdx.services.outbox import last_run
 from api.gdx.services.push import (
-    BANGKOK,
     GdxSender,
     PushError,
     PushOutcome,
-    current_fiscal_year,
     push_coverage,
 )
 from api.gdx.services.schedule import parse_time_of_day, run_daily
@@ -139,7 +138,12 @@ _max_wait = click.option(
 
 
 @click.command("gdx-push")
-@click.option("--fiscal-year", type=click.IntRange(2500, 2700), default=None, help="BE; default: the current one.")
+@click.option(
+    "--fiscal-year",
+    type=click.IntRange(FISCAL_YEAR_MIN, FISCAL_YEAR_MAX),
+    default=None,
+    help="BE; default: the current one.",
+)
 @_population
 @_max_wait
 @click.option("--retry-failed", is_flag=True, help="Send records GDX refused (4xx) again, after fixing the cause.")

@@ -18,13 +18,13 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.db import db
 from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
 from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
 from api.gdx.services.metadata import dataset_metadata
-from api.gdx.services.push import current_fiscal_year
 from competencies.services.analysis import Population
 from competencies.services.frameworks import active_standard, areas_of
 
@@ -150,7 +150,7 @@ def _population_arg() -> Population:
 @bp.get("/coverage")
 def coverage_feed() -> ResponseReturnValue:
     """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON."""
-    fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), 2500, 2700)
+    fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), FISCAL_YEAR_MIN, FISCAL_YEAR_MAX)
     population = _population_arg()
     page = _int_arg("page", 1, 1, 10**6)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)

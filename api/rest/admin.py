@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import can_administer
+from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.org.services import get_agency_by_code
 from api.rest.tokens import NewToken, TokenError, create_token, list_tokens, revoke_token
@@ -30,10 +30,9 @@ class RevokeForm(FlaskForm):
 
 
 @bp.before_request
-@login_required
+@admin_required
 def _admins_only() -> None:
-    if not can_administer(current_user):
-        abort(403)
+    """Every page here is for academy admins only."""
 
 
 @bp.route("", methods=["GET", "POST"])

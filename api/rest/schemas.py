@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from academy.dates import fiscal_year_of
+from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.org.importer import COLUMN_BY_NAME
 from academy.org.models import AgencyKind, PersonnelGroup, PersonStatus
 from competencies.services.analysis import Population
@@ -87,8 +86,8 @@ class CoverageArgs(ma.Schema):
         metadata={"description": "The agency's code: its figures include every unit beneath it."},
     )
     fiscal_year = fields.Integer(
-        load_default=lambda: fiscal_year_of(date.today()),
-        validate=validate.Range(min=2500, max=2700),
+        load_default=current_fiscal_year,
+        validate=validate.Range(min=FISCAL_YEAR_MIN, max=FISCAL_YEAR_MAX),
         metadata={"description": "Fiscal year in the Buddhist Era (FY 2569 = 1 Oct 2025 - 30 Sep 2026); default: now."},
     )
     population = Text(

@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from academy.i18n import current_locale
 from academy.pdf import render_pdf
 from competencies.reports.services import Column, ColumnKind, Report, Table
 
@@ -210,28 +211,24 @@ def _status_summary_sheet(book: Workbook, report: Report, taken: set[str]) -> No
 
 def _be_moment(report: Report) -> str:
     from flask import current_app
-    from flask_babel import get_locale
 
     from academy.dates import format_be_datetime
 
     return format_be_datetime(
-        report.as_of, str(get_locale() or "th"), current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Bangkok")
+        report.as_of, current_locale(), current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Bangkok")
     )
 
 
 def report_html(report: Report) -> str:
     """The HTML the PDF is printed from (no script; bars drawn with CSS)."""
-    from datetime import date
 
-    from flask_babel import get_locale
+    from academy.dates import be_year, format_be_date, today
 
-    from academy.dates import be_year, format_be_date
-
-    locale = str(get_locale() or "th")
-    today = date.today()
-    printed = format_be_date(today, locale)
+    locale = current_locale()
+    day = today()
+    printed = format_be_date(day, locale)
     if locale != "th":
-        printed += f" (B.E. {be_year(today.year)})"
+        printed += f" (B.E. {be_year(day.year)})"
     return render_template(
         "reports/pdf.html", report=report, printed=printed, as_of=_be_moment(report), ColumnKind=ColumnKind
     )

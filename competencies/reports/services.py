@@ -10,15 +10,16 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from academy.dates import be_year
+from academy.dates import be_year, utcnow
+from academy.dates import today as platform_today
+from academy.i18n import current_locale, localized
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS
 from academy.org.models import Agency, AgencyKind
 from competencies.models import Framework
@@ -95,7 +96,7 @@ class Report:
     summary: CoverageRecord | None = None
     #: Names of people: only for the HR officer within scope; dashboards are aggregates.
     personal_data: bool = False
-    as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
+    as_of: datetime = field(default_factory=utcnow)
     note: str = ""
 
     def table(self, key: str) -> Table:
@@ -112,12 +113,12 @@ class Report:
 
 
 def _thai() -> bool:
-    return str(get_locale() or "th") == "th"
+    return current_locale() == "th"
 
 
-def localized(item: Any) -> str:
-    """An object's Thai or English name (``name_th`` / ``name_en``), by the page's language."""
-    return str(item.name_th if _thai() or not item.name_en else item.name_en)
+def _name(item: Any) -> str:
+    """Return an object's name (``name_th`` / ``name_en``) in the page's language, else the Thai."""
+    return localized(item.name_th, item.name_en)
 
 
 def population_name(population: PopulationFilter) -> str:
@@ -172,13 +173,13 @@ def agency_report(
     agency: Agency, fiscal_year: int, framework: Framework, population: PopulationFilter, today: date | None = None
 ) -> Report:
     """The dashboard of an agency: coverage against the target, by month, unit, profile and area."""
-    today = today or date.today()
+    today = today or platform_today()
     own, units = coverage_of_units(agency, fiscal_year, framework, population)
     target = own.target_percent
     headcount = own.figures.headcount
 
     summary = Table("agency", _("Coverage and attainment"), _coverage_columns(_("Agency")), [])
-    summary.rows.append(_coverage_row(agency.code, localized(agency), own))
+    summary.rows.append(_coverage_row(agency.code, _name(agency), own))
 
     trend = Table(
         "trend",
@@ -209,7 +210,7 @@ def agency_report(
         "units",
         _("Units"),
         _coverage_columns(_("Unit")),
-        [_coverage_row(r.agency.code, localized(r.agency), r) for r in units],
+        [_coverage_row(r.agency.code, _name(r.agency), r) for r in units],
         Chart("bar", ("coverage_percent", "attainment_percent"), target=target),
     )
     profile_table = Table(
@@ -217,7 +218,7 @@ def agency_report(
         _("Role profiles"),
         _coverage_columns(_("Role profile")),
         [
-            _coverage_row(p.profile.code, localized(p.profile), p.record)
+            _coverage_row(p.profile.code, _name(p.profile), p.record)
             for p in coverage_by_profile(agency, fiscal_year, framework, population)
         ],
         Chart("bar", ("coverage_percent", "attainment_percent"), target=target),
@@ -233,14 +234,14 @@ def agency_report(
             Column("attainment_percent", _("Attainment %"), ColumnKind.PERCENT),
         ],
         [
-            [area.code, localized(area), headcount, own.figures.areas.get(area.code, 0), own.area_percent(area.code)]
+            [area.code, _name(area), headcount, own.figures.areas.get(area.code, 0), own.area_percent(area.code)]
             for area in areas_of(framework)
         ],
         Chart("bar", ("attainment_percent",), category="code"),
     )
     return Report(
         kind="coverage",
-        title=localized(agency),
+        title=_name(agency),
         fiscal_year=fiscal_year,
         population=population,
         population_name=population_name(population),
@@ -278,7 +279,7 @@ def person_row(progress: PersonProgress) -> list[Any]:
         person.employee_no,
         name,
         position,
-        localized(person.agency),
+        _name(person.agency),
         f"{GROUP_LABELS[person.personnel_group]} · {LEVEL_LABELS[person.role_level]}",
         progress.trained,
         progress.meets_profile,
@@ -306,7 +307,7 @@ def people_report(
         rows.append(person_row(progress))
     return Report(
         kind="people",
-        title=localized(agency),
+        title=_name(agency),
         fiscal_year=fiscal_year,
         population=population,
         population_name=population_name(population),
@@ -324,7 +325,7 @@ def ranking_report(fiscal_year: int, framework: Framework, population: Populatio
     """Every ministry (or department) ranked by coverage, against the target."""
     records = rank_agencies(fiscal_year, framework, population, kind)
     columns = [Column("rank", _("Rank"), ColumnKind.COUNT), *_coverage_columns(str(KIND_LABELS[kind]))]
-    rows = [[rank, *_coverage_row(r.agency.code, localized(r.agency), r)] for rank, r in enumerate(records, 1)]
+    rows = [[rank, *_coverage_row(r.agency.code, _name(r.agency), r)] for rank, r in enumerate(records, 1)]
     target = records[0].target_percent if records else None
     table = Table(
         "ranking",
@@ -341,7 +342,7 @@ def ranking_report(fiscal_year: int, framework: Framework, population: Populatio
         population_name=population_name(population),
         agency=None,
         tables=[table],
-        as_of=records[0].as_of if records else datetime.now(UTC),
+        as_of=records[0].as_of if records else utcnow(),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -12,9 +10,9 @@ from flask_login import current_user, login_required
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
-from academy.dates import fiscal_year_of
+from academy.dates import current_fiscal_year, parse_fiscal_year
 from academy.db import db
-from academy.inputs import paginate, parse_int
+from academy.inputs import paginate
 from academy.org.labels import KIND_LABELS
 from academy.org.models import Agency, AgencyKind
 from academy.org.services import get_agency_by_code
@@ -73,8 +71,8 @@ def _standard_or_404() -> Framework:
 def _fiscal_year() -> int:
     value = request.args.get("fy", "")
     if not value:
-        return fiscal_year_of(date.today())
-    year = parse_int(value, 2500, 2700)
+        return current_fiscal_year()
+    year = parse_fiscal_year(value)
     if year is None:
         abort(400, description=_("The fiscal year must be a Buddhist-Era year such as 2569."))
     return year
@@ -109,7 +107,7 @@ def _download(content: bytes, fmt: str, filename: str) -> Response:
 
 
 def _filter_context(fiscal_year: int, population: PopulationFilter) -> dict[str, object]:
-    current = fiscal_year_of(date.today())
+    current = current_fiscal_year()
     return {
         "fiscal_year": fiscal_year,
         "population": population,

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -32,9 +31,10 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
-from academy.auth.permissions import can_administer, people_scope
+from academy.auth.permissions import admin_required, can_administer, people_scope
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.i18n import current_locale
 from academy.org.models import Person
 from academy.org.services import get_person
 from courses.cmi5.models import Block, Cmi5Course, LaunchMode
@@ -107,7 +107,7 @@ class ImportForm(FlaskForm):
 
 
 def _locale() -> str:
-    return str(get_locale() or "th")
+    return current_locale()
 
 
 def _cmi5_course(code: str) -> Course:
@@ -351,10 +351,8 @@ def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnVa
 
 
 @bp.route("/admin/cmi5/import", methods=["GET", "POST"])
-@login_required
+@admin_required
 def import_course() -> ResponseReturnValue:
-    if not can_administer(current_user):
-        abort(403)
     form = ImportForm()
     problems: list[str] = []
     imported: Course | None = None

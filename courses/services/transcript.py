@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from academy.dates import fiscal_year_of
 from academy.db import db
+from academy.i18n import localized
 from academy.org.models import Person, PersonIdentifier
-from courses.models import Course, Enrolment, EnrolmentStatus, in_locale
+from courses.models import Course, Enrolment, EnrolmentStatus
 from lrs import Statement, parse_timestamp
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -57,7 +58,7 @@ class Entry:
     course_code: str | None = None
 
     def title(self, locale: str) -> str:
-        return in_locale(self.title_th, self.title_en, locale)
+        return localized(self.title_th, self.title_en, locale)
 
 
 @dataclass

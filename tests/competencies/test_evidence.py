@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from academy.auth.models import Role, User
-from academy.dates import fiscal_year_of
+from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person, PersonnelGroup, RoleLevel
 from academy.org.services import add_identifier
@@ -49,7 +48,7 @@ def test_a_providers_completion_raises_attainment_and_coverage_and_voiding_lower
     person = make_person(department, line="K-COMP", level="K2")
     make_person(department, line="K-COMP", level="K1")  # an untrained colleague
     add_identifier(person, IdentifierKind.MBOX, "mailto:somchai.provider@example.com")
-    fiscal_year = fiscal_year_of(date.today())
+    fiscal_year = current_fiscal_year()
 
     def coverage() -> tuple[int, int]:
         record = agency_coverage(department.parent, fiscal_year, standard)
@@ -160,7 +159,7 @@ def test_coverage_counts_only_the_chosen_population(
     department = make_agency()
     make_person(department, line="K-COMP")
     make_person(department, line="K-HR")
-    year = fiscal_year_of(date.today())
+    year = current_fiscal_year()
     assert agency_coverage(department, year, standard).figures.headcount == 1
     everyone = agency_coverage(department, year, standard, PopulationFilter(Population.ALL))
     assert everyone.figures.headcount == 2 and everyone.target_percent == 60

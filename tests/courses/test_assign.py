@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from academy.auth.models import Role, User
-from academy.dates import fiscal_year_of
+from academy.dates import current_fiscal_year, today
 from academy.db import db
 from academy.org.models import Agency, Person
 from competencies.models import TrainingYear
@@ -32,7 +32,7 @@ def test_an_officer_assigns_a_course_to_the_untrained_people_of_a_profile(
     untrained = make_person(division, line="K-COMP", level="K2")
     trained = make_person(division, line="K-COMP", level="K2")
     other_profile = make_person(division, line="K-GEN", level="K2")
-    year = fiscal_year_of(date.today())
+    year = current_fiscal_year()
     db.session.add(TrainingYear(person_id=trained.id, fiscal_year=year))
     elsewhere = make_agency("42")
     db.session.flush()
@@ -47,10 +47,10 @@ def test_an_officer_assigns_a_course_to_the_untrained_people_of_a_profile(
     assert client.get(f"/courses/assign?agency={elsewhere.code}").status_code == 404
 
     token = csrf_token(client, f"/courses/assign?{query}")
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (today() + timedelta(days=30)).isoformat()
     form = {"agency": "41", "profile": "it-operational", "course": course.code, "fiscal_year": str(year)}
     assert client.post("/courses/assign", data={**form, "due_on": due}).status_code == 400  # no CSRF token
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (today() - timedelta(days=1)).isoformat()
     assert client.post("/courses/assign", data={**form, "due_on": past, "csrf_token": token}).status_code == 400
     response = client.post("/courses/assign", data={**form, "due_on": due, "csrf_token": token})
     assert response.status_code == 302

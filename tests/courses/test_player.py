@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from academy.dates import fiscal_year_of
+from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person
 from academy.org.services import add_identifier
@@ -46,7 +45,7 @@ def test_a_learner_works_through_a_course_and_the_lrs_attainment_and_coverage_fo
     department = make_agency("30001", parent=make_agency("30"))
     person = make_person(department, line="K-COMP", level="K2")
     make_person(department, line="K-COMP", level="K1")
-    year = fiscal_year_of(date.today())
+    year = current_fiscal_year()
     assert agency_coverage(department.parent, year, standard).figures.trained == 0
 
     enrolment = enrol(person, course)

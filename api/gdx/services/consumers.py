@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
 from academy.db import db
+from academy.secrets import hash_secret, new_key, new_secret, secret_matches
 from api.gdx.models import GdxConsumer, GdxToken
 
 #: How stale a token's last use may be before it is written again: one write a minute
@@ -53,11 +52,6 @@ class IssuedToken:
     idle_seconds: int
 
 
-def _hash(value: str) -> str:
-    # Secrets and tokens are 256-bit random strings: a fast hash suffices (see lrs/clients.py).
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def create_consumer(name: str) -> NewConsumer:
     """Add a consumer with a new Consumer-Key and secret."""
     name = name.strip()
@@ -65,8 +59,8 @@ def create_consumer(name: str) -> NewConsumer:
         raise ConsumerError("a consumer needs a name")
     if len(name) > 255:
         raise ConsumerError("a consumer's name has at most 255 characters")
-    secret = secrets.token_urlsafe(32)
-    consumer = GdxConsumer(name=name, key=secrets.token_hex(16), secret_hash=_hash(secret), active=True)
+    secret = new_secret()
+    consumer = GdxConsumer(name=name, key=new_key(), secret_hash=hash_secret(secret), active=True)
     db.session.add(consumer)
     db.session.flush()
     return NewConsumer(consumer, secret)
@@ -99,13 +93,13 @@ def issue_token(key: str | None, secret: str | None, idle: timedelta, now: datet
     if not secret:
         raise AuthError(AuthFailure.MISSING_SECRET)
     consumer = get_consumer(key)
-    if consumer is None or not consumer.active or not hmac.compare_digest(consumer.secret_hash, _hash(secret)):
+    if consumer is None or not consumer.active or not secret_matches(secret, consumer.secret_hash):
         raise AuthError(AuthFailure.INVALID_CONSUMER)
     now = now or datetime.now(UTC)
     # Tokens this consumer let lapse are of no use to anyone: clear them as we go.
     db.session.execute(delete(GdxToken).where(GdxToken.consumer_id == consumer.id, GdxToken.last_used_at < now - idle))
-    token = secrets.token_urlsafe(32)
-    db.session.add(GdxToken(consumer_id=consumer.id, token_hash=_hash(token), created_at=now, last_used_at=now))
+    token = new_secret()
+    db.session.add(GdxToken(consumer_id=consumer.id, token_hash=hash_secret(token), created_at=now, last_used_at=now))
     db.session.flush()
     return IssuedToken(token, int(idle.total_seconds()))
 
@@ -116,7 +110,7 @@ def authenticate(key: str | None, token: str | None, idle: timedelta, now: datet
         raise AuthError(AuthFailure.MISSING_CONSUMER_KEY)
     if not token:
         raise AuthError(AuthFailure.MISSING_TOKEN)
-    row = db.session.scalar(select(GdxToken).where(GdxToken.token_hash == _hash(token)))
+    row = db.session.scalar(select(GdxToken).where(GdxToken.token_hash == hash_secret(token)))
     if row is None or not hmac.compare_digest(row.consumer.key, key) or not row.consumer.active:
         raise AuthError(AuthFailure.INVALID_TOKEN)
     now = now or datetime.now(UTC)

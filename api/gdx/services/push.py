@@ -20,12 +20,11 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from academy.config import GdxSettings
-from academy.dates import fiscal_year_of
+from academy.dates import today
 from academy.inputs import parse_int
 from api.gdx.services.feed import build_feed, record_json
 from api.gdx.services.outbox import (
@@ -45,7 +44,6 @@ from competencies.models import Framework
 from competencies.services.analysis import Population
 from competencies.services.frameworks import areas_of
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 USER_AGENT = "e-workforce-academy-gdx-push/1"
 
 
@@ -269,14 +267,6 @@ def deliver_outbox(
 # --- the push ----------------------------------------------------------------------------------------
 
 
-def bangkok_today(now: datetime | None = None) -> date:
-    return (now or _now()).astimezone(BANGKOK).date()
-
-
-def current_fiscal_year(now: datetime | None = None) -> int:
-    return fiscal_year_of(bangkok_today(now))
-
-
 def coverage_records(fiscal_year: int, framework: Framework, population: Population) -> list[dict[str, Any]]:
     """The feed's records of every agency, as published (suppressed, no personal data)."""
     areas = areas_of(framework)
@@ -310,7 +300,7 @@ def push_coverage(
     now = _now()
     run = start_run(fiscal_year, population.value, trigger, now)
     records = coverage_records(fiscal_year, framework, population)
-    run.enqueued = enqueue_records(records, run, bangkok_today(now), now)
+    run.enqueued = enqueue_records(records, run, today(now), now)
     make_pending_due(now)
     commit()
     if on_total is not None:

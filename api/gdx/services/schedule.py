@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
+from academy.dates import BANGKOK
 from academy.inputs import parse_int
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def parse_time_of_day(text: str) -> clock_time:

@@ -6,9 +6,7 @@ session's credentials, and the LMS's ``abandoned`` and ``waived`` (cmi5 8, 9.3, 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +19,7 @@ from sqlalchemy import func, select
 
 from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
+from academy.secrets import hash_secret, new_secret
 from courses.cmi5.models import AssignableUnit, AuState, Cmi5Course, LaunchMode, LaunchSession
 from courses.cmi5.models import Registration as Cmi5Registration
 from courses.cmi5.services.lms import (
@@ -118,10 +117,6 @@ def au_url(au: AssignableUnit, session_key: uuid.UUID) -> str:
     return f"{session_content_url(au.course, session_key)}/{au.url}"
 
 
-def hash_secret(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def start_registration(enrolment: Enrolment) -> bool:
     """Start the cmi5 registration of an enrolment: evaluate moveOn once at its start (cmi5 9.6.1),
     so that NotApplicable AUs satisfy their blocks and course. Return whether it was new.
@@ -196,7 +191,7 @@ def launch_au(
     for previous in open_sessions(enrolment):
         abandon_session(previous)
     when = now()
-    fetch_token = secrets.token_urlsafe(32)
+    fetch_token = new_secret()
     session = LaunchSession(
         key=session_key,
         enrolment=enrolment,
@@ -305,7 +300,7 @@ def fetch_auth_token(fetch_token: str) -> FetchAnswer:
         return FetchAnswer({"error-code": "1", "error-text": "The authorization token has already been returned."})
     if not session.is_open or now() - session.launched_at > SESSION_MAX_AGE:
         return FetchAnswer({"error-code": "1", "error-text": "The AU session has ended."})
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     session.secret_hash = hash_secret(secret)
     session.fetched_at = now()
     db.session.flush()

@@ -3,9 +3,7 @@ the ``tincan`` library and stored in-process through the LRS's one write path.""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -29,6 +27,7 @@ from tincan import (
 
 from academy.db import db, insert_ignoring_duplicates
 from academy.org.models import Person
+from academy.secrets import hash_secret, new_secret
 from courses.cmi5.models import AssignableUnit, Block
 from courses.cmi5.vocabulary import (
     CATEGORY_CMI5,
@@ -57,7 +56,7 @@ def lms_client() -> LrsClient:
             insert_ignoring_duplicates(LrsClient).values(
                 name="cmi5 LMS (AU launch sessions)",
                 key=LMS_CLIENT_KEY,
-                secret_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                secret_hash=hash_secret(new_secret()),
                 scopes=LMS_CLIENT_SCOPES,
                 active=True,
                 # The platform's own writer: its statements complete our courses (README, Trust model).

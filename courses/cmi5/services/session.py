@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import re
 import uuid
@@ -23,8 +22,9 @@ from sqlalchemy import select
 
 from academy.db import db
 from academy.ifi import agent_key
+from academy.secrets import secret_matches
 from courses.cmi5.models import AuState, LaunchMode, LaunchSession
-from courses.cmi5.services.launch import SESSION_MAX_AGE, hash_secret
+from courses.cmi5.services.launch import SESSION_MAX_AGE
 from courses.cmi5.services.lms import actor_of, lms_client, now
 from courses.cmi5.vocabulary import (
     AU_VERBS,
@@ -68,7 +68,7 @@ def authenticate_session(authorization: str) -> Restricted | None:
     session = db.session.scalar(select(LaunchSession).where(LaunchSession.key == uuid.UUID(key[5:])))
     if session is None or session.secret_hash is None or not session.is_open:
         return None
-    if not hmac.compare_digest(session.secret_hash, hash_secret(secret)):
+    if not secret_matches(secret, session.secret_hash):
         return None
     if now() - session.launched_at > SESSION_MAX_AGE:
         return None

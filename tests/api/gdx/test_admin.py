@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from academy.audit.models import AuditEntry
 from academy.auth.models import Role, User
+from academy.dates import today
 from academy.db import db
 from academy.org.models import Agency
 from api.gdx.models import GdxConsumer, GdxOutboxEntry, OutboxStatus
@@ -64,7 +65,7 @@ def test_the_delivery_page_lists_the_outbox_and_requeues_failed_records(
         {"agency_code": code, "fiscal_year": 2569, "population": "it", "headcount": 9, "as_of": "x"}
         for code in ("81001", "81002")
     ]
-    enqueue_records(records, None, date.today(), now)
+    enqueue_records(records, None, today(), now)
     failed = db.session.scalars(select(GdxOutboxEntry).where(GdxOutboxEntry.agency_code == "81002")).one()
     failed.status, failed.last_status_code, failed.last_error = OutboxStatus.FAILED, 422, "HTTP 422 Unprocessable"
     db.session.commit()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from academy.dates import fiscal_year_of
+from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Person
 from competencies.models import AreaStanding, Framework, Standing, TrainingYear
@@ -27,7 +27,7 @@ def trained(person: Person, fiscal_year: int, *, meets_all: bool = False, areas:
 
 def test_coverage_equals_the_coverage_service(api: Api, tree: Tree, make_person: Callable[..., Person]) -> None:
     standard: Framework = seed_standard()
-    year = fiscal_year_of(date.today())
+    year = current_fiscal_year()
     it_people = [make_person(tree.division_a, line="K-COMP") for _ in range(3)]
     it_people.append(make_person(tree.department_a, line="K-COMP"))
     make_person(tree.department_a, line="K-HR")  # Non-IT
