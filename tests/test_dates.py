@@ -86,8 +86,8 @@ def test_the_home_page_shows_the_bangkok_day_and_fiscal_year(
 def test_one_fiscal_year_range_for_pages_the_api_and_the_cli(app: Flask) -> None:
     import marshmallow
 
-    from academy.cli import coverage_target_command
     from api.gdx.cli import gdx_push_command
+    from competencies.cli import coverage_target_command
 
     assert (FISCAL_YEAR_MIN, FISCAL_YEAR_MAX) == (2500, 2700)
     assert parse_fiscal_year("2569") == 2569
