@@ -176,38 +176,3 @@ def create_user_command(email: str, roles: tuple[str, ...], agency_codes: tuple[
     record_audit("user.create", actor="cli", target_type="user", target_id=user.id, details={"email": user.email})
     db.session.commit()
     click.echo(f"created {user.email} ({', '.join(roles)})")
-
-
-@academy_cli.command("rebuild-projections")
-def rebuild_projections_command() -> None:
-    """Rebuild evidence, attainment, enrolment progress and cmi5 satisfaction from every stored statement."""
-    from sqlalchemy import func, select
-
-    from competencies.services.evidence import rebuild_projections
-    from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction
-    from courses.models import Course, CourseKind, Enrolment
-    from courses.services.progress import rebuild_course_progress
-    from lrs import Statement
-
-    def enrolments_of(kind: CourseKind) -> int:
-        query = select(func.count()).select_from(Enrolment).join(Course).where(Course.kind == kind)
-        return db.session.scalar(query) or 0
-
-    total = db.session.scalar(select(func.count()).select_from(Statement)) or 0
-    with _progress(total, "statements", "rebuild") as bar:
-        created = rebuild_projections(progress=bar.update)
-    # In the order the statement subscribers run: enrolment progress (native courses), then cmi5.
-    with _progress(enrolments_of(CourseKind.NATIVE), "enrolments", "progress") as bar:
-        replayed = rebuild_course_progress(progress=bar.update)
-    with _progress(enrolments_of(CourseKind.CMI5), "registrations", "cmi5") as bar:
-        registrations = rebuild_cmi5_satisfaction(progress=bar.update)
-    record_audit(
-        "projections.rebuild",
-        actor="cli",
-        details={"statements": total, "evidence": created, "enrolments": replayed, "cmi5_registrations": registrations},
-    )
-    db.session.commit()
-    click.echo(
-        f"rebuilt: {total} statements read, {created} evidence rows, {replayed} enrolments replayed, "
-        f"{registrations} cmi5 registrations replayed"
-    )

@@ -1,5 +1,5 @@
-"""Projections under concurrency: the per-person lock their writes take, and the check that
-the live projections equal what ``rebuild-projections`` computes from the statements.
+"""Projections under concurrency: the per-person lock their writes take, and the rows a projection
+shows so that its live rows can be compared with what ``rebuild-projections`` computes (lrs.pipeline).
 
 Every projection of a stored batch (enrolment progress, evidence, attainment, standing,
 training years, cmi5 states) is about people. Concurrent batches about the same person would
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from academy.db import Base, db
@@ -96,73 +96,10 @@ def _dialect_insert(model: type[Base]) -> postgresql.Insert | sqlite.Insert:
 
 # --- live against rebuilt ----------------------------------------------------------------------------
 
+#: A projection's rows, per table, as comparable tuples (lrs.pipeline.rebuild_and_compare).
 Snapshot = dict[str, set[tuple[Any, ...]]]
 
 
-def _rows(query: Select[*tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+def rows_of(query: Select[*tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    """The query's rows as a set of tuples, for a projection's snapshot."""
     return {tuple(row) for row in db.session.execute(query)}
-
-
-def snapshot_projections() -> Snapshot:
-    """Every projection's rows as comparable tuples (without the moments they were computed at)."""
-    from competencies.models import AreaStanding, Attainment, Evidence, Standing, TrainingYear
-    from courses.models import Enrolment, ItemProgress
-
-    # Enrolments by person and course: a rebuild keeps their ids, but the comparison should not rely on it.
-    course_of = {row[0]: row[1:] for row in _rows(select(Enrolment.id, Enrolment.person_id, Enrolment.course_id))}
-    items = _rows(
-        select(
-            ItemProgress.enrolment_id,
-            ItemProgress.activity_iri,
-            ItemProgress.viewed_at,
-            ItemProgress.passed_at,
-            ItemProgress.failed_count,
-            ItemProgress.best_score,
-        )
-    )
-    return {
-        "evidence": _rows(
-            select(
-                Evidence.person_id,
-                Evidence.competency_id,
-                Evidence.level,
-                Evidence.source,
-                Evidence.statement_id,
-                Evidence.activity_id,
-                Evidence.achieved_at,
-            ).where(Evidence.withdrawn_at.is_(None))
-        ),
-        "attainments": _rows(
-            select(Attainment.person_id, Attainment.competency_id, Attainment.level, Attainment.evidence_count)
-        ),
-        "standings": _rows(select(Standing.person_id, Standing.meets_all)),
-        "area_standings": _rows(select(AreaStanding.person_id, AreaStanding.area_id)),
-        "training_years": _rows(select(TrainingYear.person_id, TrainingYear.fiscal_year)),
-        "enrolments": _rows(
-            select(
-                Enrolment.person_id,
-                Enrolment.course_id,
-                Enrolment.source,
-                Enrolment.status,
-                Enrolment.progress,
-                Enrolment.completed_at,
-            )
-        ),
-        "item_progress": {(*course_of[row[0]], *row[1:]) for row in items},
-    }
-
-
-def rebuild_and_compare() -> dict[str, tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]]:
-    """Rebuild every projection in this transaction and return, per table, the rows only live had
-    and the rows only the rebuild has (both empty when they agree). The caller commits or rolls back."""
-    from competencies.services.evidence import rebuild_projections
-    from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction
-    from courses.services.progress import rebuild_course_progress
-
-    live = snapshot_projections()
-    rebuild_projections()
-    rebuild_course_progress()
-    rebuild_cmi5_satisfaction()
-    db.session.flush()
-    rebuilt = snapshot_projections()
-    return {name: (live[name] - rebuilt[name], rebuilt[name] - live[name]) for name in live}

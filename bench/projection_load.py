@@ -198,7 +198,7 @@ def compare(database_url: str) -> dict[str, tuple[int, int, int]]:
     from academy import create_app
     from academy.config import Settings
     from academy.db import db
-    from academy.projections import rebuild_and_compare, snapshot_projections
+    from lrs import rebuild_and_compare, snapshot_projections
 
     app = create_app(settings=Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url}))
     with app.app_context():

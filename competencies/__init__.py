@@ -11,15 +11,29 @@ def init_app(app: Flask) -> None:
     from competencies import models as _models  # noqa: F401
     from competencies.cli import commands
     from competencies.reports.views import bp as reports_bp
-    from competencies.services.evidence import record_statement_evidence
+    from competencies.services.evidence import (
+        count_statements,
+        rebuild_projections,
+        record_statement_evidence,
+        snapshot_evidence,
+    )
     from competencies.views import bp
-    from lrs import register_subscriber
+    from lrs import register_projection
 
     app.register_blueprint(bp)
     app.register_blueprint(reports_bp)  # HR reports, /reports
     for command in commands:
         academy_cli.add_command(command)
-    register_subscriber(app, record_statement_evidence)
+    register_projection(
+        app,
+        "evidence",
+        record_statement_evidence,
+        rebuild_projections,
+        snapshot_evidence,
+        size=count_statements,
+        unit="statements",
+        label="evidence rows",
+    )
     connect_org_events(app)  # org events (people, requirements changed) refresh standing
 
 

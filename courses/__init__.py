@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 
 
@@ -16,12 +18,27 @@ def init_app(app: Flask) -> None:
     from courses.authoring_views import bp as authoring_bp
     from courses.cli import commands
     from courses.content import sanitised_filter, video_embed_url
-    from courses.services.progress import record_course_progress
+    from courses.models import CourseKind
+    from courses.services.progress import (
+        count_enrolments,
+        rebuild_course_progress,
+        record_course_progress,
+        snapshot_course_progress,
+    )
     from courses.views import bp
-    from lrs import register_subscriber
+    from lrs import register_projection
 
     app.register_blueprint(bp)
-    register_subscriber(app, record_course_progress)
+    register_projection(
+        app,
+        "enrolments",
+        record_course_progress,
+        rebuild_course_progress,
+        snapshot_course_progress,
+        size=partial(count_enrolments, CourseKind.NATIVE),
+        unit="enrolments",
+        label="enrolments replayed",
+    )
     cmi5.init_app(app)
     app.register_blueprint(authoring_bp)  # course authoring, /admin/courses
     app.add_template_filter(sanitised_filter, "sanitised")

@@ -26,7 +26,14 @@ from lrs.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Preconditions,
 from lrs.errors import NotFound, StatementError, XapiError
 from lrs.labels import IGNORED_LABELS
 from lrs.models import LrsClient, Statement
-from lrs.pipeline import StoredBatch, register_subscriber
+from lrs.pipeline import (
+    Projection,
+    StoredBatch,
+    rebuild_and_compare,
+    register_projection,
+    register_subscriber,
+    snapshot_projections,
+)
 from lrs.restrictions import DocumentRequest, Restricted, register_authenticator
 from lrs.statements import StatementQuery, query_statements, store_statements
 from lrs.validation import parse_timestamp, validate_iri
@@ -44,6 +51,7 @@ __all__ = [
     "LrsClient",
     "NotFound",
     "Preconditions",
+    "Projection",
     "Restricted",
     "Scope",
     "Statement",
@@ -65,8 +73,11 @@ __all__ = [
     "people_of_agency",
     "put_document",
     "query_statements",
+    "rebuild_and_compare",
     "register_authenticator",
+    "register_projection",
     "register_subscriber",
+    "snapshot_projections",
     "store_statements",
     "validate_iri",
     "writers_by_client",
@@ -74,12 +85,12 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Register the LRS: its models, /xapi, the clients' admin pages, ``lrs-client``, and the batch lock."""
+    """Register the LRS: /xapi, its models and admin pages, ``lrs-client``, ``rebuild-projections``, the batch lock."""
     from academy import inputs
     from academy.cli import academy_cli
     from academy.extensions import csrf
     from lrs.admin import bp as admin_bp
-    from lrs.cli import lrs_client_cli
+    from lrs.cli import lrs_client_cli, rebuild_projections_command
     from lrs.pipeline import lock_batch_people, register_subscriber
     from lrs.views import bp
 
@@ -89,5 +100,6 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     inputs.leave_body(app, bp.name)  # it reads the alternate syntax's form as the raw body
     academy_cli.add_command(lrs_client_cli)
+    academy_cli.add_command(rebuild_projections_command)
     # The first statement subscriber: no two batches project one person at once (academy.projections).
     register_subscriber(app, lock_batch_people)

@@ -1,12 +1,18 @@
-"""``flask --app wsgi academy lrs-client ...``: LRS credentials."""
+"""``flask --app wsgi academy lrs-client ...``: LRS credentials; ``academy rebuild-projections``."""
 
 from __future__ import annotations
 
+import sys
+
 import click
+from sqlalchemy import func, select
+from tqdm import tqdm
 
 from academy.audit.services import record_audit
 from academy.db import db
 from lrs.clients import SCOPES, ClientError, create_client, list_clients, revoke_client
+from lrs.models import Statement
+from lrs.pipeline import projections
 
 
 @click.group("lrs-client")
@@ -65,3 +71,24 @@ def list_command() -> None:
             f"{client.key}  {'active ' if client.active else 'revoked'}  {client.scopes:40}  {flags:14}"
             f"  refused-voids={client.refused_voids}  {client.name}"
         )
+
+
+@click.command("rebuild-projections")
+def rebuild_projections_command() -> None:
+    """Rebuild every projection (evidence, attainment, enrolment progress, cmi5 satisfaction) from the statements."""
+    total = db.session.scalar(select(func.count()).select_from(Statement)) or 0
+    counts: dict[str, int] = {}
+    labels: list[str] = []
+    # In the order the projections see a stored batch; one progress bar each, on stderr (stdout is the report).
+    for projection in projections():
+        if projection.rebuild is None:
+            continue
+        size = projection.size() if projection.size is not None else None
+        with tqdm(
+            total=size, unit=projection.unit, desc=projection.name, file=sys.stderr, disable=None, unit_scale=True
+        ) as bar:
+            counts[projection.name] = projection.rebuild(bar.update)
+        labels.append(f"{counts[projection.name]} {projection.label}")
+    record_audit("projections.rebuild", actor="cli", details={"statements": total, **counts})
+    db.session.commit()
+    click.echo(f"rebuilt: {total} statements read, {', '.join(labels)}")

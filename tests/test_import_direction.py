@@ -36,24 +36,6 @@ ALLOWED = {
         (("academy/cli.py", "competencies.demo"), ("academy/cli.py", "courses.demo")),
         "demo builds every domain's data",
     ),
-    # rebuild-projections and academy.projections.rebuild_and_compare() run and snapshot each
-    # domain's rebuild. They belong beside the pipeline, with each domain registering its
-    # projection's rebuild and snapshot in its init_app (a registry in lrs.pipeline).
-    **dict.fromkeys(
-        (
-            ("academy/cli.py", "competencies.services.evidence"),
-            ("academy/cli.py", "courses.cmi5.services.satisfaction"),
-            ("academy/cli.py", "courses.models"),
-            ("academy/cli.py", "courses.services.progress"),
-            ("academy/cli.py", "lrs"),
-            ("academy/projections.py", "competencies.models"),
-            ("academy/projections.py", "competencies.services.evidence"),
-            ("academy/projections.py", "courses.cmi5.services.satisfaction"),
-            ("academy/projections.py", "courses.models"),
-            ("academy/projections.py", "courses.services.progress"),
-        ),
-        "rebuild and compare across the domains",
-    ),
 }
 
 

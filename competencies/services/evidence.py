@@ -24,7 +24,7 @@ from academy.dates import fiscal_year_of
 from academy.db import bulk_insert, db
 from academy.ifi import agent_key
 from academy.org.models import Person, PersonIdentifier
-from academy.projections import insert_missing, lock_people, upsert_rows
+from academy.projections import Snapshot, insert_missing, lock_people, rows_of, upsert_rows
 from competencies.models import (
     Alignment,
     AreaStanding,
@@ -308,3 +308,31 @@ def rebuild_projections(progress: Callable[[int], None] | None = None, chunk: in
             )
         )
     return created
+
+
+def count_statements() -> int:
+    """How many statements a rebuild reads (its progress bar's total)."""
+    return db.session.scalar(select(func.count()).select_from(Statement)) or 0
+
+
+def snapshot_evidence() -> Snapshot:
+    """Statement evidence that stands, attainment and standing as comparable tuples (without computed moments)."""
+    return {
+        "evidence": rows_of(
+            select(
+                Evidence.person_id,
+                Evidence.competency_id,
+                Evidence.level,
+                Evidence.source,
+                Evidence.statement_id,
+                Evidence.activity_id,
+                Evidence.achieved_at,
+            ).where(Evidence.withdrawn_at.is_(None))
+        ),
+        "attainments": rows_of(
+            select(Attainment.person_id, Attainment.competency_id, Attainment.level, Attainment.evidence_count)
+        ),
+        "standings": rows_of(select(Standing.person_id, Standing.meets_all)),
+        "area_standings": rows_of(select(AreaStanding.person_id, AreaStanding.area_id)),
+        "training_years": rows_of(select(TrainingYear.person_id, TrainingYear.fiscal_year)),
+    }

@@ -9,6 +9,8 @@ blocks and the course.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 
 
@@ -18,10 +20,12 @@ def init_app(app: Flask) -> None:
     from academy.extensions import csrf
     from courses.cmi5 import models as _models  # noqa: F401
     from courses.cmi5.cli import commands
-    from courses.cmi5.services.satisfaction import record_cmi5_statements
+    from courses.cmi5.services.satisfaction import rebuild_cmi5_satisfaction, record_cmi5_statements
     from courses.cmi5.services.session import authenticate_session
     from courses.cmi5.views import bp, fetch
-    from lrs import register_authenticator, register_subscriber
+    from courses.models import CourseKind
+    from courses.services.progress import count_enrolments
+    from lrs import register_authenticator, register_projection
 
     # The learner's units and launch, package files, the admins' import; the AU's fetch URL is
     # called by the AU's own page, with no session and so no CSRF token.
@@ -29,6 +33,15 @@ def init_app(app: Flask) -> None:
     csrf.exempt(fetch)
     for command in commands:
         academy_cli.add_command(command)
-    register_subscriber(app, record_cmi5_statements)
+    # No snapshot: its states are compared through the enrolments' (courses.services.progress).
+    register_projection(
+        app,
+        "cmi5_registrations",
+        record_cmi5_statements,
+        rebuild_cmi5_satisfaction,
+        size=partial(count_enrolments, CourseKind.CMI5),
+        unit="registrations",
+        label="cmi5 registrations replayed",
+    )
     # AU sessions: their one-time tokens are restricted LRS credentials.
     register_authenticator(app, authenticate_session)

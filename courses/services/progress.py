@@ -20,12 +20,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
-from academy.projections import lock_people
+from academy.projections import Snapshot, lock_people, rows_of
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import course_items
 from lrs import IGNORED_PLATFORM_COURSE, Statement, StoredBatch, is_platform_statement, note_ignored, parse_timestamp
@@ -289,3 +289,38 @@ def rebuild_course_progress(progress: Callable[[int], None] | None = None) -> in
         if progress:
             progress(1)
     return count
+
+
+def count_enrolments(kind: CourseKind) -> int:
+    """How many enrolments in courses of this kind a rebuild replays (its progress bar's total)."""
+    query = select(func.count()).select_from(Enrolment).join(Course).where(Course.kind == kind)
+    return db.session.scalar(query) or 0
+
+
+def snapshot_course_progress() -> Snapshot:
+    """Enrolments and item progress as comparable tuples, by person and course rather than enrolment id."""
+    # A rebuild keeps the enrolments' ids, but the comparison should not rely on it.
+    course_of = {row[0]: row[1:] for row in rows_of(select(Enrolment.id, Enrolment.person_id, Enrolment.course_id))}
+    items = rows_of(
+        select(
+            ItemProgress.enrolment_id,
+            ItemProgress.activity_iri,
+            ItemProgress.viewed_at,
+            ItemProgress.passed_at,
+            ItemProgress.failed_count,
+            ItemProgress.best_score,
+        )
+    )
+    return {
+        "enrolments": rows_of(
+            select(
+                Enrolment.person_id,
+                Enrolment.course_id,
+                Enrolment.source,
+                Enrolment.status,
+                Enrolment.progress,
+                Enrolment.completed_at,
+            )
+        ),
+        "item_progress": {(*course_of[row[0]], *row[1:]) for row in items},
+    }

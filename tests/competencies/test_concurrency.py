@@ -21,7 +21,6 @@ from academy import create_app
 from academy.db import db
 from academy.org.demo import ensure_position_lines
 from academy.org.models import Agency, Person
-from academy.projections import rebuild_and_compare
 from competencies.models import Alignment, Attainment, Evidence
 from competencies.services.frameworks import seed_standard
 from courses.models import (
@@ -35,6 +34,7 @@ from courses.models import (
     Module,
 )
 from courses.services.activities import course_iri_for, lesson_iri
+from lrs import rebuild_and_compare
 from lrs.clients import create_client
 from tests.conftest import BASE_URL, _postgres_database, make_settings
 from tests.lrs.conftest import basic

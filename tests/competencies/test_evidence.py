@@ -13,10 +13,10 @@ from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person, PersonnelGroup, RoleLevel
 from academy.org.services import add_identifier
-from academy.projections import rebuild_and_compare
 from competencies.models import Attainment, Competency, Evidence, Framework, Standing
 from competencies.services.analysis import Population, PopulationFilter, agency_coverage, person_gaps
 from competencies.services.evidence import rebuild_projections
+from lrs import rebuild_and_compare
 from tests.competencies.conftest import ACTIVITY
 from tests.lrs.conftest import Xapi, statement
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from academy.db import db
 from academy.org.models import Agency, Person
-from academy.projections import rebuild_and_compare
 from courses.models import Course, EnrolmentStatus, ItemProgress
 from courses.services.activities import lesson_iri, quiz_iri
 from courses.services.catalogue import course_items
 from courses.services.enrolment import enrol
+from lrs import rebuild_and_compare
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
 from tests.conftest import BASE_URL

@@ -366,11 +366,11 @@ def received(app: Flask) -> Iterator[Received]:
         ]
         batches.append((batch, [str(i) if i is not None else None for i in found]))
 
-    register_subscriber(app, subscriber)
+    projection = register_subscriber(app, subscriber)
     try:
         yield batches
     finally:
-        app.extensions["lrs.subscribers"].remove(subscriber)
+        app.extensions["lrs.projections"].remove(projection)
 
 
 def test_subscriber_receives_the_stored_statements_of_a_post(xapi: Xapi, received: Received) -> None:
