@@ -48,6 +48,7 @@ from courses.models import (
 )
 from courses.services.activities import lesson_iri, question_iri, quiz_iri
 from courses.services.catalogue import course_items
+from courses.services.progress import item_done, item_progress_of
 from lrs import XapiVersion, store_statements
 
 PLATFORM = "E-Workforce Academy"
@@ -174,15 +175,10 @@ def _duration_since(start: datetime) -> str:
 def completion_rule_met(enrolment: Enrolment) -> bool:
     """Whether the projection of the enrolment's statements meets the course's completion rule."""
     items = course_items(enrolment.course)
-    progress = {
-        row.activity_iri: row
-        for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
-    }
+    rows = item_progress_of(enrolment)
     rule = enrolment.course.completion_rule
-    lessons = [i.iri for i in items if i.lesson is not None]
-    quizzes = [i.iri for i in items if i.quiz is not None]
-    lessons_done = all(iri in progress and progress[iri].viewed_at for iri in lessons)
-    quizzes_done = all(iri in progress and progress[iri].passed_at for iri in quizzes)
+    lessons_done = all(item_done(i, rows.get(i.iri)) for i in items if i.lesson is not None)
+    quizzes_done = all(item_done(i, rows.get(i.iri)) for i in items if i.quiz is not None)
     if not items:
         return False
     if rule is CompletionRule.LESSONS:

@@ -15,7 +15,7 @@ projection (courses.cmi5.services.satisfaction), live and in the rebuild.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,7 @@ from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
-from courses.services.catalogue import course_items
+from courses.services.catalogue import Item, course_items
 from lrs import IGNORED_PLATFORM_COURSE, Statement, StoredBatch, is_platform_statement, note_ignored, parse_timestamp
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -216,17 +216,22 @@ def _update_progress(enrolment: Enrolment) -> None:
     if not items:
         return
     db.session.flush()
-    done_iris = {
-        row.activity_iri
-        for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
-        if row.passed_at or (row.viewed_at and not _is_quiz(row.activity_iri, items))
-    }
-    done = sum(1 for item in items if item.iri in done_iris)
+    rows = item_progress_of(enrolment)
+    done = sum(1 for item in items if item_done(item, rows.get(item.iri)))
     enrolment.progress = min(99, round(100 * done / len(items)))
 
 
-def _is_quiz(iri: str, items: Iterable[Any]) -> bool:
-    return any(item.iri == iri and item.quiz is not None for item in items)
+def item_progress_of(enrolment: Enrolment) -> dict[str, ItemProgress]:
+    """The enrolment's item progress rows by activity IRI."""
+    query = select(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id)
+    return {row.activity_iri: row for row in db.session.scalars(query)}
+
+
+def item_done(item: Item, row: ItemProgress | None) -> bool:
+    """Whether a course item is done: a lesson once viewed, a quiz once passed (progress and completion alike)."""
+    if row is None:
+        return False
+    return row.passed_at is not None if item.quiz is not None else row.viewed_at is not None
 
 
 # --- replay -------------------------------------------------------------------------------------
