@@ -92,16 +92,13 @@ def find_by_key(model: type[C], key: str, *options: Any) -> C | None:
     return db.session.scalar(select(model).where(_key_column(model) == key).options(*options))
 
 
-def revoke_credential(
-    model: type[C], key: str, error: Callable[[str], Exception], now: datetime | None = None, *, found: C | None = None
-) -> C:
-    """Revoke the credential with this key (or ``found``), raising ``error(message)`` if there is none."""
-    row = found if found is not None else find_by_key(model, key)
-    if row is None:
+def revoke_credential(found: C | None, key: str, error: Callable[[str], Exception], now: datetime | None = None) -> C:
+    """Revoke the credential the kind found by ``key``, raising ``error(key)`` if it found none."""
+    if found is None:
         raise error(key)
-    row.mark_revoked(now or datetime.now(UTC))
+    found.mark_revoked(now or datetime.now(UTC))
     db.session.flush()
-    return row
+    return found
 
 
 def list_credentials(

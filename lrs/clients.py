@@ -74,7 +74,7 @@ def get_client(key: str) -> LrsClient | None:
 
 
 def revoke_client(key: str) -> LrsClient:
-    return revoke_credential(LrsClient, key, lambda key: ClientError(f"no client has the key {key}"))
+    return revoke_credential(get_client(key), key, lambda key: ClientError(f"no client has the key {key}"))
 
 
 def list_clients() -> list[LrsClient]:
