@@ -57,6 +57,7 @@ E = TypeVar("E", bound=Exception)
 
 
 def _key_column(model: type[CredentialMixin]) -> InstrumentedAttribute[str]:
+    """Return the column a kind finds its rows by."""
     column: InstrumentedAttribute[str] = getattr(model, model.key_attribute)
     return column
 
