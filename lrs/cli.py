@@ -9,18 +9,14 @@ from sqlalchemy import func, select
 from tqdm import tqdm
 
 from academy.audit.services import record_audit
+from academy.credentials import credential_cli, record_cli_create
 from academy.db import db
 from lrs.clients import SCOPES, ClientError, create_client, list_clients, revoke_client
-from lrs.models import Statement
+from lrs.models import LrsClient, Statement
 from lrs.pipeline import projections
 
 
-@click.group("lrs-client")
-def lrs_client_cli() -> None:
-    """Manage the credentials of LRS clients (training providers, our course player)."""
-
-
-@lrs_client_cli.command("create")
+@click.command("create")
 @click.option("--name", required=True, help="Who the client is, e.g. the provider's name.")
 @click.option(
     "--scope",
@@ -38,39 +34,34 @@ def create_command(name: str, scopes: tuple[str, ...], agency_code: str | None, 
         new = create_client(name, list(scopes), admin=admin, agency_code=agency_code)
     except ClientError as error:
         raise click.ClickException(str(error)) from None
-    record_audit(
-        "lrs_client.create",
-        actor="cli",
-        target_type="lrs_client",
-        target_id=new.client.key,
-        details={"name": name, "scopes": sorted(scopes), "admin": admin, "agency": agency_code},
+    record_cli_create(
+        "lrs_client",
+        new.client.key,
+        {"name": name, "scopes": sorted(scopes), "admin": admin, "agency": agency_code},
     )
-    db.session.commit()
     click.echo(f"key    {new.client.key}\nsecret {new.secret}\nscopes {new.client.scopes}")
 
 
-@lrs_client_cli.command("revoke")
-@click.argument("key")
-def revoke_command(key: str) -> None:
-    """Disable a client: its credentials stop working at once."""
-    try:
-        client = revoke_client(key)
-    except ClientError as error:
-        raise click.ClickException(str(error)) from None
-    record_audit("lrs_client.revoke", actor="cli", target_type="lrs_client", target_id=key)
-    db.session.commit()
-    click.echo(f"revoked {client.key} ({client.name})")
+def _list_line(client: LrsClient) -> str:
+    flags = " ".join(f for f, on in (("admin", client.admin), ("platform", client.platform)) if on)
+    return (
+        f"{client.key}  {'active ' if client.active else 'revoked'}  {client.scopes:40}  {flags:14}"
+        f"  refused-voids={client.refused_voids}  {client.name}"
+    )
 
 
-@lrs_client_cli.command("list")
-def list_command() -> None:
-    """List the clients."""
-    for client in list_clients():
-        flags = " ".join(f for f, on in (("admin", client.admin), ("platform", client.platform)) if on)
-        click.echo(
-            f"{client.key}  {'active ' if client.active else 'revoked'}  {client.scopes:40}  {flags:14}"
-            f"  refused-voids={client.refused_voids}  {client.name}"
-        )
+lrs_client_cli = credential_cli(
+    "lrs-client",
+    "Manage the credentials of LRS clients (training providers, our course player).",
+    audit_type="lrs_client",
+    create=create_command,
+    revoke=revoke_client,
+    error=ClientError,
+    revoke_help="Disable a client: its credentials stop working at once.",
+    list_rows=list_clients,
+    list_line=_list_line,
+    list_help="List the clients.",
+)
 
 
 @click.command("rebuild-projections")

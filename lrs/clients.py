@@ -12,9 +12,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 
+from academy.credentials import (
+    check_credential_name,
+    find_by_key,
+    issue_credential,
+    list_credentials,
+    revoke_credential,
+    verify_credential,
+)
 from academy.db import db, insert_ignoring_duplicates
 from academy.org.models import Agency, Person, PersonIdentifier
-from academy.secrets import hash_secret, new_key, new_secret, secret_matches
 from lrs.models import IgnoredStatement, LrsClient, Statement
 
 #: The xAPI OAuth scopes; "all" implies every other, "all/read" every read.
@@ -43,17 +50,15 @@ def create_client(
         raise ClientError(f"unknown scopes: {', '.join(unknown)} (known: {', '.join(sorted(SCOPES))})")
     if not scopes:
         raise ClientError("a client needs at least one scope")
-    if not name.strip():
-        raise ClientError("a client needs a name")
+    # No length check here: the form limits it (as before the shared pattern).
+    name = check_credential_name(name, ClientError, missing="a client needs a name", too_long=None)
     if agency_code:
         agency_id = db.session.scalar(select(Agency.id).where(Agency.code == agency_code.strip()))
         if agency_id is None:
             raise ClientError(f"no agency has the code {agency_code.strip()}")
-    secret = new_secret()
-    client = LrsClient(
-        name=name.strip(),
-        key=new_key(),
-        secret_hash=hash_secret(secret),
+    client, secret = issue_credential(
+        LrsClient,
+        name=name,
         scopes=" ".join(sorted(set(scopes))),
         agency_id=agency_id,
         active=True,
@@ -61,26 +66,19 @@ def create_client(
         platform=False,
         refused_voids=0,
     )
-    db.session.add(client)
-    db.session.flush()
     return NewClient(client, secret)
 
 
 def get_client(key: str) -> LrsClient | None:
-    return db.session.scalar(select(LrsClient).where(LrsClient.key == key))
+    return find_by_key(LrsClient, key)
 
 
 def revoke_client(key: str) -> LrsClient:
-    client = get_client(key)
-    if client is None:
-        raise ClientError(f"no client has the key {key}")
-    client.active = False
-    db.session.flush()
-    return client
+    return revoke_credential(get_client(key), key, lambda key: ClientError(f"no client has the key {key}"))
 
 
 def list_clients() -> list[LrsClient]:
-    return list(db.session.scalars(select(LrsClient).order_by(LrsClient.name)))
+    return list_credentials(LrsClient, LrsClient.name)
 
 
 def authenticate_basic(authorization: str | None) -> LrsClient | None:
@@ -93,12 +91,7 @@ def authenticate_basic(authorization: str | None) -> LrsClient | None:
         return None
     if not key or len(key) > 64 or "\x00" in key:  # no client has it, and the database cannot look it up
         return None
-    client = get_client(key)
-    if client is None or not client.active:
-        return None
-    if not secret_matches(secret, client.secret_hash):
-        return None
-    return client
+    return verify_credential(get_client(key), secret)
 
 
 def has_scope(client: LrsClient, *wanted: str) -> bool:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from academy.credentials import CredentialMixin
 from academy.db import Base, UtcDateTime
 
 #: JSONB on PostgreSQL, JSON text elsewhere.
@@ -32,13 +33,12 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 BigKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class LrsClient(Base):
+class LrsClient(CredentialMixin, Base):
     """A client of the LRS (a training provider, our own course player): Basic auth key and secret."""
 
     __tablename__ = "lrs_clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
     key: Mapped[str] = mapped_column(String(64), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(255))
     #: Space-separated xAPI scopes: statements/write statements/read/mine all ...
@@ -55,11 +55,19 @@ class LrsClient(Base):
     refused_voids: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The xAPI version this client last spoke: errors of requests without one answer in it.
     last_version: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+    @property
+    def is_usable(self) -> bool:
+        """Tell whether the client's credentials still work."""
+        return self.active
+
+    def mark_revoked(self, now: datetime) -> None:
+        """Disable the client (lrs_clients keeps no revocation time)."""
+        self.active = False
 
 
 class Statement(Base):

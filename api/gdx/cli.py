@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from academy.audit.services import record_audit
 from academy.config import GdxSettings
+from academy.credentials import credential_cli, record_cli_create
 from academy.dates import BANGKOK, FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.db import db
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
@@ -29,12 +30,7 @@ from competencies.services.frameworks import active_standard
 EXIT_INCOMPLETE = 3
 
 
-@click.group("gdx-consumer")
-def gdx_consumer_cli() -> None:
-    """Manage the consumers of the GDX feed (Consumer-Key and secret)."""
-
-
-@gdx_consumer_cli.command("create")
+@click.command("create")
 @click.option("--name", required=True, help="Who the consumer is, e.g. GDX (DGA).")
 def create_consumer_command(name: str) -> None:
     """Create a consumer and print its Consumer-Key and secret (the secret is shown only now)."""
@@ -42,35 +38,22 @@ def create_consumer_command(name: str) -> None:
         new = create_consumer(name)
     except ConsumerError as error:
         raise click.ClickException(str(error)) from None
-    record_audit(
-        "gdx_consumer.create",
-        actor="cli",
-        target_type="gdx_consumer",
-        target_id=new.consumer.key,
-        details={"name": new.consumer.name},
-    )
-    db.session.commit()
+    record_cli_create("gdx_consumer", new.consumer.key, {"name": new.consumer.name})
     click.echo(f"consumer-key {new.consumer.key}\nsecret       {new.secret}")
 
 
-@gdx_consumer_cli.command("revoke")
-@click.argument("key")
-def revoke_consumer_command(key: str) -> None:
-    """Disable a consumer: its secret and tokens stop working at once."""
-    try:
-        consumer = revoke_consumer(key)
-    except ConsumerError as error:
-        raise click.ClickException(str(error)) from None
-    record_audit("gdx_consumer.revoke", actor="cli", target_type="gdx_consumer", target_id=consumer.key)
-    db.session.commit()
-    click.echo(f"revoked {consumer.key} ({consumer.name})")
-
-
-@gdx_consumer_cli.command("list")
-def list_consumers_command() -> None:
-    """List the consumers."""
-    for consumer in list_consumers():
-        click.echo(f"{consumer.key}  {'active ' if consumer.active else 'revoked'}  {consumer.name}")
+gdx_consumer_cli = credential_cli(
+    "gdx-consumer",
+    "Manage the consumers of the GDX feed (Consumer-Key and secret).",
+    audit_type="gdx_consumer",
+    create=create_consumer_command,
+    revoke=revoke_consumer,
+    error=ConsumerError,
+    revoke_help="Disable a consumer: its secret and tokens stop working at once.",
+    list_rows=list_consumers,
+    list_line=lambda consumer: f"{consumer.key}  {'active ' if consumer.active else 'revoked'}  {consumer.name}",
+    list_help="List the consumers.",
+)
 
 
 def _push(fiscal_year: int | None, population: Population, max_wait: float, trigger: str) -> PushOutcome:

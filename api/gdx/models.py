@@ -8,22 +8,31 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from academy.credentials import CredentialMixin
 from academy.db import Base, UtcDateTime, string_enum
 
 
-class GdxConsumer(Base):
+class GdxConsumer(CredentialMixin, Base):
     """A system (GDX itself, another agency) allowed to read the feed: a Consumer-Key and a secret."""
 
     __tablename__ = "gdx_consumers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
     key: Mapped[str] = mapped_column(String(64), unique=True)
     #: SHA-256 of the secret, which is shown once when the consumer is created.
     secret_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @property
+    def is_usable(self) -> bool:
+        """Tell whether the consumer's secret and tokens still work."""
+        return self.active
+
+    def mark_revoked(self, now: datetime) -> None:
+        """Disable the consumer; a second revocation keeps the first time (its tokens: revoke_consumer)."""
+        self.active = False
+        self.revoked_at = self.revoked_at or now
 
 
 class GdxToken(Base):

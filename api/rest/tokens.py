@@ -7,12 +7,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from academy.credentials import (
+    check_credential_name,
+    find_by_key,
+    issue_credential,
+    list_credentials,
+    revoke_credential,
+    verify_credential,
+)
 from academy.db import db
 from academy.org.models import Agency
-from academy.secrets import hash_secret, new_secret, secret_matches
+from academy.secrets import new_secret
 from api.rest.models import ApiToken
 
 #: Every token starts with this, so that secret scanners and people recognise it.
@@ -35,42 +42,36 @@ class NewToken:
 
 def create_token(agency: Agency, name: str, created_by: str) -> NewToken:
     """Add a token for an agency's HR system."""
-    name = name.strip()
-    if not name:
-        raise TokenError("a token needs a name (e.g. the HR system that uses it)")
-    if len(name) > 255:
-        raise TokenError("a token's name has at most 255 characters")
-    prefix = f"{TOKEN_MARK}{secrets.token_hex(6)}"
-    secret = f"{prefix}.{new_secret()}"
-    token = ApiToken(agency=agency, name=name, prefix=prefix, token_hash=hash_secret(secret), created_by=created_by)
-    db.session.add(token)
-    db.session.flush()
+    name = check_credential_name(
+        name,
+        TokenError,
+        missing="a token needs a name (e.g. the HR system that uses it)",
+        too_long="a token's name has at most 255 characters",
+    )
+    token, secret = issue_credential(
+        ApiToken,
+        make_key=lambda: f"{TOKEN_MARK}{secrets.token_hex(6)}",
+        make_secret=lambda prefix: f"{prefix}.{new_secret()}",
+        agency=agency,
+        name=name,
+        created_by=created_by,
+    )
     return NewToken(token, secret)
 
 
 def get_token(prefix: str) -> ApiToken | None:
     if not _PREFIX.fullmatch(prefix):
         return None
-    return db.session.scalar(select(ApiToken).where(ApiToken.prefix == prefix).options(joinedload(ApiToken.agency)))
+    return find_by_key(ApiToken, prefix, joinedload(ApiToken.agency))
 
 
 def revoke_token(prefix: str) -> ApiToken:
     """Revoke a token: it stops working at once."""
-    token = get_token(prefix)
-    if token is None:
-        raise TokenError(f"no token has the prefix {prefix}")
-    if token.revoked_at is None:
-        token.revoked_at = datetime.now(UTC)
-        db.session.flush()
-    return token
+    return revoke_credential(get_token(prefix), prefix, lambda prefix: TokenError(f"no token has the prefix {prefix}"))
 
 
 def list_tokens() -> list[ApiToken]:
-    return list(
-        db.session.scalars(
-            select(ApiToken).options(joinedload(ApiToken.agency)).order_by(ApiToken.created_at.desc(), ApiToken.id)
-        )
-    )
+    return list_credentials(ApiToken, ApiToken.created_at.desc(), ApiToken.id, options=[joinedload(ApiToken.agency)])
 
 
 def authenticate_bearer(authorization: str | None) -> ApiToken | None:
@@ -81,12 +82,7 @@ def authenticate_bearer(authorization: str | None) -> ApiToken | None:
     prefix, dot, _rest = secret.partition(".")
     if not dot or not _PREFIX.fullmatch(prefix):
         return None
-    token = get_token(prefix)
-    if token is None or token.revoked_at is not None:
-        return None
-    if not secret_matches(secret, token.token_hash):
-        return None
-    return token
+    return verify_credential(get_token(prefix), secret)
 
 
 def note_use(token: ApiToken, now: datetime | None = None) -> bool:

@@ -9,8 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from academy.credentials import (
+    check_credential_name,
+    find_by_key,
+    issue_credential,
+    list_credentials,
+    revoke_credential,
+    verify_credential,
+)
 from academy.db import db
-from academy.secrets import hash_secret, new_key, new_secret, secret_matches
+from academy.secrets import hash_secret, new_secret
 from api.gdx.models import GdxConsumer, GdxToken
 
 #: How stale a token's last use may be before it is written again: one write a minute
@@ -54,36 +62,32 @@ class IssuedToken:
 
 def create_consumer(name: str) -> NewConsumer:
     """Add a consumer with a new Consumer-Key and secret."""
-    name = name.strip()
-    if not name:
-        raise ConsumerError("a consumer needs a name")
-    if len(name) > 255:
-        raise ConsumerError("a consumer's name has at most 255 characters")
-    secret = new_secret()
-    consumer = GdxConsumer(name=name, key=new_key(), secret_hash=hash_secret(secret), active=True)
-    db.session.add(consumer)
-    db.session.flush()
+    name = check_credential_name(
+        name,
+        ConsumerError,
+        missing="a consumer needs a name",
+        too_long="a consumer's name has at most 255 characters",
+    )
+    consumer, secret = issue_credential(GdxConsumer, name=name, active=True)
     return NewConsumer(consumer, secret)
 
 
 def get_consumer(key: str) -> GdxConsumer | None:
-    return db.session.scalar(select(GdxConsumer).where(GdxConsumer.key == key))
+    return find_by_key(GdxConsumer, key)
 
 
 def revoke_consumer(key: str, now: datetime | None = None) -> GdxConsumer:
     """Disable a consumer and drop its tokens: they stop working at once."""
-    consumer = get_consumer(key.strip())
-    if consumer is None:
-        raise ConsumerError(f"no GDX consumer has the key {key}")
-    consumer.active = False
-    consumer.revoked_at = consumer.revoked_at or now or datetime.now(UTC)
+    consumer = revoke_credential(
+        get_consumer(key.strip()), key, lambda key: ConsumerError(f"no GDX consumer has the key {key}"), now
+    )
     db.session.execute(delete(GdxToken).where(GdxToken.consumer_id == consumer.id))
     db.session.flush()
     return consumer
 
 
 def list_consumers() -> list[GdxConsumer]:
-    return list(db.session.scalars(select(GdxConsumer).order_by(GdxConsumer.active.desc(), GdxConsumer.name)))
+    return list_credentials(GdxConsumer, GdxConsumer.active.desc(), GdxConsumer.name)
 
 
 def issue_token(key: str | None, secret: str | None, idle: timedelta, now: datetime | None = None) -> IssuedToken:
@@ -92,8 +96,8 @@ def issue_token(key: str | None, secret: str | None, idle: timedelta, now: datet
         raise AuthError(AuthFailure.MISSING_CONSUMER_KEY)
     if not secret:
         raise AuthError(AuthFailure.MISSING_SECRET)
-    consumer = get_consumer(key)
-    if consumer is None or not consumer.active or not secret_matches(secret, consumer.secret_hash):
+    consumer = verify_credential(get_consumer(key), secret)
+    if consumer is None:
         raise AuthError(AuthFailure.INVALID_CONSUMER)
     now = now or datetime.now(UTC)
     # Tokens this consumer let lapse are of no use to anyone: clear them as we go.
