@@ -21,7 +21,7 @@ from academy.org.models import AgencyKind, IdentifierKind, Person, PersonIdentif
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
 from competencies.services.frameworks import seed_standard
 from tests.conftest import PASSWORD, position
-from tests.live import chromium, live_server, shot, sign_in
+from tests.browser.live import chromium, live_server, shot, sign_in
 
 EMAIL = "somsri.learner@example.go.th"
 

@@ -1,6 +1,6 @@
 """A real browser (Debian's chromium) opens an HR officer's dashboard: every chart draws under the CSP.
 
-Served on loopback on a database of its own, like tests/browser; screenshots go to
+Served on loopback on a database of its own, like the other browser tests; screenshots go to
 test-artifacts/screenshots/.
 """
 
@@ -22,7 +22,7 @@ from competencies.models import Evidence, EvidenceSource
 from competencies.services.evidence import recompute_attainment
 from competencies.services.frameworks import seed_standard
 from tests.conftest import PASSWORD, position
-from tests.live import chromium, live_server, shot, sign_in
+from tests.browser.live import chromium, live_server, shot, sign_in
 
 EMAIL = "hr.officer@example.go.th"
 MINISTRY_TH = "กระทรวงรายงานผล"

@@ -22,7 +22,7 @@ from courses.cmi5.demo import DEMO_CODE, build_cmi5_demo_course
 from courses.cmi5.services.importer import structure_of
 from courses.models import Enrolment, EnrolmentSource, EnrolmentStatus
 from tests.conftest import PASSWORD, position
-from tests.live import chromium, live_server, shot
+from tests.browser.live import chromium, live_server, shot
 
 EMAIL = "cmi5.learner@example.go.th"
 

@@ -26,7 +26,7 @@ from academy.org.demo import ensure_position_lines
 from tests.conftest import PASSWORD, _postgres_database, make_settings
 
 CHROMIUM = os.environ.get("ACADEMY_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def chromium_or_skip() -> str:
