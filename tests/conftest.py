@@ -14,10 +14,8 @@ from typing import Any
 
 import flask_migrate
 import pytest
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, g
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from werkzeug.test import TestResponse
 
@@ -62,11 +60,9 @@ class RequestClient(FlaskClient):
     session, on the test's connection), as in production, even while a test holds one."""
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        token = _cv_app.set(None)  # type: ignore[arg-type]
-        try:
+        # The request context reuses the app context it finds, so push a fresh one for it to find.
+        with self.application.app_context():
             return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +77,11 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def app_context_scope() -> object:
+    """Key the test's scoped session by the current app context: each context has a ``g`` of its own."""
+    return g.setdefault("test_session_scope", object())
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +99,7 @@ def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[scoped_se
         connection = db.engine.connect()
         transaction = connection.begin()
         session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=app_context_scope
         )
         original, db.session = db.session, session
         try:
