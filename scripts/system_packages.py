@@ -51,7 +51,7 @@ def programs(*names: str) -> Callable[[], bool]:
 
 
 def chromium() -> bool:
-    # The browser tests drive the chromium at ACADEMY_CHROMIUM (tests/live.py), Debian's by default.
+    # The browser tests drive the chromium at ACADEMY_CHROMIUM (tests/browser/live.py), Debian's by default.
     path = os.environ.get("ACADEMY_CHROMIUM", "/usr/bin/chromium")
     return os.path.exists(path) or bool(shutil.which(path))
 

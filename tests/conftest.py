@@ -7,39 +7,33 @@ PostgreSQL: a database of its own is created for the run and dropped afterwards.
 from __future__ import annotations
 
 import itertools
+import json
 import os
-import re
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import flask_migrate
 import pytest
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, g
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from werkzeug.test import TestResponse
 
 from academy import create_app
 from academy.auth.models import Role, User
 from academy.auth.services import create_user
-from academy.config import Settings
 from academy.extensions import db, limiter
 from academy.org.demo import ensure_position_lines
-from academy.org.models import Agency, AgencyKind, IdentifierKind, Person, PersonIdentifier, PositionLevel, PositionLine
+from academy.org.models import Agency, AgencyKind, IdentifierKind, Person, PersonIdentifier
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
-
-BASE_URL = "https://academy.test"
-PASSWORD = "correct horse battery"
+from lrs.clients import NewClient, create_client
+from tests.support.app import BASE_URL, PASSWORD, csrf_token, make_settings, position, postgres_database
+from tests.support.lrs import Xapi, basic
 
 
 def pytest_report_header() -> list[str]:
     """Name any missing system package at the top of the run, so that a test failing for want of one says why."""
-    from tests.system_packages import load_script
+    from tests.support.system_packages import load_script
 
     script = load_script()
     absent = script.missing(script.NEEDS)
@@ -52,39 +46,13 @@ def pytest_report_header() -> list[str]:
     ]
 
 
-def _postgres_database(server_url: str) -> Iterator[str]:
-    server = make_url(server_url)
-    name = f"academy_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
     if server_url:
-        yield from _postgres_database(server_url)
+        yield from postgres_database(server_url)
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'academy.sqlite3'}"
-
-
-def make_settings(database_url: str, **environ: str) -> Settings:
-    return Settings.from_environ(
-        {
-            "ACADEMY_ENV": "testing",
-            "ACADEMY_DATABASE_URL": database_url,
-            "ACADEMY_SECRET_KEY": "test-secret-key",
-            "ACADEMY_BASE_URL": BASE_URL,
-            **environ,
-        }
-    )
 
 
 class RequestClient(FlaskClient):
@@ -92,11 +60,9 @@ class RequestClient(FlaskClient):
     session, on the test's connection), as in production, even while a test holds one."""
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        token = _cv_app.set(None)  # type: ignore[arg-type]
-        try:
+        # The request context reuses the app context it finds, so push a fresh one for it to find.
+        with self.application.app_context():
             return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +77,11 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def app_context_scope() -> object:
+    """Key the test's scoped session by the current app context: each context has a ``g`` of its own."""
+    return g.setdefault("test_session_scope", object())
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +99,7 @@ def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[scoped_se
         connection = db.engine.connect()
         transaction = connection.begin()
         session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=app_context_scope
         )
         original, db.session = db.session, session
         try:
@@ -161,13 +132,6 @@ def make_agency() -> Callable[..., Agency]:
         )
 
     return make
-
-
-def position(line_code: str, level_code: str) -> tuple[PositionLine, PositionLevel]:
-    line = db.session.scalar(db.select(PositionLine).where(PositionLine.code == line_code))
-    level = db.session.scalar(db.select(PositionLevel).where(PositionLevel.code == level_code))
-    assert line is not None and level is not None
-    return line, level
 
 
 @pytest.fixture
@@ -219,15 +183,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def csrf_token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     def do_login(user: User, password: str = PASSWORD) -> FlaskClient:
@@ -237,3 +192,45 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return client
 
     return do_login
+
+
+# --- the LRS: a client with credentials, and requests that carry them (used by several packages) ---
+
+
+@pytest.fixture
+def make_credentials() -> Callable[..., str]:
+    def make(*scopes: str, name: str = "Provider") -> str:
+        new = create_client(name, list(scopes or ("all",)))
+        return basic(new.client.key, new.secret)
+
+    return make
+
+
+@pytest.fixture
+def provider() -> NewClient:
+    """The client (scope all) whose credentials xapi() sends unless told otherwise."""
+    return create_client("Provider", ["all"])
+
+
+@pytest.fixture
+def xapi(client: FlaskClient, provider: NewClient) -> Xapi:
+    """Send an xAPI request: xapi("POST", "/xapi/statements", json=..., version="2.0.0")."""
+    default_auth = basic(provider.client.key, provider.secret)
+
+    def send(
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        version: str = "2.0.0",
+        auth: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> TestResponse:
+        all_headers = {"X-Experience-API-Version": version, "Authorization": auth or default_auth, **(headers or {})}
+        if json_body is not None:
+            kwargs["data"] = json.dumps(json_body)
+            kwargs.setdefault("content_type", "application/json")
+        return client.open(path, method=method, headers=all_headers, **kwargs)
+
+    return send

@@ -30,7 +30,7 @@ from academy.auth.models import Role, User
 from academy.extensions import db
 from academy.org.models import Agency, Person
 from lrs.models import Activity, Attachment, Document, Statement, StatementActivity, StatementAgent
-from tests.lrs.conftest import Xapi, make_credentials, provider, xapi  # noqa: F401 - the LRS fixtures, here too
+from tests.support.lrs import Xapi
 
 SEED = int(os.environ.get("ACADEMY_FUZZ_SEED", "20261206"))
 COUNT = int(os.environ.get("ACADEMY_FUZZ_COUNT", "0"))
@@ -305,7 +305,7 @@ def valid_statement(rng: random.Random) -> dict[str, Any]:
     return statement
 
 
-def test_fuzz_statements(xapi: Xapi) -> None:  # noqa: F811 - the fixture
+def test_fuzz_statements(xapi: Xapi) -> None:
     rng = random.Random(f"{SEED}-statements")
     fuzzer = Fuzzer(rng, xapi, "statements")
     for index in range(count("statements")):
@@ -378,7 +378,7 @@ DOCUMENTS = {
 }
 
 
-def test_fuzz_documents(xapi: Xapi) -> None:  # noqa: F811 - the fixture
+def test_fuzz_documents(xapi: Xapi) -> None:
     rng = random.Random(f"{SEED}-documents")
     fuzzer = Fuzzer(rng, xapi, "documents")
     for index in range(count("documents")):
@@ -411,7 +411,7 @@ def test_fuzz_documents(xapi: Xapi) -> None:  # noqa: F811 - the fixture
     fuzzer.check()
 
 
-def test_fuzz_activities_agents_and_about(xapi: Xapi) -> None:  # noqa: F811 - the fixture
+def test_fuzz_activities_agents_and_about(xapi: Xapi) -> None:
     rng = random.Random(f"{SEED}-resources")
     fuzzer = Fuzzer(rng, xapi, "resources")
     for index in range(count("resources")):

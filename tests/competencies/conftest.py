@@ -8,9 +8,7 @@ from academy.db import db
 from competencies.models import Alignment, Competency, Framework
 from competencies.services.frameworks import seed_standard
 from lrs.clients import NewClient
-from tests.lrs.conftest import make_credentials, provider, xapi  # noqa: F401 - the LRS fixtures, here too
-
-ACTIVITY = "https://provider.example/courses/pdpa-basics"
+from tests.support.competencies import ACTIVITY, competency
 
 
 @pytest.fixture
@@ -18,12 +16,8 @@ def standard() -> Framework:
     return seed_standard()
 
 
-def competency(framework: Framework, code: str) -> Competency:
-    return next(c for c in framework.competencies if c.code == code)
-
-
 @pytest.fixture
-def aligned(standard: Framework, provider: NewClient) -> Competency:  # noqa: F811 - the fixture
+def aligned(standard: Framework, provider: NewClient) -> Competency:
     """An external course aligned with the first Digital Governance competency at level 2, granted to
     the provider whose credentials xapi() sends."""
     target = competency(standard, "DG-01")

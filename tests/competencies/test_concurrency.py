@@ -36,8 +36,8 @@ from courses.models import (
 from courses.services.activities import course_iri_for, lesson_iri
 from lrs import rebuild_and_compare
 from lrs.clients import create_client
-from tests.conftest import BASE_URL, _postgres_database, make_settings
-from tests.lrs.conftest import basic
+from tests.support.app import BASE_URL, make_settings, postgres_database
+from tests.support.lrs import basic
 
 pytestmark = [
     pytest.mark.own_database,
@@ -55,7 +55,7 @@ THREADS, BATCHES, BATCH = 6, 8, 15
 def own_app(make_agency: Callable[..., Agency], make_person: Callable[..., Person]) -> Iterator[Flask]:
     """An app on a database of its own: the standard, six people, three aligned courses, some enrolments."""
     server_url = os.environ["ACADEMY_TEST_DATABASE_URL"]
-    for database_url in _postgres_database(server_url):
+    for database_url in postgres_database(server_url):
         app = create_app(settings=make_settings(database_url))
         with app.app_context():
             flask_migrate.upgrade()

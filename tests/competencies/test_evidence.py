@@ -17,8 +17,8 @@ from competencies.models import Attainment, Competency, Evidence, Framework, Sta
 from competencies.services.analysis import Population, PopulationFilter, agency_coverage, person_gaps
 from competencies.services.evidence import rebuild_projections
 from lrs import rebuild_and_compare
-from tests.competencies.conftest import ACTIVITY
-from tests.lrs.conftest import Xapi, statement
+from tests.support.competencies import ACTIVITY
+from tests.support.lrs import Xapi, statement
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -173,8 +173,8 @@ def test_changing_the_matrix_refreshes_standing(
     login: Callable[[User], FlaskClient],
 ) -> None:
     from competencies.models import RoleProfile, Standing
-    from tests.competencies.conftest import competency
-    from tests.conftest import csrf_token
+    from tests.support.app import csrf_token
+    from tests.support.competencies import competency
 
     person = make_person(make_agency(), line="K-COMP", level="K2")
     assert db.session.get(Standing, person.id) is None
@@ -197,8 +197,8 @@ def test_changing_the_matrix_sends_requirements_changed_with_the_changed_profile
 ) -> None:
     from competencies.events import requirements_changed
     from competencies.models import RoleProfile
-    from tests.competencies.conftest import competency
-    from tests.conftest import csrf_token
+    from tests.support.app import csrf_token
+    from tests.support.competencies import competency
 
     heard: list[list[tuple[PersonnelGroup, RoleLevel]]] = []
 

@@ -12,8 +12,8 @@ from academy.auth.models import Role, User
 from academy.db import db
 from academy.org.models import Agency, Person
 from competencies.models import Alignment, Attainment, Evidence, EvidenceSource, Framework, RoleProfile
-from tests.competencies.conftest import competency
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
+from tests.support.competencies import competency
 
 
 def test_a_learner_sees_required_and_attained_levels(

@@ -29,7 +29,7 @@ from competencies.services.analysis import (
 )
 from competencies.services.evidence import recompute_attainment
 from competencies.services.frameworks import default_profiles, requirements_of
-from tests.competencies.conftest import competency
+from tests.support.competencies import competency
 
 #: FY 2568 runs from 2024-10-01 to 2025-09-30: entirely past, so every month has figures.
 FY = 2568

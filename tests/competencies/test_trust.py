@@ -16,10 +16,10 @@ from academy.org.services import add_identifier
 from competencies.models import Alignment, Competency, Evidence, Framework
 from competencies.services.evidence import rebuild_projections
 from lrs.clients import NewClient, create_client
-from tests.competencies.conftest import ACTIVITY, competency
 from tests.competencies.test_evidence import attainment_of, completed_by
-from tests.conftest import csrf_token
-from tests.lrs.conftest import Xapi, basic, statement
+from tests.support.app import csrf_token
+from tests.support.competencies import ACTIVITY, competency
+from tests.support.lrs import Xapi, basic, statement
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 

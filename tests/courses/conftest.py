@@ -23,8 +23,7 @@ from courses.models import (
     Quiz,
 )
 from courses.services.activities import course_iri_for
-from tests.competencies.conftest import competency
-from tests.lrs.conftest import make_credentials, provider, xapi  # noqa: F401 - the LRS fixtures, here too
+from tests.support.competencies import competency
 
 
 @pytest.fixture
@@ -105,11 +104,3 @@ def make_course(standard: Framework) -> Callable[..., Course]:
         return course
 
     return make
-
-
-def correct_answers(quiz: Quiz) -> dict[int, list[int]]:
-    return {q.id: [c.id for c in q.choices if c.correct] for q in quiz.questions}
-
-
-def wrong_answers(quiz: Quiz) -> dict[int, list[int]]:
-    return {q.id: [next(c.id for c in q.choices if not c.correct)] for q in quiz.questions}

@@ -14,7 +14,7 @@ from academy.db import db
 from academy.org.models import Agency, Person
 from competencies.models import TrainingYear
 from courses.models import Course, Enrolment, EnrolmentSource
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
 
 Login = Callable[[User], FlaskClient]
 

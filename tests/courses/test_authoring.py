@@ -56,8 +56,8 @@ from courses.services.authoring import (
     update_question,
     update_quiz,
 )
-from tests.competencies.conftest import competency
-from tests.conftest import BASE_URL, csrf_token
+from tests.support.app import BASE_URL, csrf_token
+from tests.support.competencies import competency
 
 
 @pytest.fixture

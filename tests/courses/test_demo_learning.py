@@ -10,7 +10,7 @@ from academy.org.demo import build_demo
 from courses.demo import build_courses, build_demo_learning
 from courses.models import Enrolment, EnrolmentSource, EnrolmentStatus
 from lrs.models import Statement
-from tests.conftest import BASE_URL
+from tests.support.app import BASE_URL
 
 
 def test_the_demo_learner_has_a_completed_a_begun_and_an_assigned_course() -> None:

@@ -43,7 +43,7 @@ from courses.services.exchange import (
     import_course_text,
     load_document,
 )
-from tests.competencies.conftest import competency
+from tests.support.competencies import competency
 
 PDF = b"%PDF-1.4\n% a tiny test file\n%%EOF\n"
 

@@ -18,8 +18,8 @@ from courses.services.catalogue import course_items
 from courses.services.player import player_authority
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
-from tests.conftest import csrf_token
-from tests.lrs.conftest import Xapi, statement
+from tests.support.app import csrf_token
+from tests.support.lrs import Xapi, statement
 
 Login = Callable[[User], FlaskClient]
 

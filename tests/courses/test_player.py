@@ -20,9 +20,9 @@ from courses.services.catalogue import course_items
 from courses.services.enrolment import enrol
 from courses.services.player import PlayerError, launch_course, start_attempt, submit_attempt, view_lesson
 from lrs.models import Statement
-from tests.competencies.conftest import competency
-from tests.courses.conftest import correct_answers, wrong_answers
-from tests.lrs.conftest import statement
+from tests.support.competencies import competency
+from tests.support.courses import correct_answers, wrong_answers
+from tests.support.lrs import statement
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 

@@ -14,8 +14,8 @@ from courses.services.enrolment import enrol
 from lrs import rebuild_and_compare
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
-from tests.conftest import BASE_URL
-from tests.lrs.conftest import statement
+from tests.support.app import BASE_URL
+from tests.support.lrs import statement
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 AUTHORITY = {"objectType": "Agent", "mbox": "mailto:provider@example.go.th"}

@@ -23,8 +23,8 @@ from courses.services.player import launch_course, start_attempt, submit_attempt
 from courses.services.progress import rebuild_course_progress
 from lrs.clients import create_client, ignored_counts
 from lrs.models import IgnoredStatement, LrsClient, Statement
-from tests.courses.conftest import correct_answers
-from tests.lrs.conftest import Xapi, basic, statement
+from tests.support.courses import correct_answers
+from tests.support.lrs import Xapi, basic, statement
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 PROVIDER_COURSE = "https://provider.example/courses/cloud-first"
@@ -149,7 +149,7 @@ def test_the_rebuild_applies_the_same_rules_as_the_live_projections(
     scoped = create_client("Ministry 51 provider", ["statements/write"], agency_code="51")
     stranger = create_client("Provider with no grants", ["statements/write"])
     from competencies.services.frameworks import active_standard
-    from tests.competencies.conftest import competency
+    from tests.support.competencies import competency
 
     standard = active_standard()
     assert standard is not None

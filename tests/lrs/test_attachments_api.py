@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from werkzeug.test import TestResponse
 
-from tests.lrs.conftest import Xapi, statement
+from tests.support.lrs import Xapi, statement
 
 VERSIONS = ["1.0.3", "2.0.0"]
 BOUNDARY = "xapi-test-boundary-7d3f"

@@ -19,7 +19,7 @@ from academy.db import db
 from lrs.models import Activity, Statement
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
-from tests.lrs.conftest import Xapi, statement
+from tests.support.lrs import Xapi, statement
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://academy.test", "name": "race-test"}}
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from tests.lrs.conftest import Xapi
+from tests.support.lrs import Xapi
 
 VERSIONS = ["1.0.3", "2.0.0"]
 

@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 
 from academy.extensions import db
 from lrs.models import Document, Statement
-from tests.lrs.conftest import Xapi, statement
+from tests.support.lrs import Xapi, statement
 
 ACTIVITY = "https://academy.test/courses/digital-literacy"
 AGENT = {"objectType": "Agent", "mbox": "mailto:somchai@example.go.th"}

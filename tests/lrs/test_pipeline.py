@@ -9,7 +9,7 @@ from flask import Flask
 
 from lrs import StoredBatch, XapiVersion, register_projection, store_statements
 from lrs.pipeline import Projection
-from tests.lrs.conftest import statement
+from tests.support.lrs import statement
 
 AUTHORITY = {"objectType": "Agent", "mbox": "mailto:provider@example.go.th"}
 FIRST = "https://academy.test/activities/first"

@@ -22,7 +22,7 @@ from lrs.models import Statement
 from lrs.pipeline import StoredBatch, register_subscriber
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
-from tests.lrs.conftest import Xapi, basic, statement
+from tests.support.lrs import Xapi, basic, statement
 
 VERSIONS = ["1.0.3", "2.0.0"]
 ACTIVITY = "https://academy.test/courses/digital-literacy"
@@ -454,7 +454,7 @@ def test_admins_create_and_revoke_clients_in_a_page(
     client: FlaskClient, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
 ) -> None:
     from academy.auth.models import Role
-    from tests.conftest import csrf_token
+    from tests.support.app import csrf_token
 
     login(make_user(Role.ADMIN))
     page = "/admin/lrs-clients"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.lrs.conftest import Xapi, statement
+from tests.support.lrs import Xapi, statement
 
 
 def test_about_needs_no_credentials(client) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from lrs.clients import NewClient, create_client
 from lrs.models import LrsClient, Statement
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
-from tests.lrs.conftest import Xapi, basic, statement
+from tests.support.lrs import Xapi, basic, statement
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 PLAYER = {"objectType": "Agent", "name": "Academy", "account": {"homePage": "https://academy.test", "name": "player"}}
@@ -115,7 +115,7 @@ def test_an_admin_creates_an_agency_scoped_admin_client(
     make_user: Callable[..., User],
     login: Callable[[User], FlaskClient],
 ) -> None:
-    from tests.conftest import csrf_token
+    from tests.support.app import csrf_token
 
     agency = make_agency("33")
     login(make_user(Role.ADMIN))

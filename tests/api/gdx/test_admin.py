@@ -17,7 +17,7 @@ from academy.db import db
 from academy.org.models import Agency
 from api.gdx.models import GdxConsumer, GdxOutboxEntry, OutboxStatus
 from api.gdx.services.outbox import enqueue_records
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
 
 
 def test_only_admins_see_the_gdx_pages(

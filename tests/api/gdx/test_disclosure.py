@@ -37,7 +37,7 @@ from api.gdx.services.disclosure import RecordCounts, small, withhold
 from competencies.models import AreaStanding, Framework, Standing, TrainingYear
 from competencies.services.analysis import Population, PopulationFilter, coverage
 from competencies.services.frameworks import areas_of
-from tests.api.gdx.conftest import IT_LINE, NON_IT_LINE
+from tests.support.gdx import IT_LINE, NON_IT_LINE
 
 YEARS = (2568, 2569)
 GROUPS = ("it", "non_it")

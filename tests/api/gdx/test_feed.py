@@ -12,7 +12,7 @@ from academy.org.models import Agency, AgencyKind
 from api.gdx.services.feed import group_headcounts, suppress
 from competencies.models import Framework
 from competencies.services.analysis import Population, PopulationFilter, coverage
-from tests.api.gdx.conftest import FISCAL_YEAR, Government
+from tests.support.gdx import FISCAL_YEAR, Government
 
 RECORD_FIELDS = {
     "agency_code",

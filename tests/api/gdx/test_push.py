@@ -22,7 +22,7 @@ from api.gdx.models import DeliveryOutcome, GdxDelivery, GdxOutboxEntry, GdxPush
 from api.gdx.services.outbox import claim_entries, enqueue_records, record_key, retry_failed
 from api.gdx.services.push import GdxSender, PushError, PushOutcome, push_coverage
 from competencies.models import Framework
-from tests.api.gdx.conftest import FISCAL_YEAR, Government, Receiver
+from tests.support.gdx import FISCAL_YEAR, Government, Receiver
 
 PUBLISHED = {"71", "71001", "7100101", "71002"}
 

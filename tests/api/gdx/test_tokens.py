@@ -17,7 +17,7 @@ from academy.db import db
 from api.gdx.models import GdxConsumer, GdxToken
 from api.gdx.services.consumers import revoke_consumer
 from competencies.models import Framework
-from tests.api.gdx.conftest import Credentials, validate
+from tests.support.gdx import Credentials, validate
 
 METADATA = "/api/v1/gdx/metadata"
 

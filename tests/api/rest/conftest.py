@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,19 +11,7 @@ from werkzeug.test import TestResponse
 
 from academy.org.models import Agency
 from api.rest.tokens import create_token
-
-Api = Callable[..., TestResponse]
-
-
-@dataclass(frozen=True)
-class Tree:
-    """Two ministries: A (with a department and a division beneath it) and B (with a department)."""
-
-    ministry_a: Agency
-    department_a: Agency
-    division_a: Agency
-    ministry_b: Agency
-    department_b: Agency
+from tests.support.rest import Api, Tree, bearer
 
 
 @pytest.fixture
@@ -35,10 +22,6 @@ def tree(make_agency: Callable[..., Agency]) -> Tree:
     ministry_b = make_agency("22", name_en="Ministry of Finance", name_th="กระทรวงการคลัง")
     department_b = make_agency("22001", parent=ministry_b, name_en="Comptroller General's Department")
     return Tree(ministry_a, department_a, division_a, ministry_b, department_b)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

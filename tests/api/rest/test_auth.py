@@ -15,8 +15,8 @@ from academy.auth.models import Role, User
 from academy.db import db
 from api.rest.models import ApiToken
 from api.rest.tokens import authenticate_bearer, create_token, note_use, revoke_token
-from tests.api.rest.conftest import Api, Tree, bearer
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
+from tests.support.rest import Api, Tree, bearer
 
 
 def test_without_a_token_the_api_answers_401_with_a_bearer_challenge(api: Api) -> None:

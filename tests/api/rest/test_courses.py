@@ -9,7 +9,7 @@ from academy.db import db
 from competencies.models import Alignment
 from competencies.services.frameworks import seed_standard
 from courses.models import Course, CourseFormat, CourseStatus, Module
-from tests.api.rest.conftest import Api, Tree
+from tests.support.rest import Api, Tree
 
 
 def course(code: str, title_en: str, status: CourseStatus = CourseStatus.PUBLISHED, **fields: object) -> Course:

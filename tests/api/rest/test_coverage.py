@@ -12,7 +12,7 @@ from academy.org.models import Person
 from competencies.models import AreaStanding, Framework, Standing, TrainingYear
 from competencies.services.analysis import Population, PopulationFilter, coverage
 from competencies.services.frameworks import areas_of, seed_standard
-from tests.api.rest.conftest import Api, Tree
+from tests.support.rest import Api, Tree
 
 
 def trained(person: Person, fiscal_year: int, *, meets_all: bool = False, areas: tuple[str, ...] = ()) -> None:

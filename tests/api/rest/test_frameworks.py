@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from competencies.models import Framework, FrameworkStatus
 from competencies.services.frameworks import STANDARD_CODE, seed_standard
-from tests.api.rest.conftest import Api, Tree
+from tests.support.rest import Api, Tree
 
 
 def test_the_standard_is_listed_and_read_whole(api: Api, tree: Tree) -> None:

@@ -24,7 +24,7 @@ from academy.db import db
 from academy.org.models import Person
 from competencies.services.frameworks import STANDARD_CODE, seed_standard
 from courses.models import Course, CourseFormat, CourseStatus
-from tests.api.rest.conftest import Tree, bearer
+from tests.support.rest import Tree, bearer
 
 EXAMPLES = 30
 

@@ -14,7 +14,7 @@ from academy.org.models import IdentifierKind, Person, PersonIdentifier, Personn
 from academy.org.services import add_identifier
 from competencies.models import Standing
 from competencies.services.frameworks import seed_standard
-from tests.api.rest.conftest import Api, Tree
+from tests.support.rest import Api, Tree
 
 
 def pagination(response: Any) -> dict[str, Any]:

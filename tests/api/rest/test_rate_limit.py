@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from tests.api.rest.conftest import Api, Tree
+from tests.support.rest import Api, Tree
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from academy.org.models import Person
-from tests.api.rest.conftest import Api, Tree
+from tests.support.rest import Api, Tree
 
 
 def test_a_token_cannot_see_people_of_another_agency(api: Api, tree: Tree, make_person: Callable[..., Person]) -> None:

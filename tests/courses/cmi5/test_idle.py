@@ -16,7 +16,7 @@ from courses.cmi5.services.launch import abandon_idle_sessions
 from courses.cmi5.services.lms import now
 from courses.models import Course, Enrolment
 from tests.courses.cmi5.au import Au
-from tests.courses.cmi5.conftest import verbs_of
+from tests.support.cmi5 import verbs_of
 
 
 def session_of(enrolment: Enrolment) -> LaunchSession:

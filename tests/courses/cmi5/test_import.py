@@ -21,9 +21,9 @@ from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import ImportOptions, import_package, structure_of
 from courses.cmi5.storage import file_path
 from courses.models import Course, CourseKind, CourseStatus, Enrolment
-from tests.conftest import BASE_URL, csrf_token
 from tests.courses.cmi5.au import Au, path_of
-from tests.courses.cmi5.conftest import EXAMPLE, au, block, structure, zipped
+from tests.support.app import BASE_URL, csrf_token
+from tests.support.cmi5 import EXAMPLE, au, block, structure, zipped
 
 PACKAGE = structure(
     block("block/1", au("au/1", attrs='moveOn="Passed" masteryScore="0.8"'), au("au/2", url="lesson/2.html")),

@@ -13,9 +13,9 @@ from academy.auth.models import User
 from courses.cmi5.models import LaunchMode, LaunchSession
 from courses.cmi5.services.launch import session_of_content_token
 from courses.models import Course, Enrolment, EnrolmentStatus
-from tests.conftest import BASE_URL, csrf_token
 from tests.courses.cmi5.au import CMI5, Au, path_of
-from tests.courses.cmi5.conftest import au, aus_of, block, statements_of, structure, verbs_of
+from tests.support.app import BASE_URL, csrf_token
+from tests.support.cmi5 import au, aus_of, block, statements_of, structure, verbs_of
 
 PARAMETRISED = structure(
     block(

@@ -13,9 +13,9 @@ from competencies.services.frameworks import seed_standard
 from courses.cmi5.models import AuState, BlockState, Cmi5Course
 from courses.cmi5.services.launch import LaunchError, start_registration, waive_au
 from courses.models import Course, Enrolment, EnrolmentStatus
-from tests.competencies.conftest import competency
 from tests.courses.cmi5.au import CMI5, Au
-from tests.courses.cmi5.conftest import au, aus_of, block, statements_of, structure, verbs_of
+from tests.support.cmi5 import au, aus_of, block, statements_of, structure, verbs_of
+from tests.support.competencies import competency
 
 SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
 

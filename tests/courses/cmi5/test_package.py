@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from courses.cmi5.package import AuSpec, BlockSpec, PackageError, read_package
-from tests.courses.cmi5.conftest import EXAMPLE, au, block, structure, texts, zipped
+from tests.support.cmi5 import EXAMPLE, au, block, structure, texts, zipped
 
 OBJECTIVES = (
     f'<objectives><objective id="{EXAMPLE}/objective/1">'

@@ -12,7 +12,7 @@ from academy.db import db
 from courses.cmi5.models import AuState, BlockState, Registration
 from courses.models import Course, Enrolment, EnrolmentStatus
 from tests.courses.cmi5.au import Au
-from tests.courses.cmi5.conftest import au, block, structure
+from tests.support.cmi5 import au, block, structure
 
 TWO_UNITS = structure(
     block("block/1", au("au/1", attrs='moveOn="Completed"'), au("au/2", attrs='moveOn="Passed"')),

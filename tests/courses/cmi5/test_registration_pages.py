@@ -15,9 +15,9 @@ from academy.auth.models import Role, User
 from academy.db import db
 from courses.cmi5.models import LaunchSession
 from courses.models import Course, Enrolment
-from tests.conftest import csrf_token
 from tests.courses.cmi5.au import Au
-from tests.courses.cmi5.conftest import au, aus_of, block, structure, verbs_of
+from tests.support.app import csrf_token
+from tests.support.cmi5 import au, aus_of, block, structure, verbs_of
 
 TWO_UNITS = structure(block("block/1", au("au/1", attrs='moveOn="Passed"'), au("au/2", attrs='moveOn="Completed"')))
 
@@ -68,7 +68,7 @@ def test_an_admin_waives_a_unit(
 
 
 def statements(enrolment: Enrolment) -> list[dict[str, Any]]:
-    from tests.courses.cmi5.conftest import statements_of
+    from tests.support.cmi5 import statements_of
 
     return statements_of(enrolment)
 

@@ -16,7 +16,7 @@ from academy.db import db
 from academy.org.models import Agency, Person
 from api.rest.tokens import create_token
 from courses.models import Course, Enrolment
-from tests.courses.cmi5.conftest import EXAMPLE, au, aus_of, block, structure, verbs_of
+from tests.support.cmi5 import EXAMPLE, au, aus_of, block, structure, verbs_of
 
 TWO_UNITS = structure(block("block/1", au("au/1", attrs='moveOn="Passed"'), au("au/2", attrs='moveOn="Completed"')))
 

@@ -12,7 +12,7 @@ from academy.org.models import Person
 from courses.cmi5.models import LaunchMode
 from courses.models import Course, Enrolment
 from tests.courses.cmi5.au import CMI5, Au, basic
-from tests.courses.cmi5.conftest import au, block, structure
+from tests.support.cmi5 import au, block, structure
 
 SCORED = structure(block("block/1", au("au/1", attrs='moveOn="CompletedOrPassed" masteryScore="0.9"')))
 

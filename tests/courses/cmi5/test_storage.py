@@ -27,9 +27,9 @@ from courses.cmi5.services.importer import ImportOptions, import_package
 from courses.cmi5.services.launch import LaunchError, launch_au
 from courses.cmi5.storage import file_path, package_dir, storage_root
 from courses.models import Course, CourseStatus, Enrolment
-from tests.conftest import _postgres_database, make_settings
 from tests.courses.cmi5.au import Au, path_of
-from tests.courses.cmi5.conftest import au, aus_of, structure
+from tests.support.app import make_settings, postgres_database
+from tests.support.cmi5 import au, aus_of, structure
 
 XML = structure(au("au/1"))
 LIMITS = Limits(package_bytes=2 * MB, file_bytes=MB, ratio=10)
@@ -241,7 +241,7 @@ def fresh_app(tmp_path: Path) -> Iterator[Flask]:
     import os
 
     server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = _postgres_database(server_url) if server_url else iter([f"sqlite:///{tmp_path / 'm.sqlite3'}"])
+    databases = postgres_database(server_url) if server_url else iter([f"sqlite:///{tmp_path / 'm.sqlite3'}"])
     url = next(databases)
     app = create_app(settings=make_settings(url, ACADEMY_CMI5_STORAGE_DIR=str(tmp_path / "files")))
     try:

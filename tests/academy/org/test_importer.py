@@ -16,7 +16,7 @@ from academy.extensions import db
 from academy.org.events import people_changed
 from academy.org.importer import COLUMNS, ImportFileError, import_people, read_rows
 from academy.org.models import Agency, Person, PersonIdentifier, PersonnelGroup, PersonStatus, RoleLevel
-from tests.conftest import BASE_URL
+from tests.support.app import BASE_URL
 
 HEADER = [column.name for column in COLUMNS]
 

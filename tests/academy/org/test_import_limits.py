@@ -15,8 +15,8 @@ from flask import Flask
 from openpyxl import Workbook
 
 from academy.org.importer import XLSX_CELL_BYTES, ImportFileError, _CappedXml, import_people, read_rows
-from tests.conftest import BASE_URL
-from tests.org.test_importer import HEADER, agency, people_count, row, run, write_csv
+from tests.academy.org.test_importer import HEADER, agency, people_count, row, run, write_csv
+from tests.support.app import BASE_URL
 
 __all__ = ["agency"]  # the fixture, imported for these tests
 

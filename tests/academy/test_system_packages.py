@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.system_packages import SCRIPT, load_script
+from tests.support.system_packages import SCRIPT, load_script
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import chromium, live_server
+from tests.browser.live import chromium, live_server
 
-VENDOR = Path(__file__).resolve().parents[3] / "academy" / "static" / "vendor" / "swagger-ui" / "swagger-ui-bundle.js"
+VENDOR = Path(__file__).resolve().parents[2] / "academy" / "static" / "vendor" / "swagger-ui" / "swagger-ui-bundle.js"
 
 pytestmark = pytest.mark.own_database
 

@@ -17,7 +17,7 @@ from academy.audit.models import AuditEntry
 from academy.auth.models import Role, User, UserSession
 from academy.extensions import db
 from academy.org.models import Agency
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
 SESSION_COOKIE = "session"
 REMEMBER_COOKIE = "academy_remember"

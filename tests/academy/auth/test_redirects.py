@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 
 from academy.auth.models import User
 from academy.auth.redirects import is_safe_redirect, safe_redirect_target
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 BYPASSES = [
     "/\t/evil.example/phish",

@@ -14,7 +14,7 @@ from academy.org.events import people_changed
 from academy.org.models import Agency, Person
 from competencies.models import Standing
 from competencies.services.frameworks import seed_standard
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
 
 
 @pytest.fixture

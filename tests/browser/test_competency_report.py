@@ -1,6 +1,6 @@
 """A real browser (Debian's chromium) opens an HR officer's dashboard: every chart draws under the CSP.
 
-Served on loopback on a database of its own, like tests/browser; screenshots go to
+Served on loopback on a database of its own, like the other browser tests; screenshots go to
 test-artifacts/screenshots/.
 """
 
@@ -21,8 +21,8 @@ from academy.org.services import apply_role_profile, create_agency
 from competencies.models import Evidence, EvidenceSource
 from competencies.services.evidence import recompute_attainment
 from competencies.services.frameworks import seed_standard
-from tests.conftest import PASSWORD, position
-from tests.live import chromium, live_server, shot, sign_in
+from tests.browser.live import chromium, live_server, shot, sign_in
+from tests.support.app import PASSWORD, position
 
 EMAIL = "hr.officer@example.go.th"
 MINISTRY_TH = "กระทรวงรายงานผล"

@@ -12,7 +12,7 @@ from academy.auth.models import Role, User
 from academy.extensions import db
 from academy.org.demo import build_demo
 from academy.org.models import Agency, AgencyKind, Person, PersonnelGroup
-from tests.conftest import BASE_URL
+from tests.support.app import BASE_URL
 
 
 def _snapshot() -> list[tuple[str, str, str, str]]:

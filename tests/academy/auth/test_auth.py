@@ -13,7 +13,7 @@ from academy.auth.models import Role, User
 from academy.auth.services import AccountError, authenticate, create_user
 from academy.extensions import db
 from academy.org.models import Agency
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
 
 def actions() -> list[str]:

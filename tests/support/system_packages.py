@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "system_packages.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "system_packages.py"
 
 
 def load_script() -> ModuleType:

@@ -15,7 +15,7 @@ from academy.auth.models import Role, User
 from academy.config import ConfigError, Settings
 from academy.dates import current_fiscal_year, fiscal_year_bounds, fiscal_year_of, format_be_date, parse_date, today
 from academy.org.models import Agency, Person
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 
 
 def test_production_requires_a_secret_key() -> None:

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from academy.auth.models import User
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379"
 
 

@@ -17,7 +17,7 @@ from flask import Flask
 from academy import create_app
 from academy.extensions import db
 from lrs.clients import create_client
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 
 THREADS = 8
 REQUESTS = 12

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from academy.auth.models import Role, User
 from academy.inputs import MAX_INT, json_problem, parse_int
 from academy.org.models import Agency
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
 
 LISTS = ["/people", "/courses", "/admin/users", "/admin/audit", "/admin/courses/", "/admin/gdx/deliveries"]
 

@@ -23,10 +23,10 @@ from werkzeug.serving import make_server
 from academy import create_app
 from academy.db import db
 from academy.org.demo import ensure_position_lines
-from tests.conftest import PASSWORD, _postgres_database, make_settings
+from tests.support.app import PASSWORD, make_settings, postgres_database
 
 CHROMIUM = os.environ.get("ACADEMY_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def chromium_or_skip() -> str:
@@ -42,7 +42,7 @@ def chromium_or_skip() -> str:
 def live_server(folder: Path, seed: Callable[[], None] | None = None) -> Iterator[tuple[str, Flask]]:
     """Serve the platform on 127.0.0.1 (its base URL is the server's) after ``seed()`` has run and committed."""
     server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = _postgres_database(server_url) if server_url else iter([f"sqlite:///{folder / 'academy.sqlite3'}"])
+    databases = postgres_database(server_url) if server_url else iter([f"sqlite:///{folder / 'academy.sqlite3'}"])
     database_url = next(databases)
     reserve = make_server("127.0.0.1", 0, Flask("placeholder"))  # a free port, for the base URL
     port = reserve.server_port

@@ -23,8 +23,8 @@ from academy.auth.services import create_user
 from academy.db import is_unavailable
 from academy.extensions import db
 from lrs.clients import create_client
-from tests.conftest import PASSWORD, csrf_token, make_settings
-from tests.lrs.conftest import basic
+from tests.support.app import PASSWORD, csrf_token, make_settings
+from tests.support.lrs import basic
 
 #: A PostgreSQL URL on a loopback port where nothing listens.
 CLOSED_PORT_URL = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"
