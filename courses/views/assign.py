@@ -19,7 +19,7 @@ from academy.forms import CsrfForm
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies
 from competencies.reports.permissions import can_see_agency, can_view_reports
-from competencies.services.analysis import population_choices, population_from_label, untrained_people
+from competencies.services.coverage import population_choices, population_from_label, untrained_people
 from courses.services.catalogue import catalogue_query, get_course
 from courses.services.enrolment import assign_course
 from courses.views.blueprint import bp

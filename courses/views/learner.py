@@ -15,7 +15,7 @@ from academy.forms import CsrfForm
 from academy.inputs import paginate, parse_int
 from academy.org.models import Person
 from academy.org.services import role_profile_of
-from competencies.services.analysis import person_gaps
+from competencies.services.coverage import person_gaps
 from competencies.services.frameworks import areas_of
 from courses.models import CourseFormat, CourseKind, Enrolment, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import (

@@ -15,7 +15,7 @@ from academy.org.models import Agency, IdentifierKind, Person, PersonnelGroup, R
 from academy.org.services import add_identifier
 from academy.projections import rebuild_and_compare
 from competencies.models import Attainment, Competency, Evidence, Framework, Standing
-from competencies.services.analysis import Population, PopulationFilter, agency_coverage, person_gaps
+from competencies.services.coverage import Population, PopulationFilter, agency_coverage, person_gaps
 from competencies.services.evidence import rebuild_projections
 from tests.competencies.conftest import ACTIVITY
 from tests.lrs.conftest import Xapi, statement
