@@ -105,7 +105,7 @@ def main() -> None:
     from academy.dates import current_fiscal_year
     from academy.db import db
     from academy.org.models import Agency, AgencyKind, Person
-    from competencies.services.analysis import agency_coverage, coverage
+    from competencies.services.coverage import agency_coverage, coverage
     from competencies.services.evidence import recompute_attainment
 
     with fresh_postgres(args.postgres) as database_url:

@@ -43,7 +43,7 @@ def main() -> None:
     from academy.org.models import Agency, AgencyKind, Person
     from competencies.reports.exports import report_csv, report_pdf, report_xlsx
     from competencies.reports.services import agency_report, people_report
-    from competencies.services.analysis import Population, PopulationFilter, agency_coverage
+    from competencies.services.coverage import Population, PopulationFilter, agency_coverage
 
     results: list[tuple[str, list[float], int | None]] = []
     with fresh_postgres(args.postgres) as database_url:

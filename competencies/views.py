@@ -25,7 +25,7 @@ from competencies.services.alignments import (
     save_alignment,
     statement_evidence,
 )
-from competencies.services.analysis import person_gaps
+from competencies.services.coverage import person_gaps
 from competencies.services.evidence import record_self_assessment
 from competencies.services.frameworks import (
     FrameworkError,

@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     from academy.cli import academy_cli
     from courses import cmi5
     from courses import models as _models  # noqa: F401
-    from courses.authoring_views import bp as authoring_bp
+    from courses.authoring import bp as authoring_bp
     from courses.cli import commands
     from courses.content import sanitised_filter, video_embed_url
     from courses.models import CourseKind

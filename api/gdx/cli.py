@@ -23,7 +23,7 @@ from api.gdx.services.push import (
     push_coverage,
 )
 from api.gdx.services.schedule import parse_time_of_day, run_daily
-from competencies.services.analysis import Population
+from competencies.services.coverage import Population
 from competencies.services.frameworks import active_standard
 
 #: Exit status of a push that left records pending or failed (for cron's mail and monitoring).

@@ -25,7 +25,7 @@ from academy.org.services import get_agency_by_code
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
 from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
 from api.gdx.services.metadata import dataset_metadata
-from competencies.services.analysis import Population
+from competencies.services.coverage import Population
 from competencies.services.frameworks import active_standard, areas_of
 
 bp = Blueprint("gdx_api", __name__, url_prefix="/api/v1/gdx")

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.org.importer import COLUMN_BY_NAME
 from academy.org.models import AgencyKind, PersonnelGroup, PersonStatus
-from competencies.services.analysis import Population
+from competencies.services.coverage import Population
 from courses.models import CourseFormat
 
 #: People a bulk upsert may carry: one chunk of the importer, so a request stays quick.

@@ -2,7 +2,7 @@
 
 The pages, the CSV, the XLSX and the PDF all render the same ``Report``, so a figure is
 the same wherever it is read. Nothing here counts people: the figures come from
-``competencies.services.analysis`` (``coverage()`` and what builds on it).
+``competencies.services.coverage`` (``coverage()`` and what builds on it).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from academy.i18n import current_locale, localized
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS
 from academy.org.models import Agency, AgencyKind
 from competencies.models import Framework
-from competencies.services.analysis import (
+from competencies.services.coverage import (
     CoverageRecord,
     PersonProgress,
     Population,

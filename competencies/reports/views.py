@@ -29,7 +29,7 @@ from competencies.reports.services import (
     population_name,
     ranking_report,
 )
-from competencies.services.analysis import (
+from competencies.services.coverage import (
     PopulationFilter,
     people_status,
     population_choices,

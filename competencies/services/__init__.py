@@ -2,5 +2,5 @@
 
 - frameworks: loading, seeding and reading frameworks, profiles and requirements
 - evidence: the LRS subscriber that turns statements into evidence, and attainment
-- analysis: gap analysis and coverage
+- coverage: a person's gaps, populations, coverage and the reports' breakdowns of it
 """

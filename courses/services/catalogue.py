@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from academy.db import db
 from academy.org.models import Person
 from competencies.models import Alignment, Competency, Framework
-from competencies.services.analysis import Gap, person_gaps
+from competencies.services.coverage import Gap, person_gaps
 from courses.models import Course, CourseFormat, CourseStatus, Lesson, Module, Quiz
 from courses.services.activities import lesson_iri, quiz_iri
 from courses.services.authoring.structure import module_items

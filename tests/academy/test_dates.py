@@ -24,7 +24,7 @@ from academy.org.models import Agency, Person
 from api.rest.schemas import CoverageArgs
 from competencies.reports.exports import report_html
 from competencies.reports.services import Report
-from competencies.services.analysis import PopulationFilter
+from competencies.services.coverage import PopulationFilter
 
 #: 20:00 on 4 Dec 2026 in UTC is 03:00 on 5 Dec 2026 (BE 2569) in Bangkok: fiscal year 2570.
 EVENING_UTC = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person, PersonnelGroup, RoleLevel
 from academy.org.services import add_identifier
 from competencies.models import Attainment, Competency, Evidence, Framework, Standing
-from competencies.services.analysis import Population, PopulationFilter, agency_coverage, person_gaps
+from competencies.services.coverage import Population, PopulationFilter, agency_coverage, person_gaps
 from competencies.services.evidence import rebuild_projections
 from lrs import rebuild_and_compare
 from tests.support.competencies import ACTIVITY

@@ -426,7 +426,7 @@ def test_the_cli_exports_and_imports_a_framework(app: Flask, standard: Framework
 
 
 def test_the_cli_sets_a_coverage_target(app: Flask) -> None:
-    from competencies.services.analysis import target_for
+    from competencies.services.coverage import target_for
 
     result = app.test_cli_runner().invoke(args=["academy", "coverage-target", "2570", "65"])
     assert result.exit_code == 0 and target_for(2570) == 65

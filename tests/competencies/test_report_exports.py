@@ -20,7 +20,7 @@ from academy.db import db
 from competencies.models import Framework
 from competencies.reports.exports import report_html
 from competencies.reports.services import agency_report, people_report
-from competencies.services.analysis import PopulationFilter
+from competencies.services.coverage import PopulationFilter
 from tests.competencies import test_reports
 from tests.competencies.test_reports import FY, MINISTRY_TH, Government
 

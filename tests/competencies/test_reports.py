@@ -15,7 +15,7 @@ from academy.auth.models import Role, User
 from academy.db import db
 from academy.org.models import Agency, AgencyKind, Person, PersonnelGroup, PersonStatus, RoleLevel
 from competencies.models import Competency, Evidence, EvidenceSource, Framework
-from competencies.services.analysis import (
+from competencies.services.coverage import (
     Population,
     PopulationFilter,
     agency_coverage,

@@ -13,7 +13,7 @@ from academy.db import db
 from academy.org.models import Agency, IdentifierKind, Person
 from academy.org.services import add_identifier
 from competencies.models import Attainment, Framework
-from competencies.services.analysis import agency_coverage
+from competencies.services.coverage import agency_coverage
 from courses.models import Course, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress, QuizAttempt
 from courses.services.activities import lesson_iri, quiz_iri
 from courses.services.catalogue import course_items

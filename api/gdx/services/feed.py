@@ -1,6 +1,6 @@
 """The GDX coverage feed: each agency's coverage as aggregate records, with small cells suppressed.
 
-Every published figure comes from ``competencies.services.analysis.coverage()``. Publishing
+Every published figure comes from ``competencies.services.coverage.coverage()``. Publishing
 them must not let anyone single out a person, so before anything leaves, small cells are
 folded (deciding which takes the IT and Non-IT headcounts):
 
@@ -36,7 +36,7 @@ from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup
 from api.gdx.services.disclosure import ALL, IT, MINIMUM_CELL, NON_IT, RecordCounts, withhold
 from competencies.models import Competency, Framework
-from competencies.services.analysis import (
+from competencies.services.coverage import (
     CoverageRecord,
     Figures,
     Population,

@@ -41,7 +41,7 @@ from api.gdx.services.outbox import (
     start_run,
 )
 from competencies.models import Framework
-from competencies.services.analysis import Population
+from competencies.services.coverage import Population
 from competencies.services.frameworks import areas_of
 
 USER_AGENT = "e-workforce-academy-gdx-push/1"

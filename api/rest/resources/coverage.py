@@ -10,7 +10,7 @@ from api.rest.auth import agency_or_404
 from api.rest.errors import fail
 from api.rest.resources import make_blueprint
 from api.rest.schemas import CoverageArgs, CoverageSchema, parent_code_of
-from competencies.services.analysis import CoverageRecord, Population, PopulationFilter, coverage
+from competencies.services.coverage import CoverageRecord, Population, PopulationFilter, coverage
 from competencies.services.frameworks import active_standard, areas_of
 
 blp = make_blueprint(

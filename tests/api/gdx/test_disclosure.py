@@ -35,7 +35,7 @@ from academy.db import db
 from academy.org.models import Agency, Person
 from api.gdx.services.disclosure import RecordCounts, small, withhold
 from competencies.models import AreaStanding, Framework, Standing, TrainingYear
-from competencies.services.analysis import Population, PopulationFilter, coverage
+from competencies.services.coverage import Population, PopulationFilter, coverage
 from competencies.services.frameworks import areas_of
 from tests.support.gdx import IT_LINE, NON_IT_LINE
 

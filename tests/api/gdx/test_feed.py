@@ -11,7 +11,7 @@ import pytest
 from academy.org.models import Agency, AgencyKind
 from api.gdx.services.feed import group_headcounts, suppress
 from competencies.models import Framework
-from competencies.services.analysis import Population, PopulationFilter, coverage
+from competencies.services.coverage import Population, PopulationFilter, coverage
 from tests.support.gdx import FISCAL_YEAR, Government
 
 RECORD_FIELDS = {

@@ -1,4 +1,4 @@
-"""Coverage: the API answers exactly what competencies.services.analysis.coverage() computes."""
+"""Coverage: the API answers exactly what competencies.services.coverage.coverage() computes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Person
 from competencies.models import AreaStanding, Framework, Standing, TrainingYear
-from competencies.services.analysis import Population, PopulationFilter, coverage
+from competencies.services.coverage import Population, PopulationFilter, coverage
 from competencies.services.frameworks import areas_of, seed_standard
 from tests.support.rest import Api, Tree
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from academy.audit.services import record_audit
 from academy.auth.permissions import admin_required
@@ -18,15 +15,8 @@ from academy.forms import CsrfForm
 from academy.inputs import paginate, parse_int
 from competencies.models import Competency
 from competencies.services.frameworks import active_standard, leaf_competencies
-from courses.authoring_forms import (
-    FORMAT_LABELS,
-    KIND_LABELS,
-    RULE_LABELS,
-    STATUS_LABELS,
-    CourseForm,
-    ImportForm,
-    ModuleForm,
-)
+from courses.authoring.blueprint import bp, require_csrf, show_error
+from courses.authoring_forms import STATUS_LABELS, CourseForm, ImportForm, ModuleForm
 from courses.models import Course, CourseFormat, CourseStatus
 from courses.services.authoring import (
     AlignmentInput,
@@ -46,44 +36,7 @@ from courses.services.authoring import (
 )
 from courses.services.exchange import FORMATS, ExchangeError, Format, export_course_text, format_for, import_course_text
 
-bp = Blueprint("course_admin", __name__, url_prefix="/admin/courses", template_folder="templates")
 PER_PAGE = 25
-
-F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-@bp.context_processor
-def _labels() -> dict[str, object]:
-    return {
-        "format_labels": FORMAT_LABELS,
-        "status_labels": STATUS_LABELS,
-        "rule_labels": RULE_LABELS,
-        "kind_labels": KIND_LABELS,
-    }
-
-
-def _attach(form: FlaskForm, error: AuthoringError, rows: list[int] | None = None) -> None:
-    """Show a service's error at the field it names, or above the form."""
-    target: Any = form
-    match = re.fullmatch(r"choices\[(\d+)\]\.(\w+)", error.field)
-    if match and rows is not None and int(match[1]) < len(rows):
-        target, name = form["choices"][rows[int(match[1])]], match[2]
-    else:
-        name = error.field
-    field = target._fields.get(name) if hasattr(target, "_fields") else None
-    if field is None:
-        flash(str(error), "error")
-    else:
-        field.errors = [*field.errors, error.message]
-
-
-def show_error(form: FlaskForm, error: AuthoringError, rows: list[int] | None = None) -> None:
-    db.session.rollback()
-    _attach(form, error, rows)
-
-
-def audit_edit(course: Course, action: str, **details: object) -> None:
-    record_audit("course.edit", target_type="course", target_id=course.code, details={"action": action, **details})
 
 
 def _enum_arg(name: str, enum_type: type[CourseStatus] | type[CourseFormat]) -> Any:
@@ -92,18 +45,6 @@ def _enum_arg(name: str, enum_type: type[CourseStatus] | type[CourseFormat]) -> 
         return enum_type(value) if value else None
     except ValueError:
         abort(400, description=_("Unknown value %(value)s for %(name)s.", value=value, name=name))
-
-
-def offset_from_form() -> int:
-    value = request.form.get("offset", "")
-    if value not in {"-1", "1"}:
-        abort(400, description=_("offset must be -1 or 1."))
-    return int(value)
-
-
-def require_csrf(form: FlaskForm) -> None:
-    if not form.validate_on_submit():
-        abort(400, description=_("The form has expired; please try again."))
 
 
 # --- courses -----------------------------------------------------------------------------------------------
@@ -319,7 +260,3 @@ def import_() -> ResponseReturnValue:
             return redirect(url_for("course_admin.edit", course_id=course.id))
     status = 400 if form.is_submitted() else 200
     return render_template("course_admin/import.html", form=form, errors=errors), status
-
-
-# The pages of a course's structure (modules, lessons, quizzes, questions) add their routes to ``bp``.
-from courses import authoring_structure_views  # noqa: E402, F401

@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.forms import CsrfForm
+from courses.authoring.blueprint import audit_edit, bp, offset_from_form, require_csrf, show_error
 from courses.authoring_forms import (
     LessonForm,
     ModuleForm,
     QuestionForm,
     QuizForm,
 )
-from courses.authoring_views import audit_edit, bp, offset_from_form, require_csrf, show_error
 from courses.content import ContentError, validate_lesson_file, video_embed_url
 from courses.models import Course, CourseKind, Lesson, Module, Question, Quiz
 from courses.services.authoring import (
