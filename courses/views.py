@@ -26,6 +26,7 @@ from academy.i18n import current_locale
 from academy.inputs import paginate, parse_int
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies, role_profile_of
+from academy.transactions import commit_on_success
 from competencies.models import Framework
 from competencies.reports.permissions import can_see_agency, can_view_reports
 from competencies.services.analysis import (
@@ -248,6 +249,7 @@ def course(code: str) -> ResponseReturnValue:
 
 @bp.post("/courses/<code>/enrol")
 @learner_required
+@commit_on_success
 def enrol_in(code: str) -> ResponseReturnValue:
     course = _published_course(code)
     if not CsrfForm().validate_on_submit():
@@ -257,13 +259,13 @@ def enrol_in(code: str) -> ResponseReturnValue:
     except EnrolmentError as error:
         abort(400, description=str(error))
     record_audit("course.enrol", target_type="course", target_id=course.code, details={"enrolment": enrolment.id})
-    db.session.commit()
     flash(_("You are enrolled in %(title)s.", title=course.title(_locale())), "success")
     return redirect(url_for("courses.course", code=course.code))
 
 
 @bp.post("/courses/<code>/start")
 @learner_required
+@commit_on_success
 def start(code: str) -> ResponseReturnValue:
     """Launch the course in the player and go to the first item not yet done."""
     course = _published_course(code)
@@ -273,7 +275,6 @@ def start(code: str) -> ResponseReturnValue:
     if course.kind is CourseKind.CMI5:
         return redirect(url_for("cmi5.course", code=course.code))
     launch_course(enrolment, _locale())
-    db.session.commit()
     done = {
         row.activity_iri
         for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
@@ -321,13 +322,13 @@ def _quiz_of(course: Course, key: str) -> Quiz:
 
 @bp.get("/courses/<code>/lessons/<key>")
 @learner_required
+@commit_on_success
 def lesson(code: str, key: str) -> ResponseReturnValue:
     course = _published_course(code)
     enrolment = _own_enrolment(course)
     lesson = _lesson_of(course, key)
     # Opening the lesson is the learning event: it is recorded as `experienced`.
     view_lesson(enrolment, lesson, _locale())
-    db.session.commit()
     previous, following = _neighbours(course, key)
     return render_template(
         "courses/lesson.html",
@@ -384,6 +385,7 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
                 for question in quiz.questions
             }
             outcome = submit_attempt(submitted, answers, locale)
+            # Not commit_on_success: a failure starting the next attempt below must not undo this one.
             db.session.commit()
             passed = passed or outcome.passed
         except PlayerError as exc:
@@ -443,13 +445,13 @@ def transcript() -> ResponseReturnValue:
 @bp.get("/learn/transcript.pdf")
 @no_store
 @learner_required
+@commit_on_success
 def transcript_pdf() -> ResponseReturnValue:
     from academy.pdf import render_pdf
 
     person = current_user.person
     html = render_template("courses/transcript_pdf.html", transcript=transcript_of(person), person=person)
     record_audit("transcript.export", target_type="person", target_id=str(person.public_id))
-    db.session.commit()
     return Response(
         render_pdf(html),
         mimetype="application/pdf",
@@ -462,6 +464,7 @@ def transcript_pdf() -> ResponseReturnValue:
 
 @bp.route("/courses/assign", methods=["GET", "POST"])
 @login_required
+@commit_on_success
 def assign() -> ResponseReturnValue:
     """Assign a course to the untrained people of a role profile in an agency the officer may see."""
     if not can_view_reports(current_user):
@@ -508,7 +511,6 @@ def assign() -> ResponseReturnValue:
             target_id=agency.code,
             details={"course": course.code, "profile": population.label, "fiscal_year": fiscal_year, "people": count},
         )
-        db.session.commit()
         flash(ngettext("%(num)s person was assigned the course.", "%(num)s people were assigned the course.", count))
         return redirect(url_for("courses.assign", agency=agency.code, profile=population.label, course=course.code))
     return render_template(
