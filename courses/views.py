@@ -445,13 +445,15 @@ def transcript() -> ResponseReturnValue:
 @bp.get("/learn/transcript.pdf")
 @no_store
 @learner_required
-@commit_on_success
 def transcript_pdf() -> ResponseReturnValue:
     from academy.pdf import render_pdf
 
     person = current_user.person
     html = render_template("courses/transcript_pdf.html", transcript=transcript_of(person), person=person)
     record_audit("transcript.export", target_type="person", target_id=str(person.public_id))
+    # Not commit_on_success: committing before the slow PDF rendering keeps the transaction
+    # (on SQLite, the database's write lock) from lasting through it.
+    db.session.commit()
     return Response(
         render_pdf(html),
         mimetype="application/pdf",
