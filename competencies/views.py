@@ -16,6 +16,7 @@ from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
+from academy.transactions import commit_on_success
 from competencies.events import announce_requirements_changed
 from competencies.models import Alignment, Competency, Framework
 from competencies.permissions import can_edit_frameworks, has_own_competencies
@@ -67,6 +68,7 @@ def _int_field(name: str, low: int, high: int) -> int:
 
 @bp.route("/me/competencies", methods=["GET", "POST"])
 @login_required
+@commit_on_success
 def mine() -> ResponseReturnValue:
     if not has_own_competencies(current_user):
         abort(403)
@@ -84,7 +86,6 @@ def mine() -> ResponseReturnValue:
         record_audit(
             "competency.self_assessment", target_type="competency", target_id=competency.code, details={"level": level}
         )
-        db.session.commit()
         flash(_("Your self-assessment is recorded."), "success")
         return redirect(url_for("competencies.mine"))
     gaps = person_gaps(person, framework)
@@ -123,6 +124,7 @@ def frameworks() -> ResponseReturnValue:
 
 @bp.route("/admin/frameworks/<int:framework_id>", methods=["GET", "POST"])
 @login_required
+@commit_on_success
 def framework(framework_id: int) -> ResponseReturnValue:
     _admin_only()
     found = db.get_or_404(Framework, framework_id)
@@ -144,7 +146,6 @@ def framework(framework_id: int) -> ResponseReturnValue:
             target_id=agency.code,
             details={"framework": found.code, "profiles": made},
         )
-        db.session.commit()
         return redirect(url_for("competencies.framework", framework_id=found.id, agency=agency.code))
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -179,7 +180,6 @@ def framework(framework_id: int) -> ResponseReturnValue:
             record_audit(
                 "framework.requirements", target_type="framework", target_id=found.code, details={"changes": changes}
             )
-        db.session.commit()
         flash(_("%(count)s requirements changed.", count=len(changes)), "success")
         return redirect(
             url_for("competencies.framework", framework_id=found.id, agency=agency.code if agency else None)
@@ -198,6 +198,7 @@ def framework(framework_id: int) -> ResponseReturnValue:
 
 @bp.route("/admin/alignments", methods=["GET", "POST"])
 @login_required
+@commit_on_success
 def alignments() -> ResponseReturnValue:
     _admin_only()
     framework = _standard_or_404()
@@ -231,7 +232,6 @@ def alignments() -> ResponseReturnValue:
                 target_id=activity_id,
                 details={"competency": competency.code, "level": level, "owner_client_id": owner},
             )
-        db.session.commit()
         return redirect(url_for("competencies.alignments"))
     rows = db.session.scalars(
         select(Alignment).join(Alignment.competency).order_by(Alignment.activity_id, Competency.sort_order)

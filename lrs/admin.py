@@ -17,6 +17,7 @@ from academy.audit.services import record_audit
 from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.org.models import Agency
+from academy.transactions import commit_on_success
 from lrs.clients import (
     SCOPES,
     ClientError,
@@ -58,6 +59,7 @@ def _admins_only() -> None:
 
 
 @bp.route("", methods=["GET", "POST"])
+@commit_on_success
 def clients() -> ResponseReturnValue:
     form = ClientForm()
     created = None
@@ -85,7 +87,6 @@ def clients() -> ResponseReturnValue:
                     "agency_id": created.client.agency_id,
                 },
             )
-            db.session.commit()
     elif form.is_submitted():
         status = 400
     clients = list_clients()
@@ -103,6 +104,7 @@ def clients() -> ResponseReturnValue:
 
 
 @bp.post("/<key>/revoke")
+@commit_on_success
 def revoke(key: str) -> ResponseReturnValue:
     if not RevokeForm().validate_on_submit():
         abort(400)
@@ -111,7 +113,6 @@ def revoke(key: str) -> ResponseReturnValue:
     except ClientError:
         abort(404)
     record_audit("lrs_client.revoke", target_type="lrs_client", target_id=key)
-    db.session.commit()
     return redirect(url_for("lrs_admin.clients"))
 
 

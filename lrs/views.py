@@ -112,6 +112,8 @@ def _prepare() -> ResponseReturnValue | None:
         return response
     if client.last_version != g.xapi_version.value:
         client.last_version = g.xapi_version.value
+        # Committed here, not by commit_on_success: the note stands whatever the request does next
+        # (a GET commits nothing, and retry_transaction rolls back before it runs a write again).
         db.session.commit()
     return None
 

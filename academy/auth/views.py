@@ -23,6 +23,7 @@ from academy.extensions import db, limiter
 from academy.inputs import paginate
 from academy.org.models import Agency, Person
 from academy.org.services import get_agency_by_code
+from academy.transactions import commit_on_success
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -69,6 +70,7 @@ def _login_failed(response: Response) -> bool:
     scope="login-account",
     deduct_when=_login_failed,
 )
+@commit_on_success
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -77,7 +79,7 @@ def login() -> ResponseReturnValue:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is None:
             record_audit("auth.login_failed", details={"email": (form.email.data or "").strip().lower()})
-            db.session.commit()
+            db.session.commit()  # the failed attempt is kept although the answer is a 401
             flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 401
         remember = bool(form.remember.data)
@@ -85,17 +87,16 @@ def login() -> ResponseReturnValue:
         record_audit(
             "auth.login", target_type="user", target_id=user.id, details={"session": session_id, "remember": remember}
         )
-        db.session.commit()
         return redirect(safe_redirect_target(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
+@commit_on_success
 def logout() -> ResponseReturnValue:
     _end_current_session("signed_out")
     record_audit("auth.logout", target_type="user", target_id=current_user.id)
-    db.session.commit()
     sign_out()
     return redirect(url_for("auth.login"))
 
@@ -124,6 +125,7 @@ def sessions() -> ResponseReturnValue:
 
 @bp.post("/account/sessions/<int:session_id>/end")
 @login_required
+@commit_on_success
 def end_one_session(session_id: int) -> ResponseReturnValue:
     row = get_user_session(current_user.id, session_id)
     if row is None:
@@ -131,7 +133,6 @@ def end_one_session(session_id: int) -> ResponseReturnValue:
     ended_here = row.id == current_session_id()
     end_session(row, reason="ended")
     record_audit("auth.session_end", target_type="user_session", target_id=row.id, details={"user": current_user.id})
-    db.session.commit()
     if ended_here:
         sign_out()
         return redirect(url_for("auth.login"))
@@ -141,10 +142,10 @@ def end_one_session(session_id: int) -> ResponseReturnValue:
 
 @bp.post("/account/sessions/end-all")
 @login_required
+@commit_on_success
 def end_all_sessions() -> ResponseReturnValue:
     count = end_user_sessions(current_user.id, reason="ended_all")
     record_audit("auth.sessions_end_all", target_type="user", target_id=current_user.id, details={"ended": count})
-    db.session.commit()
     sign_out()
     flash(_("You were signed out everywhere."), "success")
     return redirect(url_for("auth.login"))
@@ -186,6 +187,7 @@ def _parse_person(text: str) -> Person | None:
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def edit_user(user_id: int | None = None) -> ResponseReturnValue:
     user = None if user_id is None else db.get_or_404(User, user_id)
     form = UserForm(obj=user)
@@ -242,7 +244,6 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
             return render_template("auth/user_form.html", form=form, user=user), 400
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.users"))
     status = 400 if form.is_submitted() else 200
@@ -272,9 +273,9 @@ def _end_sessions_of(user: User, reason: str) -> int:
 
 @bp.post("/admin/users/<int:user_id>/end-sessions")
 @admin_required
+@commit_on_success
 def end_user_sessions_view(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     count = _end_sessions_of(user, "ended_by_admin")
-    db.session.commit()
     flash(ngettext("%(num)d session was ended.", "%(num)d sessions were ended.", count), "success")
     return redirect(url_for("auth.edit_user", user_id=user.id))

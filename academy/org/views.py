@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import admin_required, can_administer, people_scope
-from academy.extensions import db
 from academy.inputs import paginate, parse_int
 from academy.org.events import announce_people_changed
 from academy.org.importer import template_csv
@@ -27,6 +26,7 @@ from academy.org.services import (
     role_profile_of,
     set_role_profile_override,
 )
+from academy.transactions import commit_on_success
 
 E = TypeVar("E", PersonnelGroup, PersonStatus)
 
@@ -106,6 +106,7 @@ def person(public_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.post("/people/<uuid:public_id>/role-profile")
 @admin_required
+@commit_on_success
 def override_role_profile(public_id: uuid.UUID) -> ResponseReturnValue:
     found = get_person(public_id, None) or abort(404)
     try:
@@ -122,7 +123,6 @@ def override_role_profile(public_id: uuid.UUID) -> ResponseReturnValue:
         target_id=found.public_id,
         details={"before": before, "after": profile.code, "group": group, "level": level},
     )
-    db.session.commit()
     flash(_("Role profile saved."), "success")
     return redirect(url_for("org.person", public_id=public_id))
 

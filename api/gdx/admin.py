@@ -18,6 +18,7 @@ from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import paginate
+from academy.transactions import commit_on_success
 from api.gdx.models import GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
 from api.gdx.services.outbox import retry_failed
@@ -36,6 +37,7 @@ def _admins_only() -> None:
 
 
 @bp.route("/consumers", methods=["GET", "POST"])
+@commit_on_success
 def consumers() -> ResponseReturnValue:
     form = ConsumerForm()
     created = None
@@ -53,7 +55,6 @@ def consumers() -> ResponseReturnValue:
                 target_id=created.consumer.key,
                 details={"name": created.consumer.name},
             )
-            db.session.commit()
     elif form.is_submitted():
         status = 400
     return render_template(
@@ -62,6 +63,7 @@ def consumers() -> ResponseReturnValue:
 
 
 @bp.post("/consumers/<key>/revoke")
+@commit_on_success
 def revoke(key: str) -> ResponseReturnValue:
     if not CsrfForm().validate_on_submit():
         abort(400)
@@ -70,7 +72,6 @@ def revoke(key: str) -> ResponseReturnValue:
     except ConsumerError:
         abort(404)
     record_audit("gdx_consumer.revoke", target_type="gdx_consumer", target_id=key, details={"name": consumer.name})
-    db.session.commit()
     flash(_("Consumer %(name)s is revoked: its tokens no longer work.", name=consumer.name), "success")
     return redirect(url_for("gdx_admin.consumers"))
 
@@ -112,11 +113,11 @@ def entry(entry_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/deliveries/retry-failed")
+@commit_on_success
 def retry() -> ResponseReturnValue:
     if not CsrfForm().validate_on_submit():
         abort(400)
     count = retry_failed(datetime.now(UTC))
     record_audit("gdx_outbox.retry_failed", target_type="gdx_outbox", details={"entries": count})
-    db.session.commit()
     flash(_("%(count)s failed records will be sent again by the next push.", count=count), "success")
     return redirect(url_for("gdx_admin.deliveries"))

@@ -22,6 +22,7 @@ from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.db import db
 from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
+from academy.transactions import commit_on_success
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
 from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
 from api.gdx.services.metadata import dataset_metadata
@@ -101,11 +102,13 @@ def _authenticate() -> ResponseReturnValue | None:
     except AuthError as error:
         db.session.rollback()
         return _auth_error(error)
-    db.session.commit()  # the token's last use, which keeps it alive
+    # Committed here, not by commit_on_success: the token's last use keeps it alive whatever the request does next.
+    db.session.commit()
     return None
 
 
 @bp.route("/auth/validate", methods=["GET", "POST"])
+@commit_on_success
 def validate() -> ResponseReturnValue:
     """Exchange the Consumer-Key header and the consumer's secret (a header or a POSTed body) for a Token."""
     if any(name.lower() == "consumersecret" for name in request.args):
@@ -122,9 +125,7 @@ def validate() -> ResponseReturnValue:
             request.headers.get("Consumer-Key", "").strip(), str(secret).strip() if secret else None, _idle()
         )
     except AuthError as error:
-        db.session.rollback()
         return _auth_error(error)
-    db.session.commit()
     return _json({"Result": issued.token, "token_type": "Token", "expires_after_idle_seconds": issued.idle_seconds})
 
 

@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length
 
 from academy.audit.services import record_audit
 from academy.auth.permissions import admin_required
-from academy.db import db
 from academy.org.services import get_agency_by_code
+from academy.transactions import commit_on_success
 from api.rest.tokens import NewToken, TokenError, create_token, list_tokens, revoke_token
 
 bp = Blueprint("api_tokens", __name__, template_folder="templates", url_prefix="/admin/api-tokens")
@@ -36,6 +36,7 @@ def _admins_only() -> None:
 
 
 @bp.route("", methods=["GET", "POST"])
+@commit_on_success
 def tokens() -> ResponseReturnValue:
     form = TokenForm()
     created: NewToken | None = None
@@ -58,7 +59,6 @@ def tokens() -> ResponseReturnValue:
                     target_id=created.token.prefix,
                     details={"agency": agency.code, "name": created.token.name},
                 )
-                db.session.commit()
                 form = TokenForm(formdata=None)
     elif form.is_submitted():
         status = 400
@@ -68,6 +68,7 @@ def tokens() -> ResponseReturnValue:
 
 
 @bp.post("/<prefix>/revoke")
+@commit_on_success
 def revoke(prefix: str) -> ResponseReturnValue:
     if not RevokeForm().validate_on_submit():
         abort(400)
@@ -76,6 +77,5 @@ def revoke(prefix: str) -> ResponseReturnValue:
     except TokenError:
         abort(404)
     record_audit("api_token.revoke", target_type="api_token", target_id=token.prefix, details={"name": token.name})
-    db.session.commit()
     flash(_("Token %(prefix)s revoked: it no longer works.", prefix=token.prefix), "success")
     return redirect(url_for("api_tokens.tokens"))

@@ -11,11 +11,11 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
 from academy.dates import current_fiscal_year, parse_fiscal_year
-from academy.db import db
 from academy.inputs import paginate
 from academy.org.labels import KIND_LABELS
 from academy.org.models import Agency, AgencyKind
 from academy.org.services import get_agency_by_code
+from academy.transactions import commit_on_success
 from competencies.models import Framework
 from competencies.reports.exports import FORMATS, MEDIA_TYPES, export_report
 from competencies.reports.permissions import can_rank_agencies, can_see_agency, can_view_reports, visible_lineage
@@ -212,6 +212,7 @@ def export_agency(code: str, fmt: str) -> ResponseReturnValue:
 
 @bp.get("/agencies/<code>/people/export.<fmt>")
 @login_required
+@commit_on_success
 def export_people(code: str, fmt: str) -> ResponseReturnValue:
     _viewer_or_403()
     found = _agency_or_404(code)
@@ -242,7 +243,6 @@ def export_people(code: str, fmt: str) -> ResponseReturnValue:
             "rows": len(report.tables[0].rows),
         },
     )
-    db.session.commit()
     return _download(content, fmt, report.filename)
 
 

@@ -13,6 +13,7 @@ from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import paginate, parse_int
+from academy.transactions import commit_on_success
 from competencies.models import Competency
 from competencies.services.frameworks import active_standard, leaf_competencies
 from courses.authoring.blueprint import bp, require_csrf, show_error
@@ -87,6 +88,7 @@ def _course_input(form: CourseForm) -> CourseInput:
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def new() -> ResponseReturnValue:
     form = CourseForm()
     if request.method == "GET":
@@ -98,7 +100,6 @@ def new() -> ResponseReturnValue:
             show_error(form, error)
         else:
             record_audit("course.create", target_type="course", target_id=course.code)
-            db.session.commit()
             flash(_("Course created as a draft. Add its modules, lessons and quizzes."), "success")
             return redirect(url_for("course_admin.edit", course_id=course.id))
     status = 400 if form.is_submitted() else 200
@@ -127,6 +128,7 @@ def _edit_page(course: Course, form: CourseForm, status: int = 200) -> ResponseR
 
 @bp.route("/<int:course_id>", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def edit(course_id: int) -> ResponseReturnValue:
     course = db.get_or_404(Course, course_id)
     form = CourseForm(obj=course if request.method == "GET" else None)
@@ -139,7 +141,6 @@ def edit(course_id: int) -> ResponseReturnValue:
             show_error(form, error)
         else:
             record_audit("course.update", target_type="course", target_id=course.code)
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("course_admin.edit", course_id=course.id))
     return _edit_page(course, form, 400 if form.is_submitted() else 200)
@@ -147,6 +148,7 @@ def edit(course_id: int) -> ResponseReturnValue:
 
 @bp.post("/<int:course_id>/status")
 @admin_required
+@commit_on_success
 def status(course_id: int) -> ResponseReturnValue:
     course = db.get_or_404(Course, course_id)
     require_csrf(CsrfForm())
@@ -160,13 +162,13 @@ def status(course_id: int) -> ResponseReturnValue:
     record_audit(
         "course.status", target_type="course", target_id=course.code, details={"from": before, "to": course.status}
     )
-    db.session.commit()
     flash(_("The course is now %(status)s.", status=STATUS_LABELS[course.status]), "success")
     return redirect(url_for("course_admin.edit", course_id=course_id))
 
 
 @bp.post("/<int:course_id>/delete")
 @admin_required
+@commit_on_success
 def delete(course_id: int) -> ResponseReturnValue:
     course = db.get_or_404(Course, course_id)
     require_csrf(CsrfForm())
@@ -178,13 +180,13 @@ def delete(course_id: int) -> ResponseReturnValue:
         flash(_("The course cannot be deleted: %(reason)s", reason=str(error)), "error")
         return redirect(url_for("course_admin.edit", course_id=course_id))
     record_audit("course.delete", target_type="course", target_id=code)
-    db.session.commit()
     flash(_("Course %(code)s deleted.", code=code), "success")
     return redirect(url_for("course_admin.index"))
 
 
 @bp.post("/<int:course_id>/alignments")
 @admin_required
+@commit_on_success
 def alignments(course_id: int) -> ResponseReturnValue:
     course = db.get_or_404(Course, course_id)
     require_csrf(CsrfForm())
@@ -211,7 +213,6 @@ def alignments(course_id: int) -> ResponseReturnValue:
         target_id=course.code,
         details={"alignments": {a.competency.code: a.level for a in saved}},
     )
-    db.session.commit()
     return redirect(url_for("course_admin.edit", course_id=course_id) + "#alignments")
 
 
@@ -235,6 +236,7 @@ def export(course_id: int, fmt: str) -> ResponseReturnValue:
 
 @bp.route("/import", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def import_() -> ResponseReturnValue:
     form = ImportForm()
     errors: list[str] = []
@@ -254,7 +256,6 @@ def import_() -> ResponseReturnValue:
                 target_id=course.code,
                 details={"file": name, "created": result.created},
             )
-            db.session.commit()
             message = _("Course %(code)s imported.") if result.created else _("Course %(code)s updated from the file.")
             flash(message % {"code": course.code}, "success")
             return redirect(url_for("course_admin.edit", course_id=course.id))

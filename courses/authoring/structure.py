@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from academy.auth.permissions import admin_required
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.transactions import commit_on_success
 from courses.authoring.blueprint import audit_edit, bp, offset_from_form, require_csrf, show_error
 from courses.authoring_forms import (
     LessonForm,
@@ -55,6 +56,7 @@ def _native_course(course: Course) -> None:
 
 @bp.post("/<int:course_id>/modules")
 @admin_required
+@commit_on_success
 def add_module(course_id: int) -> ResponseReturnValue:
     course = db.get_or_404(Course, course_id)
     _native_course(course)
@@ -68,12 +70,12 @@ def add_module(course_id: int) -> ResponseReturnValue:
         flash(_("The module was not added: %(reason)s", reason=str(error)), "error")
         return redirect(url_for("course_admin.edit", course_id=course_id) + "#outline")
     audit_edit(course, "module.create", module=module.title_th)
-    db.session.commit()
     return redirect(url_for("course_admin.edit", course_id=course_id) + f"#module-{module.id}")
 
 
 @bp.route("/modules/<int:module_id>", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def module(module_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Module, module_id)
     form = ModuleForm(obj=found if request.method == "GET" else None)
@@ -84,7 +86,6 @@ def module(module_id: int) -> ResponseReturnValue:
             show_error(form, error)
         else:
             audit_edit(found.course, "module.update", module=found.title_th)
-            db.session.commit()
             return redirect(url_for("course_admin.edit", course_id=found.course_id) + f"#module-{found.id}")
     status = 400 if form.is_submitted() else 200
     return render_template("course_admin/module.html", module=found, course=found.course, form=form), status
@@ -143,6 +144,7 @@ def _save_lesson(form: LessonForm, module: Module, lesson: Lesson | None) -> Les
 
 @bp.route("/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def new_lesson(module_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Module, module_id)
     _native_course(found.course)
@@ -151,7 +153,6 @@ def new_lesson(module_id: int) -> ResponseReturnValue:
         lesson = _save_lesson(form, found, None)
         if lesson is not None:
             audit_edit(found.course, "lesson.create", lesson=str(lesson.key))
-            db.session.commit()
             flash(_("Lesson added."), "success")
             return redirect(url_for("course_admin.lesson", lesson_id=lesson.id))
     return _lesson_page(form, found, None)
@@ -159,12 +160,12 @@ def new_lesson(module_id: int) -> ResponseReturnValue:
 
 @bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def lesson(lesson_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Lesson, lesson_id)
     form = LessonForm(obj=found if request.method == "GET" else None)
     if form.validate_on_submit() and _save_lesson(form, found.module, found) is not None:
         audit_edit(found.module.course, "lesson.update", lesson=str(found.key))
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("course_admin.lesson", lesson_id=found.id))
     return _lesson_page(form, found.module, found)
@@ -198,6 +199,7 @@ def _quiz_input(form: QuizForm) -> QuizInput:
 
 @bp.route("/modules/<int:module_id>/quizzes/new", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def new_quiz(module_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Module, module_id)
     _native_course(found.course)
@@ -209,7 +211,6 @@ def new_quiz(module_id: int) -> ResponseReturnValue:
             show_error(form, error)
         else:
             audit_edit(found.course, "quiz.create", quiz=str(quiz.key))
-            db.session.commit()
             flash(_("Quiz added. Now add its questions."), "success")
             return redirect(url_for("course_admin.quiz", quiz_id=quiz.id))
     status = 400 if form.is_submitted() else 200
@@ -220,6 +221,7 @@ def new_quiz(module_id: int) -> ResponseReturnValue:
 
 @bp.route("/quizzes/<int:quiz_id>", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def quiz(quiz_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Quiz, quiz_id)
     form = QuizForm(obj=found if request.method == "GET" else None)
@@ -230,7 +232,6 @@ def quiz(quiz_id: int) -> ResponseReturnValue:
             show_error(form, error)
         else:
             audit_edit(found.module.course, "quiz.update", quiz=str(found.key))
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("course_admin.quiz", quiz_id=found.id))
     status = 400 if form.is_submitted() else 200
@@ -285,6 +286,7 @@ def _question_page(form: QuestionForm, quiz: Quiz, question: Question | None) ->
 
 @bp.route("/quizzes/<int:quiz_id>/questions/new", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def new_question(quiz_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Quiz, quiz_id)
     form = QuestionForm()
@@ -296,7 +298,6 @@ def new_question(quiz_id: int) -> ResponseReturnValue:
             show_error(form, error, rows)
         else:
             audit_edit(found.module.course, "question.create", question=str(question.key))
-            db.session.commit()
             flash(_("Question added."), "success")
             return redirect(url_for("course_admin.quiz", quiz_id=found.id) + "#questions")
     return _question_page(form, found, None)
@@ -304,6 +305,7 @@ def new_question(quiz_id: int) -> ResponseReturnValue:
 
 @bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def question(question_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Question, question_id)
     form = QuestionForm(obj=found if request.method == "GET" else None)
@@ -319,7 +321,6 @@ def question(question_id: int) -> ResponseReturnValue:
             show_error(form, error, rows)
         else:
             audit_edit(found.quiz.module.course, "question.update", question=str(found.key))
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("course_admin.quiz", quiz_id=found.quiz_id) + "#questions")
     return _question_page(form, found.quiz, found)
@@ -345,6 +346,7 @@ def _part(kind: str, part_id: int) -> tuple[Part, Course, str]:
 
 @bp.post("/<any(module, lesson, quiz, question):kind>/<int:part_id>/move")
 @admin_required
+@commit_on_success
 def move(kind: str, part_id: int) -> ResponseReturnValue:
     part, course, back = _part(kind, part_id)
     require_csrf(CsrfForm())
@@ -356,12 +358,12 @@ def move(kind: str, part_id: int) -> ResponseReturnValue:
     else:
         move_item(part, offset)
     audit_edit(course, f"{kind}.move", offset=offset)
-    db.session.commit()
     return redirect(back)
 
 
 @bp.post("/<any(module, lesson, quiz, question):kind>/<int:part_id>/delete")
 @admin_required
+@commit_on_success
 def delete_part(kind: str, part_id: int) -> ResponseReturnValue:
     part, course, back = _part(kind, part_id)
     require_csrf(CsrfForm())
@@ -375,6 +377,5 @@ def delete_part(kind: str, part_id: int) -> ResponseReturnValue:
     else:
         delete_question(part)
     audit_edit(course, f"{kind}.delete", title=title[:100])
-    db.session.commit()
     flash(_("Deleted: %(title)s", title=title[:100]), "success")
     return redirect(back)

@@ -37,6 +37,7 @@ from academy.forms import CsrfForm
 from academy.i18n import current_locale
 from academy.org.models import Person
 from academy.org.services import get_person
+from academy.transactions import commit_on_success
 from courses.cmi5.models import Block, Cmi5Course, LaunchMode
 from courses.cmi5.package import PackageError
 from courses.cmi5.services.importer import (
@@ -158,6 +159,7 @@ def course(code: str) -> ResponseReturnValue:
 
 @bp.post("/courses/<code>/cmi5/aus/<uuid:key>/launch")
 @login_required
+@commit_on_success
 def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
     course = _cmi5_course(code)
     if not CsrfForm().validate_on_submit():
@@ -179,7 +181,6 @@ def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
         launched = launch_au(enrolment, au, mode, language=_locale())
     except LaunchError as error:
         abort(400, description=str(error))
-    db.session.commit()
     # A redirect of this window suits both launch methods (cmi5 8.1: OwnWindow may redirect).
     return redirect(launched.url, code=303)
 
@@ -194,6 +195,7 @@ def fetch(token: str) -> ResponseReturnValue:
         response = Response(status=204)
     else:
         answer = fetch_auth_token(token)
+        # Not commit_on_success: the token is spent whatever the answer says, an error included.
         db.session.commit()
         response = jsonify(answer.body)
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -302,6 +304,7 @@ def registration(public_id: uuid.UUID, code: str) -> ResponseReturnValue:
 
 @bp.post("/people/<uuid:public_id>/cmi5/<code>/aus/<uuid:key>/waive")
 @login_required
+@commit_on_success
 def waive(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValue:
     enrolment = _registration_in_scope(public_id, code)
     if not CsrfForm().validate_on_submit():
@@ -321,13 +324,13 @@ def waive(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValu
         target_id=enrolment.registration,
         details={"person": str(enrolment.person.public_id), "course": code, "au": au.publisher_id, "reason": reason},
     )
-    db.session.commit()
     flash(_("Waived: %(title)s.", title=au.title_in(_locale())), "success")
     return redirect(url_for("cmi5.registration", public_id=public_id, code=code), code=303)
 
 
 @bp.post("/people/<uuid:public_id>/cmi5/<code>/sessions/<uuid:key>/abandon")
 @login_required
+@commit_on_success
 def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValue:
     enrolment = _registration_in_scope(public_id, code)
     if not CsrfForm().validate_on_submit():
@@ -342,7 +345,6 @@ def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnVa
         target_id=enrolment.registration,
         details={"person": str(enrolment.person.public_id), "course": code, "session": str(key)},
     )
-    db.session.commit()
     flash(_("The session was abandoned."), "success")
     return redirect(url_for("cmi5.registration", public_id=public_id, code=code), code=303)
 
@@ -352,6 +354,7 @@ def abandon(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnVa
 
 @bp.route("/admin/cmi5/import", methods=["GET", "POST"])
 @admin_required
+@commit_on_success
 def import_course() -> ResponseReturnValue:
     form = ImportForm()
     problems: list[str] = []
@@ -379,7 +382,6 @@ def import_course() -> ResponseReturnValue:
                 target_id=imported.code,
                 details={"package": upload.filename, "bytes": len(data)},
             )
-            db.session.commit()
             flash(_("Imported %(code)s: %(title)s.", code=imported.code, title=imported.title(_locale())), "success")
     elif form.is_submitted():
         status = 400

@@ -18,6 +18,7 @@ from academy.db import db
 from academy.forms import CsrfForm
 from academy.org.models import Person
 from academy.org.services import get_agency_by_code, list_agencies
+from academy.transactions import commit_on_success
 from competencies.reports.permissions import can_see_agency, can_view_reports
 from competencies.services.coverage import population_choices, population_from_label, untrained_people
 from courses.services.catalogue import catalogue_query, get_course
@@ -29,6 +30,7 @@ from courses.views.blueprint import bp
 
 @bp.route("/courses/assign", methods=["GET", "POST"])
 @login_required
+@commit_on_success
 def assign() -> ResponseReturnValue:
     """Assign a course to the untrained people of a role profile in an agency the officer may see."""
     if not can_view_reports(current_user):
@@ -75,7 +77,6 @@ def assign() -> ResponseReturnValue:
             target_id=agency.code,
             details={"course": course.code, "profile": population.label, "fiscal_year": fiscal_year, "people": count},
         )
-        db.session.commit()
         flash(ngettext("%(num)s person was assigned the course.", "%(num)s people were assigned the course.", count))
         return redirect(url_for("courses.assign", agency=agency.code, profile=population.label, course=course.code))
     return render_template(

@@ -15,6 +15,7 @@ from academy.forms import CsrfForm
 from academy.inputs import paginate, parse_int
 from academy.org.models import Person
 from academy.org.services import role_profile_of
+from academy.transactions import commit_on_success
 from competencies.services.coverage import person_gaps
 from competencies.services.frameworks import areas_of
 from courses.models import CourseFormat, CourseKind, Enrolment, EnrolmentStatus, ItemProgress
@@ -150,6 +151,7 @@ def course(code: str) -> ResponseReturnValue:
 
 @bp.post("/courses/<code>/enrol")
 @learner_required
+@commit_on_success
 def enrol_in(code: str) -> ResponseReturnValue:
     course = _published_course(code)
     if not CsrfForm().validate_on_submit():
@@ -159,6 +161,5 @@ def enrol_in(code: str) -> ResponseReturnValue:
     except EnrolmentError as error:
         abort(400, description=str(error))
     record_audit("course.enrol", target_type="course", target_id=course.code, details={"enrolment": enrolment.id})
-    db.session.commit()
     flash(_("You are enrolled in %(title)s.", title=course.title(_locale())), "success")
     return redirect(url_for("courses.course", code=course.code))

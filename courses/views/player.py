@@ -13,6 +13,7 @@ from sqlalchemy import select
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.inputs import parse_int
+from academy.transactions import commit_on_success
 from courses.models import Course, CourseKind, ItemProgress, Lesson, Quiz, QuizAttempt
 from courses.services.catalogue import course_items
 from courses.services.player import (
@@ -29,6 +30,7 @@ from courses.views.blueprint import _locale, _own_enrolment, _published_course, 
 
 @bp.post("/courses/<code>/start")
 @learner_required
+@commit_on_success
 def start(code: str) -> ResponseReturnValue:
     """Launch the course in the player and go to the first item not yet done."""
     course = _published_course(code)
@@ -38,7 +40,6 @@ def start(code: str) -> ResponseReturnValue:
     if course.kind is CourseKind.CMI5:
         return redirect(url_for("cmi5.course", code=course.code))
     launch_course(enrolment, _locale())
-    db.session.commit()
     done = {
         row.activity_iri
         for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id == enrolment.id))
@@ -86,13 +87,13 @@ def _quiz_of(course: Course, key: str) -> Quiz:
 
 @bp.get("/courses/<code>/lessons/<key>")
 @learner_required
+@commit_on_success
 def lesson(code: str, key: str) -> ResponseReturnValue:
     course = _published_course(code)
     enrolment = _own_enrolment(course)
     lesson = _lesson_of(course, key)
     # Opening the lesson is the learning event: it is recorded as `experienced`.
     view_lesson(enrolment, lesson, _locale())
-    db.session.commit()
     previous, following = _neighbours(course, key)
     return render_template(
         "courses/lesson.html",
@@ -149,6 +150,7 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
                 for question in quiz.questions
             }
             outcome = submit_attempt(submitted, answers, locale)
+            # Not commit_on_success: a failure starting the next attempt below must not undo this one.
             db.session.commit()
             passed = passed or outcome.passed
         except PlayerError as exc:

@@ -31,6 +31,8 @@ def transcript_pdf() -> ResponseReturnValue:
     person = current_user.person
     html = render_template("courses/transcript_pdf.html", transcript=transcript_of(person), person=person)
     record_audit("transcript.export", target_type="person", target_id=str(person.public_id))
+    # Not commit_on_success: committing before the slow PDF rendering keeps the transaction
+    # (on SQLite, the database's write lock) from lasting through it.
     db.session.commit()
     return Response(
         render_pdf(html),

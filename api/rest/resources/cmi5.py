@@ -13,6 +13,7 @@ from marshmallow import fields, validate
 from academy.audit.services import record_audit
 from academy.db import db
 from academy.org.services import get_person
+from academy.transactions import commit_on_success
 from api.rest.auth import current_caller, in_scope
 from api.rest.errors import fail
 from api.rest.resources import make_blueprint
@@ -91,6 +92,7 @@ class RegistrationById(MethodView):
 
 @blp.route("/registrations/<uuid:registration>/waivers")
 class Waivers(MethodView):
+    @commit_on_success
     @blp.arguments(WaiverSchema)
     @blp.response(201, RegistrationSchema)
     @blp.alt_response(409, description="The unit is already waived, or its moveOn criteria are already met.")
@@ -118,5 +120,4 @@ class Waivers(MethodView):
                 "source": "api",
             },
         )
-        db.session.commit()
         return enrolment

@@ -14,6 +14,7 @@ from academy.db import db
 from academy.org.events import announce_people_changed
 from academy.org.models import Person, PersonnelGroup, PersonStatus
 from academy.org.services import PeopleFilter, get_person, people_query
+from academy.transactions import commit_on_success
 from api.rest.auth import agency_or_404, current_caller
 from api.rest.errors import fail
 from api.rest.resources import SelectPager, make_blueprint
@@ -53,6 +54,7 @@ class PersonById(MethodView):
 
 @blp.route("/bulk")
 class PeopleBulk(MethodView):
+    @commit_on_success
     @blp.arguments(BulkPeopleSchema)
     @blp.response(200, BulkReportSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -78,9 +80,8 @@ class PeopleBulk(MethodView):
         summary = {"rows": report.rows, "created": report.created, "updated": report.updated}
         summary |= {"unchanged": report.unchanged, "dry_run": payload["dry_run"]}
         if payload["dry_run"]:
-            db.session.rollback()
+            db.session.rollback()  # a dry run answers 200 but stores nothing: commit_on_success finds nothing to commit
             return summary
         announce_people_changed(report.changed_ids)  # changed positions change role profiles (standing)
         record_audit("people.import", actor=caller.actor, details={"source": "api", **report.as_dict()})
-        db.session.commit()
         return summary
