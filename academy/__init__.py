@@ -14,6 +14,7 @@ from academy import inputs
 from academy.config import Settings
 from academy.db import configure_sqlite
 from academy.extensions import babel, csrf, db, limiter, login_manager, migrate
+from academy.portal.views import register_error_pages
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
@@ -40,6 +41,8 @@ def create_app(config_override: Mapping[str, Any] | None = None, settings: Setti
     _init_extensions(app)
     _register_shell(app)
     _init_domains(app)
+    # Last, so that no extension's app-wide handler (flask-smorest's JSON one) takes them over.
+    register_error_pages(app)
     app.after_request(_security_headers)
     return app
 

@@ -123,12 +123,12 @@ _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-da
 def _reject_nul_arguments() -> None:
     """Answer 400 when a query parameter or form field holds a NUL character in its name or value."""
     exempt = current_app.extensions["academy.inputs"]
-    if request.blueprint in exempt["all"]:
+    if exempt["all"].intersection(request.blueprints):  # a blueprint or one it is nested in
         return
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             abort(400, description=_("The parameter %(name)s contains a NUL character.", name=key.replace("\x00", "")))
-    if request.mimetype in _FORM_TYPES and request.blueprint not in exempt["body"]:
+    if request.mimetype in _FORM_TYPES and not exempt["body"].intersection(request.blueprints):
         # Forms are read here before the view: CSRF protection reads them first anyway.
         for key, value in request.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
@@ -146,7 +146,7 @@ def init_app(app: Flask) -> None:
 
 
 def exempt(app: Flask, blueprint: str) -> None:
-    """Leave the NUL checks to a blueprint that validates its parameters itself (the REST API: 422)."""
+    """Leave the NUL checks to a blueprint (and those nested in it) that checks its own parameters (REST: 422)."""
     app.extensions["academy.inputs"]["all"].add(blueprint)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import partial
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -120,7 +120,6 @@ def _roll_back() -> None:
         current_app.logger.warning("rolling back after an error failed", exc_info=True)
 
 
-@bp.app_errorhandler(SQLAlchemyError)
 def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     """Answer 503 with Retry-After while the database does not answer; any other database error is a 500."""
     _roll_back()
@@ -140,7 +139,6 @@ def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     return response
 
 
-@bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> ResponseReturnValue:
     # Always first: after a failed flush the session refuses every query (PendingRollbackError),
     # and the page's navigation asks the database about the user.
@@ -150,6 +148,16 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     response = _error_page(error)
     response.status_code = error.code or 500
     return response
+
+
+def register_error_pages(app: Flask) -> None:
+    """Answer every error of the app with these pages, but in blueprints that carry their own handler.
+
+    Registered last (create_app): an extension that registers an app-wide handler of its own
+    (flask-smorest, for JSON errors) must not take the portal's pages over.
+    """
+    app.register_error_handler(SQLAlchemyError, database_error)
+    app.register_error_handler(HTTPException, http_error)
 
 
 def _error_page(error: HTTPException) -> Response:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
 from academy import inputs
 from academy.extensions import csrf
+from api.rest.resources import ResourceBlueprint, api_blueprint
 
 API_DESCRIPTION = """\
 The REST API of E-Workforce Academy for agencies' HR systems.
@@ -21,24 +20,7 @@ Invalid input answers 422 with the fields at fault under `errors`.
 """
 
 
-class AcademyApi(Api):
-    """flask-smorest's Api, leaving the portal's HTML error pages alone."""
-
-    def _register_error_handlers(self) -> None:
-        # flask-smorest would answer every error of the whole app in JSON; the API's
-        # own blueprints carry a JSON handler instead (api.rest.errors.json_error).
-        pass
-
-    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
-        """Register a resource and document it under its tag (see ResourceBlueprint)."""
-        name = options.get("name", blp.name)
-        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
-        self._app.register_blueprint(blp, **options)
-        blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
-        self.spec.tag({"name": getattr(blp, "tag", name), "description": blp.description})
-
-
-def resource_blueprints() -> list[Blueprint]:
+def resource_blueprints() -> list[ResourceBlueprint]:
     from api.rest.resources import agencies, cmi5, courses, coverage, frameworks, people
 
     return [agencies.blp, people.blp, frameworks.blp, coverage.blp, courses.blp, cmi5.blp]
@@ -62,13 +44,17 @@ def init_rest_api(app: Flask) -> Api:
             "security": [{"bearerAuth": []}],
         },
     )
-    api = AcademyApi(app)
-    for blueprint in resource_blueprints():
-        api.register_blueprint(blueprint)
+    api = Api(app)
+    resources = resource_blueprints()
+    gate = api_blueprint(resources)
+    api.register_blueprint(gate)
+    for resource in resources:
+        # Documented under its own name (flask-smorest adds a tag for the gate only).
+        api.spec.tag({"name": resource.name, "description": resource.description})
         # Writing needs a bearer token (a session may only read): there is no session CSRF to check.
-        csrf.exempt(blueprint)
-        # Its schemas check every parameter, NUL included, and answer 422 as its contract says.
-        inputs.exempt(app, blueprint.name)
+        csrf.exempt(resource)
+    # Its schemas check every parameter, NUL included, and answer 422 as its contract says.
+    inputs.exempt(app, gate.name)
     app.register_blueprint(docs_bp)
     app.register_blueprint(admin_bp)
     return api

@@ -19,28 +19,30 @@ _api_rate_limit = limiter.shared_limit(rate_limit, scope="rest-api", key_func=ra
 
 
 class ResourceBlueprint(Blueprint):
-    """A resource's blueprint: its operations are tagged with the resource's name.
+    """A resource's blueprint, nested in the API's: its operations are tagged with its own name.
 
-    Blueprint names must be unique in the app (the portal has its own "people" and
-    "courses"), so the blueprints are named ``api_...`` and the documentation's tags
-    are the plain names.
+    Nested, flask-smorest would tag them with the parent's name; nesting lets a resource be
+    named "people" or "courses" beside the portal's blueprints of the same names.
     """
 
-    def __init__(self, tag: str, url_prefix: str, description: str) -> None:
-        super().__init__(f"api_{tag}", __name__, url_prefix=url_prefix, description=description)
-        self.tag = tag
-
     def route(self, rule: str, *, parameters: Any = None, tags: list[str] | None = None, **options: Any) -> Any:
-        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+        return super().route(rule, parameters=parameters, tags=tags or [self.name], **options)
 
 
-def make_blueprint(tag: str, url_prefix: str, description: str) -> ResourceBlueprint:
-    """A resource's blueprint: authenticated, rate-limited per token, JSON errors."""
-    blueprint = ResourceBlueprint(tag, url_prefix, description)
-    blueprint.before_request(require_caller)
-    blueprint.register_error_handler(HTTPException, json_error)
-    _api_rate_limit(blueprint)
-    return blueprint
+def make_blueprint(name: str, url_prefix: str, description: str) -> ResourceBlueprint:
+    """A resource's blueprint, at ``url_prefix`` under /api/v1."""
+    return ResourceBlueprint(name, __name__, url_prefix=url_prefix, description=description)
+
+
+def api_blueprint(resources: list[ResourceBlueprint]) -> Blueprint:
+    """/api/v1: every resource behind one gate: authenticated, rate-limited per token, JSON errors."""
+    gate = Blueprint("api", __name__, url_prefix="/api/v1", description="Version 1 of the API: its resources follow.")
+    gate.before_request(require_caller)
+    gate.register_error_handler(HTTPException, json_error)
+    _api_rate_limit(gate)
+    for resource in resources:
+        gate.register_blueprint(resource)
+    return gate
 
 
 class SelectPager(Page):

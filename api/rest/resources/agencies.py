@@ -14,9 +14,7 @@ from api.rest.resources import SelectPager, make_blueprint
 from api.rest.schemas import AgencyListArgs, AgencySchema
 from api.rest.services import agencies_query
 
-blp = make_blueprint(
-    "agencies", "/api/v1/agencies", "The agency tree (ministry, department, division): yours and beneath it."
-)
+blp = make_blueprint("agencies", "/agencies", "The agency tree (ministry, department, division): yours and beneath it.")
 
 
 @blp.route("")

@@ -22,9 +22,7 @@ from courses.cmi5.services.launch import WAIVE_REASONS, LaunchError, waive_au
 from courses.cmi5.services.registrations import cmi5_enrolments, find_unit, get_registration, unit_statuses
 from courses.models import Enrolment, EnrolmentStatus
 
-blp = make_blueprint(
-    "cmi5", "/api/v1/cmi5", "cmi5 registrations of your agency's people: each unit's status; waiving a unit."
-)
+blp = make_blueprint("cmi5", "/cmi5", "cmi5 registrations of your agency's people: each unit's status; waiving a unit.")
 
 UNIT_STATUSES = ["not_started", "completed", "passed", "failed", "satisfied", "waived"]
 

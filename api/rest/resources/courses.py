@@ -13,7 +13,7 @@ from api.rest.schemas import CourseDetailSchema, CourseListArgs, CourseSchema
 from courses.models import Course, CourseFormat
 from courses.services.catalogue import CatalogueFilter, catalogue_query, course_alignments, get_course
 
-blp = make_blueprint("courses", "/api/v1/courses", "The published course catalogue and what each course teaches.")
+blp = make_blueprint("courses", "/courses", "The published course catalogue and what each course teaches.")
 
 
 _FIELDS = [name for name in CourseSchema().fields if name != "alignments"]

@@ -14,7 +14,7 @@ from competencies.services.coverage import CoverageRecord, Population, Populatio
 from competencies.services.frameworks import active_standard, areas_of
 
 blp = make_blueprint(
-    "coverage", "/api/v1/coverage", "Training coverage and competency attainment against the target (aggregates)."
+    "coverage", "/coverage", "Training coverage and competency attainment against the target (aggregates)."
 )
 
 

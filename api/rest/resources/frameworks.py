@@ -14,7 +14,7 @@ from api.rest.schemas import FrameworkArgs, FrameworkSchema, FrameworkSummarySch
 from competencies.models import Framework, FrameworkStatus
 from competencies.services.frameworks import areas_of, default_profiles
 
-blp = make_blueprint("frameworks", "/api/v1/frameworks", "Skill frameworks: the civil-service standard and others.")
+blp = make_blueprint("frameworks", "/frameworks", "Skill frameworks: the civil-service standard and others.")
 
 
 _FRAMEWORK_FIELDS = (

@@ -21,7 +21,7 @@ from api.rest.resources import SelectPager, make_blueprint
 from api.rest.schemas import BulkPeopleSchema, BulkReportSchema, PeopleListArgs, PersonSchema
 from api.rest.services import row_errors, upsert_people
 
-blp = make_blueprint("people", "/api/v1/people", "People of your agency and the units beneath it.")
+blp = make_blueprint("people", "/people", "People of your agency and the units beneath it.")
 
 
 @blp.route("")
