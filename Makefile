@@ -9,6 +9,8 @@ PORT ?= $(or $(FLASK_RUN_PORT),5000)
 RUN_ENV := FLASK_RUN_PORT=$(PORT)
 # The PostgreSQL server the second test run uses; each run creates and drops its own database.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# A streaming replica of that server, for the read-replica tests (scripts/pg_replica.sh starts one).
+PG_TEST_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 SARABUN := academy/static/vendor/sarabun/sarabun.css
 CHARTJS := academy/static/vendor/chartjs/chart.umd.min.js
 SWAGGER_UI := academy/static/vendor/swagger-ui/swagger-ui-bundle.js
@@ -65,6 +67,7 @@ test-sqlite: install
 # Runs when PostgreSQL answers; under CI it must (.ci/run starts it).
 test-postgres: install
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
+	  if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_REPLICA_URL)"; then export ACADEMY_TEST_REPLICA_URL="$(PG_TEST_REPLICA_URL)"; fi; \
 	  ACADEMY_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest; \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "PostgreSQL at $(PG_TEST_URL) does not answer, and CI needs it"; exit 1; \

@@ -10,7 +10,7 @@ from flask import Flask, Response, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from academy import inputs
+from academy import inputs, replica
 from academy.config import Settings
 from academy.db import configure_sqlite
 from academy.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -83,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, busy_timeout=app.config["ACADEMY_SQLITE_BUSY_TIMEOUT"])
+    replica.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -207,6 +207,12 @@ class Settings:
 
     env: str = "development"
     database_url: str = ""
+    #: A streaming replica for reports, exports, the GDX feed and REST reads (academy.replica).
+    database_replica_url: str = ""
+    #: A caller who wrote within this many seconds reads from the primary (read-your-own-writes).
+    replica_sticky_seconds: int = 5
+    #: While the replica is further behind than this (seconds), everyone reads from the primary.
+    replica_max_lag_seconds: int = 5
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     default_locale: str = "th"
@@ -260,6 +266,9 @@ class Settings:
         return cls(
             env=mode,
             database_url=database_url,
+            database_replica_url=env.get("ACADEMY_DATABASE_REPLICA_URL", "").strip(),
+            replica_sticky_seconds=_whole_number(env, "ACADEMY_REPLICA_STICKY_SECONDS", 5, 0, 3600),
+            replica_max_lag_seconds=_whole_number(env, "ACADEMY_REPLICA_MAX_LAG_SECONDS", 5, 0, 3600),
             secret_key=secret,
             base_url=base_url,
             default_locale=locale,
@@ -296,6 +305,9 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
             "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "ACADEMY_DATABASE_REPLICA_URL": self.database_replica_url,
+            "ACADEMY_REPLICA_STICKY_SECONDS": self.replica_sticky_seconds,
+            "ACADEMY_REPLICA_MAX_LAG_SECONDS": self.replica_max_lag_seconds,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",

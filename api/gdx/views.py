@@ -22,6 +22,7 @@ from academy.dates import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.db import db
 from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
+from academy.replica import reads_from_replica
 from academy.transactions import commit_on_success
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
 from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
@@ -149,6 +150,7 @@ def _population_arg() -> Population:
 
 
 @bp.get("/coverage")
+@reads_from_replica
 def coverage_feed() -> ResponseReturnValue:
     """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON."""
     fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), FISCAL_YEAR_MIN, FISCAL_YEAR_MAX)
@@ -208,6 +210,7 @@ def _links(page: int, pages: int) -> dict[str, str | None]:
 
 
 @bp.get("/metadata")
+@reads_from_replica
 def metadata() -> ResponseReturnValue:
     """The dataset's description in the Thai open-data catalogue's fields."""
     framework = active_standard()

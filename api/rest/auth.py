@@ -8,6 +8,7 @@ read (GET) the API with the session, seeing everything; writing always needs a t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -17,6 +18,7 @@ from academy.auth.permissions import can_administer
 from academy.db import db
 from academy.org.models import Agency
 from academy.org.services import get_agency_by_code
+from academy.replica import read_from_replica
 from api.rest.errors import fail
 from api.rest.models import ApiToken
 from api.rest.tokens import authenticate_bearer, note_use
@@ -77,6 +79,13 @@ def require_caller() -> None:
     if caller.token is not None and note_use(caller.token):
         # The request's edge: the note stands whatever the request does next.
         db.session.commit()
+    if request.method in _READ_METHODS:
+        # Reads go to the replica, if any; a token that wrote a moment ago reads its writes.
+        wrote_at = caller.token.last_write_at if caller.token is not None else None
+        read_from_replica(wrote_at.timestamp() if wrote_at is not None else None)
+    elif caller.token is not None:
+        # Stamped in the write's own transaction: it stands only if the write does.
+        caller.token.last_write_at = datetime.now(UTC)
 
 
 def rate_limit_key() -> str:

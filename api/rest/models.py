@@ -29,6 +29,8 @@ class ApiToken(CredentialMixin, Base):
     #: Who created it, kept as text so that it survives the user: an email, or "cli".
     created_by: Mapped[str] = mapped_column(String(255))
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: When the token last wrote: for a moment after, its reads go to the primary (academy.replica).
+    last_write_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency] = relationship()

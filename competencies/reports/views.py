@@ -15,6 +15,7 @@ from academy.inputs import paginate
 from academy.org.labels import KIND_LABELS
 from academy.org.models import Agency, AgencyKind
 from academy.org.services import get_agency_by_code
+from academy.replica import read_from_replica
 from academy.transactions import commit_on_success
 from competencies.models import Framework
 from competencies.reports.exports import FORMATS, MEDIA_TYPES, export_report
@@ -39,6 +40,8 @@ from competencies.services.coverage import (
 from competencies.services.frameworks import active_standard
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="../templates")
+# Every report page and export reads: from the replica when there is one (academy.replica).
+bp.before_request(read_from_replica)
 
 PER_PAGE = 50
 #: Fiscal years offered in the filter: this one and the four before it.
