@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,9 +15,9 @@ from flask.testing import FlaskClient
 
 from academy.auth.models import User
 from tests.support.app import PASSWORD, csrf_token
+from tests.support.redis import REDIS_URL, redis_prefix_or_skip
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = "redis://127.0.0.1:6379"
 
 
 def attempt(client: FlaskClient, email: str, address: str, password: str = "wrong-wrong") -> int:
@@ -99,24 +97,7 @@ _WORKER = textwrap.dedent(
 
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own in the real Redis on 127.0.0.1, its keys deleted afterwards."""
-    import redis
-
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {REDIS_URL} (.ci/run starts it)")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    prefix = f"academy-test-{uuid.uuid4().hex[:12]}"
-    try:
-        yield prefix
-    finally:
-        keys = list(connection.scan_iter(match=f"*{prefix}*"))
-        if keys:
-            connection.delete(*keys)
-        connection.close()
+    yield from redis_prefix_or_skip()
 
 
 def run_worker(database_url: str, storage: str, prefix: str, attempts: int, migrate: bool) -> list[int]:
