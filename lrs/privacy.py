@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, select, update
 
 from academy.db import bulk_insert, db
 from academy.ifi import IFI_PROPERTIES, agent_key
 from academy.org.events import ErasedPerson
-from academy.privacy import DataSubject
+from academy.privacy import DataSubject, RawJson
 from lrs.documents import AGENT_PROFILE, STATE
 from lrs.models import Attachment, Document, Statement, StatementAgent
 from lrs.signatures import SIGNATURE_USAGE
@@ -26,25 +26,36 @@ BATCH = 500
 
 
 def statement_rows(subject: DataSubject) -> Iterator[dict[str, Any]]:
-    """The statements whose actor is one of the subject's identifiers, as stored, oldest first."""
+    """The statements whose actor is one of the subject's identifiers, as stored, oldest first.
+
+    The statement is read as the database's JSON text and written out as it is (RawJson): no
+    decoding and encoding again of thousands of statements.
+    """
     if not subject.identifier_keys:
         return
     query = (
-        select(Statement.payload, Statement.voided)
+        select(
+            Statement.id,
+            Statement.timestamp,
+            Statement.stored,
+            Statement.verb_id,
+            Statement.object_activity_id,
+            Statement.voided,
+            cast(Statement.payload, Text),
+        )
         .where(Statement.actor_key.in_(subject.identifier_keys))
         .order_by(Statement.pk)
         .execution_options(yield_per=BATCH)
     )
-    for payload, voided in db.session.execute(query):
-        target = payload.get("object") or {}
+    for statement_id, timestamp, stored, verb, target, voided, payload in db.session.execute(query):
         yield {
-            "id": payload.get("id"),
-            "timestamp": payload.get("timestamp"),
-            "stored": payload.get("stored"),
-            "verb": (payload.get("verb") or {}).get("id"),
-            "object": target.get("id") if target.get("objectType", "Activity") == "Activity" else None,
+            "id": statement_id,
+            "timestamp": timestamp,
+            "stored": stored,
+            "verb": verb,
+            "object": target,
             "voided": voided,
-            "statement": payload,
+            "statement": RawJson(payload),
         }
 
 

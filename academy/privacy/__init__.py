@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from academy.privacy.export import DataSubject, ExportTable, Rows, exportable_columns, register_export_table
+from academy.privacy.export import DataSubject, ExportTable, RawJson, Rows, exportable_columns, register_export_table
 
-__all__ = ["DataSubject", "ExportTable", "Rows", "exportable_columns", "init_app", "register_export_table"]
+__all__ = ["DataSubject", "ExportTable", "RawJson", "Rows", "exportable_columns", "init_app", "register_export_table"]
 
 
 def init_app(app: Flask) -> None:

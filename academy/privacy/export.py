@@ -50,6 +50,10 @@ class DataSubject:
 Rows = Iterable[Mapping[str, Any]]
 
 
+class RawJson(str):
+    """A value that is JSON text already (a stored statement as the database gives it): written as it is."""
+
+
 @dataclass(frozen=True)
 class ExportTable:
     """One file pair in the ZIP: ``<name>.json`` and ``<name>.csv``, and what the README says of it."""
@@ -143,6 +147,8 @@ def plain(value: Any) -> Any:
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, RawJson):
+        return str(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, dict | list | tuple):
@@ -224,4 +230,11 @@ def stream_export(subject: DataSubject, generated: dt.datetime) -> Iterator[byte
 
 
 def _json_bytes(row: Mapping[str, Any]) -> bytes:
-    return json.dumps(row, ensure_ascii=False, default=plain, separators=(",", ":")).encode()
+    if not any(isinstance(value, RawJson) for value in row.values()):
+        return json.dumps(row, ensure_ascii=False, default=plain, separators=(",", ":")).encode()
+    parts = (
+        f"{json.dumps(key, ensure_ascii=False)}:"
+        + (value if isinstance(value, RawJson) else json.dumps(value, ensure_ascii=False, default=plain))
+        for key, value in row.items()
+    )
+    return ("{" + ",".join(parts) + "}").encode()
