@@ -116,7 +116,7 @@ def request_correction() -> ResponseReturnValue:
 # --- HR officers: correction requests ----------------------------------------------------------------
 
 
-@bp.get("/people/corrections")
+@bp.get("/corrections")
 @no_store
 @login_required
 def corrections() -> ResponseReturnValue:
@@ -127,7 +127,7 @@ def corrections() -> ResponseReturnValue:
     return render_template("privacy/corrections.html", page=page, status=status, statuses=list(CorrectionStatus))
 
 
-@bp.route("/people/corrections/<int:request_id>", methods=["GET", "POST"])
+@bp.route("/corrections/<int:request_id>", methods=["GET", "POST"])
 @no_store
 @login_required
 @commit_on_success

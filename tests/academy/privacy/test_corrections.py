@@ -46,13 +46,13 @@ def test_a_request_reaches_the_agencys_hr_officer_who_answers_it(
     assert request.status is CorrectionStatus.OPEN and request.person_id == world["learner"].person_id
 
     officer = sign_in(world["officer"])
-    listing = officer.get("/people/corrections").get_data(as_text=True)
-    assert f"/people/corrections/{request.id}" in listing
-    page = officer.get(f"/people/corrections/{request.id}")
+    listing = officer.get("/corrections").get_data(as_text=True)
+    assert f"/corrections/{request.id}" in listing
+    page = officer.get(f"/corrections/{request.id}")
     assert page.status_code == 200 and "วิชัย" in page.get_data(as_text=True)
-    token = csrf_token(officer, f"/people/corrections/{request.id}")
+    token = csrf_token(officer, f"/corrections/{request.id}")
     answered = officer.post(
-        f"/people/corrections/{request.id}", data={"reply": "Fixed in DPIS", "status": "done", "csrf_token": token}
+        f"/corrections/{request.id}", data={"reply": "Fixed in DPIS", "status": "done", "csrf_token": token}
     )
     assert answered.status_code == 302
     db.session.expire_all()
@@ -60,8 +60,8 @@ def test_a_request_reaches_the_agencys_hr_officer_who_answers_it(
     assert request.replied_by_id == world["officer"].id
     assert "Fixed in DPIS" in learner.get("/me/data").get_data(as_text=True)
     # Done requests leave the default (open) list, and show under "done".
-    assert f"/people/corrections/{request.id}" not in officer.get("/people/corrections").get_data(as_text=True)
-    assert f"/people/corrections/{request.id}" in officer.get("/people/corrections?status=done").get_data(as_text=True)
+    assert f"/corrections/{request.id}" not in officer.get("/corrections").get_data(as_text=True)
+    assert f"/corrections/{request.id}" in officer.get("/corrections?status=done").get_data(as_text=True)
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.startswith("correction."))).all()
     assert sorted(actions) == ["correction.answer", "correction.request"]
 
@@ -73,19 +73,19 @@ def test_another_agencys_officer_and_learners_see_nothing(
     request = db.session.scalars(select(CorrectionRequest)).one()
 
     stranger = sign_in(world["stranger"])
-    assert f"/people/corrections/{request.id}" not in stranger.get("/people/corrections?status=all").get_data(
+    assert f"/corrections/{request.id}" not in stranger.get("/corrections?status=all").get_data(
         as_text=True
     )
-    assert stranger.get(f"/people/corrections/{request.id}").status_code == 404
-    token = csrf_token(stranger, "/people/corrections")
-    refused = stranger.post(f"/people/corrections/{request.id}", data={"reply": "x", "csrf_token": token})
+    assert stranger.get(f"/corrections/{request.id}").status_code == 404
+    token = csrf_token(stranger, "/corrections")
+    refused = stranger.post(f"/corrections/{request.id}", data={"reply": "x", "csrf_token": token})
     assert refused.status_code == 404
     db.session.expire_all()
     assert request.status is CorrectionStatus.OPEN and request.reply == ""
 
     colleague = sign_in(world["colleague"])
-    assert colleague.get("/people/corrections").status_code == 403
-    assert colleague.get(f"/people/corrections/{request.id}").status_code == 403
+    assert colleague.get("/corrections").status_code == 403
+    assert colleague.get(f"/corrections/{request.id}").status_code == 403
     assert "Wrong position" not in colleague.get("/me/data").get_data(as_text=True)
 
 
