@@ -26,6 +26,7 @@ from academy.ifi import ifi_key
 from academy.org.events import ErasedPerson, announce_person_erased
 from academy.org.models import IdentifierKind, Person, PersonIdentifier, PersonStatus
 from academy.privacy.models import CorrectionRequest, ErasureRequest, ErasureStatus
+from academy.projections import lock_people
 
 ERASED = "[erased]"
 
@@ -125,6 +126,8 @@ def erase_person(person: Person, home_page: str) -> tuple[str, dict[str, int]]:
     """Remove the person's identifying data everywhere; return the pseudonym and the counts. Flushes."""
     if person.status is not PersonStatus.INACTIVE:
         raise ErasureRefused("only people who have left (inactive) can be erased")
+    # No statement batch projects this person while their identifiers change (academy.projections).
+    lock_people([person.id])
     user = db.session.scalar(select(User).where(User.person_id == person.id))
     needles = needles_of(person, user)
     keys = former_keys(person)

@@ -73,9 +73,7 @@ def test_another_agencys_officer_and_learners_see_nothing(
     request = db.session.scalars(select(CorrectionRequest)).one()
 
     stranger = sign_in(world["stranger"])
-    assert f"/corrections/{request.id}" not in stranger.get("/corrections?status=all").get_data(
-        as_text=True
-    )
+    assert f"/corrections/{request.id}" not in stranger.get("/corrections?status=all").get_data(as_text=True)
     assert stranger.get(f"/corrections/{request.id}").status_code == 404
     token = csrf_token(stranger, "/corrections")
     refused = stranger.post(f"/corrections/{request.id}", data={"reply": "x", "csrf_token": token})
