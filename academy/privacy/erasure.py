@@ -82,7 +82,11 @@ def former_keys(person: Person) -> frozenset[str]:
     for address in addresses:
         keys.add(ifi_key("mbox", f"mailto:{address}"))
         keys.add(ifi_key("mbox_sha1sum", hashlib.sha1(f"mailto:{address}".encode()).hexdigest()))
-    return frozenset(keys)
+    # An address that another person has registered as theirs (a shared mailbox) stays theirs.
+    others = db.session.scalars(
+        select(PersonIdentifier.key).where(PersonIdentifier.key.in_(keys), PersonIdentifier.person_id != person.id)
+    )
+    return frozenset(keys - set(others))
 
 
 def needles_of(person: Person, user: User | None) -> list[str]:

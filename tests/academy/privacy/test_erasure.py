@@ -431,3 +431,17 @@ def test_a_rejected_request_changes_nothing(scene: Scene, sign_in: Callable[[Use
     assert request.status is ErasureStatus.REJECTED and scene.leaver.email == EMAIL
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.startswith("erasure."))).all()
     assert sorted(actions) == ["erasure.reject", "erasure.request"]
+
+
+def test_an_address_another_person_registered_is_not_the_leavers_to_erase(
+    make_agency: Callable[..., Agency], make_person: Callable[..., Person]
+) -> None:
+    from academy.privacy.erasure import former_keys
+
+    agency = make_agency()
+    leaver = make_person(agency, email="shared@example.go.th")
+    add_identifier(make_person(agency), IdentifierKind.MBOX, "mailto:shared@example.go.th")
+    keys = former_keys(leaver)
+    assert "mbox:mailto:shared@example.go.th" not in keys
+    assert {i.key for i in leaver.identifiers} <= keys
+    assert f"mbox_sha1sum:{hashlib.sha1(b'mailto:shared@example.go.th').hexdigest()}" in keys
