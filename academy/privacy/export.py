@@ -223,7 +223,8 @@ def stream_export(subject: DataSubject, generated: dt.datetime) -> Iterator[byte
                     if sink.pending >= _FLUSH_BYTES:
                         yield sink.take()
             csv_text.detach()
-        yield sink.take()
+        if sink.pending:
+            yield sink.take()
     archive.writestr("counts.json", json.dumps(counts, indent=2))
     archive.close()
     yield sink.take()
