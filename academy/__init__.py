@@ -118,6 +118,9 @@ def _register_shell(app: Flask) -> None:
 
     for blueprint in (portal_bp, auth_bp, org_bp, audit_bp):
         app.register_blueprint(blueprint)
+    from academy import privacy
+
+    privacy.init_app(app)  # My data, corrections, erasure; domains add their tables in their init_app
     app.cli.add_command(academy_cli)
 
 

@@ -34,6 +34,9 @@ def init_app(app: Flask) -> None:
         unit="statements",
         label="evidence rows",
     )
+    from competencies.services.privacy import register_export_tables
+
+    register_export_tables(app)  # My data (academy.privacy)
     connect_org_events(app)  # org events (people, requirements changed) refresh standing
 
 

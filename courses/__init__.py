@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
         unit="enrolments",
         label="enrolments replayed",
     )
+    from courses.services.privacy import register_export_tables
+
+    register_export_tables(app)  # My data (academy.privacy)
     cmi5.init_app(app)
     app.register_blueprint(authoring_bp)  # course authoring, /admin/courses
     app.add_template_filter(sanitised_filter, "sanitised")

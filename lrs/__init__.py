@@ -89,9 +89,12 @@ def init_app(app: Flask) -> None:
     from academy import inputs
     from academy.cli import academy_cli
     from academy.extensions import csrf
+    from academy.org.events import person_erased
+    from academy.privacy import ExportTable, register_export_table
     from lrs.admin import bp as admin_bp
     from lrs.cli import lrs_client_cli, rebuild_projections_command
     from lrs.pipeline import lock_batch_people, register_subscriber
+    from lrs.privacy import on_person_erased, statement_rows
     from lrs.views import bp
 
     app.register_blueprint(bp)
@@ -103,3 +106,14 @@ def init_app(app: Flask) -> None:
     academy_cli.add_command(rebuild_projections_command)
     # The first statement subscriber: no two batches project one person at once (academy.projections).
     register_subscriber(app, lock_batch_people)
+    # The person's own data (academy.privacy): their statements in *My data*; erasure rewrites their agents.
+    register_export_table(
+        app,
+        ExportTable(
+            "xapi_statements",
+            statement_rows,
+            "Your xAPI learning records (statements whose actor is one of your identifiers), as stored.",
+            "บันทึกการเรียนรู้ xAPI ของท่าน (statement ที่ผู้กระทำเป็นตัวระบุของท่าน) ตามที่จัดเก็บ",
+        ),
+    )
+    person_erased.connect(on_person_erased, sender=app)

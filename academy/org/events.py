@@ -7,7 +7,9 @@ Receivers run in the sender's transaction, before its commit, like the statement
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from blinker import Namespace
 from flask import current_app
@@ -26,3 +28,33 @@ def announce_people_changed(person_ids: Iterable[int]) -> None:
     if ids:
         # The app itself is the sender, so that each app's receivers hear only their own app.
         people_changed.send(current_app._get_current_object(), person_ids=ids)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ErasedPerson:
+    """What a receiver of ``person_erased`` needs to forget a person (academy.privacy.erasure)."""
+
+    person_id: int
+    user_id: int | None
+    #: Every identifier key (academy.ifi) the person was known by: to be replaced or removed wherever stored.
+    former_keys: frozenset[str]
+    #: The one pseudonymous agent that replaces them: {"objectType": "Agent", "account": {...}}.
+    pseudonym_agent: Mapping[str, Any]
+    pseudonym_key: str
+
+
+#: A person who has left was erased (PDPA, on an HR officer's request approved by an admin). Keyword
+#: ``erased``: an :class:`ErasedPerson`. Receivers run in the eraser's transaction and replace or
+#: remove what they keep under the former identifiers: the LRS rewrites its statements' agents and
+#: drops the person's documents; the credentials package revokes the person's credentials. A
+#: receiver may return a dict of counts, which goes into the erasure's audit entry.
+person_erased = _signals.signal("person-erased")
+
+
+def announce_person_erased(erased: ErasedPerson) -> dict[str, int]:
+    """Tell this app's receivers that a person was erased; return their counts, merged."""
+    counts: dict[str, int] = {}
+    for _receiver, result in person_erased.send(current_app._get_current_object(), erased=erased):  # type: ignore[attr-defined]
+        if isinstance(result, Mapping):
+            counts.update(result)
+    return counts
