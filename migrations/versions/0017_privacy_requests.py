@@ -1,7 +1,7 @@
 """The person's own data: correction requests and erasure requests
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0019
 Create Date: 2026-12-06 14:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0012"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
