@@ -41,7 +41,7 @@ class IssuedCredential(Base):
         Index("ix_issued_credentials_person_source", "person_id", "source_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
     credential_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[CredentialKind] = mapped_column(string_enum(CredentialKind, "credential_kind"))
@@ -74,7 +74,9 @@ class CredentialRevocation(Base):
 
     __tablename__ = "credential_revocations"
 
-    credential_pk: Mapped[int] = mapped_column(ForeignKey("issued_credentials.id", ondelete="CASCADE"), primary_key=True)
+    credential_pk: Mapped[int] = mapped_column(
+        ForeignKey("issued_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
     reason: Mapped[RevocationReason] = mapped_column(string_enum(RevocationReason, "credential_revocation_reason"))
     note: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

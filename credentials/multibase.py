@@ -1,4 +1,4 @@
-"""Multibase encodings the credentials use: base58btc (``z``) for keys and signatures, base64url (``u``) for status lists."""
+"""Multibase encodings: base58btc (``z``) for keys and signatures, base64url (``u``) for status lists."""
 
 from __future__ import annotations
 

@@ -94,6 +94,11 @@ def _development_keys(instance_dir: Path) -> str:
 
 
 @cache
+def _testing_keys() -> str:
+    return new_key_entry("test-1")
+
+
+@cache
 def _cached_keys(text: str) -> tuple[SigningKey, ...]:
     return tuple(parse_keys(text))
 
@@ -102,9 +107,11 @@ def configured_keys() -> tuple[SigningKey, ...]:
     """This app's keys, the signing key first."""
     text = current_app.config.get("ACADEMY_CREDENTIAL_KEY") or ""
     if not text:
-        if current_app.config.get("ACADEMY_ENV") == "production":
+        mode = current_app.config.get("ACADEMY_ENV")
+        if mode == "production":
             raise KeyConfigError("ACADEMY_CREDENTIAL_KEY is required when ACADEMY_ENV=production")
-        text = _development_keys(Path(current_app.instance_path))
+        # Tests get a key of their own, in memory; development keeps one under instance/.
+        text = _testing_keys() if mode == "testing" else _development_keys(Path(current_app.instance_path))
         current_app.config["ACADEMY_CREDENTIAL_KEY"] = text
     return _cached_keys(text)
 
