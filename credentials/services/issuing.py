@@ -49,7 +49,7 @@ def _alignments_of(activity_ids: Iterable[str]) -> dict[str, tuple[Alignment, ..
         .join(Framework, Competency.framework_id == Framework.id)
         .where(AlignmentRow.activity_id.in_(ids))
         .order_by(AlignmentRow.activity_id, Competency.code)
-    ).tuples():
+    ):
         found.setdefault(activity_id, []).append(
             Alignment(competency.identifier, competency.code, competency.name_en, framework, level)
         )
@@ -57,19 +57,15 @@ def _alignments_of(activity_ids: Iterable[str]) -> dict[str, tuple[Alignment, ..
 
 
 def _course_awards(people: dict[int, uuid.UUID]) -> list[Award]:
-    rows = (
-        db.session.execute(
-            select(Enrolment.person_id, Enrolment.completed_at, Course)
-            .join(Course, Enrolment.course_id == Course.id)
-            .where(
-                Enrolment.person_id.in_(people),
-                Enrolment.status == EnrolmentStatus.COMPLETED,
-                Enrolment.completed_at.is_not(None),
-            )
+    rows = db.session.execute(
+        select(Enrolment.person_id, Enrolment.completed_at, Course)
+        .join(Course, Enrolment.course_id == Course.id)
+        .where(
+            Enrolment.person_id.in_(people),
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+            Enrolment.completed_at.is_not(None),
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     alignments = _alignments_of(course.activity_iri for _p, _c, course in rows)
     return [
         Award(
@@ -102,21 +98,17 @@ def _activity_name(payload: dict[str, Any]) -> tuple[str, str]:
 def _activity_awards(people: dict[int, uuid.UUID]) -> list[Award]:
     """Providers' aligned activities (not our courses) that people have standing evidence of."""
     ours = select(Course.activity_iri)
-    rows = (
-        db.session.execute(
-            select(Evidence.person_id, Evidence.activity_id, func.min(Evidence.achieved_at))
-            .where(
-                Evidence.person_id.in_(people),
-                Evidence.source == EvidenceSource.STATEMENT,
-                Evidence.withdrawn_at.is_(None),
-                Evidence.activity_id.is_not(None),
-                Evidence.activity_id.not_in(ours),
-            )
-            .group_by(Evidence.person_id, Evidence.activity_id)
+    rows = db.session.execute(
+        select(Evidence.person_id, Evidence.activity_id, func.min(Evidence.achieved_at))
+        .where(
+            Evidence.person_id.in_(people),
+            Evidence.source == EvidenceSource.STATEMENT,
+            Evidence.withdrawn_at.is_(None),
+            Evidence.activity_id.is_not(None),
+            Evidence.activity_id.not_in(ours),
         )
-        .tuples()
-        .all()
-    )
+        .group_by(Evidence.person_id, Evidence.activity_id)
+    ).all()
     if not rows:
         return []
     # The activity's name, from the earliest standing statement about it (any person: it names the activity).
@@ -125,9 +117,7 @@ def _activity_awards(people: dict[int, uuid.UUID]) -> list[Award]:
             select(Evidence.activity_id, func.min(Evidence.statement_id.cast(String)))
             .where(Evidence.activity_id.in_({a for _p, a, _t in rows}), Evidence.withdrawn_at.is_(None))
             .group_by(Evidence.activity_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     payloads = {
         payload["object"]["id"]: payload
@@ -162,16 +152,12 @@ def _activity_awards(people: dict[int, uuid.UUID]) -> list[Award]:
 
 
 def _competency_awards(people: dict[int, uuid.UUID]) -> list[Award]:
-    rows = (
-        db.session.execute(
-            select(Attainment.person_id, Attainment.level, Attainment.as_of, Competency, Framework.name_en)
-            .join(Competency, Attainment.competency_id == Competency.id)
-            .join(Framework, Competency.framework_id == Framework.id)
-            .where(Attainment.person_id.in_(people))
-        )
-        .tuples()
-        .all()
-    )
+    rows = db.session.execute(
+        select(Attainment.person_id, Attainment.level, Attainment.as_of, Competency, Framework.name_en)
+        .join(Competency, Attainment.competency_id == Competency.id)
+        .join(Framework, Competency.framework_id == Framework.id)
+        .where(Attainment.person_id.in_(people))
+    ).all()
     if not rows:
         return []
     # When the level was first reached: the earliest standing evidence at that level or above.
@@ -181,13 +167,13 @@ def _competency_awards(people: dict[int, uuid.UUID]) -> list[Award]:
             select(Evidence.person_id, Evidence.competency_id, Evidence.level, func.min(Evidence.achieved_at))
             .where(Evidence.person_id.in_(people), Evidence.withdrawn_at.is_(None))
             .group_by(Evidence.person_id, Evidence.competency_id, Evidence.level)
-        ).tuples()
+        )
     }
     level_names = {
         (framework_id, level): (code, name_th, name_en)
         for framework_id, level, code, name_th, name_en in db.session.execute(
             select(ScaleLevel.framework_id, ScaleLevel.level, ScaleLevel.code, ScaleLevel.name_th, ScaleLevel.name_en)
-        ).tuples()
+        )
     }
     awards = []
     for person_id, level, as_of, competency, framework in rows:
@@ -221,9 +207,7 @@ def competency_achievement_base() -> str:
 
 def earned_awards(person_ids: Iterable[int]) -> dict[Key, Award]:
     """Everything these people have earned now, by (person, source key)."""
-    people = dict(
-        db.session.execute(select(Person.id, Person.public_id).where(Person.id.in_(set(person_ids)))).tuples()
-    )
+    people = dict(db.session.execute(select(Person.id, Person.public_id).where(Person.id.in_(set(person_ids)))).all())
     if not people:
         return {}
     awards = _course_awards(people) + _activity_awards(people) + _competency_awards(people)
@@ -363,7 +347,7 @@ def reconcile_people(person_ids: Iterable[int], progress: Callable[[int], None] 
                 IssuedCredential.kind == CredentialKind.BADGE,
                 CredentialRevocation.credential_pk.is_(None),
             )
-        ).tuples()
+        )
     }
     current_levels = {
         (person_id, parsed[0]): parsed[1]

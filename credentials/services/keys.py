@@ -145,7 +145,7 @@ def record_public_keys() -> None:
 def public_keys() -> dict[str, str]:
     """Every public key the academy has used, by key id (the issuer document and our verifier)."""
     record_public_keys()
-    return dict(db.session.execute(select(IssuerKey.key_id, IssuerKey.public_key_multibase)).tuples().all())
+    return dict(db.session.execute(select(IssuerKey.key_id, IssuerKey.public_key_multibase)).all())
 
 
 def verifier_for(multibase: str) -> Ed25519PublicKey:
