@@ -24,7 +24,8 @@ STATUS_LIST_SIZE = 131_072
 
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 CLR_SCHEMA = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
-SCHEMA_TYPE = "1EdTechJsonSchemaValidator2019"
+#: VC 2.0's own type for a JSON Schema (the older 1EdTechJsonSchemaValidator2019 is in no context we use).
+SCHEMA_TYPE = "JsonSchema"
 
 ISSUER_NAME_TH = "สถาบันพัฒนาบุคลากรภาครัฐด้านดิจิทัล"
 ISSUER_NAME_EN = "E-Workforce Academy"

@@ -73,12 +73,27 @@ def independent_verify(
     return results
 
 
+def _adapt_to_vc2(node: Any) -> None:
+    """1EdTech's draft-4 copies were written for VC 1.1: VC 2.0 (which OB 3.0 and CLR 2.0 now use) names
+    the start of validity validFrom, not issuanceDate; and its status entries (BitstringStatusListEntry)
+    carry their purpose, list and index besides an id and a type, as the current OB 3.0 schema allows."""
+    if isinstance(node, dict):
+        if isinstance(node.get("required"), list):
+            node["required"] = ["validFrom" if name == "issuanceDate" else name for name in node["required"]]
+        status = (node.get("$defs") or {}).get("CredentialStatus")
+        if isinstance(status, dict):
+            status["additionalProperties"] = True
+        for value in node.values():
+            _adapt_to_vc2(value)
+    elif isinstance(node, list):
+        for value in node:
+            _adapt_to_vc2(value)
+
+
 @cache
 def _schema(name: str) -> dict[str, Any]:
     schema: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-    # 1EdTech's draft-4 copies were written for VC 1.1, which named the start of validity
-    # issuanceDate; VC 2.0 (which OB 3.0 and CLR 2.0 now use) names it validFrom.
-    schema["required"] = ["validFrom" if field == "issuanceDate" else field for field in schema["required"]]
+    _adapt_to_vc2(schema)
     return schema
 
 
