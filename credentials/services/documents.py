@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 
 from credentials.jsonld import CLR_V2, DID_V1, MULTIKEY_V1, OB_V3, VC_V2
-from credentials.multibase import encode_u
+from credentials.multibase import base58_decode, base58_encode, encode_u
 from credentials.services.signing import xsd_datetime
 
 #: Bits in one revocation status list: 131,072 (16 KiB), the smallest the specification allows.
@@ -49,6 +49,20 @@ def status_list_url(number: int) -> str:
 
 def verify_url(credential_id: uuid.UUID) -> str:
     return f"{base_url()}/verify/{credential_id}"
+
+
+def short_url(credential_id: uuid.UUID) -> str:
+    """A short URL of a credential's verification page (for print): ``<base>/v/<base58 of the uuid>``."""
+    return f"{base_url()}/v/{base58_encode(credential_id.bytes)}"
+
+
+def short_code_id(code: str) -> uuid.UUID | None:
+    """The credential id of a short URL's code; None if it is not one."""
+    try:
+        raw = base58_decode(code)
+    except ValueError:
+        return None
+    return uuid.UUID(bytes=raw) if len(raw) == 16 else None
 
 
 def case_uri(identifier: uuid.UUID) -> str:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from academy.db import db
 from academy.extensions import limiter
+from academy.org.models import Person
 from credentials.services.badge import unbake_svg
-from credentials.services.documents import issuer_document
-from credentials.services.holding import credential_by_id, document_of, signed_status_list
+from credentials.services.documents import issuer_document, short_code_id, short_url
+from credentials.services.holding import credential_by_id, document_of, issue_clr, signed_status_list
 from credentials.services.keys import public_keys
 from credentials.services.verify import verify_credential
 from credentials.views.common import finding_label, qr_svg
@@ -109,6 +110,27 @@ def shared_json(credential_id: uuid.UUID) -> ResponseReturnValue:
     return response
 
 
+@bp.get("/v/<code>")
+def short_link(code: str) -> ResponseReturnValue:
+    """The short verification URL printed on the transcript PDF: on to the credential's page."""
+    credential_id = short_code_id(code)
+    if credential_id is None or credential_by_id(credential_id) is None:
+        abort(404)
+    return redirect(url_for("credentials.verify_shared", credential_id=credential_id))
+
+
+def transcript_verification(person: Person | None) -> dict[str, str] | None:
+    """For the transcript PDF (a template helper, so that courses need not know credentials): the CLR of the
+    person's transcript, its short verification URL and that URL's QR code; None when they hold no credential."""
+    if person is None:
+        return None
+    clr = issue_clr(person)
+    if clr is None:
+        return None
+    url = short_url(clr.credential_id)
+    return {"url": url, "qr": qr_svg(url), "credential_id": str(clr.credential_id)}
+
+
 @bp.app_context_processor
 def verifier_helpers() -> dict[str, object]:
-    return {"credential_finding": finding_label, "issuer_url": lambda: current_app.config["ACADEMY_BASE_URL"]}
+    return {"transcript_verification": transcript_verification}

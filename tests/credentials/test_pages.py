@@ -188,3 +188,23 @@ def test_an_administrator_revokes_with_a_reason_and_it_is_audited(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "credential.revoke"))
     assert entry is not None and entry.details["reason"] == "Issued in error"
     assert entry.target_id == str(credential.credential_id)
+
+
+def test_the_transcript_pdf_carries_a_qr_code_and_a_short_url_to_its_verification_page(
+    complete_course: Callable[..., uuid.UUID], learner: Person, make_user: Callable[..., User], login: Login
+) -> None:
+    import re
+    import subprocess
+
+    complete_course()
+    client = login(make_user(Role.LEARNER, person=learner))
+    response = client.get("/learn/transcript.pdf")
+    assert response.status_code == 200
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
+    match = re.search(r"https://academy\.test/v/([1-9A-HJ-NP-Za-km-z]+)", text)
+    assert match, text
+    followed = client.application.test_client().get(f"/v/{match.group(1)}")
+    assert followed.status_code == 302
+    page = client.application.test_client().get(followed.headers["Location"])
+    assert 'data-finding="valid"' in page.get_data(as_text=True)
+    assert client.application.test_client().get("/v/0OIl").status_code == 404
