@@ -41,7 +41,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_issued_credentials_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_issued_credentials')),
     sa.UniqueConstraint('credential_id', name=op.f('uq_issued_credentials_credential_id')),
-    sa.UniqueConstraint('status_list', 'status_index', name=op.f('uq_issued_credentials_status_list'))
+    sa.UniqueConstraint('status_list', 'status_index', name=op.f('uq_issued_credentials_status_list_status_index'))
     )
     with op.batch_alter_table('issued_credentials', schema=None) as batch_op:
         batch_op.create_index('ix_issued_credentials_person_source', ['person_id', 'source_key'], unique=False)
