@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -23,11 +25,17 @@ PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 
 
+@lru_cache(maxsize=256)
+def _config_hash(config_json: str) -> bytes:
+    # A batch signs with one proof configuration (same moment, key and contexts): canonicalised once.
+    return hashlib.sha256(canonicalize(json.loads(config_json)).encode("utf-8")).digest()
+
+
 def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
     config = {"@context": document["@context"], **proof_config}
     unsigned = {name: value for name, value in document.items() if name != "proof"}
     return (
-        hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
+        _config_hash(json.dumps(config, sort_keys=True))
         + hashlib.sha256(canonicalize(unsigned).encode("utf-8")).digest()
     )
 
