@@ -88,6 +88,10 @@ class Verification:
         return "ClrCredential" in self.types
 
     @property
+    def valid_from(self) -> datetime | None:
+        return _moment((self.credential or {}).get("validFrom"))
+
+    @property
     def achievement(self) -> dict[str, Any]:
         subject = (self.credential or {}).get("credentialSubject") or {}
         achievement = subject.get("achievement") if isinstance(subject, dict) else None
