@@ -17,8 +17,38 @@ OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 _COLOURS = ("#1d4e89", "#00798c", "#6a4c93", "#2b9348", "#b5179e", "#d1495b", "#3d405b")
 
 
+#: Thai marks that never begin a line (following vowels, tone marks) and vowels that never end one.
+_FOLLOWING = {chr(c) for c in (*range(0x0E30, 0x0E3B), 0x0E45, *range(0x0E47, 0x0E4F))}
+_LEADING = {chr(c) for c in range(0x0E40, 0x0E45)}
+
+
+def _clusters(word: str) -> list[str]:
+    """A word cut where a line may break: Thai is written without spaces, but not between a
+    consonant and its vowels and tone marks."""
+    clusters: list[str] = []
+    for char in word:
+        if clusters and (char in _FOLLOWING or clusters[-1][-1] in _LEADING or not "\u0e00" <= char <= "\u0e7f"):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+def _wrap(title: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in textwrap.wrap(title, width=width, break_long_words=False) or [""]:
+        line = ""
+        for cluster in _clusters(word) if len(word) > width else [word]:
+            if line and len(line) + len(cluster) > width:
+                lines.append(line)
+                line = ""
+            line += cluster
+        lines.append(line)
+    return lines
+
+
 def _lines(title: str, width: int, count: int) -> list[str]:
-    lines = textwrap.wrap(title, width=width) or [""]
+    lines = _wrap(title, width) or [""]
     if len(lines) > count:
         lines = lines[:count]
         lines[-1] = lines[-1][: max(width - 1, 1)] + "…"
