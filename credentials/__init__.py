@@ -3,8 +3,38 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import Flask
+
+#: The names other packages use (DESIGN.md: through __init__, never the internals).
+__all__ = ["credentials_of", "init_app", "revoke_person_credentials"]
+
+
+def credentials_of(person_id: int) -> list[dict[str, Any]]:
+    """Every credential issued to a person (badges and CLRs), as issued, with its revocation if any
+    (for the person's own data export)."""
+    from credentials.services.holding import document_of, held_credentials
+
+    return [
+        {
+            "id": str(credential.credential_id),
+            "kind": credential.kind.value,
+            "issued_at": credential.issued_at.isoformat(),
+            "revoked_at": credential.revocation.revoked_at.isoformat() if credential.revocation else None,
+            "revocation_reason": credential.revocation.reason.value if credential.revocation else None,
+            "credential": document_of(credential),
+        }
+        for credential in held_credentials(person_id, kind=None)
+    ]
+
+
+def revoke_person_credentials(person_id: int, note: str = "", revoked_by_id: int | None = None) -> int:
+    """Revoke every credential a person holds because their personal data is erased; return how many."""
+    from credentials.models import RevocationReason
+    from credentials.services.holding import revoke_person_credentials as revoke
+
+    return revoke(person_id, RevocationReason.ERASED, note=note, revoked_by_id=revoked_by_id)
 
 
 def init_app(app: Flask) -> None:

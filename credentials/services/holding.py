@@ -122,6 +122,14 @@ def revoke_by_admin(credential: IssuedCredential, note: str, user_id: int) -> bo
     return True
 
 
+def revoke_person_credentials(
+    person_id: int, reason: RevocationReason = RevocationReason.ERASED, note: str = "", revoked_by_id: int | None = None
+) -> int:
+    """Revoke every credential a person holds (their data erased, say); return how many were standing."""
+    pks = [credential.id for credential in held_credentials(person_id, kind=None) if credential.revocation is None]
+    return revoke_credentials(pks, reason, note=note, revoked_by_id=revoked_by_id)
+
+
 def status_list_count() -> int:
     return int(db.session.scalar(select(func.max(IssuedCredential.status_list))) or 0)
 

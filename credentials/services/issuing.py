@@ -25,6 +25,7 @@ from academy.org.models import Person
 from academy.projections import Snapshot, rows_of
 from competencies.models import Alignment as AlignmentRow
 from competencies.models import Attainment, Competency, Evidence, EvidenceSource, Framework, ScaleLevel
+from competencies.services.evidence import EVIDENCE_VERBS
 from courses.models import Course, Enrolment, EnrolmentStatus
 from credentials.models import CredentialKind, CredentialRevocation, IssuedCredential, RevocationReason
 from credentials.services.documents import Alignment, Award, badge_document, status_entry, verification_method_id
@@ -372,7 +373,15 @@ def reconcile_people(person_ids: Iterable[int], progress: Callable[[int], None] 
 
 
 def project_credentials(batch: StoredBatch) -> None:
-    """The LRS subscriber (after courses and competencies): issue and revoke for the batch's people."""
+    """The LRS subscriber (after courses and competencies): issue and revoke for the batch's people.
+
+    Only a completing statement (completed, passed, mastered, satisfied: what completes an enrolment
+    or gives evidence) or a void can change what anyone has earned; other batches cost nothing here.
+    """
+    if not batch.voided_ids and not any(
+        (statement.get("verb") or {}).get("id") in EVIDENCE_VERBS for statement in batch.statements
+    ):
+        return
     reconcile_people(people_of_statements(batch))
 
 

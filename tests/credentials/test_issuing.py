@@ -109,3 +109,20 @@ def test_the_rebuild_reaches_the_same_set_and_issues_nothing_new(
     assert differences["issued_credentials"] == (set(), set())
     assert db.session.scalar(select(func.count()).select_from(IssuedCredential)) == before
     assert reconcile_people([learner.id]) == (0, 0)
+
+
+def test_other_packages_read_and_revoke_a_persons_credentials(
+    complete_course: Callable[..., uuid.UUID], learner: Person
+) -> None:
+    from credentials import credentials_of, revoke_person_credentials
+
+    complete_course()
+    exported = credentials_of(learner.id)
+    assert len(exported) == 2 and all(item["revoked_at"] is None for item in exported)
+    assert {item["credential"]["id"] for item in exported} == {
+        f"urn:uuid:{c.credential_id}" for c in held_credentials(learner.id)
+    }
+    assert revoke_person_credentials(learner.id, note="erased") == 2
+    assert revoke_person_credentials(learner.id) == 0
+    db.session.expire_all()
+    assert {item["revocation_reason"] for item in credentials_of(learner.id)} == {"erased"}
