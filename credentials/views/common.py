@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -42,17 +43,19 @@ def finding_label(code: str) -> str:
 
 
 def credential_badge(credential: IssuedCredential, locale: str) -> str:
-    """The badge SVG of a stored credential, in Thai or English."""
-    kind = _("Course completed") if credential.source_key.startswith(("course:", "activity:")) else _("Competency")
-    if credential.kind.value == "clr":
-        kind = _("Learning record")
+    """The badge SVG of a stored credential, in Thai or English (whatever the page's language)."""
+    with force_locale(locale):
+        kind = _("Course completed") if credential.source_key.startswith(("course:", "activity:")) else _("Competency")
+        if credential.kind.value == "clr":
+            kind = _("Learning record")
+        revoked = _("Revoked") if credential.revocation is not None else None
     return badge_svg(
         localized(credential.title_th, credential.title_en, locale),
         kind,
         format_be_date(credential.valid_from, locale),
         ISSUER_NAME_TH if locale == "th" else ISSUER_NAME_EN,
         seed=credential.source_key,
-        revoked_text=_("Revoked") if credential.revocation is not None else None,
+        revoked_text=revoked,
     )
 
 

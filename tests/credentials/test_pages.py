@@ -47,7 +47,9 @@ def test_my_credentials_lists_badges_and_downloads_json_baked_svg_qr_and_clr(
     download = client.get(f"/me/credentials/{course.credential_id}.json")
     assert download.status_code == 200 and download.get_data(as_text=True) == course.document
     english = client.get(f"/me/credentials/{course.credential_id}/badge.svg?lang=en").get_data(as_text=True)
-    assert "Digital law basics" in english and english.startswith("<svg")
+    assert "Digital law basics" in english and "Course completed" in english and english.startswith("<svg")
+    thai = client.get(f"/me/credentials/{course.credential_id}/badge.svg?lang=th").get_data(as_text=True)
+    assert "เรียนจบหลักสูตร" in thai and "Course completed" not in thai
     baked = client.get(f"/me/credentials/{course.credential_id}/baked.svg")
     assert baked.mimetype == "image/svg+xml"
     credential = unbake_svg(baked.get_data(as_text=True))
