@@ -28,7 +28,14 @@ from competencies.models import Attainment, Competency, Evidence, EvidenceSource
 from competencies.services.evidence import EVIDENCE_VERBS
 from courses.models import Course, Enrolment, EnrolmentStatus
 from credentials.models import CredentialKind, CredentialRevocation, IssuedCredential, RevocationReason
-from credentials.services.documents import Alignment, Award, badge_document, status_entry, verification_method_id
+from credentials.services.documents import (
+    Alignment,
+    Award,
+    badge_document,
+    base_url,
+    status_entry,
+    verification_method_id,
+)
 from credentials.services.keys import SigningKey, signing_key
 from credentials.services.signing import sign_document
 from lrs import Statement, StoredBatch, people_of_statements
@@ -112,7 +119,7 @@ def _activity_awards(people: dict[int, uuid.UUID]) -> list[Award]:
     ).all()
     if not rows:
         return []
-    # The activity's name, from the earliest standing statement about it (any person: it names the activity).
+    # The activity's name, from one standing statement about it (the same one each time: the least id).
     first_statement: dict[str | None, str | None] = dict(
         db.session.execute(
             select(Evidence.activity_id, func.min(Evidence.statement_id.cast(String)))
@@ -201,8 +208,7 @@ def _competency_awards(people: dict[int, uuid.UUID]) -> list[Award]:
 
 
 def competency_achievement_base() -> str:
-    from credentials.services.documents import base_url
-
+    """Where a competency level's achievement is named: ``<base>/credentials/achievements/competency/<id>/<level>``."""
     return f"{base_url()}/credentials/achievements/competency"
 
 
