@@ -338,7 +338,8 @@ def _competency_level(source_key: str) -> tuple[str, int] | None:
 def reconcile_people(person_ids: Iterable[int], progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Issue what these people have earned and do not hold; revoke what they hold and no longer earn.
 
-    Returns (issued, revoked).
+    A credential revoked by an administrator (or with its holder's data) stays revoked: the same
+    earning does not bring it back. Returns (issued, revoked).
     """
     people = set(person_ids)
     if not people:
@@ -356,12 +357,30 @@ def reconcile_people(person_ids: Iterable[int], progress: Callable[[int], None] 
             )
         )
     }
+    # A credential an administrator revoked (or revoked with its holder's data) is not issued again
+    # for the same earning: only an earning after it (a new completion) brings a new credential.
+    withdrawn_until: dict[Key, datetime] = {}
+    for person_id, source_key, valid_from in db.session.execute(
+        select(IssuedCredential.person_id, IssuedCredential.source_key, IssuedCredential.valid_from)
+        .join(CredentialRevocation, CredentialRevocation.credential_pk == IssuedCredential.id)
+        .where(
+            IssuedCredential.person_id.in_(people),
+            IssuedCredential.kind == CredentialKind.BADGE,
+            CredentialRevocation.reason.in_([RevocationReason.ADMIN, RevocationReason.ERASED]),
+        )
+    ):
+        key = (person_id, source_key)
+        withdrawn_until[key] = max(valid_from, withdrawn_until.get(key, valid_from))
     current_levels = {
         (person_id, parsed[0]): parsed[1]
         for (person_id, source_key) in earned
         if (parsed := _competency_level(source_key)) is not None
     }
-    to_issue = [earned[key] for key in sorted(earned.keys() - held.keys())]
+    to_issue = [
+        earned[key]
+        for key in sorted(earned.keys() - held.keys())
+        if key not in withdrawn_until or earned[key].achieved_at > withdrawn_until[key]
+    ]
     to_revoke = []
     for (person_id, source_key), pk in held.items():
         if (person_id, source_key) in earned:

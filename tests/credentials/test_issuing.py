@@ -126,3 +126,33 @@ def test_other_packages_read_and_revoke_a_persons_credentials(
     assert revoke_person_credentials(learner.id) == 0
     db.session.expire_all()
     assert {item["revocation_reason"] for item in credentials_of(learner.id)} == {"erased"}
+
+
+def test_an_administrators_revocation_is_not_undone_by_the_next_batch_or_the_rebuild_but_a_new_completion_issues(
+    complete_course: Callable[..., uuid.UUID], learner: Person, make_user: Callable[..., object]
+) -> None:
+    from academy.auth.models import Role
+    from credentials.services.holding import revoke_by_admin
+
+    complete_course()
+    course = by_source(learner)["course:DG101"]
+    admin = make_user(Role.ADMIN)
+    assert revoke_by_admin(course, "Issued in error", admin.id)  # type: ignore[attr-defined]
+    complete_course(timestamp="2026-02-01T09:00:00Z")  # a batch about the same person, an earlier moment
+    assert reconcile_people([learner.id]) == (0, 0)
+    assert rebuild_and_compare()["issued_credentials"] == (set(), set())
+    assert [c.source_key for c in held_credentials(learner.id) if c.revocation is None] == [
+        key for key in by_source(learner) if key.startswith("competency:")
+    ]
+    # Voiding both completions, then completing again later: a new earning, a new credential.
+    from sqlalchemy import select as query
+
+    from lrs import Statement
+
+    for statement_id in db.session.scalars(
+        query(Statement.id).where(Statement.verb_id == "http://adlnet.gov/expapi/verbs/completed")
+    ).all():
+        void_as_player(statement_id)
+    complete_course(timestamp="2026-06-01T09:00:00Z")
+    standing = [c for c in held_credentials(learner.id) if c.revocation is None and c.source_key == "course:DG101"]
+    assert len(standing) == 1 and standing[0].id != course.id
