@@ -47,9 +47,10 @@ def main() -> None:
         EnrolmentStatus,
     )
     from credentials.models import IssuedCredential
+    from credentials.services.awards import earned_awards
     from credentials.services.documents import badge_document, verification_method_id
     from credentials.services.holding import document_of
-    from credentials.services.issuing import earned_awards, rebuild_credentials
+    from credentials.services.issuing import rebuild_credentials
     from credentials.services.keys import signing_key
     from credentials.services.signing import sign_document
     from credentials.services.verify import verify_credential

@@ -16,7 +16,7 @@ from academy.db import db
 from academy.org.models import Person
 from credentials.models import CredentialKind, CredentialRevocation, IssuedCredential, RevocationReason
 from credentials.services.documents import clr_document, status_list_document, verification_method_id
-from credentials.services.issuing import _new_ids, _signed_row, revoke_credentials
+from credentials.services.issuing import allocate_ids, revoke_credentials, signed_row
 from credentials.services.keys import signing_key
 from credentials.services.signing import sign_document
 
@@ -76,7 +76,7 @@ def issue_clr(person: Person, fiscal_year: int | None = None) -> IssuedCredentia
         return last
     key = signing_key()
     now = datetime.now(UTC).replace(microsecond=0)
-    (row_id,) = _new_ids(1)
+    (row_id,) = allocate_ids(1)
     credential_id = uuid.uuid4()
     if fiscal_year is None:
         title_th, title_en = "ระเบียนผลการเรียนรู้ทั้งหมด", "Complete learning record"
@@ -94,7 +94,7 @@ def issue_clr(person: Person, fiscal_year: int | None = None) -> IssuedCredentia
         f"{title_th} / {title_en}",
         partial=fiscal_year is not None,
     )
-    signed = _signed_row(
+    signed = signed_row(
         key, row_id, credential_id, person.id, CredentialKind.CLR, source_key, title_th, title_en, now, document, now
     )
     credential = IssuedCredential(**signed.row)
