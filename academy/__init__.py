@@ -58,11 +58,13 @@ def _init_domains(app: Flask) -> None:
     import api.rest
     import competencies
     import courses
+    import credentials
     import lrs
 
     lrs.init_app(app)
     courses.init_app(app)  # and courses.cmi5
     competencies.init_app(app)
+    credentials.init_app(app)  # after competencies: issues and revokes from enrolments and attainment
     api.gdx.init_app(app)
     api.rest.init_app(app)
 

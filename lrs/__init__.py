@@ -29,6 +29,7 @@ from lrs.models import LrsClient, Statement
 from lrs.pipeline import (
     Projection,
     StoredBatch,
+    people_of_statements,
     rebuild_and_compare,
     register_projection,
     register_subscriber,
@@ -71,6 +72,7 @@ __all__ = [
     "note_ignored",
     "parse_timestamp",
     "people_of_agency",
+    "people_of_statements",
     "put_document",
     "query_statements",
     "rebuild_and_compare",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = frozenset({"lrs", "competencies", "courses", "api"})
+DOMAINS = frozenset({"lrs", "competencies", "courses", "credentials", "api"})
 
 #: Package -> the top-level packages it must not import.
 FORBIDDEN = {
@@ -21,7 +21,7 @@ FORBIDDEN = {
 }
 
 #: The production packages besides lrs, and the LRS's internals they must reach through ``lrs``.
-PRODUCTION = ("academy", "competencies", "courses", "api")
+PRODUCTION = ("academy", "competencies", "courses", "credentials", "api")
 LRS_INTERNALS = frozenset({"lrs.models", "lrs.validation"})
 
 #: The composition root: create_app() and its helpers list each domain's parts, so they import them all.

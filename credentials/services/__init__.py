@@ -1,0 +1,1 @@
+"""The credentials' services: keys, issuing and signing, revocation, verification."""
