@@ -84,6 +84,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    from academy import mail
+
+    mail.init_app(app)
 
     from academy.auth.session_store import ServerSideSessionInterface, raise_if_unavailable
 

@@ -29,6 +29,7 @@ from academy.org.services import apply_role_profile, create_agency, platform_acc
 from lrs.clients import NewClient, create_client
 from tests.support.app import BASE_URL, PASSWORD, csrf_token, make_settings, position, postgres_database
 from tests.support.lrs import Xapi, basic
+from tests.support.mail import mailbox, smtp_server  # noqa: F401  (fixtures: a real SMTP server on loopback)
 
 
 def pytest_report_header() -> list[str]:
