@@ -269,6 +269,10 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     login_account_rate_limit: str = "30 per minute"
     api_rate_limit: str = "600 per minute"
+    #: "Forgot password" requests from one address, and for one email.
+    password_reset_rate_limit: str = "5 per 15 minutes"
+    #: Wrong second-factor codes allowed per user (a TOTP code is 1 in a million).
+    second_factor_rate_limit: str = "5 per 5 minutes; 20 per day"
     secure_cookies: bool = False
     demo_password: str = "demo-academy-2569"
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
@@ -322,6 +326,10 @@ class Settings:
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
             login_account_rate_limit=env.get("ACADEMY_LOGIN_ACCOUNT_RATE_LIMIT", "30 per minute"),
             api_rate_limit=env.get("ACADEMY_API_RATE_LIMIT", "600 per minute"),
+            password_reset_rate_limit=env.get("ACADEMY_PASSWORD_RESET_RATE_LIMIT", "").strip()
+            or cls.password_reset_rate_limit,
+            second_factor_rate_limit=env.get("ACADEMY_SECOND_FACTOR_RATE_LIMIT", "").strip()
+            or cls.second_factor_rate_limit,
             secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
             proxy_count=_whole_number(env, "ACADEMY_PROXY_COUNT", 0, 0, 10),
             session_hours=_whole_number(env, "ACADEMY_SESSION_HOURS", 12, 1, 24 * 7),
@@ -347,6 +355,8 @@ class Settings:
             "ACADEMY_REMEMBER_DAYS": self.remember_days,
             "ACADEMY_PRIVILEGED_IDLE_MINUTES": self.privileged_idle_minutes,
             "ACADEMY_API_RATE_LIMIT": self.api_rate_limit,
+            "ACADEMY_PASSWORD_RESET_RATE_LIMIT": self.password_reset_rate_limit,
+            "ACADEMY_SECOND_FACTOR_RATE_LIMIT": self.second_factor_rate_limit,
             "ACADEMY_SQLITE_BUSY_TIMEOUT": self.sqlite_busy_timeout,
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
