@@ -73,6 +73,12 @@ def second_factor_of(user: User) -> object:
     return get_second_factor(user)
 
 
+@bp.app_template_global()
+def second_factor_pending() -> bool:
+    """Whether this page's user still owes the second factor (the menu waits until they pass it)."""
+    return needs_second_factor(current_user) and not second_factor_satisfied()
+
+
 def _next() -> str:
     return safe_redirect_target(request.args.get("next"))
 
