@@ -47,7 +47,7 @@ _OPEN_ENDPOINTS = frozenset(
         "auth.logout",
         "auth.login",
         "portal.switch_language",
-        "portal.health",
+        "portal.healthz",
     }
 )
 

@@ -209,3 +209,26 @@ def test_a_code_of_the_step_before_or_after_is_accepted(officer: User) -> None:
     assert not verify_totp(officer, totp.generate_otp(step + 2), now)
     assert verify_totp(officer, totp.generate_otp(step + 1), now)
     assert not verify_totp(officer, totp.generate_otp(step), now)  # older than the last one used
+
+
+def test_the_cli_resets_a_factor(app: Flask, officer: User) -> None:
+    authenticator(officer)
+    result = app.test_cli_runner().invoke(args=["academy", "reset-second-factor", "--email", officer.email])
+    assert result.exit_code == 0, result.output
+    assert get_second_factor(officer) is None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "auth.second_factor_reset"))
+    assert entry is not None and entry.actor == "cli"
+    missing = app.test_cli_runner().invoke(args=["academy", "reset-second-factor", "--email", "no@example.go.th"])
+    assert missing.exit_code != 0
+
+
+def test_a_new_phone_replaces_the_factor_and_its_recovery_codes(app: Flask, officer: User) -> None:
+    client = password_only(app, officer)
+    old_app, old_codes = enrol_on_the_page(client)
+    assert "/account/second-factor/setup" in client.get("/account/sessions").get_data(as_text=True)
+    new_app, new_codes = enrol_on_the_page(client)
+    assert new_app.secret != old_app.secret and not set(new_codes) & set(old_codes)
+    other = password_only(app, officer)
+    refused = other.post(VERIFY, data={"code": old_codes[0], "csrf_token": csrf_token(other, VERIFY)})
+    assert refused.status_code == 401
+    assert actions().count("auth.second_factor_enrolled") == 2
