@@ -33,9 +33,9 @@ from academy.db import db
 #: Paths authenticated otherwise (client credentials, GDX tokens, API tokens) or static: no session
 #: is created or written there. An admin's existing session may still be read (the REST API's GET).
 STATELESS_PREFIXES = ("/xapi", "/api/v1", "/static/")
-#: Flask-Login's keys and the second factor's (academy.auth.second_factor.SESSION_KEY): never taken
-#: from a signed (client-side) cookie, dropped at sign-out.
-_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "second_factor")
+#: Flask-Login's keys and the second factor's (academy.auth.second_factor: SESSION_KEY, and PENDING_KEY,
+#: an enrolment's secret): never taken from a signed (client-side) cookie, dropped at sign-out.
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "second_factor", "second_factor_pending")
 
 
 class AcademySession(SecureCookieSession):
@@ -262,6 +262,7 @@ def sign_in(user: User, *, remember: bool) -> int:
     g.pop("csrf_token", None)
     # A new sign-in has passed no second factor yet, whatever the session held before.
     current.pop("second_factor", None)
+    current.pop("second_factor_pending", None)
     login_user(user, remember=False)  # Flask-Login's own remember cookie is never used
     _bind(current, user, remember=remember)
     assert current.record_id is not None

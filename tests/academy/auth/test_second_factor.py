@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pyotp
 import pytest
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -232,3 +233,18 @@ def test_a_new_phone_replaces_the_factor_and_its_recovery_codes(app: Flask, offi
     refused = other.post(VERIFY, data={"code": old_codes[0], "csrf_token": csrf_token(other, VERIFY)})
     assert refused.status_code == 401
     assert actions().count("auth.second_factor_enrolled") == 2
+
+
+def test_an_abandoned_enrolments_secret_never_reaches_a_cookie(app: Flask, officer: User) -> None:
+    client = password_only(app, officer)
+    page = client.get(SETUP).get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page)
+    assert secret
+    client.get("/lang/en")  # something for the anonymous cookie to keep after sign-out
+    client.post("/logout", data={"csrf_token": csrf_token(client, SETUP)})
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    kept = SecureCookieSessionInterface().get_signing_serializer(app).loads(cookie.value)  # type: ignore[union-attr]
+    assert kept.get("locale") == "en" and "second_factor_pending" not in kept
+    again = password_only(app, officer)
+    assert secret.group(1) not in again.get(SETUP).get_data(as_text=True)
