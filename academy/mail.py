@@ -16,6 +16,7 @@ server the mails are written to the log, so nothing needs a mail server to run.
 from __future__ import annotations
 
 import smtplib
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,7 +82,34 @@ def send_mail(to: str | Sequence[str], template_name: str, locale: str | None = 
     may be told.
     """
     recipients = [to] if isinstance(to, str) else list(to)
-    subject, text, html = render_mail(template_name, locale, **context)
+    _deliver(recipients, template_name, *render_mail(template_name, locale, **context))
+
+
+def send_mail_in_background(
+    to: str | Sequence[str], template_name: str, locale: str | None = None, **context: Any
+) -> threading.Thread:
+    """Render the mail now and hand it to the SMTP server on another thread; failures are logged.
+
+    For answers that must not take longer when a mail is sent (a password reset must not tell,
+    by its timing, whether the email has an account). Returns the started thread.
+    """
+    recipients = [to] if isinstance(to, str) else list(to)
+    rendered = render_mail(template_name, locale, **context)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                _deliver(recipients, template_name, *rendered)
+            except MailError as error:
+                app.logger.error("%s", error)
+
+    thread = threading.Thread(target=deliver, name=f"mail-{template_name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _deliver(recipients: list[str], template_name: str, subject: str, text: str, html: str) -> None:
     config = current_app.config
     backend = config["MAIL_BACKEND"]
     # Read at each send (not at start-up), so a test can point the app at its own SMTP server.

@@ -24,7 +24,7 @@ from academy.auth.views import bp
 from academy.dates import format_be_datetime
 from academy.extensions import db, limiter
 from academy.i18n import current_locale
-from academy.mail import MailError, external_url, send_mail
+from academy.mail import MailError, external_url, send_mail, send_mail_in_background
 from academy.transactions import commit_on_success
 
 
@@ -88,18 +88,15 @@ def forgot_password() -> ResponseReturnValue:
         if user is not None and user.active:
             issued = issue_link(user, AccountLinkPurpose.PASSWORD_RESET, created_by=email)
             locale = current_locale()
-            try:
-                send_mail(
-                    user.email,
-                    "password_reset",
-                    locale,
-                    name=user.display_name or user.email,
-                    link=external_url("auth.set_password", token=issued.token),
-                    expires=_expiry_text(locale, issued.link.expires_at),
-                )
-            except MailError as error:
-                # The page says the same whatever happened: it must not tell whether the email is known.
-                current_app.logger.error("password reset mail not sent: %s", error)
+            # Sent off the request, so that the answer takes as long whether or not the email is known.
+            send_mail_in_background(
+                user.email,
+                "password_reset",
+                locale,
+                name=user.display_name or user.email,
+                link=external_url("auth.set_password", token=issued.token),
+                expires=_expiry_text(locale, issued.link.expires_at),
+            )
         record_audit(
             "auth.reset_requested",
             target_type="user" if known and user else None,

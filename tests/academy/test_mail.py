@@ -70,3 +70,13 @@ def test_mail_settings_come_from_the_environment() -> None:
     assert MailSettings.from_environ({"ACADEMY_MAIL_USE_SSL": "1"}).port == 465
     with pytest.raises(ConfigError):
         MailSettings.from_environ({"ACADEMY_MAIL_USE_SSL": "1", "ACADEMY_MAIL_USE_TLS": "1"})
+
+
+def test_a_mail_sent_in_the_background_arrives(app: Flask, mailbox: Mailbox) -> None:
+    from academy.mail import send_mail_in_background
+
+    with app.test_request_context():
+        thread = send_mail_in_background("later@example.go.th", "invitation", "en", **CONTEXT)
+    thread.join(timeout=10)
+    (message,) = mailbox.wait("later@example.go.th")
+    assert mailbox.subject(message) == "You are invited to the E-Workforce Academy"

@@ -16,6 +16,7 @@ import email.policy
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -58,6 +59,13 @@ class Mailbox:
             for message, (_sender, recipients) in zip(self.messages, self.envelopes, strict=True)
             if address.lower() in (recipient.lower() for recipient in recipients)
         ]
+
+    def wait(self, to: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        """The messages to ``to`` once ``count`` of them have arrived (a mail sent in the background)."""
+        deadline = time.monotonic() + timeout
+        while len(self.to(to)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.to(to)
 
     def only(self, to: str) -> EmailMessage:
         """The one message delivered to ``to`` (fails if there are none or several)."""
