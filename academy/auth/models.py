@@ -41,6 +41,11 @@ class User(UserMixin, Base):
         return self.active
 
     @property
+    def awaits_password(self) -> bool:
+        """Invited, and has not chosen a password yet (academy.auth.services.UNUSABLE_PASSWORD)."""
+        return self.password_hash == "!"
+
+    @property
     def roles(self) -> set[Role]:
         return {row.role for row in self.role_rows}
 

@@ -13,7 +13,7 @@ from academy.auth.passwords import password_problem
 from academy.db import db
 from academy.org.models import Agency, Person
 
-#: The hash of a user who has not chosen a password yet: no password matches it.
+#: The hash of a user who has not chosen a password yet: no password matches it (User.awaits_password).
 UNUSABLE_PASSWORD = "!"
 
 # Checked against when the email is unknown, so a miss costs as long as a hit.
@@ -67,10 +67,6 @@ def set_password(user: User, password: str) -> None:
     if problem is not None:
         raise AccountError(problem)
     user.password_hash = generate_password_hash(password)
-
-
-def has_password(user: User) -> bool:
-    return user.password_hash != UNUSABLE_PASSWORD
 
 
 def set_roles(user: User, roles: Iterable[Role], agencies: Sequence[Agency] = ()) -> None:

@@ -62,6 +62,8 @@ def test_an_admin_invites_by_email_and_the_link_sets_the_password_once(
     assert response.status_code == 302, response.get_data(as_text=True)
     invited = get_user_by_email("new.officer@example.go.th")
     assert invited is not None and authenticate(invited.email, "") is None
+    listed = client.get("/admin/users", query_string={"q": "new.officer"}).get_data(as_text=True)
+    assert "ได้รับคำเชิญแล้ว" in listed  # invited, no password yet
     mail = mailbox.only(to="new.officer@example.go.th")
     assert "สมหญิง ใจดี" in mailbox.text(mail) and admin.email in mailbox.text(mail)
     link = mailbox.link(mail)

@@ -248,3 +248,12 @@ def test_an_abandoned_enrolments_secret_never_reaches_a_cookie(app: Flask, offic
     assert kept.get("locale") == "en" and "second_factor_pending" not in kept
     again = password_only(app, officer)
     assert secret.group(1) not in again.get(SETUP).get_data(as_text=True)
+
+
+def test_a_session_marked_by_another_sign_in_path_passes_the_gate(app: Flask, officer: User) -> None:
+    """The contract with OpenID sign-in: a provider that asserted MFA sets ``second_factor`` to provider:<name>."""
+    client = password_only(app, officer)
+    assert client.get("/people").status_code == 302
+    with app.app_context(), client.session_transaction() as session:  # its own context, as a request's
+        session["second_factor"] = "provider:thaid"
+    assert client.get("/people").status_code == 200
