@@ -71,6 +71,10 @@ def _init_domains(app: Flask) -> None:
 
 def select_locale() -> str:
     """The locale of this request: the user's switch, else their preference, else the default."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # a CLI command or a task: the platform's default
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("locale")
     if chosen in LOCALES:
         return str(chosen)
@@ -90,6 +94,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    from academy import mail
+
+    mail.init_app(app)
 
     from academy.auth.session_store import ServerSideSessionInterface, raise_if_unavailable
 

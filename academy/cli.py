@@ -176,3 +176,27 @@ def create_user_command(email: str, roles: tuple[str, ...], agency_codes: tuple[
     record_audit("user.create", actor="cli", target_type="user", target_id=user.id, details={"email": user.email})
     db.session.commit()
     click.echo(f"created {user.email} ({', '.join(roles)})")
+
+
+@academy_cli.command("reset-second-factor")
+@click.option("--email", required=True)
+def reset_second_factor_command(email: str) -> None:
+    """Remove a user's second factor (a lost phone, e.g. the only admin's): they enrol again at the next sign-in."""
+    from academy.auth.second_factor import reset_second_factor
+    from academy.auth.services import get_user_by_email
+    from academy.auth.sessions import end_user_sessions
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user has the email {email}")
+    existed = reset_second_factor(user)
+    ended = end_user_sessions(user.id, reason="factor_reset")
+    record_audit(
+        "auth.second_factor_reset",
+        actor="cli",
+        target_type="user",
+        target_id=user.id,
+        details={"had_factor": existed, "sessions_ended": ended},
+    )
+    db.session.commit()
+    click.echo(f"second factor of {user.email} reset ({'it had one' if existed else 'it had none'})")

@@ -202,6 +202,59 @@ class Cmi5Settings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Outgoing email (academy.mail): the SMTP server and the sender; none in development means the log."""
+
+    server: str = ""
+    port: int = 25
+    use_tls: bool = False
+    use_ssl: bool = False
+    username: str = ""
+    password: str = ""
+    sender: str = "E-Workforce Academy <no-reply@localhost>"
+    timeout: float = 10.0
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> MailSettings:
+        use_tls = _flag(env.get("ACADEMY_MAIL_USE_TLS"))
+        use_ssl = _flag(env.get("ACADEMY_MAIL_USE_SSL"))
+        if use_tls and use_ssl:
+            raise ConfigError("set ACADEMY_MAIL_USE_TLS (STARTTLS) or ACADEMY_MAIL_USE_SSL (implicit TLS), not both")
+        return cls(
+            server=env.get("ACADEMY_MAIL_SERVER", "").strip(),
+            port=_whole_number(env, "ACADEMY_MAIL_PORT", 465 if use_ssl else (587 if use_tls else 25), 1, 65535),
+            use_tls=use_tls,
+            use_ssl=use_ssl,
+            username=env.get("ACADEMY_MAIL_USERNAME", "").strip(),
+            password=env.get("ACADEMY_MAIL_PASSWORD", ""),
+            sender=env.get("ACADEMY_MAIL_SENDER", "").strip() or cls.sender,
+            timeout=_positive(env, "ACADEMY_MAIL_TIMEOUT", cls.timeout),
+        )
+
+    def flask_config(self, mode: str) -> dict[str, Any]:
+        """Flask-Mailman's settings; without a server: the log in development, memory in tests, localhost:25 else."""
+        if self.server:
+            backend = "smtp"
+        elif mode == "development":
+            backend = "academy.mail.LogEmailBackend"
+        elif mode == "testing":
+            backend = "locmem"
+        else:
+            backend = "smtp"
+        return {
+            "MAIL_BACKEND": backend,
+            "MAIL_SERVER": self.server or "localhost",
+            "MAIL_PORT": self.port,
+            "MAIL_USE_TLS": self.use_tls,
+            "MAIL_USE_SSL": self.use_ssl,
+            "MAIL_USERNAME": self.username or None,
+            "MAIL_PASSWORD": self.password or None,
+            "MAIL_DEFAULT_SENDER": self.sender,
+            "MAIL_TIMEOUT": self.timeout,
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting the platform reads, with its environment variable in the docs."""
 
@@ -222,8 +275,12 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     login_account_rate_limit: str = "30 per minute"
     api_rate_limit: str = "600 per minute"
+    #: "Forgot password" requests from one address, and for one email.
+    password_reset_rate_limit: str = "5 per 15 minutes"
+    #: Wrong second-factor codes allowed per user (a TOTP code is 1 in a million).
+    second_factor_rate_limit: str = "5 per 5 minutes; 20 per day"
     secure_cookies: bool = False
-    demo_password: str = "demo1234"
+    demo_password: str = "demo-academy-2569"
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
     proxy_count: int = 0
     #: A signed-in session without remember-me ends after this many hours, with it after the days.
@@ -237,6 +294,7 @@ class Settings:
     sqlite_busy_timeout: float = 10.0
     gdx: GdxSettings = field(default_factory=GdxSettings)
     cmi5: Cmi5Settings = field(default_factory=Cmi5Settings)
+    mail: MailSettings = field(default_factory=MailSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -277,6 +335,10 @@ class Settings:
             login_rate_limit=env.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute"),
             login_account_rate_limit=env.get("ACADEMY_LOGIN_ACCOUNT_RATE_LIMIT", "30 per minute"),
             api_rate_limit=env.get("ACADEMY_API_RATE_LIMIT", "600 per minute"),
+            password_reset_rate_limit=env.get("ACADEMY_PASSWORD_RESET_RATE_LIMIT", "").strip()
+            or cls.password_reset_rate_limit,
+            second_factor_rate_limit=env.get("ACADEMY_SECOND_FACTOR_RATE_LIMIT", "").strip()
+            or cls.second_factor_rate_limit,
             secure_cookies=_flag(env.get("ACADEMY_SECURE_COOKIES"), default=mode == "production"),
             proxy_count=_whole_number(env, "ACADEMY_PROXY_COUNT", 0, 0, 10),
             session_hours=_whole_number(env, "ACADEMY_SESSION_HOURS", 12, 1, 24 * 7),
@@ -286,6 +348,7 @@ class Settings:
             sqlite_busy_timeout=_positive(env, "ACADEMY_SQLITE_BUSY_TIMEOUT", 10.0),
             gdx=GdxSettings.from_environ(env),
             cmi5=Cmi5Settings.from_environ(env),
+            mail=MailSettings.from_environ(env),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -301,6 +364,8 @@ class Settings:
             "ACADEMY_REMEMBER_DAYS": self.remember_days,
             "ACADEMY_PRIVILEGED_IDLE_MINUTES": self.privileged_idle_minutes,
             "ACADEMY_API_RATE_LIMIT": self.api_rate_limit,
+            "ACADEMY_PASSWORD_RESET_RATE_LIMIT": self.password_reset_rate_limit,
+            "ACADEMY_SECOND_FACTOR_RATE_LIMIT": self.second_factor_rate_limit,
             "ACADEMY_SQLITE_BUSY_TIMEOUT": self.sqlite_busy_timeout,
             "SECRET_KEY": self.secret_key,
             "TESTING": self.env == "testing",
@@ -325,5 +390,6 @@ class Settings:
             "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
             **self.gdx.flask_config(),
             **self.cmi5.flask_config(),
+            **self.mail.flask_config(self.env),
             **self.extra,
         }

@@ -16,7 +16,9 @@ import argparse
 import re
 import statistics
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import pyotp
 from coverage import build_government, timed
 from lrs_common import DEFAULT_POSTGRES, fresh_postgres
 
@@ -36,6 +38,7 @@ def main() -> None:
 
     from academy import create_app
     from academy.auth.models import Role
+    from academy.auth.second_factor import enrol_totp
     from academy.auth.services import create_user
     from academy.config import Settings
     from academy.dates import current_fiscal_year
@@ -52,7 +55,10 @@ def main() -> None:
         with app.app_context():
             flask_migrate.upgrade()
             framework = build_government(args.people, args.evidence)
-            create_user(email="admin@bench.example", password=PASSWORD, roles=(Role.ADMIN,))
+            admin = create_user(email="admin@bench.example", password=PASSWORD, roles=(Role.ADMIN,))
+            # The admin's authenticator app: the report pages ask for its code after the password.
+            totp = pyotp.TOTP(pyotp.random_base32(32))
+            enrol_totp(admin, totp.secret, totp.generate_otp(totp.timecode(datetime.now(UTC)) - 1))
             db.session.commit()
             year = current_fiscal_year()
             ministries = db.session.scalars(select(Agency).where(Agency.kind == AgencyKind.MINISTRY)).all()
@@ -117,6 +123,11 @@ def main() -> None:
             response = client.post(
                 "/login", data={"email": "admin@bench.example", "password": PASSWORD, "csrf_token": match.group(1)}
             )
+            assert response.status_code == 302, response.status_code
+            page = client.get("/account/second-factor").get_data(as_text=True)
+            match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+            assert match, "no CSRF token on the second-factor page"
+            response = client.post("/account/second-factor", data={"code": totp.now(), "csrf_token": match.group(1)})
             assert response.status_code == 302, response.status_code
             for population in (it, everyone):
 

@@ -29,6 +29,8 @@ from academy.org.services import apply_role_profile, create_agency, platform_acc
 from lrs.clients import NewClient, create_client
 from tests.support.app import BASE_URL, PASSWORD, csrf_token, make_settings, position, postgres_database
 from tests.support.lrs import Xapi, basic
+from tests.support.mail import mailbox, smtp_server  # noqa: F401  (fixtures: a real SMTP server on loopback)
+from tests.support.second_factor import sign_in_fully
 
 
 def pytest_report_header() -> list[str]:
@@ -189,6 +191,7 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
         token = csrf_token(client, "/login")
         response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
+        sign_in_fully(client, user)  # HR officers and admins type their TOTP code too
         return client
 
     return do_login

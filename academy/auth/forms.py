@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from academy.auth.models import Role
-from academy.auth.services import MIN_PASSWORD_LENGTH
+from academy.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 ROLE_LABELS = {Role.LEARNER: _l("Learner"), Role.HR_OFFICER: _l("HR officer"), Role.ADMIN: _l("Academy admin")}
 
@@ -31,8 +31,8 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=255)])
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
-        description=_l("Leave empty to keep the current password."),
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=_l("Leave empty to keep the current password; a new user without one gets an invitation by email."),
     )
     roles = MultiCheckboxField(
         _l("Roles"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
@@ -50,3 +50,36 @@ class UserForm(FlaskForm):
         description=_l("Agency code and employee number, e.g. 03003:6500123, for a user who is a learner."),
     )
     active = BooleanField(_l("Active"), default=True)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        description=_l("At least 12 characters; a few unrelated words make a good one."),
+    )
+    confirm = PasswordField(
+        _l("New password again"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6-digit code of your authenticator app, or one of your recovery codes."),
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"), validators=[DataRequired(), Length(max=10)], description=_l("6 digits.")
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token."""

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, Text, func
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.db import Base, UtcDateTime, string_enum
@@ -39,6 +39,11 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def awaits_password(self) -> bool:
+        """Invited, and has not chosen a password yet (academy.auth.services.UNUSABLE_PASSWORD)."""
+        return self.password_hash == "!"
 
     @property
     def roles(self) -> set[Role]:
@@ -107,3 +112,54 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: Why it ended: signed_out, ended, ended_all, password_changed, roles_changed, deactivated, idle.
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class AccountLinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class AccountLink(Base):
+    """A link mailed to a user to set a password (invitation or reset): single use, short-lived.
+
+    Only the SHA-256 of the link's random token is stored; using the link sets ``used_at``,
+    and a newer link of the same purpose ends the older ones.
+    """
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[AccountLinkPurpose] = mapped_column(string_enum(AccountLinkPurpose, "account_link_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Who asked for it: the inviting admin's email, or the user themselves for a reset.
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class SecondFactor(Base):
+    """A user's TOTP authenticator (RFC 6238): the shared secret and the last time step used."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    #: Base32 secret, encrypted with a key derived from the app's secret key (academy.auth.second_factor).
+    secret: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The last 30-second step whose code was accepted: a code is never accepted twice.
+    last_used_step: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecoveryCode(Base):
+    """One of a user's ten single-use recovery codes, stored as a SHA-256 (each has 80 random bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -9,10 +9,12 @@ from sqlalchemy import Select, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from academy.auth.models import HrScope, Role, User, UserRole
+from academy.auth.passwords import password_problem
 from academy.db import db
 from academy.org.models import Agency, Person
 
-MIN_PASSWORD_LENGTH = 8
+#: The hash of a user who has not chosen a password yet: no password matches it (User.awaits_password).
+UNUSABLE_PASSWORD = "!"
 
 # Checked against when the email is unknown, so a miss costs as long as a hit.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -33,20 +35,26 @@ def get_user_by_email(email: str) -> User | None:
 def create_user(
     *,
     email: str,
-    password: str,
+    password: str | None,
     display_name: str = "",
     roles: Iterable[Role] = (Role.LEARNER,),
     person: Person | None = None,
     agencies: Sequence[Agency] = (),
 ) -> User:
-    """Add a user with a hashed password, roles and (for HR officers) agency scopes."""
+    """Add a user with a hashed password, roles and (for HR officers) agency scopes.
+
+    Without a password (an invited user) no password signs them in until they set one.
+    """
     email = normalise_email(email)
     if "@" not in email:
         raise AccountError(f"not an email address: {email!r}")
     if get_user_by_email(email) is not None:
         raise AccountError(f"a user with email {email} already exists")
     user = User(email=email, display_name=display_name, person=person, active=True)
-    set_password(user, password)
+    if password is None:
+        user.password_hash = UNUSABLE_PASSWORD
+    else:
+        set_password(user, password)
     db.session.add(user)
     set_roles(user, roles, agencies)
     db.session.flush()
@@ -54,8 +62,10 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    """Hash and set a password that the policy allows (academy.auth.passwords), else AccountError."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise AccountError(problem)
     user.password_hash = generate_password_hash(password)
 
 

@@ -33,8 +33,9 @@ from academy.db import db
 #: Paths authenticated otherwise (client credentials, GDX tokens, API tokens) or static: no session
 #: is created or written there. An admin's existing session may still be read (the REST API's GET).
 STATELESS_PREFIXES = ("/xapi", "/api/v1", "/static/")
-#: Flask-Login's keys: never taken from a signed (client-side) cookie.
-_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds")
+#: Flask-Login's keys and the second factor's (academy.auth.second_factor: SESSION_KEY, and PENDING_KEY,
+#: an enrolment's secret): never taken from a signed (client-side) cookie, dropped at sign-out.
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "second_factor", "second_factor_pending")
 
 
 class AcademySession(SecureCookieSession):
@@ -140,6 +141,8 @@ class ServerSideSessionInterface(SessionInterface):
         data = {**dict(anonymous), **self._load(row.data)}
         restored = AcademySession(data, record_id=row.id)
         restored["_fresh"] = False
+        # A remembered device still asks a privileged user for the second factor.
+        restored.pop("second_factor", None)
         restored["_id"] = app.login_manager._session_identifier_generator()  # type: ignore[attr-defined]
         restored.issued_token, restored.issued_remember = issued.token, issued.remember_token
         restored.last_seen_at = row.last_seen_at
@@ -257,10 +260,30 @@ def sign_in(user: User, *, remember: bool) -> int:
     # A fresh CSRF token: the one the login page handed out (maybe to someone else) is not reused.
     current.pop("csrf_token", None)
     g.pop("csrf_token", None)
+    # A new sign-in has passed no second factor yet, whatever the session held before.
+    current.pop("second_factor", None)
+    current.pop("second_factor_pending", None)
     login_user(user, remember=False)  # Flask-Login's own remember cookie is never used
     _bind(current, user, remember=remember)
     assert current.record_id is not None
     return current.record_id
+
+
+def renew_session_tokens() -> None:
+    """Give this signed-in session new cookie tokens (after a second factor: the old cookie no longer works).
+
+    The caller commits.
+    """
+    current = session._get_current_object()  # type: ignore[attr-defined]
+    if not isinstance(current, AcademySession) or current.record_id is None:
+        return
+    row = db.session.get(UserSession, current.record_id)
+    if row is None:
+        return
+    issued = rotate_session_tokens(row)
+    current.issued_token, current.issued_remember = issued.token, issued.remember_token
+    current.last_seen_at = row.last_seen_at
+    current.modified = True
 
 
 def current_session_id() -> int | None:

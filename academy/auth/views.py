@@ -201,17 +201,22 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
             agencies = _parse_agencies(form.agency_codes.data or "")
             person = _parse_person(form.employee.data or "")
             if user is None:
-                if not form.password.data:
-                    raise AccountError(_("A new user needs a password."))
                 user = create_user(
                     email=form.email.data or "",
-                    password=form.password.data,
+                    password=form.password.data or None,
                     display_name=form.display_name.data or "",
                     roles=roles,
                     agencies=agencies,
                     person=person,
                 )
-                record_audit("user.create", target_type="user", target_id=user.id, details={"email": user.email})
+                record_audit(
+                    "user.create",
+                    target_type="user",
+                    target_id=user.id,
+                    details={"email": user.email, "invited": not form.password.data},
+                )
+                if not form.password.data:
+                    return _invite_new_user(user)
             else:
                 was_active = user.active
                 before = {"roles": sorted(user.roles), "agencies": sorted(a.code for a in user.scoped_agencies)}
@@ -250,6 +255,23 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
     return render_template("auth/user_form.html", form=form, user=user), status
 
 
+def _invite_new_user(user: User) -> ResponseReturnValue:
+    """A new user without a password gets an invitation by email; the account stays if the mail fails."""
+    from academy.auth.password_views import send_invitation
+    from academy.mail import MailError
+
+    try:
+        send_invitation(user, inviter=current_user.email)
+    except MailError:
+        flash(
+            _("The user was created, but the invitation could not be sent. Send it again from this page later."),
+            "error",
+        )
+        return redirect(url_for("auth.edit_user", user_id=user.id))
+    flash(_("An invitation was sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("auth.users"))
+
+
 def _session_ending_reason(*, deactivated: bool, password_changed: bool, roles_changed: bool) -> str | None:
     """Why an edit ends the user's other sessions: a copied cookie must not outlive these changes."""
     if deactivated:
@@ -279,3 +301,7 @@ def end_user_sessions_view(user_id: int) -> ResponseReturnValue:
     count = _end_sessions_of(user, "ended_by_admin")
     flash(ngettext("%(num)d session was ended.", "%(num)d sessions were ended.", count), "success")
     return redirect(url_for("auth.edit_user", user_id=user.id))
+
+
+# Routes of this blueprint kept in their own modules: passwords by email, the second factor.
+from academy.auth import password_views, second_factor_views  # noqa: E402,F401

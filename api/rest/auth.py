@@ -2,7 +2,8 @@
 
 An agency's HR system sends its token as ``Authorization: Bearer ...`` and sees that
 agency and everything beneath it. An academy admin signed in to the portal may also
-read (GET) the API with the session, seeing everything; writing always needs a token.
+read (GET) the API with the session, once past the second factor, seeing everything; writing
+always needs a token.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from academy.auth.permissions import can_administer
+from academy.auth.second_factor import second_factor_satisfied
 from academy.db import db
 from academy.org.models import Agency
 from academy.org.services import get_agency_by_code
@@ -54,7 +56,7 @@ def identify_caller() -> Caller | None:
         token = authenticate_bearer(header)
         if token is not None:
             caller = Caller(token=token, scope=[token.agency], actor=f"api-token:{token.prefix}")
-    elif request.method in _READ_METHODS and can_administer(current_user):
+    elif request.method in _READ_METHODS and can_administer(current_user) and second_factor_satisfied():
         caller = Caller(token=None, scope=None, actor=current_user.email)
     g.api_caller = caller
     return caller

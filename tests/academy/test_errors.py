@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,6 +21,7 @@ from werkzeug.test import TestResponse
 
 from academy import create_app
 from academy.auth.models import Role, User
+from academy.auth.second_factor import enrol_totp
 from academy.auth.services import create_user
 from academy.db import is_unavailable
 from academy.extensions import db
@@ -149,12 +152,17 @@ def _failing_flush_app(app: Flask) -> None:
 def test_the_500_page_renders_with_the_navigation_after_a_failed_flush(sqlite_app: tuple[Flask, Path]) -> None:
     app, _path = sqlite_app
     _failing_flush_app(app)
+    authenticator = pyotp.TOTP(pyotp.random_base32(32))
     with app.app_context():
-        create_user(email="admin@example.go.th", password=PASSWORD, roles=[Role.ADMIN])
+        admin = create_user(email="admin@example.go.th", password=PASSWORD, roles=[Role.ADMIN])
+        step = authenticator.timecode(datetime.now(UTC))
+        enrol_totp(admin, authenticator.secret, authenticator.generate_otp(step - 1))
         db.session.commit()
     client = app.test_client()
     token = csrf_token(client, "/login")
     client.post("/login", data={"email": "admin@example.go.th", "password": PASSWORD, "csrf_token": token})
+    token = csrf_token(client, "/account/second-factor")  # an admin types the authenticator's code too
+    client.post("/account/second-factor", data={"code": authenticator.now(), "csrf_token": token})
     response = client.get("/duplicate-user")
     page = response.get_data(as_text=True)
     assert response.status_code == 500

@@ -12,6 +12,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +87,55 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def sign_in(page: Any, url: str, email: str, password: str = PASSWORD) -> None:
+def sign_in(page: Any, url: str, email: str, password: str = PASSWORD, totp_secret: str | None = None) -> None:
+    """Sign in on the login page; an HR officer or admin (``totp_secret``) then types the app's code."""
     page.goto(f"{url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    if totp_secret is not None:
+        page.wait_for_url("**/account/second-factor?**")
+        page.fill("input[name=code]", totp_code(totp_secret))
+        page.click("#code-form button[type=submit]")
+        page.wait_for_url(lambda address: "/account/second-factor" not in address)
+
+
+#: The last TOTP step typed per secret: the server accepts each code once, as a phone's user would find.
+_TYPED_STEPS: dict[str, int] = {}
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator's code for now; when this step's code was typed already, wait for the next one."""
+    import time
+
+    import pyotp
+
+    app = pyotp.TOTP(secret)
+    while app.timecode(datetime.now(UTC)) <= _TYPED_STEPS.get(secret, -1):
+        time.sleep(1)
+    step = app.timecode(datetime.now(UTC))
+    _TYPED_STEPS[secret] = step
+    return app.generate_otp(step)
+
+
+def enrol_authenticator(email: str) -> str:
+    """Give a seeded user an authenticator app (as if they had scanned the QR code); return its secret.
+
+    Call inside ``seed()``. The enrolment's own code is of the step before, so that the first sign-in's code
+    (this step's) is new.
+    """
+    import pyotp
+    from sqlalchemy import select
+
+    from academy.auth.models import User
+    from academy.auth.second_factor import enrol_totp
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    secret = pyotp.random_base32(32)
+    app = pyotp.TOTP(secret)
+    enrol_totp(user, secret, app.generate_otp(app.timecode(datetime.now(UTC)) - 1))
+    return secret
 
 
 def shot(page: Any, name: str) -> None:

@@ -21,7 +21,7 @@ from academy.org.services import apply_role_profile, create_agency
 from competencies.models import Evidence, EvidenceSource
 from competencies.services.evidence import recompute_attainment
 from competencies.services.frameworks import seed_standard
-from tests.browser.live import chromium, live_server, shot, sign_in
+from tests.browser.live import chromium, enrol_authenticator, live_server, shot, sign_in
 from tests.support.app import PASSWORD, position
 
 EMAIL = "hr.officer@example.go.th"
@@ -68,6 +68,11 @@ def _seed() -> None:
             db.session.flush()
             recompute_attainment({(person.id, dl.id)})
     create_user(email=EMAIL, password=PASSWORD, roles=(Role.HR_OFFICER,), agencies=(ministry,))
+    SECRETS[EMAIL] = enrol_authenticator(EMAIL)
+
+
+#: The HR officer's authenticator app.
+SECRETS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +87,7 @@ def test_the_dashboard_draws_its_gauges_and_charts(live_url: str) -> None:
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        sign_in(page, live_url, EMAIL)
+        sign_in(page, live_url, EMAIL, totp_secret=SECRETS[EMAIL])
         page.goto(f"{live_url}/reports/")
         assert page.locator("h1").inner_text().startswith(MINISTRY_TH)
         drawn: Any = page.evaluate(

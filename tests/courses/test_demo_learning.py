@@ -14,7 +14,7 @@ from tests.support.app import BASE_URL
 
 
 def test_the_demo_learner_has_a_completed_a_begun_and_an_assigned_course() -> None:
-    build_demo(people=300, base_url=BASE_URL, password="demo1234")
+    build_demo(people=300, base_url=BASE_URL, password="demo-academy-2569")
     assert build_courses() == 21
     assert build_demo_learning("learner@demo.go.th", "hr@demo.go.th") == 3
     learner = get_user_by_email("learner@demo.go.th")

@@ -18,6 +18,7 @@ from academy.auth.models import Role, User, UserSession
 from academy.extensions import db
 from academy.org.models import Agency
 from tests.support.app import PASSWORD, csrf_token
+from tests.support.second_factor import sign_in_fully
 
 SESSION_COOKIE = "session"
 REMEMBER_COOKIE = "academy_remember"
@@ -37,6 +38,7 @@ def sign_in(app: Flask) -> Login:
             data["remember"] = "y"
         response = client.post("/login", data=data)
         assert response.status_code == 302, response.get_data(as_text=True)
+        sign_in_fully(client, user)
         return client
 
     return do_sign_in

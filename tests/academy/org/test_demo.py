@@ -23,7 +23,7 @@ def _snapshot() -> list[tuple[str, str, str, str]]:
 
 
 def test_demo_builds_twenty_ministries_and_their_departments() -> None:
-    result = build_demo(people=2400, base_url=BASE_URL, password="demo1234")
+    result = build_demo(people=2400, base_url=BASE_URL, password="demo-academy-2569")
     kinds = dict(db.session.execute(select(Agency.kind, func.count()).group_by(Agency.kind)).all())
     assert kinds[AgencyKind.MINISTRY] == 20
     assert 140 <= kinds[AgencyKind.DEPARTMENT] <= 170
@@ -53,11 +53,11 @@ def test_demo_is_deterministic() -> None:
 
 
 def test_demo_accounts_meet_each_other(client: FlaskClient, login: Callable[..., FlaskClient]) -> None:
-    build_demo(people=600, base_url=BASE_URL, password="demo1234")
+    build_demo(people=600, base_url=BASE_URL, password="demo-academy-2569")
     users = {u.email: u for u in db.session.scalars(select(User))}
     learner, hr = users["learner@demo.go.th"], users["hr@demo.go.th"]
     assert learner.person is not None and hr.roles == {Role.HR_OFFICER}
-    login(hr, "demo1234")
+    login(hr, "demo-academy-2569")
     # The HR officer's department includes the demo learner.
     assert client.get(f"/people/{learner.person.public_id}").status_code == 200
 
@@ -68,14 +68,14 @@ def test_demo_cli_prints_accounts_only_in_development(app: Flask) -> None:
         output = app.test_cli_runner().invoke(args=["academy", "demo", "--people", "30"]).output
     finally:
         app.config["ACADEMY_ENV"] = "testing"
-    assert "admin@demo.go.th" in output and "demo1234" in output
+    assert "admin@demo.go.th" in output and "demo-academy-2569" in output
     again = app.test_cli_runner().invoke(args=["academy", "demo", "--if-empty"]).output
     assert "nothing done" in again
 
 
 def test_demo_cli_outside_development_creates_no_accounts(app: Flask) -> None:
     output = app.test_cli_runner().invoke(args=["academy", "demo", "--people", "30"]).output
-    assert "no demo accounts" in output and "demo1234" not in output
+    assert "no demo accounts" in output and "demo-academy-2569" not in output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
@@ -89,10 +89,10 @@ def test_demo_if_empty_prints_the_accounts_every_time_in_development(app: Flask)
         app.config["ACADEMY_ENV"] = "testing"
     assert "nothing done" in again.output
     for email in ("learner@demo.go.th", "hr@demo.go.th", "admin@demo.go.th"):
-        assert f"{email:22} password demo1234" in again.output
+        assert f"{email:22} password demo-academy-2569" in again.output
     assert "WARNING" not in again.stderr
     # Outside development, no accounts are printed.
-    assert "demo1234" not in runner.invoke(args=["academy", "demo", "--if-empty"]).output
+    assert "demo-academy-2569" not in runner.invoke(args=["academy", "demo", "--if-empty"]).output
 
 
 def test_demo_warns_when_the_platform_moved_from_the_address_its_learners_have(app: Flask) -> None:
