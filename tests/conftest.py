@@ -27,10 +27,10 @@ from academy.org.demo import ensure_position_lines
 from academy.org.models import Agency, AgencyKind, IdentifierKind, Person, PersonIdentifier
 from academy.org.services import apply_role_profile, create_agency, platform_account_key
 from lrs.clients import NewClient, create_client
-from tests.support.app import BASE_URL, PASSWORD, csrf_token, make_settings, position, postgres_database
+from tests.support.app import BASE_URL, PASSWORD, make_settings, position, postgres_database
 from tests.support.lrs import Xapi, basic
 from tests.support.mail import mailbox, smtp_server  # noqa: F401  (fixtures: a real SMTP server on loopback)
-from tests.support.second_factor import sign_in_fully
+from tests.support.second_factor import sign_in
 
 
 def pytest_report_header() -> list[str]:
@@ -188,11 +188,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     def do_login(user: User, password: str = PASSWORD) -> FlaskClient:
-        token = csrf_token(client, "/login")
-        response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        sign_in_fully(client, user)  # HR officers and admins type their TOTP code too
-        return client
+        return sign_in(client, user, password)  # HR officers and admins type their TOTP code too
 
     return do_login
 

@@ -18,17 +18,10 @@ from credentials.services.badge import unbake_svg
 from credentials.services.holding import held_credentials
 from credentials.services.verify import verify_credential
 from tests.credentials.conftest import void_as_player
-from tests.support.app import PASSWORD, csrf_token
+from tests.support.app import csrf_token
+from tests.support.second_factor import sign_in
 
 Login = Callable[[User], FlaskClient]
-
-
-def sign_in(client: FlaskClient, user: User) -> FlaskClient:
-    """Sign a second user in, on a client of their own."""
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
 
 
 def test_my_credentials_lists_badges_and_downloads_json_baked_svg_qr_and_clr(

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from academy.auth.models import User
 from academy.auth.second_factor import enrol_totp, get_second_factor, needs_second_factor
 from academy.db import db
-from tests.support.app import csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
 #: Each user's authenticator app and recovery codes from their enrolment (keyed by user id and email).
 _APPS: dict[tuple[int, str], tuple[str, list[str]]] = {}
@@ -58,3 +58,12 @@ def sign_in_fully(client: FlaskClient, user: User) -> None:
     """After the password: the second factor too when the user's role needs it."""
     if needs_second_factor(user):
         pass_second_factor(client, user)
+
+
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> FlaskClient:
+    """Sign in on the login page, then pass the second factor when the user's role needs it."""
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    sign_in_fully(client, user)
+    return client

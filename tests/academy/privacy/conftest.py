@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from academy.auth.models import User
 from tests.competencies.conftest import aligned, standard  # noqa: F401  (fixtures)
-from tests.support.app import PASSWORD, csrf_token
+from tests.support.app import csrf_token
+from tests.support.second_factor import sign_in as sign_in_page
 
 
 @pytest.fixture
@@ -18,11 +19,7 @@ def sign_in(app: Flask) -> Callable[[User], FlaskClient]:
     """A fresh client signed in as this user: several people act in one test."""
 
     def do(user: User) -> FlaskClient:
-        client = app.test_client()
-        token = csrf_token(client, "/login")
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
+        return sign_in_page(app.test_client(), user)
 
     return do
 
