@@ -1,0 +1,177 @@
+"""HR's IDP figures per agency (with its units) per fiscal year: the one place they are counted.
+
+*With a plan*: active people with an IDP of the year in any state; *agreed*: their plan is
+agreed (or closed after being agreed); *goals* and *goals met* count the goals of agreed plans:
+a goal is met when its closing result says so or, without a result yet, when the person's
+attainment reaches the target level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from academy.db import db
+from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus
+from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpState
+from competencies.models import Attainment, Competency
+
+AGREED_STATES = (IdpState.AGREED, IdpState.CLOSED)
+GROUPS = (PersonnelGroup.IT, PersonnelGroup.NON_IT)
+
+
+@dataclass
+class IdpFigures:
+    headcount: int = 0
+    with_plan: int = 0
+    agreed: int = 0
+    goals: int = 0
+    goals_met: int = 0
+
+    def add(self, other: IdpFigures) -> None:
+        self.headcount += other.headcount
+        self.with_plan += other.with_plan
+        self.agreed += other.agreed
+        self.goals += other.goals
+        self.goals_met += other.goals_met
+
+
+def goal_met_condition() -> object:
+    """True for a goal that is met (needs idp_goals joined with the person's attainment of the competency)."""
+    return or_(
+        IdpGoal.result == GoalResult.MET,
+        and_(IdpGoal.result.is_(None), Attainment.level >= IdpGoal.target_level),
+    )
+
+
+def _tree(agencies: Sequence[Agency] | None) -> list[Agency]:
+    from academy.org.services import list_agencies
+
+    return list_agencies(agencies)
+
+
+def idp_figures_by_group(
+    fiscal_year: int, agencies: Sequence[Agency] | None = None
+) -> tuple[list[Agency], dict[tuple[int, PersonnelGroup], IdpFigures]]:
+    """Each agency's own figures (not rolled up) per personnel group, and the tree they belong to."""
+    from academy.org.services import subtree_condition
+
+    tree = _tree(agencies)
+    active = Person.status == PersonStatus.ACTIVE
+
+    def scoped(query):  # type: ignore[no-untyped-def]
+        if agencies is None:
+            return query
+        return query.join(Agency, Agency.id == Person.agency_id).where(subtree_condition(agencies))
+
+    own: dict[tuple[int, PersonnelGroup], IdpFigures] = {}
+
+    def at(agency_id: int, group: PersonnelGroup) -> IdpFigures:
+        return own.setdefault((agency_id, group), IdpFigures())
+
+    for agency_id, group, count in db.session.execute(
+        scoped(select(Person.agency_id, Person.personnel_group, func.count()).where(active)).group_by(
+            Person.agency_id, Person.personnel_group
+        )
+    ):
+        at(agency_id, group).headcount = count
+    agreed = Idp.state.in_(AGREED_STATES)
+    for agency_id, group, plans, agreed_count in db.session.execute(
+        scoped(
+            select(Person.agency_id, Person.personnel_group, func.count(), func.count().filter(agreed))
+            .select_from(Idp)
+            .join(Person, Person.id == Idp.person_id)
+            .where(active, Idp.fiscal_year == fiscal_year)
+        ).group_by(Person.agency_id, Person.personnel_group)
+    ):
+        figures = at(agency_id, group)
+        figures.with_plan, figures.agreed = plans, agreed_count
+    for agency_id, group, goals, met in db.session.execute(
+        scoped(
+            select(
+                Person.agency_id,
+                Person.personnel_group,
+                func.count(),
+                func.count().filter(goal_met_condition()),  # type: ignore[arg-type]
+            )
+            .select_from(IdpGoal)
+            .join(Idp, Idp.id == IdpGoal.idp_id)
+            .join(Person, Person.id == Idp.person_id)
+            .outerjoin(
+                Attainment,
+                and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id),
+            )
+            .where(active, Idp.fiscal_year == fiscal_year, agreed)
+        ).group_by(Person.agency_id, Person.personnel_group)
+    ):
+        figures = at(agency_id, group)
+        figures.goals, figures.goals_met = goals, met
+    return tree, own
+
+
+def roll_up(tree: Sequence[Agency], own: dict[int, IdpFigures]) -> dict[int, IdpFigures]:
+    """Each agency's figures with everything beneath it."""
+    totals = {agency.id: IdpFigures() for agency in tree}
+    by_path = {agency.path: agency.id for agency in tree}
+    for agency in tree:
+        figures = own.get(agency.id)
+        if figures is None:
+            continue
+        parts = agency.path.rstrip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            ancestor = by_path.get("/".join(parts[:depth]) + "/")
+            if ancestor is not None:
+                totals[ancestor].add(figures)
+    return totals
+
+
+def idp_figures(
+    fiscal_year: int, agencies: Sequence[Agency] | None = None, group: PersonnelGroup | None = None
+) -> tuple[list[Agency], dict[int, IdpFigures]]:
+    """Every agency's figures (with its units), or those of the given agencies and beneath; one group or all."""
+    tree, by_group = idp_figures_by_group(fiscal_year, agencies)
+    own: dict[int, IdpFigures] = {}
+    for (agency_id, figures_group), figures in by_group.items():
+        if group is None or figures_group is group:
+            own.setdefault(agency_id, IdpFigures()).add(figures)
+    return tree, roll_up(tree, own)
+
+
+def agency_idp_figures(agency: Agency, fiscal_year: int) -> tuple[IdpFigures, list[tuple[Agency, IdpFigures]]]:
+    """An agency's figures, and those of each unit directly beneath it."""
+    tree, totals = idp_figures(fiscal_year, [agency])
+    return totals[agency.id], [(a, totals[a.id]) for a in tree if a.parent_id == agency.id]
+
+
+def planned_competencies(agency: Agency, fiscal_year: int, limit: int = 10) -> list[tuple[Competency, int, int]]:
+    """The competencies most planned in the agency's agreed plans: (competency, goals, goals met)."""
+    from academy.org.services import subtree_condition
+
+    rows = db.session.execute(
+        select(
+            IdpGoal.competency_id,
+            func.count(),
+            func.count().filter(goal_met_condition()),  # type: ignore[arg-type]
+        )
+        .join(Idp, Idp.id == IdpGoal.idp_id)
+        .join(Person, Person.id == Idp.person_id)
+        .join(Agency, Agency.id == Person.agency_id)
+        .outerjoin(
+            Attainment, and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id)
+        )
+        .where(
+            Person.status == PersonStatus.ACTIVE,
+            Idp.fiscal_year == fiscal_year,
+            Idp.state.in_(AGREED_STATES),
+            subtree_condition([agency]),
+        )
+        .group_by(IdpGoal.competency_id)
+        .order_by(func.count().desc(), IdpGoal.competency_id)
+        .limit(limit)
+    ).all()
+    competencies = {
+        c.id: c for c in db.session.scalars(select(Competency).where(Competency.id.in_([r[0] for r in rows])))
+    }
+    return [(competencies[cid], goals, met) for cid, goals, met in rows]
