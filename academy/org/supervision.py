@@ -46,7 +46,7 @@ def team_condition(supervisor: Person, whole_unit: bool = False) -> ColumnElemen
     return and_(condition, Person.status == PersonStatus.ACTIVE)
 
 
-def team_query(supervisor: Person, whole_unit: bool = False) -> Select[tuple[Person]]:
+def team_query(supervisor: Person, whole_unit: bool = False) -> Select[Person]:
     """The supervisor's team, by name."""
     return (
         select(Person)
@@ -70,9 +70,7 @@ def in_team(supervisor: Person | None, person: Person, whole_unit: bool = True) 
     if supervisor is None or supervisor.id == person.id:
         return False
     return bool(
-        db.session.scalar(
-            select(exists().where(Person.id == person.id, team_condition(supervisor, whole_unit)))
-        )
+        db.session.scalar(select(exists().where(Person.id == person.id, team_condition(supervisor, whole_unit))))
     )
 
 
@@ -99,7 +97,8 @@ def effective_supervisor(person: Person) -> Person | None:
 def set_supervisor(person: Person, supervisor: Person | None) -> None:
     """Give the person a supervisor of their own (None: their unit's head again); no one supervises themself."""
     if supervisor is not None:
-        chain, current = set(), supervisor
+        chain: set[int] = set()
+        current: Person | None = supervisor
         while current is not None and current.id not in chain:
             if current.id == person.id:
                 raise SupervisionError("a person cannot supervise themself, directly or through others")
@@ -130,4 +129,3 @@ def find_supervisor(agency: Agency, employee_no: str) -> Person | None:
         select(Person).where(Person.employee_no == employee_no, Person.agency_id.in_(list(order)))
     ).all()
     return min(found, key=lambda p: order[p.agency_id], default=None)
-

@@ -5,6 +5,7 @@ Revises: 0012
 Create Date: 2026-12-06 14:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -40,14 +41,22 @@ def upgrade():
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("return_comment", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("agreed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("agreed_by_id", sa.Integer(), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_idps_person_id_people"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["agreed_by_id"], ["users.id"], name=op.f("fk_idps_agreed_by_id_users"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_idps_person_id_people"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["agreed_by_id"], ["users.id"], name=op.f("fk_idps_agreed_by_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idps")),
         sa.UniqueConstraint("person_id", "fiscal_year", name=op.f("uq_idps_person_id")),
     )
@@ -66,7 +75,10 @@ def upgrade():
         sa.Column("result_note", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["idp_id"], ["idps.id"], name=op.f("fk_idp_goals_idp_id_idps"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
-            ["competency_id"], ["competencies.id"], name=op.f("fk_idp_goals_competency_id_competencies"), ondelete="CASCADE"
+            ["competency_id"],
+            ["competencies.id"],
+            name=op.f("fk_idp_goals_competency_id_competencies"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idp_goals")),
     )
@@ -83,8 +95,12 @@ def upgrade():
         sa.Column("activity_iri", sa.String(length=2048), nullable=True),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("planned_on", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(["goal_id"], ["idp_goals.id"], name=op.f("fk_idp_learning_goal_id_idp_goals"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["course_id"], ["courses.id"], name=op.f("fk_idp_learning_course_id_courses"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["goal_id"], ["idp_goals.id"], name=op.f("fk_idp_learning_goal_id_idp_goals"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["course_id"], ["courses.id"], name=op.f("fk_idp_learning_course_id_courses"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idp_learning")),
     )
     with op.batch_alter_table("idp_learning", schema=None) as batch_op:
@@ -101,9 +117,13 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
         sa.ForeignKeyConstraint(["idp_id"], ["idps.id"], name=op.f("fk_idp_versions_idp_id_idps"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_idp_versions_user_id_users"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_idp_versions_user_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idp_versions")),
         sa.UniqueConstraint("idp_id", "version", name=op.f("uq_idp_versions_idp_id")),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus
@@ -38,7 +38,7 @@ class IdpFigures:
         self.goals_met += other.goals_met
 
 
-def goal_met_condition() -> object:
+def goal_met_condition() -> ColumnElement[bool]:
     """True for a goal that is met (needs idp_goals joined with the person's attainment of the competency)."""
     return or_(
         IdpGoal.result == GoalResult.MET,
@@ -94,7 +94,7 @@ def idp_figures_by_group(
                 Person.agency_id,
                 Person.personnel_group,
                 func.count(),
-                func.count().filter(goal_met_condition()),  # type: ignore[arg-type]
+                func.count().filter(goal_met_condition()),
             )
             .select_from(IdpGoal)
             .join(Idp, Idp.id == IdpGoal.idp_id)
@@ -153,7 +153,7 @@ def planned_competencies(agency: Agency, fiscal_year: int, limit: int = 10) -> l
         select(
             IdpGoal.competency_id,
             func.count(),
-            func.count().filter(goal_met_condition()),  # type: ignore[arg-type]
+            func.count().filter(goal_met_condition()),
         )
         .join(Idp, Idp.id == IdpGoal.idp_id)
         .join(Person, Person.id == Idp.person_id)

@@ -173,8 +173,7 @@ def update_goal(goal: IdpGoal, target_level: int, due_date: date | None, user_id
 def remove_goal(goal: IdpGoal, user_id: int | None) -> None:
     idp = goal.idp
     _editable(idp)
-    idp.goals.remove(goal)
-    db.session.delete(goal)
+    idp.goals.remove(goal)  # delete-orphan: removing it deletes it
     record_change(idp, "remove_goal", user_id)
 
 
@@ -213,7 +212,6 @@ def remove_learning(item: IdpLearning, user_id: int | None) -> None:
     goal = item.goal
     _editable(goal.idp)
     goal.learning.remove(item)
-    db.session.delete(item)
     record_change(goal.idp, "remove_learning", user_id)
 
 
@@ -292,7 +290,9 @@ def bulk_agree(idps: Sequence[Idp], user_id: int | None) -> int:
     return count
 
 
-def add_course_to_idps(course_id: int, activity_iri: str, person_ids: Sequence[int], fiscal_year: int, due_on: date, user_id: int | None) -> int:
+def add_course_to_idps(
+    course_id: int, activity_iri: str, person_ids: Sequence[int], fiscal_year: int, due_on: date, user_id: int | None
+) -> int:
     """Plan an assigned course in the year's IDPs of these people (a draft plan for who has none).
 
     The course goes under the goal of each competency it is aligned with (a new goal at the
@@ -304,7 +304,9 @@ def add_course_to_idps(course_id: int, activity_iri: str, person_ids: Sequence[i
     ).all()
     if not alignments or not person_ids:
         return 0
-    competencies = {c.id: c for c in db.session.scalars(select(Competency).where(Competency.id.in_([a[0] for a in alignments])))}
+    competencies = {
+        c.id: c for c in db.session.scalars(select(Competency).where(Competency.id.in_([a[0] for a in alignments])))
+    }
     existing = {
         idp.person_id: idp
         for idp in db.session.scalars(

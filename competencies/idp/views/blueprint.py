@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-
 from flask_login import current_user
 
 from academy.dates import current_fiscal_year, parse_fiscal_year

@@ -87,7 +87,9 @@ def team_members(lead: Person, fiscal_year: int, whole_unit: bool) -> list[Membe
         status = idps[person.id]
         dues = [d for d in (due, status.due_date if status.state not in (None, IdpState.CLOSED) else None) if d]
         members.append(
-            Member(person, gaps.get(person.id, 0), open_, finished, min(dues, default=None), status, idp_ids.get(person.id))
+            Member(
+                person, gaps.get(person.id, 0), open_, finished, min(dues, default=None), status, idp_ids.get(person.id)
+            )
         )
     return members
 

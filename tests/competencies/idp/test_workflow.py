@@ -15,7 +15,7 @@ from academy.auth.models import User
 from academy.dates import current_fiscal_year
 from academy.db import db
 from competencies.idp.models import GoalResult, Idp, IdpState, IdpVersion
-from competencies.idp.permissions import TRANSITIONS, Capacity, capacities, can_edit, can_transition, can_view
+from competencies.idp.permissions import TRANSITIONS, Capacity, can_edit, can_transition, can_view, capacities
 from competencies.idp.services.workflow import IdpError, add_goal, create_idp, transition
 from competencies.models import Framework
 from tests.competencies.idp.conftest import Office
@@ -104,7 +104,13 @@ def _check_transition(office: Office, idp: Idp, action: str, state: str) -> None
 
 def test_the_official_edits_only_a_draft_or_a_returned_plan(office: Office, standard: Framework) -> None:
     idp = plan_in(office, standard, IdpState.DRAFT, current_fiscal_year())
-    for state, editable in (("draft", True), ("returned", True), ("submitted", False), ("agreed", False), ("closed", False)):
+    for state, editable in (
+        ("draft", True),
+        ("returned", True),
+        ("submitted", False),
+        ("agreed", False),
+        ("closed", False),
+    ):
         idp.state = IdpState(state)
         assert can_edit(office.official_user, idp) is editable
         assert can_edit(office.head_user, idp) is False
@@ -123,7 +129,9 @@ def test_a_return_needs_a_comment_and_a_submit_needs_a_goal(office: Office, stan
         transition(idp, "return", None, comment="  ")
 
 
-def test_a_plan_closes_only_in_its_last_month(office: Office, standard: Framework, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plan_closes_only_in_its_last_month(
+    office: Office, standard: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fiscal_year = current_fiscal_year()
     idp = plan_in(office, standard, IdpState.AGREED, fiscal_year)
     monkeypatch.setattr(academy.dates, "_clock", lambda: datetime(fiscal_year - 544, 10, 20, tzinfo=UTC))
@@ -140,7 +148,9 @@ def test_every_change_is_a_version_and_an_audit_entry(office: Office, standard: 
     add_goal(idp, competency(standard, "DS-01"), 1, None, office.official_user.id)
     transition(idp, "submit", office.official_user.id)
     transition(idp, "return", office.head_user.id, comment="add a course")
-    versions = db.session.scalars(select(IdpVersion).where(IdpVersion.idp_id == idp.id).order_by(IdpVersion.version)).all()
+    versions = db.session.scalars(
+        select(IdpVersion).where(IdpVersion.idp_id == idp.id).order_by(IdpVersion.version)
+    ).all()
     assert [(v.version, v.action, v.state.value) for v in versions] == [
         (1, "create", "draft"),
         (2, "add_goal", "draft"),
@@ -158,10 +168,23 @@ def test_every_change_is_a_version_and_an_audit_entry(office: Office, standard: 
 
 @pytest.mark.parametrize(
     ("name", "status"),
-    [("official", 403), ("director", 403), ("hr", 403), ("colleague", 404), ("stranger", 404), ("other_hr", 404), ("head", 302)],
+    [
+        ("official", 403),
+        ("director", 403),
+        ("hr", 403),
+        ("colleague", 404),
+        ("stranger", 404),
+        ("other_hr", 404),
+        ("head", 302),
+    ],
 )
 def test_agreeing_over_http(
-    office: Office, standard: Framework, sign_in: Callable[..., FlaskClient], client: FlaskClient, name: str, status: int
+    office: Office,
+    standard: Framework,
+    sign_in: Callable[..., FlaskClient],
+    client: FlaskClient,
+    name: str,
+    status: int,
 ) -> None:
     idp = plan_in(office, standard, IdpState.SUBMITTED, current_fiscal_year())
     sign_in(actor(office, name))
