@@ -58,7 +58,7 @@ def upgrade():
             ["agreed_by_id"], ["users.id"], name=op.f("fk_idps_agreed_by_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idps")),
-        sa.UniqueConstraint("person_id", "fiscal_year", name=op.f("uq_idps_person_id")),
+        sa.UniqueConstraint("person_id", "fiscal_year", name=op.f("uq_idps_person_id_fiscal_year")),
     )
     with op.batch_alter_table("idps", schema=None) as batch_op:
         batch_op.create_index("ix_idps_fiscal_year_state", ["fiscal_year", "state"], unique=False)
@@ -125,7 +125,7 @@ def upgrade():
             ["user_id"], ["users.id"], name=op.f("fk_idp_versions_user_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idp_versions")),
-        sa.UniqueConstraint("idp_id", "version", name=op.f("uq_idp_versions_idp_id")),
+        sa.UniqueConstraint("idp_id", "version", name=op.f("uq_idp_versions_idp_id_version")),
     )
 
 
