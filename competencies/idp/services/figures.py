@@ -29,8 +29,11 @@ class IdpFigures:
     agreed: int = 0
     goals: int = 0
     goals_met: int = 0
+    #: People with an agreed plan every goal of which is met.
+    all_met: int = 0
 
     def add(self, other: IdpFigures) -> None:
+        self.all_met += other.all_met
         self.headcount += other.headcount
         self.with_plan += other.with_plan
         self.agreed += other.agreed
@@ -108,6 +111,31 @@ def idp_figures_by_group(
     ):
         figures = at(agency_id, group)
         figures.goals, figures.goals_met = goals, met
+    per_person = (
+        select(
+            Idp.person_id.label("person_id"),
+            func.count().label("goals"),
+            func.count().filter(goal_met_condition()).label("met"),
+        )
+        .select_from(IdpGoal)
+        .join(Idp, Idp.id == IdpGoal.idp_id)
+        .outerjoin(
+            Attainment,
+            and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id),
+        )
+        .where(Idp.fiscal_year == fiscal_year, agreed)
+        .group_by(Idp.person_id)
+        .subquery()
+    )
+    for agency_id, group, count in db.session.execute(
+        scoped(
+            select(Person.agency_id, Person.personnel_group, func.count())
+            .select_from(per_person)
+            .join(Person, Person.id == per_person.c.person_id)
+            .where(active, per_person.c.goals == per_person.c.met)
+        ).group_by(Person.agency_id, Person.personnel_group)
+    ):
+        at(agency_id, group).all_met = count
     return tree, own
 
 
@@ -125,6 +153,19 @@ def roll_up(tree: Sequence[Agency], own: dict[int, IdpFigures]) -> dict[int, Idp
             if ancestor is not None:
                 totals[ancestor].add(figures)
     return totals
+
+
+def idp_group_totals(
+    fiscal_year: int, agencies: Sequence[Agency] | None = None
+) -> dict[int, dict[PersonnelGroup, IdpFigures]]:
+    """Per agency (with everything beneath it), the figures of each personnel group: what the GDX feed protects."""
+    tree, by_group = idp_figures_by_group(fiscal_year, agencies)
+    result: dict[int, dict[PersonnelGroup, IdpFigures]] = {a.id: {} for a in tree}
+    for group in GROUPS:
+        totals = roll_up(tree, {agency_id: f for (agency_id, g), f in by_group.items() if g is group})
+        for agency_id, figures in totals.items():
+            result[agency_id][group] = figures
+    return result
 
 
 def idp_figures(

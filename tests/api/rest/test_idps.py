@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from academy.dates import current_fiscal_year
+from academy.db import db
 from academy.org.models import Person
 from competencies.idp.models import IdpState
 from competencies.idp.services.figures import idp_figures
@@ -24,6 +25,7 @@ def test_idp_figures_equal_the_service_and_stay_in_scope(
         idp = create_idp(person, year, None, None)
         add_goal(idp, competency(standard, "DL-01"), 1, None, None)
         idp.state = state
+    db.session.flush()  # the API's request reads through its own session
 
     response = api("GET", "/api/v1/idps", query_string={"agency": "11001", "fiscal_year": year})
     assert response.status_code == 200, response.get_json()

@@ -106,6 +106,7 @@ def test_the_figures_equal_a_direct_count(
         sum(1 for g in goals if met(g)),
     )
     assert ministry.goals > 0 and ministry.agreed > 0
+    assert ministry.all_met == sum(1 for i in agreed if i.goals and all(met(g) for g in i.goals))
     # A unit's figures hold its own people and everything beneath it.
     other_tree = [p for p in active if p.agency.path.startswith(office.other.path)]
     own, _units = agency_idp_figures(office.other, fiscal_year)
