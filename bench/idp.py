@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import nullcontext
 
 from lrs_common import DEFAULT_POSTGRES, fresh_postgres
 
@@ -80,6 +81,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=400_000)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument(
+        "--database", help="an existing database to use (built on first use, kept after): for repeated runs"
+    )
     args = parser.parse_args()
 
     import re
@@ -88,6 +92,7 @@ def main() -> None:
     from sqlalchemy import func, select, update
 
     from academy import create_app
+    from academy.auth.models import User
     from academy.auth.services import create_user
     from academy.config import Settings
     from academy.dates import current_fiscal_year
@@ -96,12 +101,14 @@ def main() -> None:
     from competencies.idp.services.figures import agency_idp_figures, idp_figures, planned_competencies
 
     fiscal_year = current_fiscal_year()
-    with fresh_postgres(args.postgres) as database_url:
+    with nullcontext(args.database) if args.database else fresh_postgres(args.postgres) as database_url:
         settings = Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url})
         app = create_app(settings=settings)
         with app.app_context():
             flask_migrate.upgrade()
-            build(args.people, fiscal_year)
+            if not db.session.scalar(select(func.count()).select_from(Person)):
+                build(args.people, fiscal_year)
+            db.session.execute(update(Person).values(supervisor_id=None))
             sizes = {
                 a: db.session.scalar(
                     select(func.count()).select_from(Person).join(Agency).where(Agency.path.startswith(a.path))
@@ -129,7 +136,9 @@ def main() -> None:
                 select(Person.id).where(Person.agency_id == lead.agency_id, Person.id != lead.id).limit(TEAM)
             ).all()
             db.session.execute(update(Person).where(Person.id.in_(team)).values(supervisor_id=lead.id))
-            user = create_user(email="lead@example.go.th", password="bench-password-1", person=lead)
+            user = db.session.scalar(select(User).where(User.email == "lead@example.go.th"))
+            if user is None:
+                user = create_user(email="lead@example.go.th", password="bench-password-1", person=lead)
             db.session.commit()
             client = app.test_client()
             page = client.get("/login").get_data(as_text=True)

@@ -74,30 +74,32 @@ def idp_figures_by_group(
     def at(agency_id: int, group: PersonnelGroup) -> IdpFigures:
         return own.setdefault((agency_id, group), IdpFigures())
 
-    for agency_id, group, count in db.session.execute(
-        scoped(select(Person.agency_id, Person.personnel_group, func.count()).where(active)).group_by(
-            Person.agency_id, Person.personnel_group
-        )
-    ):
-        at(agency_id, group).headcount = count
     agreed = Idp.state.in_(AGREED_STATES)
-    for agency_id, group, plans, agreed_count in db.session.execute(
-        scoped(
-            select(Person.agency_id, Person.personnel_group, func.count(), func.count().filter(agreed))
-            .select_from(Idp)
-            .join(Person, Person.id == Idp.person_id)
-            .where(active, Idp.fiscal_year == fiscal_year)
-        ).group_by(Person.agency_id, Person.personnel_group)
-    ):
-        figures = at(agency_id, group)
-        figures.with_plan, figures.agreed = plans, agreed_count
-    for agency_id, group, goals, met in db.session.execute(
+    # People and their plans in one pass: every active person, with their plan of the year if any.
+    for agency_id, group, headcount, plans, agreed_count in db.session.execute(
         scoped(
             select(
                 Person.agency_id,
                 Person.personnel_group,
                 func.count(),
-                func.count().filter(goal_met_condition()),
+                func.count(Idp.id),
+                func.count(Idp.id).filter(agreed),
+            )
+            .select_from(Person)
+            .outerjoin(Idp, and_(Idp.person_id == Person.id, Idp.fiscal_year == fiscal_year))
+            .where(active)
+        ).group_by(Person.agency_id, Person.personnel_group)
+    ):
+        figures = at(agency_id, group)
+        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
+    # The goals of agreed plans, met or not, per person (for "every goal met"), then per agency.
+    per_person = (
+        scoped(
+            select(
+                Person.agency_id.label("agency_id"),
+                Person.personnel_group.label("personnel_group"),
+                func.count().label("goals"),
+                func.count().filter(goal_met_condition()).label("met"),
             )
             .select_from(IdpGoal)
             .join(Idp, Idp.id == IdpGoal.idp_id)
@@ -107,35 +109,21 @@ def idp_figures_by_group(
                 and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id),
             )
             .where(active, Idp.fiscal_year == fiscal_year, agreed)
-        ).group_by(Person.agency_id, Person.personnel_group)
-    ):
-        figures = at(agency_id, group)
-        figures.goals, figures.goals_met = goals, met
-    per_person = (
-        select(
-            Idp.person_id.label("person_id"),
-            func.count().label("goals"),
-            func.count().filter(goal_met_condition()).label("met"),
         )
-        .select_from(IdpGoal)
-        .join(Idp, Idp.id == IdpGoal.idp_id)
-        .outerjoin(
-            Attainment,
-            and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id),
-        )
-        .where(Idp.fiscal_year == fiscal_year, agreed)
-        .group_by(Idp.person_id)
+        .group_by(Idp.person_id, Person.agency_id, Person.personnel_group)
         .subquery()
     )
-    for agency_id, group, count in db.session.execute(
-        scoped(
-            select(Person.agency_id, Person.personnel_group, func.count())
-            .select_from(per_person)
-            .join(Person, Person.id == per_person.c.person_id)
-            .where(active, per_person.c.goals == per_person.c.met)
-        ).group_by(Person.agency_id, Person.personnel_group)
+    for agency_id, group, goals, met, all_met in db.session.execute(
+        select(
+            per_person.c.agency_id,
+            per_person.c.personnel_group,
+            func.sum(per_person.c.goals),
+            func.sum(per_person.c.met),
+            func.count().filter(per_person.c.goals == per_person.c.met),
+        ).group_by(per_person.c.agency_id, per_person.c.personnel_group)
     ):
-        at(agency_id, group).all_met = count
+        figures = at(agency_id, PersonnelGroup(group))
+        figures.goals, figures.goals_met, figures.all_met = int(goals), int(met), all_met
     return tree, own
 
 
