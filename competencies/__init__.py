@@ -22,6 +22,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(reports_bp)  # HR reports, /reports
+    from competencies.idp import init_app as init_idp
+
+    init_idp(app)  # individual development plans, the supervisor's team
     for command in commands:
         academy_cli.add_command(command)
     register_projection(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -166,12 +167,17 @@ class Person(Base):
         string_enum(PersonnelGroup, "personnel_group_override")
     )
     role_level_override: Mapped[RoleLevel | None] = mapped_column(string_enum(RoleLevel, "role_level_override"))
+    #: ผู้บังคับบัญชา: from the HR import (supervisor_employee_no) or set by HR; None: the unit's head.
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    #: The head of their unit (agency_id): whoever in the unit has no supervisor of their own reports to them.
+    is_unit_head: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
     agency: Mapped[Agency] = relationship()
     position_line: Mapped[PositionLine] = relationship()
     position_level: Mapped[PositionLevel] = relationship()
+    supervisor: Mapped[Person | None] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
     identifiers: Mapped[list[PersonIdentifier]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="PersonIdentifier.id"
     )

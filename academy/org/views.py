@@ -127,6 +127,37 @@ def override_role_profile(public_id: uuid.UUID) -> ResponseReturnValue:
     return redirect(url_for("org.person", public_id=public_id))
 
 
+@bp.post("/people/<uuid:public_id>/supervisor")
+@login_required
+@commit_on_success
+def set_supervisor_page(public_id: uuid.UUID) -> ResponseReturnValue:
+    """HR sets the person's own supervisor (by employee number, in the agency or one above) and the unit-head flag."""
+    from academy.org.supervision import SupervisionError, find_supervisor, set_supervisor, set_unit_head
+
+    scope = _scope_or_403()
+    found = get_person(public_id, scope) or abort(404)
+    number = request.form.get("supervisor_employee_no", "").strip()[:30]
+    supervisor = None
+    if number:
+        supervisor = find_supervisor(found.agency, number)
+        if supervisor is None or get_person(supervisor.public_id, scope) is None:
+            abort(400, description=_("No one in the agency has the employee number %(number)s.", number=number))
+    before = found.supervisor.employee_no if found.supervisor else None
+    try:
+        set_supervisor(found, supervisor)
+    except SupervisionError:
+        abort(400, description=_("A person cannot supervise themself, directly or through others."))
+    set_unit_head(found, request.form.get("is_unit_head") == "1")
+    record_audit(
+        "person.supervisor",
+        target_type="person",
+        target_id=found.public_id,
+        details={"before": before, "after": number or None, "is_unit_head": found.is_unit_head},
+    )
+    flash(_("Supervisor saved."), "success")
+    return redirect(url_for("org.person", public_id=public_id))
+
+
 @bp.get("/people/import-template.csv")
 @login_required
 def import_template() -> ResponseReturnValue:

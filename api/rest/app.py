@@ -21,9 +21,9 @@ Invalid input answers 422 with the fields at fault under `errors`.
 
 
 def resource_blueprints() -> list[ResourceBlueprint]:
-    from api.rest.resources import agencies, cmi5, courses, coverage, frameworks, people
+    from api.rest.resources import agencies, cmi5, courses, coverage, frameworks, idps, people
 
-    return [agencies.blp, people.blp, frameworks.blp, coverage.blp, courses.blp, cmi5.blp]
+    return [agencies.blp, people.blp, frameworks.blp, coverage.blp, idps.blp, courses.blp, cmi5.blp]
 
 
 def init_rest_api(app: Flask) -> Api:

@@ -246,10 +246,64 @@ def agency_report(
         population=population,
         population_name=population_name(population),
         agency=agency,
-        tables=[summary, trend, unit_table, profile_table, area_table],
+        tables=[summary, trend, unit_table, profile_table, area_table, *idp_tables(agency, fiscal_year)],
         summary=own,
         as_of=own.as_of,
     )
+
+
+def idp_tables(agency: Agency, fiscal_year: int) -> list[Table]:
+    """The development plans of the agency and its units (all personnel), and the most planned competencies."""
+    from competencies.idp.services.figures import IdpFigures, agency_idp_figures, planned_competencies
+
+    def row(code: str, name: str, f: IdpFigures) -> list[Any]:
+        return [
+            code,
+            name,
+            f.headcount,
+            f.with_plan,
+            f.agreed,
+            percent(f.agreed, f.headcount),
+            f.goals,
+            f.goals_met,
+            percent(f.goals_met, f.goals),
+        ]
+
+    own, units = agency_idp_figures(agency, fiscal_year)
+    plans = Table(
+        "idps",
+        _("Individual development plans (all personnel)"),
+        [
+            Column("code", _("Code")),
+            Column("name", _("Unit")),
+            Column("people", _("People"), ColumnKind.COUNT),
+            Column("idp_with_plan", _("With a plan"), ColumnKind.COUNT),
+            Column("idp_agreed", _("Agreed plans"), ColumnKind.COUNT),
+            Column("idp_agreed_percent", _("Agreed %"), ColumnKind.PERCENT),
+            Column("idp_goals", _("Goals"), ColumnKind.COUNT),
+            Column("idp_goals_met", _("Goals met"), ColumnKind.COUNT),
+            Column("idp_goals_met_percent", _("Goals met %"), ColumnKind.PERCENT),
+        ],
+        [row(agency.code, _name(agency), own), *(row(u.code, _name(u), f) for u, f in units)],
+        Chart("bar", ("idp_agreed_percent", "idp_goals_met_percent")),
+    )
+    planned = Table(
+        "idp_competencies",
+        _("Most planned competencies"),
+        [
+            Column("code", _("Code")),
+            Column("name", _("Competency")),
+            Column("idp_goals", _("Goals"), ColumnKind.COUNT),
+            Column("idp_goals_met", _("Goals met"), ColumnKind.COUNT),
+            Column("idp_goals_met_percent", _("Goals met %"), ColumnKind.PERCENT),
+        ],
+        [
+            [c.code, _name(c), goals, met, percent(met, goals)]
+            for c, goals, met in planned_competencies(agency, fiscal_year)
+        ],
+        Chart("bar", ("idp_goals",), category="code", percent=False),
+    )
+    return [plans, planned]
 
 
 # --- a unit's people ------------------------------------------------------------------------------------

@@ -71,11 +71,22 @@ def assign() -> ResponseReturnValue:
         assert untrained is not None
         ids = list(db.session.scalars(untrained.with_only_columns(Person.id).order_by(None)))
         count = assign_course(course, ids, fiscal_year, due_on, current_user)
+        plans = 0
+        if request.form.get("add_to_idps") == "1":
+            from competencies.idp.services.workflow import add_course_to_idps
+
+            plans = add_course_to_idps(course.id, course.activity_iri, ids, fiscal_year, due_on, current_user.id)
         record_audit(
             "course.assign",
             target_type="agency",
             target_id=agency.code,
-            details={"course": course.code, "profile": population.label, "fiscal_year": fiscal_year, "people": count},
+            details={
+                "course": course.code,
+                "profile": population.label,
+                "fiscal_year": fiscal_year,
+                "people": count,
+                "idps": plans,
+            },
         )
         flash(ngettext("%(num)s person was assigned the course.", "%(num)s people were assigned the course.", count))
         return redirect(url_for("courses.assign", agency=agency.code, profile=population.label, course=course.code))

@@ -101,6 +101,7 @@ def test_the_dashboard_draws_its_gauges_and_charts(live_url: str) -> None:
             "units": True,
             "profiles": True,
             "areas": True,
+            "idps": True,
         }
         assert errors == []  # no CSP violation, no script error
         shot(page, "reports-dashboard-th")

@@ -89,7 +89,7 @@ def test_the_xlsx_opens_and_has_charts(hr_client: FlaskClient) -> None:
     cover = book.worksheets[0]
     assert any(MINISTRY_TH in str(cell) for row in cover.iter_rows(values_only=True) for cell in row)
     charts = [chart for sheet in book.worksheets for chart in sheet._charts]
-    assert len(charts) == 4  # trend, units, profiles, areas
+    assert len(charts) == 5  # trend, units, profiles, areas, development plans (no plans: no competencies chart)
     figures = book.worksheets[1]  # the agency's own figures: code, name, headcount, trained, coverage %, ...
     first = next(figures.iter_rows(min_row=2, max_row=2, values_only=True))
     assert first[:5] == ("91", MINISTRY_TH, 6, 3, 50.0)

@@ -70,6 +70,14 @@ COLUMNS: tuple[Column, ...] = (
         10,
         ("per_startdate",),
     ),
+    Column(
+        "supervisor_employee_no",
+        "Supervisor's employee number, in the same agency (or one above it); empty: the unit's head",
+        "6400456",
+        False,
+        30,
+        ("supervisor_no", "sup_per_id"),
+    ),
 )
 COLUMN_BY_NAME = {column.name: column for column in COLUMNS}
 _HEADER_LOOKUP = {alias: column.name for column in COLUMNS for alias in (column.name, *column.aliases)}

@@ -108,6 +108,9 @@ def _validate(number: int, raw: dict[str, str], ref: _Reference) -> tuple[dict[s
         except ValueError:
             fail("start_date", f"{raw['start_date']!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
+    # None: the file has no such column, and the person's supervisor is left as it is.
+    values["_supervisor_no"] = raw.get("supervisor_employee_no")
+
     if errors or line is None or level is None:
         return None, errors
     values["position_line_id"], values["_line_is_it"] = line

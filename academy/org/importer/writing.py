@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, text, tuple_, update
 
 from academy.db import bulk_insert, db
 from academy.org.importer.columns import _DATA_FIELDS, CHUNK_SIZE, ImportReport, RowError
+from academy.org.importer.supervisors import resolve_supervisors
 from academy.org.importer.validation import _Reference, _validate
 from academy.org.models import Agency, IdentifierKind, Person, PersonIdentifier, PersonStatus
 from academy.org.services import derive_role_profile, identifier_key, platform_account_key
@@ -27,6 +28,8 @@ class _State:
     seen_ids: set[int] = field(default_factory=set)
     agency_ids: set[int] = field(default_factory=set)
     writing: bool = True
+    #: (row, agency id, employee number, supervisor's employee number or ""), resolved after every row is written.
+    supervisors: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
 def import_people(
@@ -72,6 +75,8 @@ def import_people(
             _check_repeats(valid, state, report)
         if progress:
             progress(len(chunk))
+    if state.writing and state.supervisors:
+        resolve_supervisors(state.supervisors, report)
     if full and state.writing:
         deactivated = _deactivate_absent(state)
         report.deactivated = len(deactivated)
@@ -132,6 +137,9 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     dropped_keys: list[str] = []
     added_ids: list[dict[str, Any]] = []
     for number, values in valid:
+        supervisor_no = values.pop("_supervisor_no", None)
+        if supervisor_no is not None:
+            state.supervisors.append((number, values["agency_id"], values["employee_no"], supervisor_no))
         current = existing.get((values["agency_id"], values["employee_no"]))
         profile = derive_role_profile(
             line_is_it=values.pop("_line_is_it"),

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup
 from api.gdx.services.disclosure import ALL, IT, MINIMUM_CELL, NON_IT, RecordCounts, withhold
+from competencies.idp.services.figures import IdpFigures, idp_group_totals
 from competencies.models import Competency, Framework
 from competencies.services.coverage import (
     CoverageRecord,
@@ -173,13 +174,35 @@ class FeedEntry:
     parent_code: str | None
     suppressed: bool = False
     folded_units: list[str] = field(default_factory=list)
-    #: Figures withheld to protect small groups: "trained", "attained", "areas.<code>".
+    #: Figures withheld to protect small groups: "trained", "attained", "areas.<code>", "idp_agreed", ...
     withheld: frozenset[str] = frozenset()
+    #: The population's development-plan figures (people counts; protected like the others).
+    idp: IdpFigures | None = None
+
+
+#: The development-plan counts a record publishes: people with an agreed plan, and with every goal of it met.
+IDP_MEASURES = ("idp_agreed", "idp_all_goals_met")
 
 
 def measures(framework: Framework) -> list[str]:
     """The counts a record publishes besides its headcount, as disclosure control names them."""
-    return ["trained", "attained", *(f"areas.{area.code}" for area in areas_of(framework))]
+    return ["trained", "attained", *(f"areas.{area.code}" for area in areas_of(framework)), *IDP_MEASURES]
+
+
+def _idp_counts(idp: Mapping[PersonnelGroup, IdpFigures]) -> dict[str, tuple[int, int]]:
+    it, non_it = idp.get(PersonnelGroup.IT, IdpFigures()), idp.get(PersonnelGroup.NON_IT, IdpFigures())
+    return {"idp_agreed": (it.agreed, non_it.agreed), "idp_all_goals_met": (it.all_met, non_it.all_met)}
+
+
+def _idp_of(idp: Mapping[PersonnelGroup, IdpFigures], population: Population) -> IdpFigures:
+    if population is Population.IT:
+        return idp.get(PersonnelGroup.IT, IdpFigures())
+    if population is Population.NON_IT:
+        return idp.get(PersonnelGroup.NON_IT, IdpFigures())
+    both = IdpFigures()
+    for figures in idp.values():
+        both.add(figures)
+    return both
 
 
 def _counts(
@@ -188,6 +211,8 @@ def _counts(
     it, non_it = it_record.figures, non_it_record.figures
     counts = {"trained": (it.trained, non_it.trained), "attained": (it.attained, non_it.attained)}
     for name in names[2:]:
+        if name in IDP_MEASURES:
+            continue
         code = name.removeprefix("areas.")
         counts[name] = (it.areas.get(code, 0), non_it.areas.get(code, 0))
     return counts
@@ -254,11 +279,17 @@ def build_feed(
     pairs = {it.agency.id: (it, non) for it, non in zip(it_view, non_it_view, strict=True)}
     decision = suppress(tree, cells)
     names = measures(framework)
+    idp = idp_group_totals(fiscal_year, roots)
     by_id = {agency.id: agency for agency in tree}
     nearest = _nearest_published_ancestors(tree, by_id, set(decision.published))
     withheld = withhold(
         [
-            RecordCounts(agency.id, nearest.get(agency.id), cells[agency.id], _counts(*pairs[agency.id], names))
+            RecordCounts(
+                agency.id,
+                nearest.get(agency.id),
+                cells[agency.id],
+                {**_counts(*pairs[agency.id], names), **_idp_counts(idp.get(agency.id, {}))},
+            )
             for agency in tree
             if agency.id in decision.published
         ],
@@ -271,7 +302,12 @@ def build_feed(
         record = _population_record(*pairs[agency.id], population)
         parent_code = codes.get(agency.parent_id) if agency.parent_id is not None else None
         if agency.id in decision.published:
-            entries[agency.id] = FeedEntry(record, parent_code, withheld=withheld[agency.id][COLUMN[population]])
+            entries[agency.id] = FeedEntry(
+                record,
+                parent_code,
+                withheld=withheld[agency.id][COLUMN[population]],
+                idp=_idp_of(idp.get(agency.id, {}), population),
+            )
         elif agency.id not in decision.folded_into:  # a root too small to show
             entries[agency.id] = FeedEntry(record, parent_code, suppressed=True)
     for folded, into in decision.folded_into.items():
@@ -353,7 +389,21 @@ def record_json(entry: FeedEntry, areas: Sequence[Competency], population: Popul
             data["attained"] = figures.attained
             data["attainment_percent"] = _number(record.attainment_percent)
         data["areas"] = {area.code: _area(figures, area.code, withheld) for area in areas}
+    data["idp"] = _idp(entry, figures.headcount if figures is not None else 0)
     return data
+
+
+def _idp(entry: FeedEntry, headcount: int) -> dict[str, Any]:
+    """People with an agreed development plan, and with every goal of it met; each withheld when small."""
+    values: dict[str, Any] = {"agreed": None, "agreed_percent": None, "all_goals_met": None}
+    if entry.suppressed or entry.idp is None:
+        return values
+    if "idp_agreed" not in entry.withheld:
+        values["agreed"] = entry.idp.agreed
+        values["agreed_percent"] = _number(percent(entry.idp.agreed, headcount))
+    if "idp_all_goals_met" not in entry.withheld:
+        values["all_goals_met"] = entry.idp.all_met
+    return values
 
 
 def _area(figures: Figures, code: str, withheld: frozenset[str]) -> dict[str, Any]:

@@ -60,6 +60,15 @@ FIELDS: list[tuple[str, str, str, str]] = [
         "Per skill area: area code -> people meeting the area's required levels, and their %",
     ),
     (
+        "idp",
+        "object",
+        "แผนพัฒนารายบุคคล (IDP) ของปีงบประมาณ: จำนวนและร้อยละผู้ที่มีแผนซึ่งผู้บังคับบัญชาเห็นชอบแล้ว (agreed) "
+        "และจำนวนผู้ที่บรรลุเป้าหมายครบทุกข้อ (all_goals_met); ไม่แสดงเมื่อเป็นกลุ่มเล็ก (idp_agreed, idp_all_goals_met)",
+        "Individual development plans of the fiscal year: people whose plan their supervisor agreed (agreed, "
+        "agreed_percent) and people who met every goal of it (all_goals_met); withheld when small "
+        "(idp_agreed, idp_all_goals_met)",
+    ),
+    (
         "suppressed_figures",
         "array",
         "ตัวเลขที่ไม่แสดง (เป็น null) เพื่อไม่ให้ระบุกลุ่มคนจำนวน 1–4 คนได้ เช่น trained, attained, areas.DL "

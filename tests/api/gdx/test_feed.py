@@ -26,6 +26,7 @@ RECORD_FIELDS = {
     "population_definition_en",
     "suppressed",
     "headcount",
+    "idp",
     "trained",
     "coverage_percent",
     "attained",

@@ -67,6 +67,7 @@ def test_no_operation_answers_a_server_error(
         "GET /api/v1/frameworks/{code}": {"path_parameters": {"code": STANDARD_CODE}},
         "GET /api/v1/courses/{code}": {"path_parameters": {"code": "DG101"}},
         "GET /api/v1/coverage": {"query": {"agency": "11001"}},
+        "GET /api/v1/idps": {"query": {"agency": "11001"}},
         "GET /api/v1/cmi5/registrations": {"query": {"person": str(person.public_id)}},
         "GET /api/v1/cmi5/registrations/{registration}": {"path_parameters": {"registration": registration}},
         "POST /api/v1/cmi5/registrations/{registration}/waivers": {"path_parameters": {"registration": registration}},
