@@ -114,6 +114,9 @@ def _register_shell(app: Flask) -> None:
 
     for blueprint in (portal_bp, auth_bp, org_bp, audit_bp):
         app.register_blueprint(blueprint)
+    from academy.auth import oidc
+
+    oidc.init_app(app)
     app.cli.add_command(academy_cli)
 
 

@@ -159,13 +159,13 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     for number, values in valid:
         current = existing.get((values["agency_id"], values["employee_no"]))
         citizen_hash = values.pop("citizen_id_hash")
-        owner = hash_owners.get(citizen_hash) if citizen_hash else None
+        holder = hash_owners.get(citizen_hash) if citizen_hash else None
         moved = False
-        if owner is not None and (current is None or owner.id != current.id):
-            if current is None and _may_move(owner, state):
+        if holder is not None and (current is None or holder.id != current.id):
+            if current is None and _may_move(holder, state):
                 # The same citizen under a new agency and employee number: the person moves, and keeps
                 # their account, learning history and xAPI identity.
-                current, moved = owner, True
+                current, moved = holder, True
             else:
                 # Says no more than that (as for an email): whose it is may be outside the caller's scope.
                 report.invalid_rows += 1
