@@ -99,7 +99,12 @@ server.listen(config.port || 0, host, () => {
     // ThaID and Digital ID put the requested claims in the id_token itself.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+      // An RP asks for amr/acr (how the person signed in) through the claims parameter.
+      claimsParameter: { enabled: true },
+    },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, id) {
       const account = accounts[id];

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -46,8 +47,12 @@ def _provider_or_404(name: str) -> OidcProviderSettings:
 
 def _start(settings: OidcProviderSettings) -> ResponseReturnValue:
     client = client_for(settings)
+    extra: dict[str, str] = {"ui_locales": _ui_locale()}
+    if settings.mfa_amr:
+        # amr and acr are returned only when asked for (OpenID Connect Core 5.5.1.1).
+        extra["claims"] = json.dumps({"id_token": {"amr": None, "acr": None}})
     try:
-        return client.authorize_redirect(redirect_uri(settings), ui_locales=_ui_locale())
+        return client.authorize_redirect(redirect_uri(settings), **extra)
     except (requests.RequestException, ValueError, KeyError, RuntimeError):
         # The discovery document could not be fetched or read.
         return _failed(settings, "provider_down", audit=True)
@@ -137,7 +142,12 @@ def _verified_token(settings: OidcProviderSettings) -> dict[str, Any]:
         token = client.authorize_access_token(
             headers=dict(settings.token_headers),
             leeway=LEEWAY_SECONDS,
-            claims_options={"iss": {"essential": True, "values": [settings.issuer]}},
+            # aud as well as iss: without it, Authlib checks only azp, and a token for another
+            # client that names us as azp would pass.
+            claims_options={
+                "iss": {"essential": True, "values": [settings.issuer]},
+                "aud": {"essential": True, "values": [settings.client_id]},
+            },
         )
     except MismatchingStateError:
         raise _Failed("state") from None
