@@ -180,9 +180,8 @@ def main() -> None:
                 timings[kind].append((elapsed - clock.spent) * 1000)
                 provider_times.append(clock.spent * 1000)
 
-        print(
-            f"\nOIDC callback server time, {args.people:,} people in {url.split(':', 1)[0]}, provider round trips excluded"
-        )
+        engine = url.split(":", 1)[0]
+        print(f"\nOIDC callback server time, {args.people:,} people in {engine}, provider round trips excluded")
         for kind, values in timings.items():
             print(
                 f"  {kind:10} n={len(values):4}  p50 {statistics.median(values):6.1f} ms  "
@@ -197,7 +196,7 @@ def main() -> None:
             db.engine.dispose()
 
 
-def _callback_url(browser: Browser, provider: Any) -> str:
+def _callback_url(browser: Any, provider: Any) -> str:
     """Start a sign-in and let the provider answer; return the callback path the browser is sent to."""
     authorize = browser.start("/login/oidc/thaid")
     answer = browser.http.get(authorize, allow_redirects=False, timeout=10)
