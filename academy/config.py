@@ -253,6 +253,13 @@ class OidcProviderSettings:
     mfa_amr: tuple[str, ...] = ()
     #: Seconds to wait for the provider (discovery, token, keys).
     timeout: float = 10.0
+    #: Endpoints given by hand, for a provider without a discovery document (then authorize_url,
+    #: token_url and jwks_uri are all required); empty: read from the discovery document.
+    authorize_url: str = ""
+    token_url: str = ""
+    jwks_uri: str = ""
+    userinfo_url: str = ""
+    end_session_url: str = ""
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str], name: str) -> OidcProviderSettings:
@@ -279,6 +286,9 @@ class OidcProviderSettings:
         domains = tuple(domain.lower().lstrip("@") for domain in _words(get("EMAIL_DOMAINS")))
         if not id_claim and not domains:
             raise ConfigError(f"{prefix}ID_CLAIM or {prefix}EMAIL_DOMAINS is required: how are people matched?")
+        endpoints = {key: get(key.upper()) for key in ("authorize_url", "token_url", "jwks_uri")}
+        if any(endpoints.values()) and not all(endpoints.values()):
+            raise ConfigError(f"{prefix}AUTHORIZE_URL, {prefix}TOKEN_URL and {prefix}JWKS_URI go together")
         label = name.replace("_", " ").title() if name not in {"thaid", "digitalid"} else ""
         return cls(
             name=name,
@@ -293,6 +303,9 @@ class OidcProviderSettings:
             email_domains=domains,
             mfa_amr=_words(get("MFA_AMR")),
             timeout=_positive(env, prefix + "TIMEOUT", 10.0),
+            userinfo_url=get("USERINFO_URL"),
+            end_session_url=get("END_SESSION_URL"),
+            **endpoints,
         )
 
     @property

@@ -79,7 +79,15 @@ def insert_people(count: int) -> None:
 
     from academy.db import bulk_insert, db
     from academy.org.identity import citizen_id_hash, identity_key, make_citizen_id
-    from academy.org.models import AgencyKind, Person, PersonnelGroup, PositionLevel, PositionLine, RoleLevel
+    from academy.org.models import (
+        AgencyKind,
+        Person,
+        PersonnelGroup,
+        PersonStatus,
+        PositionLevel,
+        PositionLine,
+        RoleLevel,
+    )
     from academy.org.services import create_agency
 
     ministry = create_agency(code="90", name_th="กระทรวงทดสอบ", name_en="Bench Ministry", kind=AgencyKind.MINISTRY)
@@ -97,8 +105,18 @@ def insert_people(count: int) -> None:
                 "public_id": uuid.uuid4(),
                 "agency_id": department.id,
                 "employee_no": f"{number:08d}",
+                "title_th": "",
                 "first_name_th": f"ชื่อ{number}",
                 "last_name_th": f"สกุล{number}",
+                "title_en": "",
+                "first_name_en": "",
+                "last_name_en": "",
+                "email": None,
+                "is_cio": False,
+                "status": PersonStatus.ACTIVE,
+                "start_date": None,
+                "personnel_group_override": None,
+                "role_level_override": None,
                 "position_line_id": line_id,
                 "position_level_id": level_id,
                 "personnel_group": PersonnelGroup.NON_IT,

@@ -190,6 +190,7 @@ class ForgingProvider:
         self.forgery = Forgery()
         self.codes: dict[str, dict[str, str]] = {}
         self.jwks_requests = 0
+        self.discovery_requests = 0
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.issuer = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -206,6 +207,7 @@ class ForgingProvider:
     @Request.application  # type: ignore[arg-type]
     def _wsgi(self, request: Request) -> Response:
         if request.path == "/.well-known/openid-configuration":
+            self.discovery_requests += 1
             return self._json(
                 {
                     "issuer": self.issuer,

@@ -37,10 +37,22 @@ class OidcRegistry:
 
 
 def _client_options(settings: OidcProviderSettings) -> dict[str, Any]:
+    if settings.authorize_url:
+        # No discovery document: the endpoints given by hand are the provider's metadata.
+        metadata: dict[str, Any] = {
+            "authorize_url": settings.authorize_url,
+            "access_token_url": settings.token_url,
+            "issuer": settings.issuer,
+            "jwks_uri": settings.jwks_uri,
+            "userinfo_endpoint": settings.userinfo_url or None,
+            "end_session_endpoint": settings.end_session_url or None,
+        }
+    else:
+        metadata = {"server_metadata_url": settings.metadata_url}
     return {
+        **{key: value for key, value in metadata.items() if value},
         "client_id": settings.client_id,
         "client_secret": settings.client_secret or None,
-        "server_metadata_url": settings.metadata_url,
         "client_kwargs": {
             "scope": " ".join(settings.scopes),
             "code_challenge_method": "S256",

@@ -82,3 +82,12 @@ def stored_counts() -> tuple[int, int, int]:
         db.session.scalar(select(count).select_from(OidcIdentity)) or 0,
         db.session.scalar(select(count).select_from(UserSession).where(UserSession.revoked_at.is_(None))) or 0,
     )
+
+
+@pytest.fixture(scope="module")
+def digitalid(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProvider]:
+    """DGA Digital ID-like: the ID in ``citizen_id``, no extra header."""
+    folder: Path = tmp_path_factory.mktemp("digitalid")
+    accounts = {"somchai": {"password": "pw-dga", "citizen_id": KNOWN, "given_name": "สมชาย", "family_name": "ใจดี"}}
+    with node_provider(folder, base_url=BASE_URL, name="digitalid", id_claim="citizen_id", accounts=accounts) as op:
+        yield op

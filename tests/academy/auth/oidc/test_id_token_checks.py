@@ -113,3 +113,21 @@ def test_an_email_provider_signs_in_only_allowed_domains(
         use_providers(provider_settings(provider.issuer, name="agency", id_claim="", email_domains=("agency.go.th",)))
         assert browser.follow_provider(browser.start("/login/oidc/agency")).status_code == 302
         assert db.session.scalar(select(User.email).where(User.email == "somsri@agency.go.th"))
+
+
+def test_a_provider_without_discovery_uses_the_endpoints_given(
+    browser: Browser, use_providers: Callable[..., None], person_with_id: Callable[..., Person]
+) -> None:
+    person = person_with_id(KNOWN)
+    with ForgingProvider("https://academy.test", {"sub": "no-discovery", "pid": KNOWN}) as provider:
+        use_providers(
+            provider_settings(
+                provider.issuer,
+                authorize_url=f"{provider.issuer}/authorize",
+                token_url=f"{provider.issuer}/token",
+                jwks_uri=f"{provider.issuer}/jwks",
+            )
+        )
+        assert sign_in(browser).status_code == 302
+        assert provider.discovery_requests == 0
+    assert db.session.scalar(select(User.id).where(User.person_id == person.id)) is not None

@@ -252,3 +252,34 @@ def test_a_password_user_links_thaid_and_an_admin_unlinks_it(
     # A learner may not unlink.
     learner = Browser(client=app.test_client(), base_url=BASE_URL)
     assert learner.client.post(f"/admin/users/{contractor.id}/identities/1/unlink").status_code in {302, 400, 403, 404}
+
+
+def test_dga_digital_id_signs_in_by_its_citizen_id_claim(
+    browser: Browser,
+    thaid: RunningProvider,
+    digitalid: RunningProvider,
+    use_providers: Callable[..., None],
+    person_with_id: Callable[..., Person],
+) -> None:
+    person = person_with_id(KNOWN)
+    use_providers(
+        provider_settings(thaid.issuer, token_headers=(("x-imauth-apikey", API_KEY),)),
+        provider_settings(
+            digitalid.issuer,
+            name="digitalid",
+            scopes=("openid", "citizen_id", "given_name", "family_name"),
+            id_claim="citizen_id",
+            label_th="DGA Digital ID",
+            label_en="DGA Digital ID",
+        ),
+    )
+    assert "เข้าสู่ระบบด้วย DGA Digital ID" in browser.client.get("/login").get_data(as_text=True)
+    assert browser.sign_in("digitalid", "somchai", "pw-dga").status_code == 302
+    user = db.session.scalar(select(User).where(User.person_id == person.id))
+    assert user is not None
+    [identity] = db.session.scalars(select(OidcIdentity)).all()
+    assert (identity.user_id, identity.provider) == (user.id, "digitalid")
+    # The same person with ThaID later: the same account, a second identity.
+    again = Browser(client=browser.client.application.test_client(), base_url=BASE_URL)
+    assert again.sign_in("thaid", "somchai", "pw-somchai").status_code == 302
+    assert stored_counts()[:2] == (1, 2)
