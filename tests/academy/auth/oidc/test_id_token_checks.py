@@ -131,3 +131,17 @@ def test_a_provider_without_discovery_uses_the_endpoints_given(
         assert sign_in(browser).status_code == 302
         assert provider.discovery_requests == 0
     assert db.session.scalar(select(User.id).where(User.person_id == person.id)) is not None
+
+
+def test_a_provider_that_goes_down_before_the_token_request(
+    browser: Browser, use_providers: Callable[..., None], person_with_id: Callable[..., Person]
+) -> None:
+    person_with_id(KNOWN)
+    with ForgingProvider("https://academy.test", {"sub": "gone", "pid": KNOWN}) as provider:
+        use_providers(provider_settings(provider.issuer, timeout=2.0))
+        answer = browser.http.get(browser.start("/login/oidc/thaid"), allow_redirects=False, timeout=10)
+        callback = answer.headers["Location"].removeprefix("https://academy.test")
+    before = stored_counts()
+    response = browser.client.get(callback)  # the token endpoint no longer answers
+    assert response.status_code == 502 and 'data-oidc-failure="provider_down"' in response.get_data(as_text=True)
+    assert stored_counts() == before
