@@ -26,8 +26,10 @@ class _State:
     seen: dict[tuple[int, str], int] = field(default_factory=dict)
     seen_ids: set[int] = field(default_factory=set)
     agency_ids: set[int] = field(default_factory=set)
-    #: citizen-ID hash -> the row that first named it.
-    seen_hashes: dict[str, int] = field(default_factory=dict)
+    #: citizen-ID hash (its first 64 bits, as an int: a 400,000-row file keeps 400,000 of them) -> the
+    #: row that first named it. Two IDs sharing 64 bits would be a false "repeats" error, at odds of
+    #: about 1 in 10^8 for 3,000,000 people.
+    seen_hashes: dict[int, int] = field(default_factory=dict)
     #: The agencies the import may write to (an API token's scope); None: all of them.
     allowed_agency_ids: set[int] | None = None
     writing: bool = True
@@ -100,7 +102,7 @@ def _check_repeats(
             report.add_error(RowError(number, "employee_no", f"repeats the person of row {first}"))
             continue
         if values["citizen_id_hash"]:
-            first = state.seen_hashes.setdefault(values["citizen_id_hash"], number)
+            first = state.seen_hashes.setdefault(int(values["citizen_id_hash"][:16], 16), number)
             if first != number:
                 report.invalid_rows += 1
                 report.add_error(RowError(number, "citizen_id", f"repeats the citizen ID of row {first}"))
