@@ -27,8 +27,8 @@ class _State:
     seen_ids: set[int] = field(default_factory=set)
     agency_ids: set[int] = field(default_factory=set)
     #: citizen-ID hash (its first 64 bits, as an int: a 400,000-row file keeps 400,000 of them) -> the
-    #: row that first named it. Two IDs sharing 64 bits would be a false "repeats" error, at odds of
-    #: about 1 in 10^8 for 3,000,000 people.
+    #: row that first named it. Two IDs sharing 64 bits would be a false "repeats" error: odds of
+    #: about 1 in 4,000,000 for one file of 3,000,000 people.
     seen_hashes: dict[int, int] = field(default_factory=dict)
     #: The agencies the import may write to (an API token's scope); None: all of them.
     allowed_agency_ids: set[int] | None = None
