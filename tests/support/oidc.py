@@ -5,6 +5,7 @@ flow that plays the browser between the test client and the provider."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -44,6 +45,8 @@ class RunningProvider:
 def node_or_skip() -> str:
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "oidc-provider").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs node and node_modules/oidc-provider (make install) for the OpenID Provider")
         pytest.skip("node and node_modules/oidc-provider are needed (make install)")
     return node
 
