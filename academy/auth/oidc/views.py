@@ -11,6 +11,7 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from joserfc.errors import JoseError
 
@@ -26,6 +27,7 @@ from academy.auth.redirects import safe_redirect_target
 from academy.auth.session_store import sign_in
 from academy.config import OidcProviderSettings
 from academy.db import db
+from academy.extensions import limiter
 from academy.transactions import commit_on_success
 
 bp = Blueprint("oidc", __name__, template_folder="templates")
@@ -75,7 +77,17 @@ def start(name: str) -> ResponseReturnValue:
     return _start(settings)
 
 
+def _login_limit() -> str:
+    return str(current_app.config["ACADEMY_LOGIN_RATE_LIMIT"])
+
+
 @bp.get("/login/oidc/<name>/callback")
+@limiter.limit(
+    _login_limit,
+    key_func=lambda: f"oidc-callback:{get_remote_address()}",
+    scope="oidc-callback",
+    deduct_when=lambda response: response.status_code >= 400,  # each refusal is also an audit row
+)
 @no_store
 @commit_on_success
 def callback(name: str) -> ResponseReturnValue:

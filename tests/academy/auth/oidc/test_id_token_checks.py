@@ -145,3 +145,8 @@ def test_a_provider_that_goes_down_before_the_token_request(
     response = browser.client.get(callback)  # the token endpoint no longer answers
     assert response.status_code == 502 and 'data-oidc-failure="provider_down"' in response.get_data(as_text=True)
     assert stored_counts() == before
+
+
+def test_refused_callbacks_are_rate_limited(browser: Browser, forger: ForgingProvider) -> None:
+    answers = [browser.client.get("/login/oidc/thaid/callback?error=access_denied").status_code for _ in range(11)]
+    assert answers[:10] == [400] * 10 and answers[10] == 429
