@@ -54,10 +54,25 @@ $(SWAGGER_UI): $(SARABUN)
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
+# The local ThaID test provider `make run` starts (node-oidc-provider on loopback, the demo people as
+# its accounts; README, "Signing in with ThaID"), unless ACADEMY_OIDC_PROVIDERS names real providers.
+OIDC_PORT ?= 5010
+DEV_OIDC_CONFIG := instance/dev_oidc_provider.json
+DEV_OIDC_ENV := ACADEMY_OIDC_PROVIDERS=thaid ACADEMY_OIDC_THAID_ISSUER=http://127.0.0.1:$(OIDC_PORT) \
+  ACADEMY_OIDC_THAID_CLIENT_ID=academy-dev ACADEMY_OIDC_THAID_CLIENT_SECRET=academy-dev-not-secret \
+  ACADEMY_OIDC_THAID_TOKEN_HEADERS="x-imauth-apikey: academy-dev-api-key"
+
 run: install
 	$(FLASK) db upgrade
 	$(RUN_ENV) $(FLASK) academy demo --if-empty
+ifeq ($(strip $(ACADEMY_OIDC_PROVIDERS)),)
+	$(RUN_ENV) $(FLASK) academy dev-oidc-provider $(DEV_OIDC_CONFIG) --port $(OIDC_PORT)
+	node scripts/dev_oidc_provider.mjs $(DEV_OIDC_CONFIG) 2>/dev/null & provider=$$!; \
+	  trap 'kill $$provider' EXIT INT TERM; \
+	  $(RUN_ENV) $(DEV_OIDC_ENV) $(FLASK) run --host 127.0.0.1
+else
 	$(RUN_ENV) $(FLASK) run --host 127.0.0.1
+endif
 
 test: test-sqlite test-postgres
 

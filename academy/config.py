@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import urllib.parse
 from collections.abc import Mapping
@@ -201,6 +202,127 @@ class Cmi5Settings:
         return {f"ACADEMY_CMI5_{name.upper()}": value for name, value in self.__dict__.items()}
 
 
+#: The identity key of development and tests: fixed, public, refused in production.
+DEVELOPMENT_IDENTITY_KEY = "development-identity-key-not-secret"
+#: The claim that carries the citizen ID, by provider name, when ACADEMY_OIDC_<NAME>_ID_CLAIM is not set.
+_KNOWN_ID_CLAIMS = {"thaid": "pid", "digitalid": "citizen_id"}
+_KNOWN_SCOPES = {
+    "thaid": "openid pid given_name family_name",
+    "digitalid": "openid citizen_id given_name family_name",
+}
+_OIDC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _identity_key(env: Mapping[str, str], mode: str) -> str:
+    """The key of the citizen-ID hashes (academy/org/identity.py): changing it means re-importing people."""
+    key = env.get("ACADEMY_IDENTITY_KEY", "").strip()
+    if mode == "production":
+        if not key:
+            raise ConfigError("ACADEMY_IDENTITY_KEY is required when ACADEMY_ENV=production")
+        if key == DEVELOPMENT_IDENTITY_KEY or key in KNOWN_DEVELOPMENT_KEYS:
+            raise ConfigError("ACADEMY_IDENTITY_KEY is a public development key; generate one of your own")
+        if len(key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(f"ACADEMY_IDENTITY_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production")
+    return key or DEVELOPMENT_IDENTITY_KEY
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(part for part in re.split(r"[\s,]+", text.strip()) if part)
+
+
+@dataclass(frozen=True)
+class OidcProviderSettings:
+    """One OpenID Connect provider (academy/auth/oidc), from ``ACADEMY_OIDC_<NAME>_*``."""
+
+    name: str
+    #: The issuer; its discovery document is <issuer>/.well-known/openid-configuration.
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    scopes: tuple[str, ...] = ("openid",)
+    #: The claim carrying the 13-digit citizen ID ("pid" for ThaID, "citizen_id" for DGA Digital ID);
+    #: empty for a provider whose people are matched by their email (then email_domains is required).
+    id_claim: str = ""
+    label_th: str = ""
+    label_en: str = ""
+    #: Extra headers of the token request (ThaID asks for an API key), "Name: value" pairs.
+    token_headers: tuple[tuple[str, str], ...] = ()
+    #: The email domains whose people this provider may sign in (matched by the email claim).
+    email_domains: tuple[str, ...] = ()
+    #: ``amr`` or ``acr`` values by which the provider says it used a second factor.
+    mfa_amr: tuple[str, ...] = ()
+    #: Seconds to wait for the provider (discovery, token, keys).
+    timeout: float = 10.0
+    #: Endpoints given by hand, for a provider without a discovery document (then authorize_url,
+    #: token_url and jwks_uri are all required); empty: read from the discovery document.
+    authorize_url: str = ""
+    token_url: str = ""
+    jwks_uri: str = ""
+    userinfo_url: str = ""
+    end_session_url: str = ""
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str], name: str) -> OidcProviderSettings:
+        prefix = f"ACADEMY_OIDC_{name.upper()}_"
+
+        def get(key: str, default: str = "") -> str:
+            return env.get(prefix + key, default).strip()
+
+        issuer = get("ISSUER").rstrip("/")
+        if urllib.parse.urlsplit(issuer).scheme not in {"http", "https"}:
+            raise ConfigError(f"{prefix}ISSUER must be the provider's http(s) issuer URL, not {issuer!r}")
+        if not get("CLIENT_ID"):
+            raise ConfigError(f"{prefix}CLIENT_ID is required")
+        headers = []
+        for pair in filter(None, (part.strip() for part in get("TOKEN_HEADERS").split(";"))):
+            header, sep, value = pair.partition(":")
+            if not sep or not header.strip():
+                raise ConfigError(f"{prefix}TOKEN_HEADERS must be 'Name: value' pairs separated by ';'")
+            headers.append((header.strip(), value.strip()))
+        scopes = _words(get("SCOPES") or _KNOWN_SCOPES.get(name, "openid email"))
+        if "openid" not in scopes:
+            scopes = ("openid", *scopes)
+        id_claim = get("ID_CLAIM", _KNOWN_ID_CLAIMS.get(name, ""))
+        domains = tuple(domain.lower().lstrip("@") for domain in _words(get("EMAIL_DOMAINS")))
+        if not id_claim and not domains:
+            raise ConfigError(f"{prefix}ID_CLAIM or {prefix}EMAIL_DOMAINS is required: how are people matched?")
+        endpoints = {key: get(key.upper()) for key in ("authorize_url", "token_url", "jwks_uri")}
+        if any(endpoints.values()) and not all(endpoints.values()):
+            raise ConfigError(f"{prefix}AUTHORIZE_URL, {prefix}TOKEN_URL and {prefix}JWKS_URI go together")
+        label = name.replace("_", " ").title() if name not in {"thaid", "digitalid"} else ""
+        return cls(
+            name=name,
+            issuer=issuer,
+            client_id=get("CLIENT_ID"),
+            client_secret=get("CLIENT_SECRET"),
+            scopes=scopes,
+            id_claim=id_claim,
+            label_th=get("LABEL_TH") or {"thaid": "ThaID", "digitalid": "DGA Digital ID"}.get(name, label),
+            label_en=get("LABEL_EN") or {"thaid": "ThaID", "digitalid": "DGA Digital ID"}.get(name, label),
+            token_headers=tuple(headers),
+            email_domains=domains,
+            mfa_amr=_words(get("MFA_AMR")),
+            timeout=_positive(env, prefix + "TIMEOUT", 10.0),
+            userinfo_url=get("USERINFO_URL"),
+            end_session_url=get("END_SESSION_URL"),
+            **endpoints,
+        )
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+
+def _oidc_providers(env: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:
+    names = [name.lower() for name in _words(env.get("ACADEMY_OIDC_PROVIDERS", ""))]
+    for name in names:
+        if not _OIDC_NAME.match(name):
+            raise ConfigError(f"ACADEMY_OIDC_PROVIDERS: {name!r} is not a name (a-z, 0-9, _; 32 at most)")
+    if len(set(names)) != len(names):
+        raise ConfigError("ACADEMY_OIDC_PROVIDERS names a provider twice")
+    return tuple(OidcProviderSettings.from_environ(env, name) for name in names)
+
+
 @dataclass(frozen=True)
 class MailSettings:
     """Outgoing email (academy.mail): the SMTP server and the sender; none in development means the log."""
@@ -295,6 +417,10 @@ class Settings:
     gdx: GdxSettings = field(default_factory=GdxSettings)
     cmi5: Cmi5Settings = field(default_factory=Cmi5Settings)
     mail: MailSettings = field(default_factory=MailSettings)
+    #: The key of the citizen-ID hashes (HMAC-SHA-256); required in production.
+    identity_key: str = DEVELOPMENT_IDENTITY_KEY
+    #: The OpenID Connect providers people may sign in with, in the order their buttons appear.
+    oidc_providers: tuple[OidcProviderSettings, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -349,6 +475,8 @@ class Settings:
             gdx=GdxSettings.from_environ(env),
             cmi5=Cmi5Settings.from_environ(env),
             mail=MailSettings.from_environ(env),
+            identity_key=_identity_key(env, mode),
+            oidc_providers=_oidc_providers(env),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -388,6 +516,8 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "WTF_CSRF_TIME_LIMIT": self.csrf_time_limit,
             "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+            "ACADEMY_IDENTITY_KEY": self.identity_key,
+            "ACADEMY_OIDC_PROVIDERS": self.oidc_providers,
             **self.gdx.flask_config(),
             **self.cmi5.flask_config(),
             **self.mail.flask_config(self.env),

@@ -95,10 +95,15 @@ def login() -> ResponseReturnValue:
 @login_required
 @commit_on_success
 def logout() -> ResponseReturnValue:
+    from academy.auth.oidc.views import provider_logout_url
+
+    at_provider = provider_logout_url()  # read before the session is cleared
     _end_current_session("signed_out")
-    record_audit("auth.logout", target_type="user", target_id=current_user.id)
+    record_audit(
+        "auth.logout", target_type="user", target_id=current_user.id, details={"at_provider": at_provider is not None}
+    )
     sign_out()
-    return redirect(url_for("auth.login"))
+    return redirect(at_provider or url_for("auth.login"))
 
 
 def _end_current_session(reason: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from academy.auth.models import Role
 from academy.auth.services import create_user, get_user_by_email
 from academy.db import db
+from academy.org.identity import make_citizen_id
 from academy.org.importer import ImportReport, import_people
 from academy.org.models import Agency, AgencyKind, Person, PositionLevel, PositionLine, PositionType
 from academy.org.services import create_agency
@@ -80,6 +81,11 @@ _LEVELS = {
 }
 
 HR_DEMO_DEPARTMENT_NAME = "สำนักงานสถิติแห่งชาติ"
+
+
+def demo_citizen_id(serial: int) -> str:
+    """The demo person's citizen ID (valid check digit, starting with 9): derived, never stored in clear."""
+    return make_citizen_id(serial)
 
 
 @dataclass
@@ -194,6 +200,8 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
                 "is_cio": "yes" if is_cio else "no",
                 "status": "active" if rng.random() < 0.97 else "inactive",
                 "start_date": f"{start}-{rng.randint(1, 12):02d}-01",
+                # Made from the serial, so that the local ThaID provider can name the same people.
+                "citizen_id": demo_citizen_id(serial),
             },
         )
 

@@ -152,6 +152,8 @@ class Person(Base):
     first_name_en: Mapped[str] = mapped_column(String(100), default="")
     last_name_en: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str | None] = mapped_column(String(255), index=True)
+    #: HMAC-SHA-256 of the citizen ID (academy/org/identity.py), never the ID itself; how sign-in finds the person.
+    citizen_id_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     position_line_id: Mapped[int] = mapped_column(ForeignKey("position_lines.id"), index=True)
     position_level_id: Mapped[int] = mapped_column(ForeignKey("position_levels.id"), index=True)
     is_cio: Mapped[bool] = mapped_column(Boolean, default=False)

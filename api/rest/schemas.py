@@ -163,6 +163,7 @@ class PersonRecordSchema(ma.Schema):
     first_name_en = _column("first_name_en")
     last_name_en = _column("last_name_en")
     email = _column("email")
+    citizen_id = _column("citizen_id")
     position_line_code = _column("position_line_code")
     position_level_code = _column("position_level_code")
     position_type_code = _column("position_type_code")

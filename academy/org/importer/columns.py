@@ -78,6 +78,14 @@ COLUMNS: tuple[Column, ...] = (
         30,
         ("supervisor_no", "sup_per_id"),
     ),
+    Column(
+        "citizen_id",
+        "Citizen ID, 13 digits; only its keyed hash is stored / เลขประจำตัวประชาชน",
+        "1101700203450",
+        False,
+        17,
+        ("per_cardno", "card_no", "id_card"),
+    ),
 )
 COLUMN_BY_NAME = {column.name: column for column in COLUMNS}
 _HEADER_LOOKUP = {alias: column.name for column in COLUMNS for alias in (column.name, *column.aliases)}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from academy.dates import parse_date
 from academy.db import db
+from academy.org.identity import citizen_id_hash, citizen_id_problem, identity_key
 from academy.org.importer.columns import _EMAIL, _FALSE, _STATUS, _TRUE, COLUMN_BY_NAME, RowError
 from academy.org.models import Agency, PersonStatus, PositionLevel, PositionLine, PositionType, RoleLevel
 from academy.org.services import subtree_condition
@@ -20,6 +21,7 @@ class _Reference:
     agencies: dict[str, int]
     lines: dict[str, tuple[int, bool]]
     levels: dict[str, tuple[int, str, RoleLevel]]
+    identity_key: bytes
 
     @classmethod
     def load(cls, within: Sequence[Agency] | None = None) -> _Reference:
@@ -41,6 +43,7 @@ class _Reference:
                     )
                 )
             },
+            identity_key=identity_key(),
         )
 
 
@@ -90,6 +93,16 @@ def _validate(number: int, raw: dict[str, str], ref: _Reference) -> tuple[dict[s
     if email and not _EMAIL.match(email):
         fail("email", f"{raw['email']!r} is not an email address")
     values["email"] = email or None
+
+    # The ID itself goes no further than this function: only its keyed hash is kept.
+    values["citizen_id_hash"] = None
+    citizen_id = raw.get("citizen_id", "")
+    if citizen_id:
+        problem = citizen_id_problem(citizen_id)
+        if problem:
+            fail("citizen_id", problem)
+        else:
+            values["citizen_id_hash"] = citizen_id_hash(citizen_id, ref.identity_key)
 
     cio_text = raw.get("is_cio", "").lower()
     if cio_text not in _TRUE | _FALSE:

@@ -27,6 +27,12 @@ class _State:
     seen: dict[tuple[int, str], int] = field(default_factory=dict)
     seen_ids: set[int] = field(default_factory=set)
     agency_ids: set[int] = field(default_factory=set)
+    #: citizen-ID hash (its first 64 bits, as an int: a 400,000-row file keeps 400,000 of them) -> the
+    #: row that first named it. Two IDs sharing 64 bits would be a false "repeats" error: odds of
+    #: about 1 in 4,000,000 for one file of 3,000,000 people.
+    seen_hashes: dict[int, int] = field(default_factory=dict)
+    #: The agencies the import may write to (an API token's scope); None: all of them.
+    allowed_agency_ids: set[int] | None = None
     writing: bool = True
     #: (row, agency id, employee number, supervisor's employee number or ""), resolved after every row is written.
     supervisors: list[tuple[int, int, str, str]] = field(default_factory=list)
@@ -52,7 +58,11 @@ def import_people(
     """
     report = ImportReport(skip_invalid=skip_invalid)
     ref = _Reference.load(within)
-    state = _State(base_url=base_url, new_public_id=new_public_id)
+    state = _State(
+        base_url=base_url,
+        new_public_id=new_public_id,
+        allowed_agency_ids=None if within is None else set(ref.agencies.values()),
+    )
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK_SIZE)):
         valid: list[tuple[int, dict[str, Any]]] = []
@@ -96,6 +106,12 @@ def _check_repeats(
             report.invalid_rows += 1
             report.add_error(RowError(number, "employee_no", f"repeats the person of row {first}"))
             continue
+        if values["citizen_id_hash"]:
+            first = state.seen_hashes.setdefault(int(values["citizen_id_hash"][:16], 16), number)
+            if first != number:
+                report.invalid_rows += 1
+                report.add_error(RowError(number, "citizen_id", f"repeats the citizen ID of row {first}"))
+                continue
         kept.append((number, values))
     return kept
 
@@ -106,19 +122,30 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     if not valid:
         return
     keys = [(values["agency_id"], values["employee_no"]) for _number, values in valid]
+    person_columns = (
+        Person.id,
+        Person.agency_id,
+        Person.employee_no,
+        Person.citizen_id_hash,
+        Person.personnel_group_override,
+        Person.role_level_override,
+        *(getattr(Person, name) for name in _DATA_FIELDS),
+    )
     existing = {
         (row.agency_id, row.employee_no): row
         for row in session.execute(
-            select(
-                Person.id,
-                Person.agency_id,
-                Person.employee_no,
-                Person.personnel_group_override,
-                Person.role_level_override,
-                *(getattr(Person, name) for name in _DATA_FIELDS),
-            ).where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
+            select(*person_columns).where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
         )
     }
+    hashes = [values["citizen_id_hash"] for _number, values in valid if values["citizen_id_hash"]]
+    hash_owners = (
+        {
+            row.citizen_id_hash: row
+            for row in session.execute(select(*person_columns).where(Person.citizen_id_hash.in_(hashes)))
+        }
+        if hashes
+        else {}
+    )
     mbox_keys = {identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
     owners: dict[str, object] = (
         dict(
@@ -141,6 +168,21 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         if supervisor_no is not None:
             state.supervisors.append((number, values["agency_id"], values["employee_no"], supervisor_no))
         current = existing.get((values["agency_id"], values["employee_no"]))
+        citizen_hash = values.pop("citizen_id_hash")
+        holder = hash_owners.get(citizen_hash) if citizen_hash else None
+        moved = False
+        if holder is not None and (current is None or holder.id != current.id):
+            if current is None and _may_move(holder, state):
+                # The same citizen under a new agency and employee number: the person moves, and keeps
+                # their account, learning history and xAPI identity.
+                current, moved = holder, True
+            else:
+                # Says no more than that (as for an email): whose it is may be outside the caller's scope.
+                report.invalid_rows += 1
+                report.add_error(RowError(number, "citizen_id", "already belongs to another person"))
+                if not report.skip_invalid:
+                    state.writing = False
+                continue
         profile = derive_role_profile(
             line_is_it=values.pop("_line_is_it"),
             level_role_level=values.pop("_level_role_level"),
@@ -161,11 +203,23 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
                 continue
         state.agency_ids.add(values["agency_id"])
         if current is None:
-            inserts.append({**values, "public_id": state.new_public_id(), "created_at": now, "updated_at": now})
+            inserts.append(
+                {
+                    **values,
+                    "citizen_id_hash": citizen_hash,
+                    "public_id": state.new_public_id(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             new_emails.append(values["email"])
             continue
         state.seen_ids.add(current.id)
         changed = {name: values[name] for name in _DATA_FIELDS if getattr(current, name) != values[name]}
+        if citizen_hash and current.citizen_id_hash != citizen_hash:
+            changed["citizen_id_hash"] = citizen_hash  # a blank cell leaves a stored hash alone
+        if moved:
+            changed["agency_id"], changed["employee_no"] = values["agency_id"], values["employee_no"]
         if not changed:
             report.unchanged += 1
             continue
@@ -218,6 +272,16 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     if dropped_keys:
         session.execute(delete(PersonIdentifier).where(PersonIdentifier.key.in_(dropped_keys)))
     bulk_insert(PersonIdentifier, added_ids)
+
+
+def _may_move(owner: Any, state: _State) -> bool:
+    """Whether a row may move the person who has its citizen ID to its own agency and employee number.
+
+    An admin's import may; a scoped one (an agency's API token) only moves a person out of an
+    agency it may write to, or one whom their old agency has already marked inactive.
+    """
+    allowed = state.allowed_agency_ids
+    return allowed is None or owner.agency_id in allowed or owner.status == PersonStatus.INACTIVE
 
 
 def _refresh_statistics(rows_so_far: int) -> None:

@@ -274,3 +274,17 @@ def test_a_dry_run_checks_and_counts_but_stores_nothing(api: Api, tree: Tree) ->
     response = api("POST", "/api/v1/people/bulk", json={"people": [record("11001", "F1")], "dry_run": True})
     assert response.get_json() == {"rows": 1, "created": 1, "updated": 0, "unchanged": 0, "dry_run": True}
     assert people_count() == 0
+
+
+def test_bulk_upsert_checks_the_citizen_id_and_stores_only_its_hash(api: Api, tree: Tree) -> None:
+    from academy.org.identity import citizen_id_hash
+
+    bad = api("POST", "/api/v1/people/bulk", json={"people": [record("11001", "Z1", citizen_id="1101700203451")]})
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"]["json"]["people"] == {
+        "0": {"citizen_id": ["has a wrong check digit (the 13th digit)"]}
+    }
+    good = api("POST", "/api/v1/people/bulk", json={"people": [record("11001", "Z1", citizen_id="1101700203450")]})
+    assert good.status_code == 200, good.get_json()
+    person = db.session.scalar(select(Person).where(Person.employee_no == "Z1"))
+    assert person is not None and person.citizen_id_hash == citizen_id_hash("1101700203450")
