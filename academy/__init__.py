@@ -55,6 +55,7 @@ def _init_domains(app: Flask) -> None:
     import api.rest
     import competencies
     import courses
+    import jobs
     import lrs
 
     lrs.init_app(app)
@@ -62,6 +63,7 @@ def _init_domains(app: Flask) -> None:
     competencies.init_app(app)
     api.gdx.init_app(app)
     api.rest.init_app(app)
+    jobs.init_app(app)
 
 
 def select_locale() -> str:
