@@ -34,7 +34,7 @@ def broker_options(config: dict[str, Any] | Any) -> dict[str, Any]:
 def init_celery(app: Flask) -> Celery:
     """Create the Celery app of this Flask app (``app.extensions["celery"]``); nothing connects yet."""
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
                 return self.run(*args, **kwargs)

@@ -20,6 +20,8 @@ from academy.db import db, is_transient, is_unavailable
 from jobs.models import FINISHED, Job, JobState
 from jobs.progress import Progress, forget_progress
 
+#: The first key of the jobs' PostgreSQL advisory locks (the second is the job's id).
+LOCK_SPACE = 1401
 #: The longest error text a job keeps.
 MAX_ERROR_CHARS = 2000
 
