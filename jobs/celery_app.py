@@ -26,8 +26,7 @@ def broker_options(config: dict[str, Any] | Any) -> dict[str, Any]:
         if config["ACADEMY_CELERY_KEY_PREFIX"]:
             options["global_keyprefix"] = config["ACADEMY_CELERY_KEY_PREFIX"]
         return options
-    if url.startswith("sqla+"):
-        return {"polling_interval": 0.5}
+    # The SQL transport hands its options to create_engine: none (it polls every second).
     return {}
 
 
