@@ -52,10 +52,14 @@ $(SWAGGER_UI): $(SARABUN)
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
+# One Celery worker with beat embedded (-B) runs beside the web server, on the embedded broker
+# (a SQLite file in instance/, README "Background jobs"); it stops when the server stops.
 run: install
 	$(FLASK) db upgrade
 	$(RUN_ENV) $(FLASK) academy demo --if-empty
-	$(RUN_ENV) $(FLASK) run --host 127.0.0.1
+	$(RUN_ENV) $(BIN)/celery -A jobs.worker:celery_app worker -B --concurrency 1 --loglevel WARNING & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(RUN_ENV) $(FLASK) run --host 127.0.0.1
 
 test: test-sqlite test-postgres
 

@@ -119,7 +119,7 @@ class GdxSettings:
     retry_max: float = 900.0
     #: Requests to GDX in flight at once.
     concurrency: int = 4
-    #: Bangkok time of the daily push (gdx-schedule), HH:MM.
+    #: Bangkok time of the daily push (a beat schedule, jobs/), HH:MM.
     push_at: str = "02:00"
     token_idle_minutes: float = 60.0
     #: The contact the dataset's metadata names.

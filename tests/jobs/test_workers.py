@@ -28,7 +28,15 @@ from academy.org.services import create_agency
 from jobs.models import Job, JobState
 from jobs.services import claim_job, create_job, new_file, send, sweep_stale
 from tests.support.app import BASE_URL, make_settings, postgres_database
-from tests.support.jobs import Worker, broker_environ, clear_redis_prefix, redis_answers, wait_for, workers, write_people
+from tests.support.jobs import (
+    Worker,
+    broker_environ,
+    clear_redis_prefix,
+    redis_answers,
+    wait_for,
+    workers,
+    write_people,
+)
 
 pytestmark = [
     pytest.mark.own_database,
