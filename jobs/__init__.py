@@ -7,11 +7,27 @@ registers the tasks, the jobs pages and the job handlers. Workers and beat load 
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
 
+from flask import Flask, current_app
+
+from academy.org.models import Agency
 from jobs.models import Job, JobState
 
-__all__ = ["Job", "JobState", "init_app"]
+__all__ = ["Job", "JobState", "export_threshold", "init_app", "queue_report_export"]
+
+
+def export_threshold() -> int:
+    """Report exports of more people than this are queued as jobs (ACADEMY_JOBS_EXPORT_THRESHOLD)."""
+    return int(current_app.config["ACADEMY_JOBS_EXPORT_THRESHOLD"])
+
+
+def queue_report_export(user: Any, agency: Agency, params: dict[str, Any]) -> Job:
+    """Queue a people report's export as the user's job, scoped to the agency (sent when the request commits)."""
+    from jobs.handlers import REPORT_EXPORT
+    from jobs.services import create_job
+
+    return create_job(REPORT_EXPORT, started_by=user, scope=[agency], params=params)
 
 
 def init_app(app: Flask) -> None:

@@ -160,3 +160,51 @@ def gdx_push(job: Job, progress: Progress) -> Outcome:
 
 def upload_path(relative: str) -> Path:
     return storage_root() / relative
+
+
+REPORT_EXPORT = "report_export"
+
+
+@handler(REPORT_EXPORT)
+def export_people_report(job: Job, progress: Progress) -> Outcome:
+    """A large people report (a ministry, all personnel) as CSV, XLSX or PDF, kept as the job's file."""
+    from flask_babel import force_locale
+
+    from academy.org.services import get_agency_by_code
+    from competencies.reports.exports import export_report
+    from competencies.reports.services import PDF_PEOPLE_LIMIT, people_report
+    from competencies.services.coverage import population_from_label
+    from competencies.services.frameworks import active_standard
+
+    params = job.params
+    agency = get_agency_by_code(str(params["agency"]))
+    framework = active_standard()
+    if agency is None or framework is None:
+        return Outcome(failed="the agency or the active skill standard is gone")
+    fmt = str(params["format"])
+    progress.set_total(1)
+    with force_locale(str(params.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"])):
+        report = people_report(
+            agency,
+            int(params["fiscal_year"]),
+            framework,
+            population_from_label(str(params["population"])),
+            q=str(params.get("q", "")),
+            trained=params.get("trained"),
+            limit=PDF_PEOPLE_LIMIT if fmt == "pdf" else None,
+        )
+        content = export_report(report, fmt)
+    path, relative = new_file("results", f".{fmt}")
+    path.write_bytes(content)
+    progress.advance(1)
+    rows = len(report.tables[0].rows)
+    starter = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    record_audit(
+        "report.people_export",
+        actor=starter.email if starter else "job",
+        user_id=starter.id if starter else None,
+        target_type="agency",
+        target_id=agency.code,
+        details={**{key: value for key, value in params.items() if key != "locale"}, "rows": rows, "job": job.id},
+    )
+    return Outcome({"rows": rows, "format": fmt}, relative, f"{report.filename}.{fmt}")
