@@ -168,9 +168,8 @@ def main() -> None:
             print(f"  upload request        {upload:7.2f} s")
             print(f"  dry run (check)       {checked - started - upload:7.1f} s")
             print(f"  import                {done - checked:7.1f} s")
-            print(
-                f"  total, upload to end  {done - started:7.1f} s   ({args.people / (done - checked):,.0f} rows/s import)"
-            )
+            rate = args.people / (done - checked)
+            print(f"  total, upload to end  {done - started:7.1f} s   ({rate:,.0f} rows/s import)")
             print(
                 "  worker peak RSS       "
                 + ", ".join(f"{peak:.0f} MB" for _pid, peak in sorted(peaks.items()))
