@@ -217,6 +217,8 @@ class JobsSettings:
     visibility_timeout: float = 3600.0
     #: Redis: a prefix for every key the broker uses (several platforms, or tests, on one server).
     key_prefix: str = ""
+    #: The queue the tasks go to and the workers read (several platforms on one RabbitMQ).
+    queue: str = "academy"
     #: Uploaded files, results to download and (on SQLite) progress of running jobs.
     storage_dir: str = str(INSTANCE_DIR / "jobs")
     #: How long a download link works, in minutes.
@@ -235,6 +237,7 @@ class JobsSettings:
             result_backend=env.get("ACADEMY_CELERY_RESULT_BACKEND", "").strip(),
             visibility_timeout=_positive(env, "ACADEMY_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
             key_prefix=env.get("ACADEMY_CELERY_KEY_PREFIX", "").strip(),
+            queue=env.get("ACADEMY_CELERY_QUEUE", "").strip() or cls.queue,
             storage_dir=env.get("ACADEMY_JOBS_STORAGE_DIR", "").strip() or cls.storage_dir,
             download_minutes=_positive(env, "ACADEMY_JOBS_DOWNLOAD_MINUTES", cls.download_minutes),
             stale_seconds=_positive(env, "ACADEMY_JOBS_STALE_SECONDS", cls.stale_seconds),
@@ -243,7 +246,7 @@ class JobsSettings:
         )
 
     def flask_config(self) -> dict[str, Any]:
-        celery = {"broker_url", "result_backend", "visibility_timeout", "key_prefix"}
+        celery = {"broker_url", "result_backend", "visibility_timeout", "key_prefix", "queue"}
         return {
             f"ACADEMY_{'CELERY' if name in celery else 'JOBS'}_{name.upper()}": value
             for name, value in self.__dict__.items()

@@ -47,6 +47,7 @@ def init_celery(app: Flask) -> Celery:
         task_ignore_result=not config["ACADEMY_CELERY_RESULT_BACKEND"],
         broker_transport_options=broker_options(config),
         broker_connection_retry_on_startup=True,
+        task_default_queue=config["ACADEMY_CELERY_QUEUE"],
         # A task is acknowledged when it has finished, not when it starts: a worker killed
         # mid-task (kill -9, a lost machine) leaves the message to another worker.
         task_acks_late=True,

@@ -32,6 +32,8 @@ from tests.support.jobs import (
     Worker,
     broker_environ,
     clear_redis_prefix,
+    delete_rabbitmq_queue,
+    rabbitmq_answers,
     redis_answers,
     wait_for,
     workers,
@@ -66,6 +68,8 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     broker = request.param
     if broker == "redis" and not redis_answers():
         pytest.skip("Redis does not answer at ACADEMY_TEST_REDIS_URL (redis://127.0.0.1:6379/13)")
+    if broker == "rabbitmq" and not rabbitmq_answers():
+        pytest.skip("RabbitMQ does not answer at ACADEMY_TEST_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672//)")
     server = os.environ.get("ACADEMY_TEST_DATABASE_URL")
     databases = postgres_database(server) if server else iter([f"sqlite:///{tmp_path / 'academy.sqlite3'}"])
     url = next(databases)
@@ -92,6 +96,8 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
             db.engine.dispose()
             if broker == "redis":
                 clear_redis_prefix(environ["ACADEMY_CELERY_KEY_PREFIX"])
+            if broker == "rabbitmq":
+                delete_rabbitmq_queue(environ["ACADEMY_CELERY_QUEUE"])
             for _rest in databases:  # drops the PostgreSQL database
                 pass
 
@@ -166,6 +172,11 @@ def _done_so_far(stack: Stack, job_id: int) -> int:
     return int(_read(select(Job.done).where(Job.id == job_id)) or 0)
 
 
+#: RabbitMQ (amqp://) too, for the tests of delivery.
+EVERY_BROKER = pytest.mark.parametrize("stack", ["embedded", "redis", "rabbitmq"], indirect=True)
+
+
+@EVERY_BROKER
 def test_dry_run_then_import_runs_to_completion(stack: Stack) -> None:
     upload = _upload(stack, 500)
     with workers(stack.environ, stack.workdir) as running:
@@ -205,6 +216,7 @@ def test_invalid_rows_store_nothing_and_the_errors_download(stack: Stack) -> Non
     assert errors.splitlines()[0] == "row,column,message" and "32,agency_code" in errors
 
 
+@EVERY_BROKER
 def test_worker_killed_mid_import_another_finishes_each_row_once(stack: Stack) -> None:
     rows = 20_000
     upload = _upload(stack, rows)
@@ -222,7 +234,8 @@ def test_worker_killed_mid_import_another_finishes_each_row_once(stack: Stack) -
             # The SQL broker forgets a message its consumer took: the sweep (beat, every minute) sends it again.
             time.sleep(3)
             assert imported in sweep_stale()
-        # Redis gives the unacknowledged message to another worker after the visibility timeout.
+        # Redis gives the unacknowledged message to another worker after the visibility timeout;
+        # RabbitMQ as soon as the dead worker's connection closes.
         job = wait_for(lambda: _finished(imported), 180, "another worker to finish", lambda: _logs(*running))
     assert job.state is JobState.SUCCEEDED, job.error
     assert job.attempts == 2 and job.result is not None and job.result["created"] == rows

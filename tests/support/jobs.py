@@ -20,6 +20,7 @@ from academy.org.importer import COLUMNS
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = [column.name for column in COLUMNS]
 REDIS_URL = os.environ.get("ACADEMY_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+RABBITMQ_URL = os.environ.get("ACADEMY_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def person_row(agency: str, number: int, **fields: str) -> dict[str, str]:
@@ -53,6 +54,17 @@ def write_people(path: Path, agency: str, count: int, start: int = 1, **fields: 
     return path
 
 
+def rabbitmq_answers(url: str = RABBITMQ_URL) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def redis_answers(url: str = REDIS_URL) -> bool:
     from urllib.parse import urlsplit
 
@@ -74,6 +86,12 @@ def broker_environ(kind: str, workdir: Path) -> dict[str, str]:
             # A message whose worker died comes back after 3 s (a running job's second delivery waits on its lock).
             "ACADEMY_CELERY_VISIBILITY_TIMEOUT": "3",
         }
+    if kind == "rabbitmq":
+        # A queue of the test's own on the server's default vhost.
+        return {
+            "ACADEMY_CELERY_BROKER_URL": RABBITMQ_URL,
+            "ACADEMY_CELERY_QUEUE": f"academy-test-{uuid.uuid4().hex[:8]}",
+        }
     return {"ACADEMY_CELERY_BROKER_URL": f"sqla+sqlite:///{workdir / 'broker.sqlite3'}"}
 
 
@@ -85,6 +103,13 @@ def clear_redis_prefix(prefix: str, url: str = REDIS_URL) -> None:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+def delete_rabbitmq_queue(name: str, url: str = RABBITMQ_URL) -> None:
+    from kombu import Connection
+
+    with Connection(url) as connection:
+        connection.default_channel.queue_delete(name)
 
 
 class Worker:
