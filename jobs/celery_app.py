@@ -6,6 +6,7 @@ pushes the app context, so that tasks use ``db.session`` and the config as reque
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
@@ -39,6 +40,8 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     config = app.config
+    # Beat keeps its schedule file there (the web and the workers keep the jobs' files there too).
+    Path(config["ACADEMY_JOBS_STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
     hours, _sep, minutes = str(config["ACADEMY_GDX_PUSH_AT"]).partition(":")
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
@@ -58,7 +61,7 @@ def init_celery(app: Flask) -> Celery:
         accept_content=["json"],
         timezone="Asia/Bangkok",
         enable_utc=True,
-        beat_schedule_filename=str(app.config["ACADEMY_JOBS_STORAGE_DIR"] + "/celerybeat-schedule"),
+        beat_schedule_filename=str(Path(config["ACADEMY_JOBS_STORAGE_DIR"]) / "celerybeat-schedule"),
         beat_schedule={
             # Every beat sends this; the job's unique task key makes the day's slot run once.
             "gdx-push": {"task": "jobs.gdx_push_slot", "schedule": crontab(hour=int(hours), minute=int(minutes))},
