@@ -27,7 +27,8 @@ def backoff(retries: int) -> float:
 def register_tasks(celery: Celery) -> None:
     """Define the tasks on this Celery app (names are stable: messages name them)."""
 
-    @celery.task(name="jobs.run", bind=True, max_retries=MAX_RETRIES)
+    # Not shared: each Flask app (tests build several) has its own Celery app and its own tasks.
+    @celery.task(name="jobs.run", bind=True, max_retries=MAX_RETRIES, shared=False)
     def run(self: Task, job_id: int) -> None:
         try:
             run_job(job_id)
@@ -38,7 +39,7 @@ def register_tasks(celery: Celery) -> None:
             current_app.logger.exception("job %s failed", job_id)
             fail_job(job_id, error)
 
-    @celery.task(name="jobs.gdx_push_slot")
+    @celery.task(name="jobs.gdx_push_slot", shared=False)
     def gdx_push_slot() -> Any:
         """The daily GDX push: beat sends this; only the first delivery of the Bangkok day makes the job."""
         from jobs.services import claim_job
@@ -49,7 +50,7 @@ def register_tasks(celery: Celery) -> None:
         job = claim_job("gdx_push", f"gdx_push:{today().isoformat()}", params={"trigger": "schedule"})
         return None if job is None else job.id
 
-    @celery.task(name="jobs.sweep")
+    @celery.task(name="jobs.sweep", shared=False)
     def sweep() -> list[int]:
         from jobs.services import sweep_stale
 
