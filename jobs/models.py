@@ -62,11 +62,3 @@ class Job(Base):
     @property
     def finished(self) -> bool:
         return self.state in FINISHED
-
-    @property
-    def percent(self) -> int:
-        if self.state is JobState.SUCCEEDED:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, self.done * 100 // self.total)
