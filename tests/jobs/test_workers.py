@@ -96,6 +96,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         try:
             yield Stack(app, environ, tmp_path, broker)
         finally:
+            app.extensions["celery"].close()  # the test's own connections to the broker
             db.session.remove()
             db.engine.dispose()
             if broker == "redis":
