@@ -12,7 +12,7 @@ from academy.dates import today
 from jobs.runner import fail_job, retryable, run_job
 
 #: Retries of a job whose cause may pass (database away, lost race, busy lock), waiting
-#: 2, 4, 8 ... seconds (with jitter) up to RETRY_MAX_DELAY: about an hour in all.
+#: 2, 4, 8 ... seconds (less by up to half, the jitter) up to RETRY_MAX_DELAY: half an hour or so in all.
 MAX_RETRIES = 12
 RETRY_BASE_DELAY = 2.0
 RETRY_MAX_DELAY = 600.0
