@@ -59,6 +59,7 @@ def _init_domains(app: Flask) -> None:
     import competencies
     import courses
     import credentials
+    import jobs
     import lrs
 
     lrs.init_app(app)
@@ -67,6 +68,7 @@ def _init_domains(app: Flask) -> None:
     credentials.init_app(app)  # after competencies: issues and revokes from enrolments and attainment
     api.gdx.init_app(app)
     api.rest.init_app(app)
+    jobs.init_app(app)
 
 
 def select_locale() -> str:

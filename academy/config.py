@@ -120,7 +120,7 @@ class GdxSettings:
     retry_max: float = 900.0
     #: Requests to GDX in flight at once.
     concurrency: int = 4
-    #: Bangkok time of the daily push (gdx-schedule), HH:MM.
+    #: Bangkok time of the daily push (a beat schedule, jobs/), HH:MM.
     push_at: str = "02:00"
     token_idle_minutes: float = 60.0
     #: The contact the dataset's metadata names.
@@ -377,6 +377,58 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class JobsSettings:
+    """Background work (jobs/): the Celery broker, where job files live, how long download links last."""
+
+    #: The embedded default needs nothing installed: kombu's SQLAlchemy transport on a SQLite
+    #: file beside the database (one machine only, README). Production: redis://host:6379/0
+    #: (or amqp://user:password@host:5672//).
+    broker_url: str = f"sqla+sqlite:///{INSTANCE_DIR / 'celery-broker.sqlite3'}"
+    #: Celery's own result store: none by default, the job table is what users see.
+    result_backend: str = ""
+    #: Redis: seconds before a message a worker took and never acknowledged (the worker died)
+    #: is delivered again. Longer than any task's run, or a running task is delivered twice
+    #: (which the job lock turns into a wait, not a second run).
+    visibility_timeout: float = 3600.0
+    #: Redis: a prefix for every key the broker uses (several platforms, or tests, on one server).
+    key_prefix: str = ""
+    #: The queue the tasks go to and the workers read (several platforms on one RabbitMQ).
+    queue: str = "academy"
+    #: Uploaded files, results to download and (on SQLite) progress of running jobs.
+    storage_dir: str = str(INSTANCE_DIR / "jobs")
+    #: How long a download link works, in minutes.
+    download_minutes: float = 60.0
+    #: A running job whose worker has said nothing for this long is sent to the workers again.
+    stale_seconds: float = 300.0
+    #: The largest import file the upload page accepts, in MB (the rest of the site keeps 64 MB).
+    max_upload_mb: float = 512.0
+    #: Report exports above this many people are queued as jobs; smaller ones answer at once.
+    export_threshold: int = 5000
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> JobsSettings:
+        return cls(
+            broker_url=env.get("ACADEMY_CELERY_BROKER_URL", "").strip() or cls.broker_url,
+            result_backend=env.get("ACADEMY_CELERY_RESULT_BACKEND", "").strip(),
+            visibility_timeout=_positive(env, "ACADEMY_CELERY_VISIBILITY_TIMEOUT", cls.visibility_timeout),
+            key_prefix=env.get("ACADEMY_CELERY_KEY_PREFIX", "").strip(),
+            queue=env.get("ACADEMY_CELERY_QUEUE", "").strip() or cls.queue,
+            storage_dir=env.get("ACADEMY_JOBS_STORAGE_DIR", "").strip() or cls.storage_dir,
+            download_minutes=_positive(env, "ACADEMY_JOBS_DOWNLOAD_MINUTES", cls.download_minutes),
+            stale_seconds=_positive(env, "ACADEMY_JOBS_STALE_SECONDS", cls.stale_seconds),
+            max_upload_mb=_positive(env, "ACADEMY_JOBS_MAX_UPLOAD_MB", cls.max_upload_mb),
+            export_threshold=_whole_number(env, "ACADEMY_JOBS_EXPORT_THRESHOLD", cls.export_threshold, 0, 10**9),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        celery = {"broker_url", "result_backend", "visibility_timeout", "key_prefix", "queue"}
+        return {
+            f"ACADEMY_{'CELERY' if name in celery else 'JOBS'}_{name.upper()}": value
+            for name, value in self.__dict__.items()
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting the platform reads, with its environment variable in the docs."""
 
@@ -421,6 +473,7 @@ class Settings:
     identity_key: str = DEVELOPMENT_IDENTITY_KEY
     #: The OpenID Connect providers people may sign in with, in the order their buttons appear.
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
+    jobs: JobsSettings = field(default_factory=JobsSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -477,6 +530,7 @@ class Settings:
             mail=MailSettings.from_environ(env),
             identity_key=_identity_key(env, mode),
             oidc_providers=_oidc_providers(env),
+            jobs=JobsSettings.from_environ(env),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -521,5 +575,6 @@ class Settings:
             **self.gdx.flask_config(),
             **self.cmi5.flask_config(),
             **self.mail.flask_config(self.env),
+            **self.jobs.flask_config(),
             **self.extra,
         }

@@ -70,7 +70,10 @@ class RequestClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     storage = str(tmp_path_factory.mktemp("cmi5-files"))
-    app = create_app(settings=make_settings(database_url, ACADEMY_CMI5_STORAGE_DIR=storage))
+    jobs_storage = str(tmp_path_factory.mktemp("jobs-files"))
+    app = create_app(
+        settings=make_settings(database_url, ACADEMY_CMI5_STORAGE_DIR=storage, ACADEMY_JOBS_STORAGE_DIR=jobs_storage)
+    )
     app.test_client_class = RequestClient
     with app.app_context():
         flask_migrate.upgrade()  # the real migrations build the test schema

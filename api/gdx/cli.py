@@ -1,4 +1,4 @@
-"""``flask --app wsgi academy gdx-consumer|gdx-push|gdx-schedule``: the GDX feed's consumers and the push."""
+"""``flask --app wsgi academy gdx-consumer|gdx-push``: the GDX feed's consumers and the push (daily: jobs/, by beat)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,12 @@ from academy.credentials import credential_cli, record_cli_create
 from academy.dates import BANGKOK, FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, current_fiscal_year
 from academy.db import db
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
-from api.gdx.services.outbox import last_run
 from api.gdx.services.push import (
     GdxSender,
     PushError,
     PushOutcome,
     push_coverage,
 )
-from api.gdx.services.schedule import parse_time_of_day, run_daily
 from competencies.services.coverage import Population
 from competencies.services.frameworks import active_standard
 
@@ -152,42 +150,5 @@ def gdx_push_command(
         ctx.exit(EXIT_INCOMPLETE)
 
 
-@click.command("gdx-schedule")
-@click.option("--at", "at_text", default=None, help="Bangkok time HH:MM; default ACADEMY_GDX_PUSH_AT (02:00).")
-@_population
-@_max_wait
-@click.option("--once", is_flag=True, help="Wait for the next due time, push once, and stop.")
-def gdx_schedule_command(at_text: str | None, population: str, max_wait: float, once: bool) -> None:
-    """Push to GDX once a day at a Bangkok time (run it under systemd or supervisord)."""
-    try:
-        at = parse_time_of_day(at_text or current_app.config["ACADEMY_GDX_PUSH_AT"])
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    # Refuse at once, not at 02:00, when the settings cannot work.
-    problems = GdxSettings.from_flask_config(current_app.config).push_problems()
-    if problems:
-        raise click.ClickException("; ".join(problems))
-
-    def job() -> None:
-        try:
-            _push(None, Population(population), max_wait, "schedule")
-        except Exception as error:  # the schedule outlives a failed push; the run records why
-            db.session.rollback()
-            click.echo(f"GDX push failed: {error}", err=True)
-        finally:
-            db.session.remove()
-
-    def previous_run() -> datetime | None:
-        run = last_run()
-        started = run.started_at if run is not None else None
-        db.session.remove()
-        return started
-
-    def announce(due: datetime) -> None:
-        click.echo(f"next GDX push at {due.astimezone(BANGKOK):%Y-%m-%d %H:%M} (Asia/Bangkok)")
-
-    run_daily(job, at=at, last_run=previous_run, announce=announce, runs=1 if once else None)
-
-
 #: What academy's CLI adds (academy/__init__.py).
-commands = (gdx_consumer_cli, gdx_push_command, gdx_schedule_command)
+commands = (gdx_consumer_cli, gdx_push_command)

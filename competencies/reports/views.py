@@ -11,6 +11,7 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
 from academy.dates import current_fiscal_year, parse_fiscal_year
+from academy.i18n import current_locale
 from academy.inputs import paginate
 from academy.org.labels import KIND_LABELS
 from academy.org.models import Agency, AgencyKind
@@ -32,12 +33,14 @@ from competencies.reports.services import (
 )
 from competencies.services.coverage import (
     PopulationFilter,
+    count_unit_people,
     people_status,
     population_choices,
     population_from_label,
     unit_people_query,
 )
 from competencies.services.frameworks import active_standard
+from jobs import export_threshold, queue_report_export
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="../templates")
 # Every report page and export reads: from the replica when there is one (academy.replica).
@@ -222,10 +225,27 @@ def export_people(code: str, fmt: str) -> ResponseReturnValue:
     fmt = _format(fmt)
     fiscal_year, population, trained = _fiscal_year(), _population(), _trained()
     q = request.args.get("q", "").strip()[:100]
+    framework = _standard_or_404()
+    if count_unit_people(found, fiscal_year, population, q=q, trained=trained) > export_threshold():
+        # A ministry, all personnel: queued as a job; its page gives the download link when ready.
+        job = queue_report_export(
+            current_user,
+            found,
+            {
+                "agency": found.code,
+                "format": fmt,
+                "fiscal_year": fiscal_year,
+                "population": population.label,
+                "q": q,
+                "trained": trained,
+                "locale": current_locale(),
+            },
+        )
+        return redirect(url_for("jobs.show", job_id=job.id))
     report = people_report(
         found,
         fiscal_year,
-        _standard_or_404(),
+        framework,
         population,
         q=q,
         trained=trained,

@@ -394,6 +394,18 @@ def unit_people_query(
     return query
 
 
+def count_unit_people(
+    agency: Agency,
+    fiscal_year: int,
+    population: PopulationFilter = PopulationFilter(),
+    q: str = "",
+    trained: bool | None = None,
+) -> int:
+    """How many people ``unit_people_query`` finds (whether an export is large enough to queue)."""
+    query = unit_people_query(agency, fiscal_year, population, q=q, trained=trained).order_by(None)
+    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
 def untrained_people(agency: Agency, fiscal_year: int, profile: tuple[PersonnelGroup, RoleLevel]) -> Select[Person]:
     """The active people of a profile in an agency (and its units) not trained in the fiscal year.
 

@@ -40,8 +40,11 @@ def chromium_or_skip() -> str:
 
 
 @contextmanager
-def live_server(folder: Path, seed: Callable[[], None] | None = None) -> Iterator[tuple[str, Flask]]:
-    """Serve the platform on 127.0.0.1 (its base URL is the server's) after ``seed()`` has run and committed."""
+def live_server(folder: Path, seed: Callable[[], None] | None = None, **environ: str) -> Iterator[tuple[str, Flask]]:
+    """Serve the platform on 127.0.0.1 (its base URL is the server's) after ``seed()`` has run and committed.
+
+    ``environ`` adds settings (``ACADEMY_*``), e.g. a broker that real workers share.
+    """
     server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
     databases = postgres_database(server_url) if server_url else iter([f"sqlite:///{folder / 'academy.sqlite3'}"])
     database_url = next(databases)
@@ -50,7 +53,10 @@ def live_server(folder: Path, seed: Callable[[], None] | None = None) -> Iterato
     reserve.server_close()
     app = create_app(
         settings=make_settings(
-            database_url, ACADEMY_BASE_URL=f"http://127.0.0.1:{port}", ACADEMY_CMI5_STORAGE_DIR=str(folder / "cmi5")
+            database_url,
+            ACADEMY_BASE_URL=f"http://127.0.0.1:{port}",
+            ACADEMY_CMI5_STORAGE_DIR=str(folder / "cmi5"),
+            **environ,
         )
     )
     with app.app_context():

@@ -168,3 +168,48 @@ def test_text_that_looks_like_a_formula_stays_text(
     book = load_workbook(io.BytesIO(hr_client.get(f"/reports/agencies/91001/people/export.xlsx?fy={FY}").data))
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK(")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_a_large_people_export_is_queued_and_only_its_owner_downloads_it(
+    app: Flask,
+    hr_client: FlaskClient,
+    government: Government,
+    make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+
+    from jobs.models import Job, JobState
+    from jobs.runner import run_job
+    from tests.support.app import PASSWORD, csrf_token
+
+    monkeypatch.setitem(app.config, "ACADEMY_JOBS_EXPORT_THRESHOLD", 1)
+    response = hr_client.get(f"/reports/agencies/91/people/export.csv?fy={FY}&population=all")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job = db.session.scalars(select(Job).where(Job.kind == "report_export")).one()
+    assert job.scope_agency_ids == [government.ministry.id] and job.params["format"] == "csv"
+    run_job(job.id)  # what a worker does (tests/jobs run real workers)
+    db.session.refresh(job)
+    assert job.state is JobState.SUCCEEDED and job.result is not None and job.result["rows"] >= 2
+    page = hr_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    link = re.search(r'href="(/jobs/\d+/download\?token=[^"]+)"', page)
+    assert link is not None
+    download = hr_client.get(link.group(1).replace("&amp;", "&"))
+    rows = _csv_rows(download.data)
+    download.close()
+    assert len(rows) == job.result["rows"] and any("สมชาย" in r["name"] for r in rows)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.people_export")).one()
+    assert entry.details["job"] == job.id and entry.target_id == "91"
+    # An HR officer of another agency: the job, its status and its file are not found.
+    other_officer = make_user(Role.HR_OFFICER, agencies=(government.other,))
+    stranger = app.test_client()
+    token = csrf_token(stranger, "/login")
+    stranger.post("/login", data={"email": other_officer.email, "password": PASSWORD, "csrf_token": token})
+    assert stranger.get("/jobs/").status_code == 200
+    for path in ("", "/status", link.group(1).replace("&amp;", "&").removeprefix(f"/jobs/{job.id}")):
+        assert stranger.get(f"/jobs/{job.id}{path}").status_code == 404
+
+
+def test_a_small_people_export_stays_immediate(hr_client: FlaskClient) -> None:
+    response = hr_client.get(f"/reports/agencies/91001/people/export.csv?fy={FY}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"

@@ -39,6 +39,8 @@ def make_settings(database_url: str, **environ: str) -> Settings:
             "ACADEMY_DATABASE_URL": database_url,
             "ACADEMY_SECRET_KEY": "test-secret-key",
             "ACADEMY_BASE_URL": BASE_URL,
+            # Jobs sent by in-process tests stay in memory; tests/jobs start real brokers and workers.
+            "ACADEMY_CELERY_BROKER_URL": "memory://",
             **environ,
         }
     )

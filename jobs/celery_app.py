@@ -1,0 +1,74 @@
+"""The Celery app, configured from the ``ACADEMY_*`` settings; every task runs in a Flask app context.
+
+The pattern of Flask's docs ("Background Tasks with Celery"): a Task class whose ``__call__``
+pushes the app context, so that tasks use ``db.session`` and the config as requests do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from flask import Flask
+
+
+def broker_options(config: dict[str, Any] | Any) -> dict[str, Any]:
+    """The transport options of the configured broker (Redis: redelivery, key prefix; SQL: polling)."""
+    url = str(config["ACADEMY_CELERY_BROKER_URL"])
+    if url.startswith(("redis://", "rediss://", "redis+socket://")):
+        options: dict[str, Any] = {
+            "visibility_timeout": float(config["ACADEMY_CELERY_VISIBILITY_TIMEOUT"]),
+            # Look for abandoned messages (their worker died) every few seconds, not every 100.
+            "unacked_restore_interval": 2,
+            "unacked_restore_throttle": 1,
+        }
+        if config["ACADEMY_CELERY_KEY_PREFIX"]:
+            options["global_keyprefix"] = config["ACADEMY_CELERY_KEY_PREFIX"]
+        return options
+    # The SQL transport hands its options to create_engine: none (it polls every second).
+    return {}
+
+
+def init_celery(app: Flask) -> Celery:
+    """Create the Celery app of this Flask app (``app.extensions["celery"]``); nothing connects yet."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    config = app.config
+    # Beat keeps its schedule file there (the web and the workers keep the jobs' files there too).
+    Path(config["ACADEMY_JOBS_STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    hours, _sep, minutes = str(config["ACADEMY_GDX_PUSH_AT"]).partition(":")
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=config["ACADEMY_CELERY_BROKER_URL"],
+        result_backend=config["ACADEMY_CELERY_RESULT_BACKEND"] or None,
+        task_ignore_result=not config["ACADEMY_CELERY_RESULT_BACKEND"],
+        broker_transport_options=broker_options(config),
+        broker_connection_retry_on_startup=True,
+        task_default_queue=config["ACADEMY_CELERY_QUEUE"],
+        # A task is acknowledged when it has finished, not when it starts: a worker killed
+        # mid-task (kill -9, a lost machine) leaves the message to another worker.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # One message at a time per process: a long import does not hold others hostage.
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Bangkok",
+        enable_utc=True,
+        beat_schedule_filename=str(Path(config["ACADEMY_JOBS_STORAGE_DIR"]) / "celerybeat-schedule"),
+        beat_schedule={
+            # Every beat sends this; the job's unique task key makes the day's slot run once.
+            "gdx-push": {"task": "jobs.gdx_push_slot", "schedule": crontab(hour=int(hours), minute=int(minutes))},
+            "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
+        },
+        worker_hijack_root_logger=False,
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,210 @@
+"""The work of each kind of job: the people import (dry run, then import), rebuilding projections, the GDX push."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from academy.audit.services import record_audit
+from academy.auth.models import User
+from academy.db import db
+from academy.org.events import announce_people_changed
+from academy.org.importer import ImportFileError, ImportReport, count_rows, import_people, read_rows
+from academy.org.models import Agency
+from jobs.models import Job
+from jobs.progress import Progress
+from jobs.runner import Outcome, handler
+from jobs.services import new_file, storage_root
+
+PEOPLE_CHECK = "people_import_check"
+PEOPLE_IMPORT = "people_import"
+REBUILD_PROJECTIONS = "rebuild_projections"
+GDX_PUSH = "gdx_push"
+
+
+def _scope(job: Job) -> list[Agency] | None:
+    if job.scope_agency_ids is None:
+        return None
+    return list(db.session.scalars(select(Agency).where(Agency.id.in_(job.scope_agency_ids))))
+
+
+def _errors_file(report: ImportReport) -> tuple[str | None, str | None]:
+    """The row errors as a CSV to download (row, column, message); None when there are none."""
+    if not report.errors:
+        return None, None
+    path, relative = new_file("results", ".csv")
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "column", "message"])
+        for error in report.errors:
+            writer.writerow([error.row, error.column, error.message])
+    return relative, "import-errors.csv"
+
+
+def _run_import(job: Job, progress: Progress, *, store: bool) -> Outcome:
+    upload = storage_root() / job.params["upload"]
+    progress.set_total(count_rows(upload))
+    skip_invalid = bool(job.params.get("skip_invalid"))
+    full = bool(job.params.get("full"))
+    try:
+        # A savepoint: a dry run, or a file with invalid rows, leaves nothing behind, while the
+        # job's own state is still committed with the report.
+        with db.session.begin_nested() as savepoint:
+            report = import_people(
+                read_rows(upload),
+                base_url=current_app.config["ACADEMY_BASE_URL"],
+                full=full,
+                skip_invalid=skip_invalid,
+                progress=progress.advance,
+                within=_scope(job),
+            )
+            if not store or not report.ok:
+                savepoint.rollback()
+    except ImportFileError as error:
+        return Outcome(failed=str(error))
+    file_path, file_name = _errors_file(report)
+    result = {**report.as_dict(), "ok": report.ok, "stored": store and report.ok}
+    if not report.ok:
+        return Outcome(result, file_path, file_name, failed=f"{report.invalid_rows} invalid rows: nothing was stored")
+    if store:
+        announce_people_changed(report.changed_ids)
+        starter = db.session.get(User, job.started_by_id) if job.started_by_id else None
+        record_audit(
+            "people.import",
+            actor=starter.email if starter else "job",
+            user_id=starter.id if starter else None,
+            target_type="job",
+            target_id=job.id,
+            details={
+                "file": job.params.get("filename"),
+                "full": full,
+                "skip_invalid": skip_invalid,
+                **report.as_dict(),
+            },
+        )
+    return Outcome(result, file_path, file_name)
+
+
+@handler(PEOPLE_CHECK)
+def check_people(job: Job, progress: Progress) -> Outcome:
+    """The dry run: every row checked, the report and its errors kept, nothing stored."""
+    return _run_import(job, progress, store=False)
+
+
+@handler(PEOPLE_IMPORT)
+def import_people_job(job: Job, progress: Progress) -> Outcome:
+    """The import: stored only when every row is valid, or the user chose to skip invalid rows."""
+    return _run_import(job, progress, store=True)
+
+
+@handler(REBUILD_PROJECTIONS)
+def rebuild_projections(job: Job, progress: Progress) -> Outcome:
+    """Rebuild every projection from the statements, in the order they see a batch."""
+    from lrs.pipeline import projections
+
+    chosen = [projection for projection in projections() if projection.rebuild is not None]
+    sizes = [projection.size() if projection.size is not None else 0 for projection in chosen]
+    progress.set_total(sum(sizes))
+    counts: dict[str, Any] = {}
+    for projection in chosen:
+        assert projection.rebuild is not None
+        counts[projection.name] = projection.rebuild(progress.advance)
+    record_audit("projections.rebuild", actor="job", target_type="job", target_id=job.id, details=counts)
+    return Outcome(counts)
+
+
+@handler(GDX_PUSH)
+def gdx_push(job: Job, progress: Progress) -> Outcome:
+    """Send every agency's coverage record to GDX (the push's own outbox keeps each record once)."""
+    from academy.config import GdxSettings
+    from academy.dates import current_fiscal_year
+    from api.gdx.services.push import GdxSender, push_coverage
+    from competencies.services.coverage import Population
+    from competencies.services.frameworks import active_standard
+
+    settings = GdxSettings.from_flask_config(current_app.config)
+    problems = settings.push_problems()
+    if problems:
+        return Outcome(failed="; ".join(problems))
+    framework = active_standard()
+    if framework is None:
+        return Outcome(failed="no skill standard is active: nothing to push")
+    year = current_fiscal_year()
+    outcome = push_coverage(
+        year,
+        framework,
+        GdxSender(settings),
+        commit=db.session.commit,
+        population=Population(job.params.get("population", Population.IT.value)),
+        trigger=str(job.params.get("trigger", "job")),
+        on_total=progress.set_total,
+        progress=progress.advance,
+    )
+    report = outcome.report
+    result = {
+        "fiscal_year": year,
+        "enqueued": outcome.enqueued,
+        "delivered": report.delivered,
+        "failed": report.failed,
+        "pending": report.pending,
+    }
+    record_audit("gdx.push", actor="job", target_type="gdx_push_run", target_id=outcome.run_id, details=result)
+    if report.failed or report.pending:
+        return Outcome(result, failed=f"{report.failed} records refused, {report.pending} still pending")
+    return Outcome(result)
+
+
+def upload_path(relative: str) -> Path:
+    return storage_root() / relative
+
+
+REPORT_EXPORT = "report_export"
+
+
+@handler(REPORT_EXPORT)
+def export_people_report(job: Job, progress: Progress) -> Outcome:
+    """A large people report (a ministry, all personnel) as CSV, XLSX or PDF, kept as the job's file."""
+    from flask_babel import force_locale
+
+    from academy.org.services import get_agency_by_code
+    from competencies.reports.exports import export_report
+    from competencies.reports.services import PDF_PEOPLE_LIMIT, people_report
+    from competencies.services.coverage import population_from_label
+    from competencies.services.frameworks import active_standard
+
+    params = job.params
+    agency = get_agency_by_code(str(params["agency"]))
+    framework = active_standard()
+    if agency is None or framework is None:
+        return Outcome(failed="the agency or the active skill standard is gone")
+    fmt = str(params["format"])
+    progress.set_total(1)
+    with force_locale(str(params.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"])):
+        report = people_report(
+            agency,
+            int(params["fiscal_year"]),
+            framework,
+            population_from_label(str(params["population"])),
+            q=str(params.get("q", "")),
+            trained=params.get("trained"),
+            limit=PDF_PEOPLE_LIMIT if fmt == "pdf" else None,
+        )
+        content = export_report(report, fmt)
+    path, relative = new_file("results", f".{fmt}")
+    path.write_bytes(content)
+    progress.advance(1)
+    rows = len(report.tables[0].rows)
+    starter = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    record_audit(
+        "report.people_export",
+        actor=starter.email if starter else "job",
+        user_id=starter.id if starter else None,
+        target_type="agency",
+        target_id=agency.code,
+        details={**{key: value for key, value in params.items() if key != "locale"}, "rows": rows, "job": job.id},
+    )
+    return Outcome({"rows": rows, "format": fmt}, relative, f"{report.filename}.{fmt}")

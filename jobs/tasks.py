@@ -1,0 +1,57 @@
+"""The Celery tasks: run a job (retried with backoff when the cause may pass), the schedule's slots, the sweep."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from celery import Celery, Task
+from flask import current_app
+
+from academy.dates import today
+from jobs.runner import fail_job, retryable, run_job
+
+#: Retries of a job whose cause may pass (database away, lost race, busy lock), waiting
+#: 2, 4, 8 ... seconds (less by up to half, the jitter) up to RETRY_MAX_DELAY: half an hour or so in all.
+MAX_RETRIES = 12
+RETRY_BASE_DELAY = 2.0
+RETRY_MAX_DELAY = 600.0
+
+
+def backoff(retries: int) -> float:
+    """Exponential backoff with jitter, for the given number of retries so far."""
+    delay = min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2**retries)
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def register_tasks(celery: Celery) -> None:
+    """Define the tasks on this Celery app (names are stable: messages name them)."""
+
+    # Not shared: each Flask app (tests build several) has its own Celery app and its own tasks.
+    @celery.task(name="jobs.run", bind=True, max_retries=MAX_RETRIES, shared=False)
+    def run(self: Task, job_id: int) -> None:
+        try:
+            run_job(job_id)
+        except Exception as error:
+            if retryable(error) and self.request.retries < MAX_RETRIES:
+                current_app.logger.warning("job %s: %s; retrying", job_id, error)
+                raise self.retry(exc=error, countdown=backoff(self.request.retries)) from None
+            current_app.logger.exception("job %s failed", job_id)
+            fail_job(job_id, error)
+
+    @celery.task(name="jobs.gdx_push_slot", shared=False)
+    def gdx_push_slot() -> Any:
+        """The daily GDX push: beat sends this; only the first delivery of the Bangkok day makes the job."""
+        from jobs.services import claim_job
+
+        if not current_app.config["ACADEMY_GDX_INGEST_URL"]:
+            current_app.logger.info("GDX push skipped: ACADEMY_GDX_INGEST_URL is not set")
+            return None
+        job = claim_job("gdx_push", f"gdx_push:{today().isoformat()}", params={"trigger": "schedule"})
+        return None if job is None else job.id
+
+    @celery.task(name="jobs.sweep", shared=False)
+    def sweep() -> list[int]:
+        from jobs.services import sweep_stale
+
+        return sweep_stale()

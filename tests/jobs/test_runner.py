@@ -1,0 +1,79 @@
+"""Running a job in-process: retries with backoff then a failed job with its error, errors no retry mends, rebuilds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy.exc import OperationalError
+
+from academy.extensions import db
+from jobs import tasks
+from jobs.models import Job, JobState
+from jobs.progress import Progress
+from jobs.runner import HANDLERS, Outcome, run_job
+from jobs.services import create_job
+
+calls: list[int] = []
+
+
+@pytest.fixture
+def flaky() -> Iterator[str]:
+    """A kind of job whose database is always locked (a transient error), then one that has a bug."""
+
+    def locked(job: Job, progress: Progress) -> Outcome:
+        calls.append(job.id)
+        raise OperationalError("UPDATE people", {}, Exception("database is locked"))
+
+    def buggy(job: Job, progress: Progress) -> Outcome:
+        calls.append(job.id)
+        raise KeyError("upload")
+
+    HANDLERS["test_locked"], HANDLERS["test_buggy"] = locked, buggy
+    calls.clear()
+    yield "test_locked"
+    del HANDLERS["test_locked"], HANDLERS["test_buggy"]
+
+
+def _run(app: Flask, job_id: int) -> None:
+    """The task as a worker runs it (retries execute at once when applied in-process)."""
+    app.extensions["celery"].tasks["jobs.run"].apply(args=[job_id])
+
+
+def test_a_transient_error_is_retried_then_the_job_shows_failed(
+    app: Flask, flaky: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delays: list[float] = []
+    original = tasks.backoff
+    monkeypatch.setattr(tasks, "backoff", lambda retries: delays.append(original(retries)) or 0.0)
+    job = create_job(flaky)
+    _run(app, job.id)
+    db.session.refresh(job)
+    assert len(calls) == tasks.MAX_RETRIES + 1
+    assert job.state is JobState.FAILED and job.error is not None and "database is locked" in job.error
+    assert job.attempts == tasks.MAX_RETRIES + 1 and job.finished_at is not None
+    assert delays == sorted(delays[:4]) + delays[4:] and delays[-1] <= tasks.RETRY_MAX_DELAY
+
+
+def test_an_error_no_retry_mends_fails_at_once(app: Flask, flaky: str) -> None:
+    job = create_job("test_buggy")
+    _run(app, job.id)
+    db.session.refresh(job)
+    assert calls == [job.id] and job.state is JobState.FAILED and job.error == "KeyError: 'upload'"
+
+
+def test_a_finished_job_is_not_run_again(app: Flask, flaky: str) -> None:
+    job = create_job(flaky)
+    job.state = JobState.SUCCEEDED
+    db.session.flush()
+    run_job(job.id)
+    assert calls == [] and db.session.get(Job, job.id).attempts == 0  # type: ignore[union-attr]
+
+
+def test_rebuild_projections_as_a_job(app: Flask) -> None:
+    job = create_job("rebuild_projections")
+    run_job(job.id)
+    db.session.refresh(job)
+    assert job.state is JobState.SUCCEEDED, job.error
+    assert job.result is not None and set(job.result) >= {"evidence"}

@@ -1,0 +1,315 @@
+"""Real ``celery worker`` processes on a real Redis broker and on the embedded SQL broker, on the test's database.
+
+Each test builds a database of its own (a SQLite file, or a PostgreSQL database when the
+suite runs on PostgreSQL) that the workers, in their own processes, share with the test.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from academy import create_app
+from academy.audit.models import AuditEntry
+from academy.db import is_unavailable
+from academy.extensions import db
+from academy.org.demo import ensure_position_lines
+from academy.org.models import AgencyKind, Person, PersonIdentifier
+from academy.org.services import create_agency
+from jobs.models import Job, JobState
+from jobs.services import claim_job, create_job, new_file, send, sweep_stale
+from tests.support.app import BASE_URL, make_settings, postgres_database
+from tests.support.jobs import (
+    Worker,
+    broker_environ,
+    clear_redis_prefix,
+    delete_rabbitmq_queue,
+    rabbitmq_answers,
+    redis_answers,
+    wait_for,
+    workers,
+    write_people,
+)
+
+pytestmark = [
+    pytest.mark.own_database,
+    # kombu's SQL transport (the embedded broker) declares its relationships with noload (SQLAlchemy 2.1 deprecates it).
+    pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy:sqlalchemy.exc.SADeprecationWarning"),
+]
+
+AGENCY = "81001"
+
+
+@dataclass
+class Stack:
+    app: Flask
+    environ: dict[str, str]
+    workdir: Path
+    broker: str
+
+    @property
+    def on_sqlite(self) -> bool:
+        return self.environ["ACADEMY_DATABASE_URL"].startswith("sqlite")
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    import os
+
+    broker = request.param
+    if broker == "redis" and not redis_answers():
+        pytest.skip("Redis does not answer at ACADEMY_TEST_REDIS_URL (redis://127.0.0.1:6379/13)")
+    if broker == "rabbitmq" and not rabbitmq_answers():
+        pytest.skip("RabbitMQ does not answer at ACADEMY_TEST_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672//)")
+    server = os.environ.get("ACADEMY_TEST_DATABASE_URL")
+    databases = postgres_database(server) if server else iter([f"sqlite:///{tmp_path / 'academy.sqlite3'}"])
+    url = next(databases)
+    environ = {
+        "ACADEMY_ENV": "testing",
+        "ACADEMY_DATABASE_URL": url,
+        "ACADEMY_SECRET_KEY": "test-secret-key",
+        "ACADEMY_BASE_URL": BASE_URL,
+        "ACADEMY_JOBS_STORAGE_DIR": str(tmp_path / "jobs"),
+        "ACADEMY_JOBS_STALE_SECONDS": "2",
+        # Under load a 20,000-row import holds SQLite's write lock for longer than the default 10 s.
+        "ACADEMY_SQLITE_BUSY_TIMEOUT": "60",
+        **broker_environ(broker, tmp_path),
+    }
+    app = create_app(settings=make_settings(url, **environ))
+    with app.app_context():
+        flask_migrate.upgrade()
+        ensure_position_lines()
+        ministry = create_agency(code="81", name_th="กระทรวง", name_en="Ministry", kind=AgencyKind.MINISTRY)
+        create_agency(code=AGENCY, name_th="กรม", name_en="Department", kind=AgencyKind.DEPARTMENT, parent=ministry)
+        db.session.commit()
+        try:
+            yield Stack(app, environ, tmp_path, broker)
+        finally:
+            app.extensions["celery"].close()  # the test's own connections to the broker
+            db.session.remove()
+            db.engine.dispose()
+            if broker == "redis":
+                clear_redis_prefix(environ["ACADEMY_CELERY_KEY_PREFIX"])
+            if broker == "rabbitmq":
+                delete_rabbitmq_queue(environ["ACADEMY_CELERY_QUEUE"])
+            for _rest in databases:  # drops the PostgreSQL database
+                pass
+
+
+def _read(query: Any) -> Any:
+    """One value, read in a transaction of its own (on SQLite every transaction holds the write lock)."""
+    try:
+        return db.session.scalar(query)
+    finally:
+        db.session.remove()
+
+
+def _job(job_id: int) -> Job:
+    try:
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        db.session.expunge(job)
+        return job
+    finally:
+        db.session.remove()
+
+
+def _finished(job_id: int) -> Job | None:
+    try:
+        job = _job(job_id)
+    except OperationalError as error:
+        # SQLite: a worker's import holds the write lock longer than the busy timeout: not yet.
+        if is_unavailable(error):
+            return None
+        raise
+    return job if job.state in (JobState.SUCCEEDED, JobState.FAILED) else None
+
+
+def _upload(stack: Stack, rows: int) -> str:
+    path, relative = new_file("uploads", ".csv")
+    write_people(path, AGENCY, rows)
+    return relative
+
+
+def _queue(kind: str, params: dict[str, Any], task_key: str | None = None) -> int:
+    job = create_job(kind, params=params, task_key=task_key)
+    db.session.commit()  # sends it
+    job_id = job.id
+    db.session.remove()
+    return job_id
+
+
+def _logs(*running: Worker) -> str:
+    return "\n".join(worker.output() for worker in running)
+
+
+def _people() -> tuple[int, int, int]:
+    return (
+        _read(select(func.count()).select_from(Person)),
+        _read(select(func.count(func.distinct(Person.employee_no)))),
+        _read(select(func.count()).select_from(PersonIdentifier)),
+    )
+
+
+def _imports_audited(job_id: int) -> int:
+    return int(
+        _read(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "people.import", AuditEntry.target_id == str(job_id))
+        )
+    )
+
+
+def _done_so_far(stack: Stack, job_id: int) -> int:
+    """How far the running job got, read where its worker writes it (not the job row, on SQLite)."""
+    if stack.on_sqlite:
+        path = Path(stack.environ["ACADEMY_JOBS_STORAGE_DIR"]) / "progress" / f"{job_id}.json"
+        try:
+            return int(json.loads(path.read_text(encoding="utf-8"))["done"])
+        except (OSError, ValueError):
+            return 0
+    return int(_read(select(Job.done).where(Job.id == job_id)) or 0)
+
+
+#: RabbitMQ (amqp://) too, for the tests of delivery.
+EVERY_BROKER = pytest.mark.parametrize("stack", ["embedded", "redis", "rabbitmq"], indirect=True)
+
+
+@EVERY_BROKER
+def test_dry_run_then_import_runs_to_completion(stack: Stack) -> None:
+    upload = _upload(stack, 500)
+    with workers(stack.environ, stack.workdir) as running:
+        check = _queue("people_import_check", {"upload": upload, "filename": "people.csv"})
+        job = wait_for(lambda: _finished(check), 90, "the dry run", lambda: _logs(*running))
+        assert job.state is JobState.SUCCEEDED, job.error
+        assert job.result == {
+            "rows": 500,
+            "created": 500,
+            "updated": 0,
+            "unchanged": 0,
+            "deactivated": 0,
+            "invalid_rows": 0,
+            "ok": True,
+            "stored": False,
+        }
+        assert _people()[0] == 0  # a dry run stores nothing
+        imported = _queue("people_import", {"upload": upload, "filename": "people.csv"})
+        job = wait_for(lambda: _finished(imported), 90, "the import", lambda: _logs(*running))
+    assert job.state is JobState.SUCCEEDED, job.error
+    assert (job.done, job.total, job.result["created"], job.attempts) == (500, 500, 500, 1)
+    assert _people() == (500, 500, 1000)  # an account and an email identifier each
+
+
+def test_invalid_rows_store_nothing_and_the_errors_download(stack: Stack) -> None:
+    path, upload = new_file("uploads", ".csv")
+    write_people(path, AGENCY, 30)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("99999,E9,นาย,ก,ข,Mr.,A,B,x@example.go.th,K-COMP,K2,,no,active,2560-10-01\n")
+    with workers(stack.environ, stack.workdir) as running:
+        imported = _queue("people_import", {"upload": upload})
+        job = wait_for(lambda: _finished(imported), 90, "the import", lambda: _logs(*running))
+    assert job.state is JobState.FAILED and job.error == "1 invalid rows: nothing was stored"
+    assert job.result is not None and job.result["invalid_rows"] == 1 and job.result["stored"] is False
+    assert _people()[0] == 0
+    errors = (Path(stack.environ["ACADEMY_JOBS_STORAGE_DIR"]) / str(job.file_path)).read_text(encoding="utf-8-sig")
+    assert errors.splitlines()[0] == "row,column,message" and "32,agency_code" in errors
+
+
+@EVERY_BROKER
+def test_worker_killed_mid_import_another_finishes_each_row_once(stack: Stack) -> None:
+    rows = 20_000
+    upload = _upload(stack, rows)
+    first = Worker(stack.environ, stack.workdir / "first.log", "first")
+    try:
+        imported = _queue("people_import", {"upload": upload})
+        wait_for(lambda: _done_so_far(stack, imported) > 0, 120, "the import to start", first.output)
+        first.kill()  # kill -9, the worker and its pool at once, mid-import
+    finally:
+        first.stop()
+    assert _job(imported).state is JobState.RUNNING
+    assert _people()[0] == 0  # its transaction died with it
+    with workers(stack.environ, stack.workdir) as running:
+        if stack.broker == "embedded":
+            # The SQL broker forgets a message its consumer took: the sweep (beat, every minute) sends it again.
+            time.sleep(3)
+            assert imported in sweep_stale()
+        # Redis gives the unacknowledged message to another worker after the visibility timeout;
+        # RabbitMQ as soon as the dead worker's connection closes.
+        job = wait_for(lambda: _finished(imported), 180, "another worker to finish", lambda: _logs(*running))
+    assert job.state is JobState.SUCCEEDED, job.error
+    assert job.attempts == 2 and job.result is not None and job.result["created"] == rows
+    assert _people() == (rows, rows, 2 * rows)
+    assert _imports_audited(imported) == 1
+
+
+def test_duplicated_deliveries_do_nothing_twice(stack: Stack) -> None:
+    rows = 3000
+    upload = _upload(stack, rows)
+    with workers(stack.environ, stack.workdir, count=2) as running:
+        imported = _queue("people_import", {"upload": upload})
+        send(imported)  # the same message twice more, to two workers at once
+        send(imported)
+        job = wait_for(lambda: _finished(imported), 120, "the import", lambda: _logs(*running))
+        # And once more after it finished, then a small job behind it: when that is done, so is the duplicate.
+        send(imported)
+        marker = _queue("people_import_check", {"upload": _upload(stack, 1)})
+        wait_for(lambda: _finished(marker), 90, "the job behind the duplicate", lambda: _logs(*running))
+        time.sleep(1)
+    assert job.state is JobState.SUCCEEDED, job.error
+    assert _people() == (rows, rows, 2 * rows)
+    assert _imports_audited(imported) == 1
+    assert _job(imported).finished_at == job.finished_at
+
+
+def test_a_schedule_slot_fires_once_with_two_beats(stack: Stack) -> None:
+    """Two beats send the day's GDX push slot; workers claim it through the job's unique task key."""
+    stack.app.config["ACADEMY_GDX_INGEST_URL"] = "http://127.0.0.1:9/ingest"
+    environ = {**stack.environ, "ACADEMY_GDX_INGEST_URL": "http://127.0.0.1:9/ingest"}
+    celery = stack.app.extensions["celery"]
+    with workers(environ, stack.workdir, count=2) as running:
+        for _beat in range(2):
+            celery.send_task("jobs.gdx_push_slot")
+        wait_for(
+            lambda: _read(select(func.count()).select_from(Job).where(Job.kind == "gdx_push")),
+            60,
+            "the slot's job",
+            lambda: _logs(*running),
+        )
+        job_id = _read(select(Job.id).where(Job.kind == "gdx_push"))
+        job = wait_for(lambda: _finished(job_id), 60, "the push", lambda: _logs(*running))
+        time.sleep(2)
+    assert _read(select(func.count()).select_from(Job).where(Job.kind == "gdx_push")) == 1
+    # No skill standard is active in this database: the push fails, and says why.
+    assert job.state is JobState.FAILED and job.error is not None
+
+
+def test_concurrent_claims_of_one_slot(stack: Stack) -> None:
+    results: list[int | None] = []
+    barrier = threading.Barrier(4)
+
+    def claim() -> None:
+        with stack.app.app_context():
+            barrier.wait()
+            job = claim_job("gdx_push", "gdx_push:slot-test")
+            results.append(None if job is None else job.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and len([found for found in results if found is not None]) == 1
+    assert _read(select(func.count()).select_from(Job).where(Job.task_key == "gdx_push:slot-test")) == 1
