@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from academy.auth.permissions import can_administer, can_view_people
 from academy.auth.redirects import safe_redirect_target
-from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, today
+from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, format_fiscal_year, today
 from academy.db import is_unavailable
 from academy.extensions import db
 from academy.i18n import current_locale
@@ -55,11 +55,19 @@ RETRY_AFTER_SECONDS = 5
 
 
 @bp.app_template_filter("be_datetime")
-def be_datetime_filter(value: object) -> str:
-    """Format a timestamp in Bangkok time, with a Buddhist-Era date on Thai pages."""
+def be_datetime_filter(value: object, seconds: bool = True) -> str:
+    """Format a timestamp in Bangkok time, BE date on Thai pages (``be_datetime(false)``: to the minute)."""
     if not isinstance(value, datetime):
         return ""
-    return format_be_datetime(value, current_locale(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return format_be_datetime(value, current_locale(), current_app.config["BABEL_DEFAULT_TIMEZONE"], seconds=seconds)
+
+
+@bp.app_template_filter("fiscal_year")
+def fiscal_year_filter(value: object) -> str:
+    """Name a fiscal year (BE): "ปีงบประมาณ 2570", or "FY 2570 (Oct 2026 – Sep 2027)" on English pages."""
+    if not isinstance(value, int):
+        return ""
+    return format_fiscal_year(value, current_locale())
 
 
 @bp.app_context_processor

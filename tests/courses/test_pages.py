@@ -235,3 +235,44 @@ def test_a_course_that_allows_it_shows_which_answers_of_a_failed_attempt_were_wr
     for choice in first.choices:  # the right answer of the wrong question is not given away
         if choice.correct:
             assert choice.text_th not in review and choice.text_en not in review
+
+
+def test_the_dashboard_sums_up_the_requirements_and_resumes_the_course_in_progress(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    from datetime import timedelta
+
+    from academy.dates import today
+
+    course = make_course()
+    other = make_course("DG102")
+    user, person = learner(make_agency, make_person, make_user)
+    client = login(user)
+    token = csrf_token(client, f"/courses/{course.code}")
+    for code in (course.code, other.code):
+        client.post(f"/courses/{code}/enrol", data={"csrf_token": token})
+    client.post(f"/courses/{course.code}/start", data={"csrf_token": token})
+    client.get(f"/courses/{course.code}/lessons/{course_items(course)[0].key}")
+    enrolments = {e.course_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
+    enrolments[course.id].due_on = today() - timedelta(days=1)
+    enrolments[other.id].due_on = today() + timedelta(days=3)
+    db.session.flush()
+
+    page = client.get("/learn").get_data(as_text=True)
+    summary = page[page.index('id="requirements-summary"') :].split("</p>")[0]
+    assert re.search(r"\d+ จาก \d+", summary)  # "meets 12 of 32 requirements", in Thai
+    assert 'id="gap-chart"' not in page  # the chart and the full table are on My competencies only
+    resume = page[page.index('id="resume-heading"') :].split("</section>")[0]
+    assert course.title_th in resume and f"/courses/{course.code}/start" in resume
+    assert page.count("overdue-badge") == 2 and page.count("due-soon") == 1  # in the resume card and the table
+    # The recommendations mark the courses already enrolled in.
+    rec = page[page.index('id="rec-heading"') :].split("</section>")[0]
+    assert "badge enrolled" in rec
+
+    transcript = client.get("/learn/transcript").get_data(as_text=True)
+    current = transcript[transcript.index('id="in-progress"') :].split("</section>")[0]
+    assert course.title_th in current and other.code in current
