@@ -60,7 +60,8 @@ class Site:
 def _pages(app: Flask) -> dict[str, list[str]]:
     """Every main page of each role, on the demo data."""
     from academy.auth.models import User
-    from academy.org.models import Person
+    from academy.org.models import Agency, Person
+    from lrs.models import Statement
     from competencies.models import Framework
     from courses.models import Course, CourseStatus, Enrolment
     from courses.services.catalogue import course_items
@@ -79,11 +80,16 @@ def _pages(app: Flask) -> dict[str, list[str]]:
         quiz = next((i for i in items if i.quiz), None)
         agency = officer.scope_rows[0].agency
         person = db.session.scalar(
-            select(Person).where(Person.agency_id == agency.id).order_by(Person.id).limit(1)
-        ) or db.session.scalar(select(Person).order_by(Person.id).limit(1))
+            select(Person)
+            .join(Agency, Agency.id == Person.agency_id)
+            .where(Agency.path.startswith(agency.path))
+            .order_by(Person.id)
+            .limit(1)
+        )
+        statement = db.session.scalar(select(Statement.id).limit(1))
         framework = db.session.scalar(select(Framework).order_by(Framework.id).limit(1))
         any_course = db.session.scalar(select(Course).where(Course.status == CourseStatus.PUBLISHED).limit(1))
-        assert person is not None and framework is not None and any_course is not None
+        assert person is not None and framework is not None and any_course is not None and statement is not None
         learner_pages = [
             "/",
             "/learn",
@@ -104,7 +110,6 @@ def _pages(app: Flask) -> dict[str, list[str]]:
                 "/reports/",
                 f"/reports/agencies/{agency.code}",
                 f"/reports/agencies/{agency.code}/people",
-                "/reports/ranking",
                 "/people",
                 f"/people/{person.public_id}",
                 "/agencies",
@@ -125,7 +130,8 @@ def _pages(app: Flask) -> dict[str, list[str]]:
                 "/admin/gdx/deliveries",
                 "/admin/api-tokens",
                 "/admin/audit",
-                "/admin/statements",
+                f"/admin/statements?id={statement}",
+                "/reports/ranking",
                 "/api/docs",
             ],
         }
@@ -255,19 +261,16 @@ def _walk(site: Site, browser: Any, role: str, viewport: str, language: str) -> 
     return problems
 
 
+#: The outermost elements that stick out of the window: those whose parent does not.
 _WIDEST = """() => {
-  const limit = window.innerWidth;
+  const limit = window.innerWidth + 1;
   const out = [];
   for (const element of document.querySelectorAll('body *')) {
-    const box = element.getBoundingClientRect();
-    if (box.right > limit + 1 && !element.closest('.table-scroll, pre')) {
-      let parentScrolls = false;
-      for (let p = element.parentElement; p; p = p.parentElement) {
-        const style = getComputedStyle(p);
-        if (['auto', 'scroll', 'hidden'].includes(style.overflowX) && p !== document.body && p !== document.documentElement) { parentScrolls = true; break; }
-      }
-      if (!parentScrolls) out.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + (element.className && typeof element.className === 'string' ? '.' + element.className.split(' ').join('.') : '') + ' ' + Math.round(box.right));
-    }
+    const parent = element.parentElement;
+    if (element.getBoundingClientRect().right <= limit) continue;
+    if (parent !== document.body && parent.getBoundingClientRect().right > limit) continue;
+    const classes = typeof element.className === 'string' && element.className ? '.' + element.className.trim().split(/ +/).join('.') : '';
+    out.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + classes + ' ' + Math.round(element.getBoundingClientRect().right));
     if (out.length > 4) break;
   }
   return out;
