@@ -19,7 +19,7 @@ from academy.auth.redirects import safe_redirect_target
 from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, format_fiscal_year, today
 from academy.db import is_unavailable
 from academy.extensions import db
-from academy.i18n import current_locale
+from academy.i18n import current_locale, localized
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
 from academy.org.services import role_profile_of
 
@@ -76,6 +76,8 @@ def inject_navigation() -> dict[str, object]:
         "can_view_people": can_view_people(current_user),
         "can_administer": can_administer(current_user),
         "current_locale": current_locale(),
+        # loc(th, en): the English text on English pages where there is one, else the Thai.
+        "loc": localized,
         "today": today(),
         "group_label": partial(label, GROUP_LABELS),
         "level_label": partial(label, LEVEL_LABELS),

@@ -61,10 +61,10 @@ def _pages(app: Flask) -> dict[str, list[str]]:
     """Every main page of each role, on the demo data."""
     from academy.auth.models import User
     from academy.org.models import Agency, Person
-    from lrs.models import Statement
     from competencies.models import Framework
     from courses.models import Course, CourseStatus, Enrolment
     from courses.services.catalogue import course_items
+    from lrs.models import Statement
 
     with app.app_context():
         learner = db.session.scalar(select(User).where(User.email == LEARNER))
@@ -184,7 +184,8 @@ _MARK_THAI = """() => {
     node.replaceWith(fragment);
   }
   for (const control of document.querySelectorAll('input, textarea, select, button')) {
-    const shown = control.tagName === 'SELECT' ? (control.selectedOptions[0] || {}).text : (control.value || control.placeholder);
+    const shown = control.tagName === 'SELECT'
+      ? (control.selectedOptions[0] || {}).text : (control.value || control.placeholder);
     if (/[\\u0E00-\\u0E7F]/.test(shown || '')) control.setAttribute('data-thai-check', String(n++));
   }
   return n;
@@ -248,9 +249,8 @@ def _walk(site: Site, browser: Any, role: str, viewport: str, language: str) -> 
         if width[0] > width[1]:
             wide = page.evaluate(_WIDEST)
             found.append(f"page {width[0]} px wide in a {width[1]} px window; widest: {wide}")
-        if language == "th":
-            if not page.evaluate("document.fonts.check('16px Sarabun', 'ทดสอบ')"):
-                found.append("Sarabun is not loaded for Thai")
+        if language == "th" and not page.evaluate("document.fonts.check('16px Sarabun', 'ทดสอบ')"):
+            found.append("Sarabun is not loaded for Thai")
         found += [f"axe: {v}" for v in _axe(page)]
         name = f"{role}-{viewport}-{language}{path.replace('/', '_') or '_'}"[:120]
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
@@ -269,8 +269,10 @@ _WIDEST = """() => {
     const parent = element.parentElement;
     if (element.getBoundingClientRect().right <= limit) continue;
     if (parent !== document.body && parent.getBoundingClientRect().right > limit) continue;
-    const classes = typeof element.className === 'string' && element.className ? '.' + element.className.trim().split(/ +/).join('.') : '';
-    out.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + classes + ' ' + Math.round(element.getBoundingClientRect().right));
+    const name = typeof element.className === 'string' ? element.className.trim() : '';
+    const classes = name ? '.' + name.split(/ +/).join('.') : '';
+    const id = element.id ? '#' + element.id : '';
+    out.push(element.tagName.toLowerCase() + id + classes + ' ' + Math.round(element.getBoundingClientRect().right));
     if (out.length > 4) break;
   }
   return out;
