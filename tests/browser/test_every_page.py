@@ -1,7 +1,7 @@
 """A real browser walks every main page of each role, on a phone and on a desktop, in Thai and in English.
 
-On the demo government (`flask academy demo`, small), signed in as the demo learner, HR officer
-and admin, each page must:
+On the demo government (`flask academy demo`, small), signed out (the sign-in page) and signed
+in as the demo learner, HR officer and admin, each page must:
 - be no wider than the screen (``document.documentElement.scrollWidth <= innerWidth``), at
   390×844 (a phone) and 1366×900;
 - load with no failed request and no console error (a CSP violation is one);
@@ -104,6 +104,7 @@ def _pages(app: Flask) -> dict[str, list[str]]:
         if enrolment is not None and quiz is not None:
             learner_pages.append(f"/courses/{course.code}/quizzes/{quiz.key}")
         return {
+            "anonymous": ["/login", "/api/docs"],
             "learner": learner_pages,
             "officer": [
                 "/",
@@ -232,9 +233,9 @@ def _walk(site: Site, browser: Any, role: str, viewport: str, language: str) -> 
     page.on("pageerror", lambda e: events.append(f"script error: {e}"))
     page.on("requestfailed", lambda r: events.append(f"request failed: {r.url} {r.failure}"))
     page.on("response", lambda r: events.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-    email = {"learner": LEARNER, "officer": OFFICER, "admin": ADMIN}[role]
-    sign_in(page, site.url, email)
-    page.goto(f"{site.url}/lang/{language}?next=/")
+    if role != "anonymous":
+        sign_in(page, site.url, {"learner": LEARNER, "officer": OFFICER, "admin": ADMIN}[role])
+    page.goto(f"{site.url}/lang/{language}?next=/login")
     problems: dict[str, list[str]] = {}
     folder = SHOTS / "pages"
     folder.mkdir(parents=True, exist_ok=True)
@@ -281,7 +282,7 @@ _WIDEST = """() => {
 
 @pytest.mark.parametrize("language", ["th", "en"])
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-@pytest.mark.parametrize("role", ["learner", "officer", "admin"])
+@pytest.mark.parametrize("role", ["anonymous", "learner", "officer", "admin"])
 def test_every_main_page_fits_the_screen_uses_its_own_thai_font_and_passes_axe(
     site: Site, browser: Any, role: str, viewport: str, language: str
 ) -> None:
