@@ -276,3 +276,9 @@ def test_the_dashboard_sums_up_the_requirements_and_resumes_the_course_in_progre
     transcript = client.get("/learn/transcript").get_data(as_text=True)
     current = transcript[transcript.index('id="in-progress"') :].split("</section>")[0]
     assert course.title_th in current and other.code in current
+
+    # In English: the English names where there are some.
+    client.get("/lang/en")
+    english = client.get("/learn").get_data(as_text=True)
+    assert person.position_title("en") in english and person.position_line.name_en in english
+    assert course.title_en in english and "You meet 0 of" in english
