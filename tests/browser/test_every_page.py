@@ -62,7 +62,7 @@ def _pages(app: Flask) -> dict[str, list[str]]:
     from academy.auth.models import User
     from academy.org.models import Agency, Person
     from competencies.models import Framework
-    from courses.models import Course, CourseStatus, Enrolment
+    from courses.models import Course, CourseStatus, Enrolment, EnrolmentStatus
     from courses.services.catalogue import course_items
     from lrs.models import Statement
 
@@ -70,8 +70,10 @@ def _pages(app: Flask) -> dict[str, list[str]]:
         learner = db.session.scalar(select(User).where(User.email == LEARNER))
         officer = db.session.scalar(select(User).where(User.email == OFFICER))
         assert learner is not None and officer is not None and learner.person is not None
-        enrolment = db.session.scalar(
-            select(Enrolment).where(Enrolment.person_id == learner.person_id).order_by(Enrolment.id).limit(1)
+        # An unfinished course, so that its quiz shows its questions.
+        mine = select(Enrolment).where(Enrolment.person_id == learner.person_id).order_by(Enrolment.id).limit(1)
+        enrolment = db.session.scalar(mine.where(Enrolment.status != EnrolmentStatus.COMPLETED)) or db.session.scalar(
+            mine
         )
         course = enrolment.course if enrolment else db.session.scalar(select(Course).limit(1))
         assert course is not None
