@@ -237,7 +237,7 @@ def _walk(site: Site, browser: Any, role: str, viewport: str, language: str) -> 
     page.on("response", lambda r: events.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     if role != "anonymous":
         sign_in(page, site.url, {"learner": LEARNER, "officer": OFFICER, "admin": ADMIN}[role])
-    page.goto(f"{site.url}/lang/{language}?next=/login")
+    page.goto(f"{site.url}/lang/{language}?next=/login", wait_until="networkidle")
     problems: dict[str, list[str]] = {}
     folder = SHOTS / "pages"
     folder.mkdir(parents=True, exist_ok=True)
