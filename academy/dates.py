@@ -84,14 +84,31 @@ def format_be_date(value: date | datetime | None, locale: str = "th", style: str
     return f"{format_date(day, pattern, locale='th')} {be_year(day.year)}"
 
 
-def format_be_datetime(value: datetime | None, locale: str = "th", timezone: str = PLATFORM_TIMEZONE) -> str:
+def format_fiscal_year(fiscal_year_be: int, locale: str = "th") -> str:
+    """Name a fiscal year: "ปีงบประมาณ 2570" on Thai pages; on English pages the BE year says its months.
+
+    FY 2570 on an English page: "FY 2570 (Oct 2026 – Sep 2027)", so that a BE year is never taken for CE.
+    """
+    if locale == "th":
+        return f"ปีงบประมาณ {fiscal_year_be}"
+    first, last = fiscal_year_bounds(fiscal_year_be)
+    return f"FY {fiscal_year_be} ({first:%b %Y} – {last:%b %Y})"
+
+
+def format_be_datetime(
+    value: datetime | None, locale: str = "th", timezone: str = PLATFORM_TIMEZONE, *, seconds: bool = True
+) -> str:
     """Format a moment in the platform's time zone: a short date (BE on Thai pages) and the time."""
     if value is None:
         return ""
     if value.tzinfo is None:  # SQLite hands back UTC without a zone
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(ZoneInfo(timezone))
-    return f"{format_be_date(local, locale, 'short')} {local:%H:%M:%S}"
+    return (
+        f"{format_be_date(local, locale, 'short')} {local:%H:%M:%S}"
+        if seconds
+        else (f"{format_be_date(local, locale, 'short')} {local:%H:%M}")
+    )
 
 
 def parse_date(text: str) -> date:

@@ -27,7 +27,7 @@ from competencies.services.alignments import (
     statement_evidence,
 )
 from competencies.services.coverage import person_gaps
-from competencies.services.evidence import record_self_assessment
+from competencies.services.evidence import record_self_assessment, self_assessments_of
 from competencies.services.frameworks import (
     FrameworkError,
     active_standard,
@@ -87,7 +87,7 @@ def mine() -> ResponseReturnValue:
             "competency.self_assessment", target_type="competency", target_id=competency.code, details={"level": level}
         )
         flash(_("Your self-assessment is recorded."), "success")
-        return redirect(url_for("competencies.mine"))
+        return redirect(url_for("competencies.mine", competency=competency.id, _anchor="assess"))
     gaps = person_gaps(person, framework)
     chart = {
         "labels": [g.competency.code for g in gaps],
@@ -104,6 +104,8 @@ def mine() -> ResponseReturnValue:
         profile=profile_for(person, framework),
         form=form,
         competencies=leaf_competencies(framework),
+        assessed=self_assessments_of(person.id),
+        chosen=request.args.get("competency", type=int),
     )
 
 

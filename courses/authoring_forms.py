@@ -63,6 +63,10 @@ class CourseForm(FlaskForm):
     completion_rule = SelectField(
         _l("Completion rule"), choices=[SelectChoice(r.value, label) for r, label in RULE_LABELS.items()]
     )
+    quiz_review = BooleanField(
+        _l("After a failed quiz, show the learner which answers were wrong"),
+        description=_l("The right answers are not shown."),
+    )
 
 
 class ModuleForm(FlaskForm):

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -97,6 +98,8 @@ class Course(Base):
     completion_rule: Mapped[CompletionRule] = mapped_column(
         string_enum(CompletionRule, "completion_rule"), default=CompletionRule.LESSONS_AND_QUIZZES
     )
+    #: After a failed attempt, show the learner which answers were wrong (not the right ones).
+    quiz_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now(), onupdate=func.now())
 

@@ -201,6 +201,13 @@ class Person(Base):
         """The title as line + level, e.g. นักวิชาการคอมพิวเตอร์ชำนาญการ."""
         return f"{self.position_line.name_th}{self.position_level.name_th}"
 
+    def position_title(self, locale: str) -> str:
+        """The title in a language: in English "line, level" where both have English names, else the Thai."""
+        line, level = self.position_line.name_en, self.position_level.name_en
+        if locale == "en" and line:
+            return f"{line}, {level}" if level else line
+        return self.position_title_th
+
     def __repr__(self) -> str:
         return f"<Person {self.public_id}>"
 

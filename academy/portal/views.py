@@ -16,10 +16,10 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from academy.auth.permissions import can_administer, can_view_people
 from academy.auth.redirects import safe_redirect_target
-from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, today
+from academy.dates import current_fiscal_year, format_be_date, format_be_datetime, format_fiscal_year, today
 from academy.db import is_unavailable
 from academy.extensions import db
-from academy.i18n import current_locale
+from academy.i18n import current_locale, localized
 from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, label
 from academy.org.services import role_profile_of
 
@@ -55,11 +55,19 @@ RETRY_AFTER_SECONDS = 5
 
 
 @bp.app_template_filter("be_datetime")
-def be_datetime_filter(value: object) -> str:
-    """Format a timestamp in Bangkok time, with a Buddhist-Era date on Thai pages."""
+def be_datetime_filter(value: object, seconds: bool = True) -> str:
+    """Format a timestamp in Bangkok time, BE date on Thai pages (``be_datetime(false)``: to the minute)."""
     if not isinstance(value, datetime):
         return ""
-    return format_be_datetime(value, current_locale(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return format_be_datetime(value, current_locale(), current_app.config["BABEL_DEFAULT_TIMEZONE"], seconds=seconds)
+
+
+@bp.app_template_filter("fiscal_year")
+def fiscal_year_filter(value: object) -> str:
+    """Name a fiscal year (BE): "ปีงบประมาณ 2570", or "FY 2570 (Oct 2026 – Sep 2027)" on English pages."""
+    if not isinstance(value, int):
+        return ""
+    return format_fiscal_year(value, current_locale())
 
 
 @bp.app_context_processor
@@ -68,6 +76,8 @@ def inject_navigation() -> dict[str, object]:
         "can_view_people": can_view_people(current_user),
         "can_administer": can_administer(current_user),
         "current_locale": current_locale(),
+        # loc(th, en): the English text on English pages where there is one, else the Thai.
+        "loc": localized,
         "today": today(),
         "group_label": partial(label, GROUP_LABELS),
         "level_label": partial(label, LEVEL_LABELS),

@@ -327,16 +327,16 @@ def monthly_trend(
     """People trained by each month of the fiscal year (October to September), cumulatively.
 
     A person counts in the month of their first training evidence in the year, by the rule
-    of the training-year projection that coverage counts (same sources, same UTC dates), so
+    of the training-year projection that coverage counts (same sources, same Bangkok days), so
     September's cumulative figure equals coverage's *trained*.
     """
-    from academy.dates import fiscal_year_bounds
+    from academy.dates import BANGKOK, fiscal_year_bounds
     from academy.org.services import subtree_condition
     from competencies.services.standing import TRAINING_SOURCES
 
     first_day, last_day = fiscal_year_bounds(fiscal_year)
-    begin = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
-    end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC) + timedelta(days=1)
+    begin = datetime(first_day.year, first_day.month, first_day.day, tzinfo=BANGKOK)
+    end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=BANGKOK) + timedelta(days=1)
     firsts = db.session.execute(
         select(func.min(Evidence.achieved_at))
         .join(Person, Person.id == Evidence.person_id)
@@ -355,7 +355,7 @@ def monthly_trend(
     ).scalars()
     per_month: dict[tuple[int, int], int] = {}
     for moment in firsts:
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment  # SQLite: naive UTC
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(BANGKOK)  # SQLite: naive UTC
         per_month[(moment.year, moment.month)] = per_month.get((moment.year, moment.month), 0) + 1
     points, total = [], 0
     for offset in range(12):

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
 
-from academy.dates import fiscal_year_of
+from academy.dates import fiscal_year_of, today
 from academy.db import bulk_insert, db
 from academy.ifi import agent_key
 from academy.org.models import Person, PersonIdentifier
@@ -143,7 +143,7 @@ def record_statement_evidence(batch: StoredBatch) -> None:
     bulk_insert(Evidence, rows)
     if rows:
         # New evidence can only add training years: record them here, cheaply.
-        years = {(row["person_id"], fiscal_year_of(row["achieved_at"].date())) for row in rows}
+        years = {(row["person_id"], fiscal_year_of(today(row["achieved_at"]))) for row in rows}
         insert_missing(TrainingYear, [{"person_id": p, "fiscal_year": y} for p, y in sorted(years)])
     affected = {(row["person_id"], row["competency_id"]) for row in rows}
     withdrawn: set[Pair] = set()
@@ -263,6 +263,16 @@ def record_self_assessment(person_id: int, competency_id: int, level: int) -> Ev
     db.session.flush()
     recompute_attainment({(person_id, competency_id)})
     return evidence
+
+
+def self_assessments_of(person_id: int) -> dict[int, Evidence]:
+    """The person's latest self-assessment of each competency they assessed (competency id -> evidence)."""
+    rows = db.session.scalars(
+        select(Evidence)
+        .where(Evidence.person_id == person_id, Evidence.source == EvidenceSource.SELF_ASSESSMENT)
+        .order_by(Evidence.achieved_at, Evidence.id)
+    )
+    return {row.competency_id: row for row in rows}
 
 
 def rebuild_projections(progress: Callable[[int], None] | None = None, chunk: int = 2000) -> int:

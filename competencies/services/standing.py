@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from academy.dates import fiscal_year_of
+from academy.dates import fiscal_year_of, today
 from academy.db import db
 from academy.org.models import Agency, Person
 from academy.projections import insert_missing, upsert_rows
@@ -129,7 +129,7 @@ def _refresh_training_years(people: list[int]) -> None:
     """The fiscal years in which these people have standing training evidence."""
     session = db.session
     years = {
-        (person_id, fiscal_year_of(moment.date()))
+        (person_id, fiscal_year_of(today(moment)))
         for person_id, moment in session.execute(
             select(Evidence.person_id, Evidence.achieved_at).where(
                 Evidence.person_id.in_(people), Evidence.withdrawn_at.is_(None), Evidence.source.in_(TRAINING_SOURCES)

@@ -83,6 +83,7 @@ def _course_input(form: CourseForm) -> CourseInput:
         hours=form.hours.data or "",
         language=form.language.data or "",
         completion_rule=form.completion_rule.data or "",
+        quiz_review=bool(form.quiz_review.data),
     )
 
 

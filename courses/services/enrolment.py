@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from academy.auth.models import User
 from academy.db import db, insert_ignoring_duplicates
 from academy.org.models import Person
 from courses.cmi5.services.launch import start_registration
-from courses.models import Course, CourseKind, CourseStatus, Enrolment, EnrolmentSource, EnrolmentStatus
+from courses.models import Course, CourseKind, CourseStatus, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 
 
 class EnrolmentError(ValueError):
@@ -101,3 +101,25 @@ def enrolments_of(person: Person) -> list[Enrolment]:
             e.id,
         ),
     )
+
+
+#: How near a due date is "due soon" on the learner's pages.
+DUE_SOON = timedelta(days=7)
+
+
+def last_touched(enrolments: Sequence[Enrolment]) -> Enrolment | None:
+    """The unfinished enrolment the learner worked on last (an item viewed, passed or failed), if any."""
+    unfinished = {e.id: e for e in enrolments if e.status is EnrolmentStatus.IN_PROGRESS}
+    if not unfinished:
+        return None
+    latest = func.max(func.coalesce(ItemProgress.viewed_at, ItemProgress.passed_at))
+    row = db.session.execute(
+        select(ItemProgress.enrolment_id, latest)
+        .where(ItemProgress.enrolment_id.in_(unfinished))
+        .group_by(ItemProgress.enrolment_id)
+        .order_by(latest.desc().nulls_last(), ItemProgress.enrolment_id.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return unfinished[row[0]]
+    return max(unfinished.values(), key=lambda e: (e.enrolled_at, e.id))

@@ -35,6 +35,7 @@ from tincan import (
 
 from academy.db import db
 from courses.models import (
+    Choice,
     CompletionRule,
     Course,
     Enrolment,
@@ -328,3 +329,30 @@ def submit_attempt(attempt: QuizAttempt, answers: Mapping[int, Sequence[int]], l
     used = attempts_used(enrolment, quiz)
     left = None if quiz.attempt_limit is None else max(quiz.attempt_limit - used, 0)
     return AttemptOutcome(attempt, correct_count, total, passed, left)
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """One question of a submitted attempt, as the learner answered it: the chosen choices and whether right."""
+
+    question: Question
+    chosen: list[Choice]
+    correct: bool
+
+
+def attempt_review(attempt: QuizAttempt, questions: Mapping[int, Question]) -> list[ReviewedQuestion]:
+    """The submitted attempt, question by question in the order shown: what was chosen, and right or wrong.
+
+    It names only the learner's own choices, never the right answers, so that a review does not give them away.
+    """
+    responses = attempt.responses or {}
+    review = []
+    for entry in attempt.layout:
+        question = questions.get(entry["question"])
+        if question is None or str(question.id) not in responses:
+            continue
+        by_id = {c.id: c for c in question.choices}
+        chosen_ids = [cid for cid in responses[str(question.id)] if cid in by_id]
+        right = {c.id for c in question.choices if c.correct}
+        review.append(ReviewedQuestion(question, [by_id[cid] for cid in chosen_ids], set(chosen_ids) == right))
+    return review

@@ -14,13 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from academy.dates import fiscal_year_of
+from academy.dates import fiscal_year_of, today
 from academy.db import db
 from academy.i18n import localized
 from academy.org.models import Person, PersonIdentifier
-from courses.models import Course, Enrolment, EnrolmentStatus
+from courses.models import Course, Enrolment, EnrolmentStatus, ItemProgress
 from lrs import Statement, parse_timestamp
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -56,6 +56,8 @@ class Entry:
     completed_at: datetime
     ours: bool
     course_code: str | None = None
+    #: Percent: the mean of the best scores of our course's quizzes, or the provider's scaled score.
+    score: Decimal | None = None
 
     def title(self, locale: str) -> str:
         return localized(self.title_th, self.title_en, locale)
@@ -76,22 +78,49 @@ def transcript_of(person: Person) -> list[TranscriptYear]:
     entries = _our_courses(person) + _other_providers(person)
     years: dict[int, TranscriptYear] = {}
     for entry in sorted(entries, key=lambda e: e.completed_at, reverse=True):
-        year = fiscal_year_of(entry.completed_at.date())
+        year = fiscal_year_of(today(entry.completed_at))  # the platform's day, in Bangkok
         years.setdefault(year, TranscriptYear(year)).entries.append(entry)
     return [years[year] for year in sorted(years, reverse=True)]
 
 
 def _our_courses(person: Person) -> list[Entry]:
+    score = (
+        select(func.avg(ItemProgress.best_score))
+        .where(ItemProgress.enrolment_id == Enrolment.id, ItemProgress.best_score.is_not(None))
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Course, Enrolment.completed_at)
+        select(Course, Enrolment.completed_at, score)
         .join(Enrolment, Enrolment.course_id == Course.id)
         .where(Enrolment.person_id == person.id, Enrolment.status == EnrolmentStatus.COMPLETED)
     ).all()
     return [
-        Entry(c.title_th, c.title_en, c.provider, c.hours, completed_at, ours=True, course_code=c.code)
-        for c, completed_at in rows
+        Entry(
+            c.title_th,
+            c.title_en,
+            c.provider,
+            c.hours,
+            completed_at,
+            ours=True,
+            course_code=c.code,
+            score=_percent(mean),
+        )
+        for c, completed_at, mean in rows
         if completed_at is not None
     ]
+
+
+def _percent(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("1"))
+
+
+def _scaled_score(result: dict[str, Any]) -> Decimal | None:
+    scaled = (result.get("score") or {}).get("scaled")
+    if not isinstance(scaled, int | float) or isinstance(scaled, bool):
+        return None
+    return _percent(Decimal(str(scaled)) * 100)
 
 
 def _name(definition: dict[str, Any], *tags: str) -> str:
@@ -142,6 +171,7 @@ def _other_providers(person: Person) -> list[Entry]:
                 hours=duration_hours((payload.get("result") or {}).get("duration")),
                 completed_at=when,
                 ours=False,
+                score=_scaled_score(payload.get("result") or {}),
             )
         )
     return entries

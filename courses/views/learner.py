@@ -27,7 +27,7 @@ from courses.services.catalogue import (
     course_items,
     rank_courses_for_gaps,
 )
-from courses.services.enrolment import EnrolmentError, enrol, enrolment_of, enrolments_of
+from courses.services.enrolment import DUE_SOON, EnrolmentError, enrol, enrolment_of, enrolments_of, last_touched
 from courses.views.blueprint import _locale, _published_course, _standard, bp, learner_required
 
 PER_PAGE = 12
@@ -47,25 +47,21 @@ def dashboard() -> ResponseReturnValue:
         limit=6,
         exclude=[e.course_id for e in enrolments if e.status is EnrolmentStatus.COMPLETED],
     )
-    locale = _locale()
-    chart = {
-        "labels": [g.competency.code for g in gaps],
-        "names": [g.competency.name_en if locale == "en" else g.competency.name_th for g in gaps],
-        "required": [g.required for g in gaps],
-        "attained": [g.attained for g in gaps],
-        "max": max((lvl.level for lvl in framework.levels), default=4) if framework else 4,
-    }
+    day = today()
     return render_template(
         "courses/dashboard.html",
         person=person,
         profile=role_profile_of(person),
         framework=framework,
-        gaps=gaps,
-        open_gaps=[g for g in gaps if g.gap],
-        chart=chart,
+        met=sum(1 for g in gaps if not g.gap),
+        required=len(gaps),
+        open_gaps=sorted((g for g in gaps if g.gap), key=lambda g: -g.gap)[:3],
         enrolments=enrolments,
+        enrolled={e.course_id: e for e in enrolments},
+        resume=last_touched(enrolments),
         recommendations=recommendations,
-        today=today(),
+        today=day,
+        due_soon=day + DUE_SOON,
     )
 
 

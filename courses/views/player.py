@@ -18,6 +18,7 @@ from courses.models import Course, CourseKind, ItemProgress, Lesson, Quiz, QuizA
 from courses.services.catalogue import course_items
 from courses.services.player import (
     PlayerError,
+    attempt_review,
     attempts_used,
     launch_course,
     quiz_passed,
@@ -135,20 +136,22 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
     locale = _locale()
     outcome = None
     error = None
+    status = 200
     passed = quiz_passed(enrolment, quiz)
+    answers: dict[int, list[int]] = {}
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400, description=_("The form has expired. Reload the page and try again."))
+        answers = {
+            question.id: [
+                choice
+                for v in request.form.getlist(f"q{question.id}")
+                if (choice := parse_int(v, high=2**31 - 1)) is not None
+            ]
+            for question in quiz.questions
+        }
         try:
             submitted = start_attempt(enrolment, quiz)
-            answers = {
-                question.id: [
-                    choice
-                    for v in request.form.getlist(f"q{question.id}")
-                    if (choice := parse_int(v, high=2**31 - 1)) is not None
-                ]
-                for question in quiz.questions
-            }
             outcome = submit_attempt(submitted, answers, locale)
             # Not commit_on_success: a failure starting the next attempt below must not undo this one.
             db.session.commit()
@@ -156,6 +159,7 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
         except PlayerError as exc:
             db.session.rollback()
             error = _player_error(exc)
+            status = 200 if str(exc) in ANSWER_ERRORS else 400
     attempt: QuizAttempt | None = None
     if outcome is None and not passed:
         try:
@@ -166,6 +170,9 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
     questions = {q.id: q for q in quiz.questions}
     previous, following = _neighbours(course, key)
     db.session.refresh(enrolment)
+    review = None
+    if outcome is not None and not outcome.passed and course.quiz_review:
+        review = attempt_review(outcome.attempt, questions)
     return render_template(
         "courses/quiz.html",
         course=course,
@@ -174,6 +181,8 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
         attempt=attempt,
         questions=questions,
         outcome=outcome,
+        review=review,
+        answers=answers if error else {},
         error=error,
         passed=passed,
         used=attempts_used(enrolment, quiz),
@@ -181,8 +190,13 @@ def quiz(code: str, key: str) -> ResponseReturnValue:
         previous=previous,
         following=following,
         items=course_items(course),
-    ), (400 if error and request.method == "POST" else 200)
+    ), (status if error and request.method == "POST" else 200)
 
+
+#: Errors in the learner's answers: the form comes back, with their answers and the message.
+ANSWER_ERRORS = frozenset(
+    {"answer every question before you submit", "choose exactly one answer where a question asks for one"}
+)
 
 PLAYER_ERRORS = {
     "no attempts are left at this quiz": _l("You have used every attempt at this quiz."),

@@ -9,6 +9,8 @@ from flask_login import current_user
 from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.db import db
+from courses.models import EnrolmentStatus
+from courses.services.enrolment import enrolments_of
 from courses.services.transcript import transcript_of
 from courses.views.blueprint import bp, learner_required
 
@@ -19,7 +21,9 @@ from courses.views.blueprint import bp, learner_required
 @no_store
 @learner_required
 def transcript() -> ResponseReturnValue:
-    return render_template("courses/transcript.html", transcript=transcript_of(current_user.person))
+    person = current_user.person
+    current = [e for e in enrolments_of(person) if e.status is not EnrolmentStatus.COMPLETED]
+    return render_template("courses/transcript.html", transcript=transcript_of(person), current=current)
 
 
 @bp.get("/learn/transcript.pdf")

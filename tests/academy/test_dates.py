@@ -100,3 +100,22 @@ def test_one_fiscal_year_range_for_pages_the_api_and_the_cli(app: Flask) -> None
     for command, args in ((coverage_target_command, ["2701", "80"]), (gdx_push_command, ["--fiscal-year", "2499"])):
         result = runner.invoke(command, args)
         assert result.exit_code == 2 and "is not in the range 2500<=x<=2700" in result.output
+
+
+def test_a_fiscal_year_is_named_with_its_months_on_english_pages() -> None:
+    from academy.dates import format_fiscal_year
+
+    assert format_fiscal_year(2570, "en") == "FY 2570 (Oct 2026 – Sep 2027)"
+    assert format_fiscal_year(2569, "th") == "ปีงบประมาณ 2569"
+
+
+def test_a_moment_can_be_shown_to_the_minute() -> None:
+    assert format_be_datetime(EVENING_UTC, "th", seconds=False) == "5 ธ.ค. 2569 03:00"
+    assert format_be_datetime(EVENING_UTC, "en", seconds=False) == "5 Dec 2026 03:00"
+
+
+def test_training_evidence_late_on_30_september_utc_counts_in_bangkoks_next_fiscal_year() -> None:
+    from academy.dates import fiscal_year_of
+
+    moment = datetime(2026, 9, 30, 18, 0, tzinfo=UTC)  # 01:00 on 1 Oct 2026 in Bangkok: FY 2570
+    assert fiscal_year_of(moment.date()) == 2569 and fiscal_year_of(today(moment)) == 2570

@@ -95,6 +95,7 @@ def _seed() -> None:
         language="th",
         status=CourseStatus.PUBLISHED,
         activity_iri=course_iri_for("DG101"),
+        quiz_review=True,
     )
     module = Module(position=1, title_th="บทที่ 1 ข้อมูลส่วนบุคคล", title_en="Chapter 1 Personal data")
     module.lessons = [
@@ -157,9 +158,11 @@ def browser() -> Iterator[Any]:
         yield browser
 
 
-def gap_of(page: Any, code: str) -> str:
-    row = page.locator("#gaps tr", has_text=code)
-    return row.locator("td").nth(3).inner_text() if row.count() else "met"
+def gap_of(page: Any, url: str, code: str) -> str:
+    """The gap of one competency, as My competencies shows it."""
+    page.goto(f"{url}/me/competencies")
+    row = page.locator("#requirements tbody tr", has_text=code)
+    return row.locator("td").nth(3).inner_text()
 
 
 def test_a_learner_finds_a_course_enrols_fails_then_passes_and_sees_the_results(live_url: str, browser: Any) -> None:
@@ -171,10 +174,11 @@ def test_a_learner_finds_a_course_enrols_fails_then_passes_and_sees_the_results(
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
 
     sign_in(page, live_url, EMAIL)
+    gap_before = gap_of(page, live_url, "DG-01")
+    assert page.locator("#gap-chart").is_visible()
     page.goto(f"{live_url}/learn")
     assert page.locator("h1").inner_text() == "การเรียนรู้ของฉัน"
-    assert page.locator("#gap-chart").is_visible()
-    gap_before = gap_of(page, "DG-01")
+    assert "จาก" in page.locator("#requirements-summary").inner_text()
     shot(page, "dashboard-before-th")
 
     page.goto(f"{live_url}/courses")
@@ -198,6 +202,7 @@ def test_a_learner_finds_a_course_enrols_fails_then_passes_and_sees_the_results(
     page.check("text=เท็จ")  # wrong
     page.click("form.quiz button[type=submit]")
     assert "ไม่ผ่าน" in page.locator("#quiz-result").inner_text()
+    assert page.locator("#quiz-review li.wrong").count() == 2  # the course lets learners see which were wrong
     shot(page, "quiz-failed-th")
     page.click("text=ลองอีกครั้ง")
     page.check("text=เลขประจำตัวประชาชน")
@@ -209,9 +214,9 @@ def test_a_learner_finds_a_course_enrols_fails_then_passes_and_sees_the_results(
 
     page.goto(f"{live_url}/learn")
     assert "100%" in page.locator("#courses-heading + table").inner_text()
-    gap_after = gap_of(page, "DG-01")
-    assert gap_after != gap_before  # the completion raised the attainment of DG-01
     shot(page, "dashboard-after-th")
+    gap_after = gap_of(page, live_url, "DG-01")
+    assert gap_after != gap_before  # the completion raised the attainment of DG-01
 
     page.goto(f"{live_url}/learn/transcript")
     transcript = page.locator("main").inner_text()

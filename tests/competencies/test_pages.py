@@ -47,6 +47,11 @@ def test_a_self_assessment_is_recorded_but_does_not_count_by_default(
     evidence = db.session.scalar(select(Evidence).where(Evidence.person_id == person.id))
     assert evidence is not None and evidence.source is EvidenceSource.SELF_ASSESSMENT and evidence.level == 3
     assert db.session.scalar(select(Attainment).where(Attainment.person_id == person.id)) is None
+    # The saved assessment is shown: in the list, and chosen again in the form the redirect leads to.
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    saved = page[page.index('id="self-assessments"') :].split("</ul>")[0]
+    assert "DL-02" in saved and "3" in saved
+    assert f'<option value="{target.id}" selected>' in page and '<option value="3" selected>' in page
 
 
 def test_self_assessment_counts_when_the_framework_says_so(

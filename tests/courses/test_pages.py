@@ -80,8 +80,15 @@ def test_a_learner_enrols_and_works_through_the_player(
     wrong = {f"q{q.id}": str(next(c.id for c in q.choices if not c.correct)) for q in quiz.questions}
     failed = client.post(quiz_url, data={"csrf_token": token, **wrong})
     assert failed.status_code == 200 and 'id="quiz-result"' in failed.get_data(as_text=True)
-    missing = client.post(quiz_url, data={"csrf_token": token})
-    assert missing.status_code == 400
+    assert 'id="quiz-review"' not in failed.get_data(as_text=True)  # the course does not allow a review
+    first = quiz.questions[0]
+    one_answer = {f"q{first.id}": str(first.choices[0].id)}
+    missing = client.post(quiz_url, data={"csrf_token": token, **one_answer})
+    again = missing.get_data(as_text=True)
+    # The form again, with the message, the answer given kept and the unanswered questions marked.
+    assert missing.status_code == 200 and "โปรดตอบทุกข้อก่อนส่งคำตอบ" in again
+    assert f'value="{first.choices[0].id}" checked' in again
+    assert again.count('class="unanswered"') == len(quiz.questions) - 1
     right: dict[str, list[str]] = {f"q{q.id}": [str(c.id) for c in q.choices if c.correct] for q in quiz.questions}
     passed = client.post(quiz_url, data={"csrf_token": token, **right})
     assert 'id="course-completed"' in passed.get_data(as_text=True)
@@ -196,3 +203,82 @@ def test_a_youtube_lesson_is_embedded_from_the_no_cookie_host(
     response = login(user).get(f"/courses/{course.code}/lessons/{lesson.key}")
     assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in response.get_data(as_text=True)
     assert "frame-src https://www.youtube-nocookie.com" in response.headers["Content-Security-Policy"]
+
+
+def test_a_course_that_allows_it_shows_which_answers_of_a_failed_attempt_were_wrong(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    course = make_course()
+    course.quiz_review = True
+    db.session.flush()
+    user, _person = learner(make_agency, make_person, make_user)
+    client = login(user)
+    token = csrf_token(client, f"/courses/{course.code}")
+    client.post(f"/courses/{course.code}/enrol", data={"csrf_token": token})
+    quiz_item = course_items(course)[2]
+    quiz = quiz_item.quiz
+    assert quiz is not None
+    quiz_url = f"/courses/{course.code}/quizzes/{quiz_item.key}"
+    client.get(quiz_url)
+    first, *others = quiz.questions
+    answers = {f"q{first.id}": str(next(c.id for c in first.choices if not c.correct))}
+    answers |= {f"q{q.id}": [str(c.id) for c in q.choices if c.correct] for q in others}
+    page = client.post(quiz_url, data={"csrf_token": token, **answers}).get_data(as_text=True)
+    review = page[page.index('id="quiz-review"') :]
+    assert review.count('<li class="wrong">') == 1 and review.count('<li class="right">') == len(others)
+    wrong_item = review[review.index('<li class="wrong">') :].split("</li>")[0]
+    assert first.text_th in wrong_item  # the question answered wrong
+    for choice in first.choices:  # the right answer of the wrong question is not given away
+        if choice.correct:
+            assert choice.text_th not in review and choice.text_en not in review
+
+
+def test_the_dashboard_sums_up_the_requirements_and_resumes_the_course_in_progress(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    from datetime import timedelta
+
+    from academy.dates import today
+
+    course = make_course()
+    other = make_course("DG102")
+    user, person = learner(make_agency, make_person, make_user)
+    client = login(user)
+    token = csrf_token(client, f"/courses/{course.code}")
+    for code in (course.code, other.code):
+        client.post(f"/courses/{code}/enrol", data={"csrf_token": token})
+    client.post(f"/courses/{course.code}/start", data={"csrf_token": token})
+    client.get(f"/courses/{course.code}/lessons/{course_items(course)[0].key}")
+    enrolments = {e.course_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
+    enrolments[course.id].due_on = today() - timedelta(days=1)
+    enrolments[other.id].due_on = today() + timedelta(days=3)
+    db.session.flush()
+
+    page = client.get("/learn").get_data(as_text=True)
+    summary = page[page.index('id="requirements-summary"') :].split("</p>")[0]
+    assert re.search(r"\d+ จาก \d+", summary)  # "meets 12 of 32 requirements", in Thai
+    assert 'id="gap-chart"' not in page  # the chart and the full table are on My competencies only
+    resume = page[page.index('id="resume-heading"') :].split("</section>")[0]
+    assert course.title_th in resume and f"/courses/{course.code}/start" in resume
+    assert page.count("overdue-badge") == 2 and page.count("due-soon") == 1  # in the resume card and the table
+    # The recommendations mark the courses already enrolled in.
+    rec = page[page.index('id="rec-heading"') :].split("</section>")[0]
+    assert "badge enrolled" in rec
+
+    transcript = client.get("/learn/transcript").get_data(as_text=True)
+    current = transcript[transcript.index('id="in-progress"') :].split("</section>")[0]
+    assert course.title_th in current and other.code in current
+
+    # In English: the English names where there are some.
+    client.get("/lang/en")
+    english = client.get("/learn").get_data(as_text=True)
+    assert person.position_title("en") in english and person.position_line.name_en in english
+    assert course.title_en in english and "You meet 0 of" in english

@@ -8,7 +8,8 @@
   window.SwaggerUIBundle({
     url: root.dataset.specUrl,
     domNode: root,
-    deepLinking: true,
+    // No deep links: they put a link inside each operation's toggle button (nested controls, axe).
+    deepLinking: false,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     defaultModelsExpandDepth: 0,

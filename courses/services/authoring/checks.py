@@ -63,6 +63,7 @@ class CourseInput:
     description_th: str = ""
     description_en: str = ""
     completion_rule: CompletionRule | str = CompletionRule.LESSONS_AND_QUIZZES
+    quiz_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def clean_course(data: CourseInput, course: Course | None = None) -> dict[str, A
         "hours": _hours(data.hours),
         "language": language,
         "completion_rule": _enum("completion_rule", CompletionRule, data.completion_rule),
+        "quiz_review": bool(data.quiz_review),
     }
     other = db.session.scalar(select(Course.id).where(Course.code == code))
     if other is not None and (course is None or other != course.id):
