@@ -28,6 +28,7 @@ PRODUCTION = {
     "ACADEMY_SECRET_KEY": "q3J5-vR8mZ1pL0sK7tY2wX9cB4nH6fD-aE",
     "ACADEMY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
     "ACADEMY_BASE_URL": "https://academy.go.th",
+    "ACADEMY_IDENTITY_KEY": "t7Kc-2wQ9xLm4Rb8Zp1vN6yH3sJ0fG5-dU",
 }
 
 

@@ -20,6 +20,7 @@ from academy.org.models import Person, PersonStatus
 from tests.academy.auth.oidc.conftest import KNOWN, OFFICER, RETIRED, stored_counts
 from tests.support.app import BASE_URL, csrf_token
 from tests.support.oidc import API_KEY, Browser, RunningProvider, provider_settings, query_of
+from tests.support.second_factor import sign_in
 
 pytestmark = pytest.mark.usefixtures("thaid_configured")
 
@@ -231,9 +232,7 @@ def test_a_password_user_links_thaid_and_an_admin_unlinks_it(
     assert stored_counts()[:2] == (1, 1)
 
     admin = make_user(Role.ADMIN, email="admin@example.go.th")
-    admin_client = app.test_client()
-    data = {"email": admin.email, "password": "correct horse battery", "csrf_token": csrf_token(admin_client, "/login")}
-    assert admin_client.post("/login", data=data).status_code == 302
+    admin_client = sign_in(app.test_client(), admin)  # with the second factor, as admins do
     page = admin_client.get(f"/admin/users/{contractor.id}").get_data(as_text=True)
     assert f"/admin/users/{contractor.id}/identities/{identity.id}/unlink" in page
     token = csrf_token(admin_client, f"/admin/users/{contractor.id}")
