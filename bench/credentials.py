@@ -11,6 +11,7 @@ credentials rebuild (what ``rebuild-projections`` runs), and the figure per seco
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import uuid
@@ -111,12 +112,14 @@ def main() -> None:
                 sign_document(document, key.private, verification_method_id(key.key_id), datetime.now(UTC))
                 timings.append(time.perf_counter() - began)
             sign_median = statistics.median(timings) * 1000
+            sign_load = os.getloadavg()
 
             # The batch: every completion issued, as the projection's rebuild does it.
             began = time.perf_counter()
             issued = rebuild_credentials()
             db.session.commit()
             batch_seconds = time.perf_counter() - began
+            batch_load = os.getloadavg()
             stored = db.session.scalar(select(func.count()).select_from(IssuedCredential))
 
             # Verifying one (stored) credential: signature, issuer key, status list, in-process.
@@ -129,14 +132,27 @@ def main() -> None:
                 timings.append(time.perf_counter() - began)
                 assert result.valid, result.findings
             verify_median = statistics.median(timings) * 1000
+            verify_load = os.getloadavg()
             db.session.rollback()
 
-    print(f"issue and sign one OpenBadgeCredential: median {sign_median:.1f} ms ({args.samples} samples)")
-    print(f"verify one credential (our verifier): median {verify_median:.1f} ms ({len(documents)} samples)")
+    print(
+        f"issue and sign one OpenBadgeCredential: median {sign_median:.1f} ms ({args.samples} samples)"
+        f" [load {_load(sign_load)}]"
+    )
+    print(
+        f"verify one credential (our verifier): median {verify_median:.1f} ms ({len(documents)} samples)"
+        f" [load {_load(verify_load)}]"
+    )
     print(
         f"batch issuance (rebuild): {issued} credentials for {len(people)} completions in {batch_seconds:.1f} s"
-        f" = {issued / batch_seconds:.0f} credentials/s ({stored} stored)"
+        f" = {issued / batch_seconds:.0f} credentials/s ({stored} stored) [load {_load(batch_load)}]"
     )
+    print(f"cores: {os.cpu_count()}")
+
+
+def _load(averages: tuple[float, float, float]) -> str:
+    """The load averages over 1, 5 and 15 minutes, when the figure was taken (the machine is shared)."""
+    return " ".join(f"{value:.1f}" for value in averages)
 
 
 if __name__ == "__main__":
