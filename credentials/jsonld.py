@@ -120,6 +120,32 @@ class Processor(jsonld.JsonLdProcessor):
         )
 
 
+#: Scoped contexts (JSON objects inside the shipped contexts) by identity, with what they resolve to.
+_by_identity: LRUCache[int, tuple[Any, Any]] = LRUCache(maxsize=1024)
+
+
+class Resolver(ContextResolver):
+    """PyLD's context resolver, knowing a context object it has resolved before by its identity.
+
+    PyLD finds a JSON object context in its cache by the object's canonical JSON (JCS), which it
+    writes out again each time the object is met: for the scoped contexts of every node of every
+    credential. The same object (kept here, so its identity is not reused) resolves the same.
+    """
+
+    def resolve(self, active_ctx: Any, context: Any, base: str, cycles: set[str] | None = None) -> Any:
+        inner = context.get("@context") if isinstance(context, dict | frozendict) else None
+        inner = context if inner is None else inner
+        if not isinstance(inner, dict | frozendict):
+            return super().resolve(active_ctx, context, base, cycles)
+        known = _by_identity.get(id(inner))
+        if known is not None and known[0] is inner:
+            return [known[1]]
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        if len(resolved) == 1:
+            _by_identity[id(inner)] = (inner, resolved[0])
+        return resolved
+
+
 def canonicalize(document: dict[str, Any]) -> str:
     """The document's RDF dataset in canonical N-Quads (RDFC-1.0, which is URDNA2015)."""
     result = Processor().normalize(
@@ -128,7 +154,7 @@ def canonicalize(document: dict[str, Any]) -> str:
             "algorithm": "URDNA2015",
             "format": "application/n-quads",
             "documentLoader": load_document,
-            "contextResolver": ContextResolver(_resolved_contexts, load_document),
+            "contextResolver": Resolver(_resolved_contexts, load_document),
         },
     )
     return str(result)
