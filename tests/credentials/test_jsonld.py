@@ -94,7 +94,7 @@ def test_the_n_quads_are_plain_pyld_s_for_every_kind_in_any_order(
                 "result": [{"type": ["Result"], "status": "Completed"}],
             },
         },
-        # A type the contexts do not know (PyLD keeps it relative to the base).
+        # A type the contexts do not define (VC 2.0's issuer-dependent @vocab names it).
         {"@context": [VC_V2], "type": ["VerifiableCredential", "Unknown"], "name": "z"},
     ],
 )
