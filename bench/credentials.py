@@ -3,7 +3,9 @@
 On PostgreSQL (a fresh database): the median time to build and sign one OpenBadgeCredential,
 and to verify one with our verifier (signature, key and status lookups), in-process; then the
 projection's batch issuance: 10,000 people who each completed a course, issued by the
-credentials rebuild (what ``rebuild-projections`` runs), and the figure per second.
+credentials rebuild (what ``rebuild-projections`` runs; from 2,000 people it signs in one worker
+process a core), the figure per second and the CPU time it took. Each figure is printed with the
+load averages when it was taken: the machine may be shared.
 
     .venv/bin/python bench/credentials.py [--completions 10000] [--samples 200]
 """
@@ -11,6 +13,8 @@ credentials rebuild (what ``rebuild-projections`` runs), and the figure per seco
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import time
 import uuid
@@ -111,12 +115,16 @@ def main() -> None:
                 sign_document(document, key.private, verification_method_id(key.key_id), datetime.now(UTC))
                 timings.append(time.perf_counter() - began)
             sign_median = statistics.median(timings) * 1000
+            sign_load = os.getloadavg()
 
             # The batch: every completion issued, as the projection's rebuild does it.
-            began = time.perf_counter()
+            began, cpu_began, workers_began = time.perf_counter(), time.process_time(), _children_cpu()
             issued = rebuild_credentials()
             db.session.commit()
             batch_seconds = time.perf_counter() - began
+            batch_cpu = time.process_time() - cpu_began
+            batch_workers_cpu = _children_cpu() - workers_began
+            batch_load = os.getloadavg()
             stored = db.session.scalar(select(func.count()).select_from(IssuedCredential))
 
             # Verifying one (stored) credential: signature, issuer key, status list, in-process.
@@ -129,14 +137,37 @@ def main() -> None:
                 timings.append(time.perf_counter() - began)
                 assert result.valid, result.findings
             verify_median = statistics.median(timings) * 1000
+            verify_load = os.getloadavg()
             db.session.rollback()
 
-    print(f"issue and sign one OpenBadgeCredential: median {sign_median:.1f} ms ({args.samples} samples)")
-    print(f"verify one credential (our verifier): median {verify_median:.1f} ms ({len(documents)} samples)")
+    print(
+        f"issue and sign one OpenBadgeCredential: median {sign_median:.1f} ms ({args.samples} samples)"
+        f" [load {_load(sign_load)}]"
+    )
+    print(
+        f"verify one credential (our verifier): median {verify_median:.1f} ms ({len(documents)} samples)"
+        f" [load {_load(verify_load)}]"
+    )
     print(
         f"batch issuance (rebuild): {issued} credentials for {len(people)} completions in {batch_seconds:.1f} s"
-        f" = {issued / batch_seconds:.0f} credentials/s ({stored} stored)"
+        f" = {issued / batch_seconds:.0f} credentials/s ({stored} stored) [load {_load(batch_load)}]"
     )
+    print(
+        f"  CPU time: {batch_cpu:.1f} s in this process + {batch_workers_cpu:.1f} s in signing workers"
+        f" = {(batch_cpu + batch_workers_cpu) / max(issued, 1) * 1000:.2f} ms a credential"
+    )
+    print(f"cores: {os.cpu_count()}")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (the rebuild's signing workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load(averages: tuple[float, float, float]) -> str:
+    """The load averages over 1, 5 and 15 minutes, when the figure was taken (the machine is shared)."""
+    return " ".join(f"{value:.1f}" for value in averages)
 
 
 if __name__ == "__main__":

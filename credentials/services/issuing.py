@@ -12,6 +12,7 @@ is not revoked when a higher one is attained: it was attained all the same.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from credentials.models import CredentialKind, CredentialRevocation, IssuedCrede
 from credentials.services.awards import Key, earned_awards
 from credentials.services.documents import Award, badge_document, status_entry, verification_method_id
 from credentials.services.keys import SigningKey, signing_key
-from credentials.services.signing import sign_document
+from credentials.services.signing import BatchSigner, sign_document
 from lrs import StoredBatch, people_of_statements
 
 # --- issuing and revoking -------------------------------------------------------------------------
@@ -52,7 +53,7 @@ class Signed:
     document: dict[str, Any]
 
 
-def signed_row(
+def credential_row(
     key: SigningKey,
     row_id: int,
     credential_id: uuid.UUID,
@@ -62,13 +63,12 @@ def signed_row(
     title_th: str,
     title_en: str,
     valid_from: datetime,
-    document: dict[str, Any],
+    signed: dict[str, Any],
     now: datetime,
-) -> Signed:
-    """Sign ``document`` and return the row that stores it (and the signed credential)."""
-    signed = sign_document(document, key.private, verification_method_id(key.key_id), now)
+) -> dict[str, Any]:
+    """The row that stores a signed credential."""
     number, index, _status = status_entry(row_id)
-    row = {
+    return {
         "id": row_id,
         "credential_id": credential_id,
         "person_id": person_id,
@@ -84,38 +84,70 @@ def signed_row(
         "issued_at": now,
         "share_name": False,
     }
+
+
+def signed_row(
+    key: SigningKey,
+    row_id: int,
+    credential_id: uuid.UUID,
+    person_id: int,
+    kind: CredentialKind,
+    source_key: str,
+    title_th: str,
+    title_en: str,
+    valid_from: datetime,
+    document: dict[str, Any],
+    now: datetime,
+) -> Signed:
+    """Sign ``document`` and return the row that stores it (and the signed credential)."""
+    signed = sign_document(document, key.private, verification_method_id(key.key_id), now)
+    row = credential_row(
+        key, row_id, credential_id, person_id, kind, source_key, title_th, title_en, valid_from, signed, now
+    )
     return Signed(row, signed)
 
 
-def issue_awards(awards: Sequence[Award], progress: Callable[[int], None] | None = None) -> int:
-    """Sign and store one OpenBadgeCredential per award (append-only); return how many."""
+def issue_awards(
+    awards: Sequence[Award], progress: Callable[[int], None] | None = None, signer: BatchSigner | None = None
+) -> int:
+    """Sign and store one OpenBadgeCredential per award (append-only); return how many.
+
+    ``signer`` (the rebuild's) spreads the signing over worker processes; by default it is done here.
+    """
     if not awards:
         return 0
     key = signing_key()
     now = datetime.now(UTC).replace(microsecond=0)
     ids = allocate_ids(len(awards))
-    rows = []
-    for row_id, award in zip(ids, awards, strict=True):
-        credential_id = uuid.uuid4()
-        document = badge_document(award, credential_id, row_id)
-        rows.append(
-            signed_row(
-                key,
-                row_id,
-                credential_id,
-                award.person_id,
-                CredentialKind.BADGE,
-                award.source_key,
-                award.title_th,
-                award.title_en,
-                award.achieved_at,
-                document,
-                now,
-            ).row
+    credential_ids = [uuid.uuid4() for _award in awards]
+    documents = [
+        badge_document(award, credential_id, row_id)
+        for row_id, award, credential_id in zip(ids, awards, credential_ids, strict=True)
+    ]
+    method = verification_method_id(key.key_id)
+    if signer is not None:
+        signed = signer.sign_all(documents, key.private, method, now)
+    else:
+        signed = [sign_document(document, key.private, method, now) for document in documents]
+    rows = [
+        credential_row(
+            key,
+            row_id,
+            credential_id,
+            award.person_id,
+            CredentialKind.BADGE,
+            award.source_key,
+            award.title_th,
+            award.title_en,
+            award.achieved_at,
+            document,
+            now,
         )
-        if progress and len(rows) % 100 == 0:
-            progress(100)
+        for row_id, award, credential_id, document in zip(ids, awards, credential_ids, signed, strict=True)
+    ]
     bulk_insert(IssuedCredential, rows)
+    if progress:
+        progress(len(rows))
     return len(rows)
 
 
@@ -148,7 +180,9 @@ def _competency_level(source_key: str) -> tuple[str, int] | None:
     return identifier, int(level)
 
 
-def reconcile_people(person_ids: Iterable[int], progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+def reconcile_people(
+    person_ids: Iterable[int], progress: Callable[[int], None] | None = None, signer: BatchSigner | None = None
+) -> tuple[int, int]:
     """Issue what these people have earned and do not hold; revoke what they hold and no longer earn.
 
     A credential revoked by an administrator (or with its holder's data) stays revoked: the same
@@ -202,7 +236,7 @@ def reconcile_people(person_ids: Iterable[int], progress: Callable[[int], None] 
         if parsed is not None and current_levels.get((person_id, parsed[0]), 0) >= parsed[1]:
             continue  # a lower level than the one attained now: it stays true
         to_revoke.append(pk)
-    issue_awards(to_issue, progress)
+    issue_awards(to_issue, progress, signer)
     revoked = revoke_credentials(to_revoke, RevocationReason.VOIDED)
     return len(to_issue), revoked
 
@@ -233,18 +267,28 @@ def _people_with_anything() -> list[int]:
     return sorted(db.session.scalars(select(text("person_id")).select_from(query.subquery())))
 
 
-def rebuild_credentials(progress: Callable[[int], None] | None = None, chunk: int = 500) -> int:
+#: A rebuild for at least this many people signs in worker processes (one a core), when there are several cores.
+PARALLEL_FROM = 2_000
+
+
+def rebuild_credentials(
+    progress: Callable[[int], None] | None = None, chunk: int = 500, workers: int | None = None
+) -> int:
     """Bring everyone's credentials in step with the rebuilt enrolments and attainment; return how many were issued.
 
     Credentials are never deleted: one still earned stays as issued, one no longer earned is revoked.
+    ``workers``: processes that sign (by default one a core for a large rebuild, none for a small one).
     """
     people = _people_with_anything()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(people) >= PARALLEL_FROM else 0
     issued = 0
-    for start in range(0, len(people), chunk):
-        some = people[start : start + chunk]
-        issued += reconcile_people(some)[0]
-        if progress:
-            progress(len(some))
+    with BatchSigner(workers) as signer:
+        for start in range(0, len(people), chunk):
+            some = people[start : start + chunk]
+            issued += reconcile_people(some, signer=signer)[0]
+            if progress:
+                progress(len(some))
     return issued
 
 

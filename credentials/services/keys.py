@@ -15,7 +15,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -148,6 +148,12 @@ def public_keys() -> dict[str, str]:
     return dict(db.session.execute(select(IssuerKey.key_id, IssuerKey.public_key_multibase)).all())
 
 
+def public_key(key_id: str) -> str | None:
+    """The public key the academy used under ``key_id`` (our verifier: one lookup); None if it never did."""
+    return db.session.scalar(select(IssuerKey.public_key_multibase).where(IssuerKey.key_id == key_id))
+
+
+@lru_cache(maxsize=64)
 def verifier_for(multibase: str) -> Ed25519PublicKey:
     from credentials.multibase import raw_public_key
 

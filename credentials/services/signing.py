@@ -11,8 +11,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
+from types import TracebackType
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -62,6 +66,74 @@ def sign_document(
     signed = dict(document)
     signed["proof"] = {**proof, "proofValue": encode_z(signature)}
     return signed
+
+
+_worker_key: Ed25519PrivateKey | None = None
+
+
+def _start_worker(seed: bytes) -> None:
+    global _worker_key  # one key per worker process, set once when it starts
+    _worker_key = Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def _sign_in_worker(job: tuple[dict[str, Any], str, datetime]) -> dict[str, Any]:
+    assert _worker_key is not None
+    document, verification_method, created = job
+    return sign_document(document, _worker_key, verification_method, created)
+
+
+class BatchSigner:
+    """Signs many documents, in worker processes when there are several (a rebuild).
+
+    Canonicalisation is pure Python and takes nearly all of a signature's time, so a large batch is
+    spread over ``workers`` processes, started fresh (they hold no database connection, only the
+    key) when a batch first needs them, and kept until :meth:`close`. Each document is signed exactly
+    as :func:`sign_document` signs it here, and returned in order. With no workers, for a few
+    documents, or another key than the workers', it signs in this process. Use it as a context manager.
+    """
+
+    #: Fewer documents than this are signed here: sending them to the workers would not pay.
+    MIN_PARALLEL = 64
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers if workers > 1 else 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._key: Ed25519PrivateKey | None = None
+
+    def sign_all(
+        self,
+        documents: Sequence[dict[str, Any]],
+        private_key: Ed25519PrivateKey,
+        verification_method: str,
+        created: datetime,
+    ) -> list[dict[str, Any]]:
+        """Each document with its proof, in the order given."""
+        if self.workers and self._pool is None and len(documents) >= self.MIN_PARALLEL:
+            self._key = private_key
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(private_key.private_bytes_raw(),),
+            )
+        if self._pool is None or private_key is not self._key or len(documents) < self.MIN_PARALLEL:
+            return [sign_document(document, private_key, verification_method, created) for document in documents]
+        jobs = [(document, verification_method, created) for document in documents]
+        chunk = max(1, min(100, len(jobs) // (self.workers * 4)))
+        return list(self._pool.map(_sign_in_worker, jobs, chunksize=chunk))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> BatchSigner:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 class ProofError(ValueError):

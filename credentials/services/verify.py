@@ -18,7 +18,7 @@ from academy.db import db
 from credentials.jsonld import CONTEXT_FILES
 from credentials.models import CredentialRevocation, IssuedCredential
 from credentials.services.documents import issuer_id, status_list_url
-from credentials.services.keys import public_keys, verifier_for
+from credentials.services.keys import public_key, verifier_for
 from credentials.services.signing import ProofError, check_proof, proof_of
 
 #: Every finding's code, and what it says (English; the pages translate it).
@@ -156,7 +156,7 @@ def verify_credential(data: str | bytes | dict[str, Any], now: datetime | None =
     if not method.startswith(prefix) or issuer_value != issuer_id():
         result.findings.append("other_issuer")
         return result
-    multibase = public_keys().get(method[len(prefix) :])
+    multibase = public_key(method[len(prefix) :])
     if multibase is None:
         result.findings.append("unknown_key")
         return result
