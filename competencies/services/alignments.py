@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from academy.db import db
 from academy.org.models import Person
@@ -88,3 +88,27 @@ def statement_evidence(statement_id: uuid.UUID) -> StatementEvidence | None:
         ignored=ignored_reasons(statement_id),
         evidence=[EvidenceLine(e, p, c) for e, p, c in rows],
     )
+
+
+@dataclass(frozen=True)
+class PersonEvidence:
+    """One piece of a person's evidence and where it came from (the statement and the client that sent it)."""
+
+    evidence: Evidence
+    competency: Competency
+    client: LrsClient | None
+
+
+def evidence_of(person_id: int, limit: int = 50) -> tuple[list[PersonEvidence], int]:
+    """The person's latest evidence (newest first, at most ``limit``) with its source, and how many there are."""
+    rows = db.session.execute(
+        select(Evidence, Competency, LrsClient)
+        .join(Competency, Competency.id == Evidence.competency_id)
+        .outerjoin(Statement, Statement.id == Evidence.statement_id)
+        .outerjoin(LrsClient, LrsClient.id == Statement.client_id)
+        .where(Evidence.person_id == person_id)
+        .order_by(Evidence.achieved_at.desc(), Evidence.id.desc())
+        .limit(limit)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.person_id == person_id))
+    return [PersonEvidence(e, c, client) for e, c, client in rows], total or 0

@@ -1,0 +1,59 @@
+"""What an HR officer sees of one person: profile, gaps, courses and assignments, evidence, transcript.
+
+One read of the existing services (competencies' gaps and evidence, courses' enrolments and
+transcript), gathered for the HR person page; no rule of its own beyond how the page groups them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from academy.db import db
+from academy.org.models import Person
+from competencies.models import Framework, RoleProfile
+from competencies.services.alignments import PersonEvidence, evidence_of
+from competencies.services.coverage import Gap, person_gaps
+from competencies.services.frameworks import profile_for
+from courses.models import Course, Enrolment, EnrolmentSource
+from courses.services.enrolment import enrolments_of
+from courses.services.transcript import TranscriptYear, transcript_of
+
+#: Evidence rows shown on the page (newest first); the count says how many there are in all.
+EVIDENCE_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    profile: RoleProfile | None
+    gaps: list[Gap]
+    assignments: list[Enrolment]
+    other_enrolments: list[Enrolment]
+    evidence: list[PersonEvidence]
+    evidence_total: int
+    #: Our courses' titles by activity IRI, for the evidence rows that came from one.
+    course_titles: dict[str, Course]
+    transcript: list[TranscriptYear]
+
+    @property
+    def met(self) -> int:
+        return sum(1 for gap in self.gaps if not gap.gap)
+
+
+def person_record(person: Person, framework: Framework) -> PersonRecord:
+    """Everything the HR person page shows of the person, against the framework's requirements."""
+    enrolments = enrolments_of(person)
+    evidence, total = evidence_of(person.id, EVIDENCE_SHOWN)
+    iris = {e.evidence.activity_id for e in evidence if e.evidence.activity_id}
+    courses = db.session.scalars(select(Course).where(Course.activity_iri.in_(iris))).all() if iris else []
+    return PersonRecord(
+        profile=profile_for(person, framework),
+        gaps=person_gaps(person, framework),
+        assignments=[e for e in enrolments if e.source is EnrolmentSource.ASSIGNED],
+        other_enrolments=[e for e in enrolments if e.source is not EnrolmentSource.ASSIGNED],
+        evidence=evidence,
+        evidence_total=total,
+        course_titles={c.activity_iri: c for c in courses},
+        transcript=transcript_of(person),
+    )
