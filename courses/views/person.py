@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,7 +31,7 @@ def person_record_page(public_id: uuid.UUID) -> ResponseReturnValue:
     framework = active_standard()
     if framework is None:
         abort(404, description=_("No skill standard is active yet."))
-    record = person_record(person, framework)
+    record = person_record(person, framework, every_year=request.args.get("years") == "all")
     chart = {
         "labels": [g.competency.code for g in record.gaps],
         "required": [g.required for g in record.gaps],
