@@ -114,3 +114,13 @@ def parse_date(text: str) -> date:
     if year > 2400:
         year -= BE_OFFSET
     return date(year, month, day_n)
+
+
+def format_date_input(value: date, locale: str = "th") -> str:
+    """A date as a form field holds it: DD/MM/YYYY with a Buddhist-Era year on Thai pages, else YYYY-MM-DD.
+
+    parse_date reads both back, so a date field round-trips in either language.
+    """
+    if locale == "th":
+        return f"{value.day:02d}/{value.month:02d}/{be_year(value.year)}"
+    return value.isoformat()

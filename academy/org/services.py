@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import joinedload
@@ -159,6 +160,29 @@ class PeopleFilter:
     position_line_id: int | None = None
     personnel_group: PersonnelGroup | None = None
     status: PersonStatus | None = None
+    #: One of PEOPLE_SORTS, ``-`` first for descending; unknown keys sort by name.
+    sort: str = "name"
+
+
+#: The orders a people list offers (``?sort=``), each ending in the id so pages never overlap.
+PEOPLE_SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "name": (Person.last_name_th, Person.first_name_th),
+    "employee_no": (Person.employee_no,),
+    "position": (PositionLine.name_th, Person.position_level_id),
+    "agency": (Agency.path,),
+    "unit": (Agency.path,),
+    "group": (Person.personnel_group, Person.role_level),
+    "profile": (Person.personnel_group, Person.role_level),
+    "status": (Person.status,),
+}
+
+
+def people_order(sort: str) -> list[ColumnElement[Any]]:
+    """The ORDER BY of a people list for a ``?sort=`` value (``name``, ``-employee_no``, ...)."""
+    key = sort.removeprefix("-")
+    columns = PEOPLE_SORTS.get(key, PEOPLE_SORTS["name"])
+    descending = sort.startswith("-") and key in PEOPLE_SORTS
+    return [*(c.desc() if descending else c.asc() for c in columns), Person.id.desc() if descending else Person.id]
 
 
 def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Select[Person]:
@@ -187,9 +211,11 @@ def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Sele
                 Person.email.ilike(pattern),
             )
         )
+    if filters.sort.removeprefix("-") == "position":
+        query = query.join(PositionLine, PositionLine.id == Person.position_line_id)
     return query.options(
         joinedload(Person.agency), joinedload(Person.position_line), joinedload(Person.position_level)
-    ).order_by(Person.last_name_th, Person.first_name_th, Person.id)
+    ).order_by(*people_order(filters.sort))
 
 
 def get_person(public_id: uuid.UUID, within: Sequence[Agency] | None) -> Person | None:

@@ -18,6 +18,7 @@ from academy.org.events import announce_people_changed
 from academy.org.importer import template_csv
 from academy.org.models import Agency, PersonnelGroup, PersonStatus, RoleLevel
 from academy.org.services import (
+    PEOPLE_SORTS,
     PeopleFilter,
     get_person,
     list_agencies,
@@ -54,6 +55,11 @@ def _enum_arg(name: str, enum_type: type[E]) -> E | None:
         abort(400, description=_("Unknown value %(value)s for %(name)s.", value=value, name=name))
 
 
+def _sort_arg() -> str:
+    value = request.args.get("sort", "name")
+    return value if value.removeprefix("-") in PEOPLE_SORTS else "name"
+
+
 @bp.get("/agencies")
 @login_required
 def agencies() -> ResponseReturnValue:
@@ -72,6 +78,7 @@ def people() -> ResponseReturnValue:
         position_line_id=_int_arg("line"),
         personnel_group=_enum_arg("group", PersonnelGroup),
         status=_enum_arg("status", PersonStatus),
+        sort=_sort_arg(),
     )
     page = paginate(people_query(filters, scope), PER_PAGE)
     return render_template(
