@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.sql.elements import UnaryExpression
 
 from academy.db import db
 from academy.ifi import ifi_key
@@ -165,7 +166,7 @@ class PeopleFilter:
 
 
 #: The orders a people list offers (``?sort=``), each ending in the id so pages never overlap.
-PEOPLE_SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+PEOPLE_SORTS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
     "name": (Person.last_name_th, Person.first_name_th),
     "employee_no": (Person.employee_no,),
     "position": (PositionLine.name_th, Person.position_level_id),
@@ -177,12 +178,15 @@ PEOPLE_SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
 }
 
 
-def people_order(sort: str) -> list[ColumnElement[Any]]:
+def people_order(sort: str) -> list[UnaryExpression[Any]]:
     """The ORDER BY of a people list for a ``?sort=`` value (``name``, ``-employee_no``, ...)."""
     key = sort.removeprefix("-")
     columns = PEOPLE_SORTS.get(key, PEOPLE_SORTS["name"])
     descending = sort.startswith("-") and key in PEOPLE_SORTS
-    return [*(c.desc() if descending else c.asc() for c in columns), Person.id.desc() if descending else Person.id]
+    return [
+        *(c.desc() if descending else c.asc() for c in columns),
+        Person.id.desc() if descending else Person.id.asc(),
+    ]
 
 
 def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Select[Person]:
