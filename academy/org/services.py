@@ -147,6 +147,36 @@ def list_agencies(within: Sequence[Agency] | None = None) -> list[Agency]:
     return list(db.session.scalars(query))
 
 
+def search_agencies(q: str, within: Sequence[Agency] | None = None, limit: int = 20) -> list[Agency]:
+    """Agencies whose code starts with, or whose Thai or English name contains, every word of ``q``."""
+    query = select(Agency)
+    if within is not None:
+        query = query.where(subtree_condition(within))
+    for word in q.split()[:5]:
+        query = query.where(
+            or_(Agency.code.startswith(word), Agency.name_th.ilike(f"%{word}%"), Agency.name_en.ilike(f"%{word}%"))
+        )
+    return list(db.session.scalars(query.order_by(Agency.depth, Agency.path).limit(limit)))
+
+
+def agency_tree_matching(q: str, within: Sequence[Agency] | None = None) -> list[Agency]:
+    """The agencies (tree order) that match ``q``, with the agencies above them to place them in the tree."""
+    agencies = list_agencies(within)
+    if not q.strip():
+        return agencies
+    words = [w.casefold() for w in q.split()[:5]]
+    matched = [
+        a
+        for a in agencies
+        if all(a.code.startswith(w) or w in a.name_th.casefold() or w in a.name_en.casefold() for w in words)
+    ]
+    shown = set()
+    for agency in matched:  # the agency and every agency above it (each a prefix of its path)
+        parts = agency.path.rstrip("/").split("/")
+        shown.update("/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1))
+    return [a for a in agencies if a.path in shown]
+
+
 def get_agency_by_code(code: str) -> Agency | None:
     return db.session.scalar(select(Agency).where(Agency.code == code))
 

@@ -12,13 +12,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import people_scope
 from academy.dates import current_fiscal_year, format_date_input, parse_date, parse_fiscal_year, today
 from academy.db import db
 from academy.forms import CsrfForm
 from academy.i18n import current_locale
 from academy.org.models import Person
-from academy.org.services import get_agency_by_code, list_agencies
+from academy.org.services import get_agency_by_code
 from academy.transactions import commit_on_success
 from competencies.reports.permissions import can_see_agency, can_view_reports
 from competencies.services.coverage import population_choices, population_from_label, untrained_people
@@ -37,7 +36,9 @@ def assign() -> ResponseReturnValue:
     if not can_view_reports(current_user):
         abort(403)
     args = request.form if request.method == "POST" else request.args
-    agency = get_agency_by_code(args.get("agency", "")) if args.get("agency") else None
+    # The agency field is a type-ahead: "03003" or "03003 name"; the code comes first.
+    agency_text = args.get("agency", "").strip()
+    agency = get_agency_by_code(agency_text.split()[0]) if agency_text else None
     if agency is not None and not can_see_agency(current_user, agency):
         abort(404)
     profiles = [p for p in population_choices() if p.profile is not None]
@@ -83,7 +84,6 @@ def assign() -> ResponseReturnValue:
     first = db.session.scalars(untrained.limit(50)).all() if untrained is not None else []
     return render_template(
         "courses/assign.html",
-        agencies=list_agencies(people_scope(current_user)),
         agency=agency,
         profiles=profiles,
         population=population,
