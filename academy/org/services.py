@@ -170,7 +170,7 @@ def agency_tree_matching(q: str, within: Sequence[Agency] | None = None) -> list
         for a in agencies
         if all(a.code.startswith(w) or w in a.name_th.casefold() or w in a.name_en.casefold() for w in words)
     ]
-    shown = set()
+    shown: set[str] = set()
     for agency in matched:  # the agency and every agency above it (each a prefix of its path)
         parts = agency.path.rstrip("/").split("/")
         shown.update("/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1))
