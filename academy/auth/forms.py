@@ -40,13 +40,11 @@ class UserForm(FlaskForm):
     agency_codes = StringField(
         _l("HR officer's agencies"),
         validators=[Optional(), Length(max=1000)],
-        description=_l(
-            "Agency codes separated by commas; the officer sees these agencies and everything beneath them."
-        ),
+        description=_l("Type a code or a name; the officer sees these agencies and everything beneath them."),
     )
     employee = StringField(
         _l("Linked person"),
-        validators=[Optional(), Length(max=60)],
-        description=_l("Agency code and employee number, e.g. 03003:6500123, for a user who is a learner."),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Type a name or an employee number, for a user who is a learner."),
     )
     active = BooleanField(_l("Active"), default=True)

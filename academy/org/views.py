@@ -134,6 +134,24 @@ def people() -> ResponseReturnValue:
     )
 
 
+@bp.get("/people/search.json")
+@login_required
+def people_search() -> ResponseReturnValue:
+    """The person picker's type-ahead: up to 20 people within scope, as "agency:employee_no" and name."""
+    scope = _scope_or_403()
+    q = request.args.get("q", "").strip()[:100]
+    found = db.session.scalars(people_query(PeopleFilter(q=q), scope).limit(20)).all() if q else []
+    return jsonify(
+        [
+            {
+                "code": f"{p.agency.code}:{p.employee_no}",
+                "name": p.full_name_th if current_locale() == "th" else p.full_name_en or p.full_name_th,
+            }
+            for p in found
+        ]
+    )
+
+
 @bp.get("/people/<uuid:public_id>")
 @no_store
 @login_required

@@ -1,9 +1,9 @@
-// Type-ahead for agency fields: <input list="..." data-agency-search="/agencies/search.json">.
-// As the user types, the datalist is filled with "code name" of matching agencies; the server reads
+// Type-ahead fields: <input list="..." data-picker="/agencies/search.json"> (or /people/search.json).
+// As the user types, the datalist is filled with "code name" of what matches; the server reads
 // the code at the start of the value. Without script the field still takes a code typed in full.
 (function () {
   "use strict";
-  var inputs = document.querySelectorAll("input[data-agency-search]");
+  var inputs = document.querySelectorAll("input[data-picker]");
   Array.prototype.forEach.call(inputs, function (input) {
     var list = document.getElementById(input.getAttribute("list"));
     var timer = null;
@@ -15,13 +15,13 @@
         var q = input.value.trim();
         if (q.length < 2 || q === last) { return; }
         last = q;
-        fetch(input.dataset.agencySearch + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        fetch(input.dataset.picker + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
           .then(function (response) { return response.ok ? response.json() : []; })
-          .then(function (agencies) {
+          .then(function (items) {
             list.textContent = "";
-            agencies.forEach(function (agency) {
+            items.forEach(function (item) {
               var option = document.createElement("option");
-              option.value = agency.code + " " + agency.name;
+              option.value = item.code + " " + item.name;
               list.appendChild(option);
             });
           })
