@@ -22,6 +22,7 @@ from competencies.models import Alignment, Competency, Framework
 from competencies.permissions import can_edit_frameworks, has_own_competencies
 from competencies.services.alignments import (
     AlignmentError,
+    courses_by_activity,
     grantable_clients,
     save_alignment,
     statement_evidence,
@@ -208,6 +209,8 @@ def alignments() -> ResponseReturnValue:
             abort(400)
         if request.form.get("delete"):
             alignment = db.get_or_404(Alignment, _int_field("delete", 1, 2**31))
+            if request.form.get("confirmed") != "yes":  # asked first, on the page itself
+                return redirect(url_for("competencies.alignments", remove=alignment.id))
             db.session.delete(alignment)
             record_audit("alignment.delete", target_type="alignment", target_id=alignment.activity_id)
         else:
@@ -237,10 +240,13 @@ def alignments() -> ResponseReturnValue:
         select(Alignment).join(Alignment.competency).order_by(Alignment.activity_id, Competency.sort_order)
     ).all()
     clients = grantable_clients()
+    remove = parse_int(request.args.get("remove", ""), 1, 2**31)
     return render_template(
         "competencies/alignments.html",
         framework=framework,
         alignments=rows,
+        courses=courses_by_activity(a.activity_id for a in rows),
+        removing=db.session.get(Alignment, remove) if remove else None,
         form=form,
         competencies=leaf_competencies(framework),
         clients=clients,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -23,6 +25,16 @@ def is_platform_activity(activity_id: str) -> bool:
     from courses.models import Course  # courses builds on competencies, not the other way round
 
     return db.session.scalar(select(Course.id).where(Course.activity_iri == activity_id)) is not None
+
+
+def courses_by_activity(activity_ids: Iterable[str]) -> dict[str, Any]:
+    """Our courses among these activity IRIs, by IRI (pages show their titles instead of the IRI)."""
+    from courses.models import Course  # courses builds on competencies, not the other way round
+
+    wanted = set(activity_ids)
+    if not wanted:
+        return {}
+    return {c.activity_iri: c for c in db.session.scalars(select(Course).where(Course.activity_iri.in_(wanted)))}
 
 
 def save_alignment(activity_id: str, competency: Competency, level: int, owner_client_id: int | None) -> Alignment:
