@@ -7,6 +7,7 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from academy.transactions import commit_on_success
 from competencies.events import announce_requirements_changed
-from competencies.models import Alignment, Competency, Framework
+from competencies.models import Alignment, Competency, Framework, FrameworkStatus
 from competencies.permissions import can_edit_frameworks, has_own_competencies
 from competencies.services.alignments import (
     AlignmentError,
@@ -45,6 +46,17 @@ from competencies.services.frameworks import (
 from lrs import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
+
+FRAMEWORK_STATUS_LABELS = {
+    FrameworkStatus.DRAFT: _l("draft"),
+    FrameworkStatus.ACTIVE: _l("active"),
+    FrameworkStatus.RETIRED: _l("retired"),
+}
+
+
+@bp.context_processor
+def _framework_status() -> dict[str, object]:
+    return {"framework_status": lambda value: str(FRAMEWORK_STATUS_LABELS.get(value, value))}
 
 
 def _standard_or_404() -> Framework:

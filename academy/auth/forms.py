@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -11,11 +10,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from academy.auth.models import Role
 from academy.auth.services import MIN_PASSWORD_LENGTH
+from academy.forms import Form
 
 ROLE_LABELS = {Role.LEARNER: _l("Learner"), Role.HR_OFFICER: _l("HR officer"), Role.ADMIN: _l("Academy admin")}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in"))
@@ -26,7 +26,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=255)])
     password = PasswordField(

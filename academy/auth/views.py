@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -170,6 +173,31 @@ def users() -> ResponseReturnValue:
     return render_template("auth/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
+#: The account service's refusals (English, as the CLI prints them) as the pages say them.
+_ACCOUNT_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^not an email address"), lambda m: _("Invalid email address.")),
+    (
+        re.compile(r"^a user with email (.+) already exists$"),
+        lambda m: _("A user with the email %(email)s already exists.", email=m.group(1)),
+    ),
+    (
+        re.compile(r"^a password needs at least (\d+) characters$"),
+        lambda m: _("At least %(count)s characters.", count=m.group(1)),
+    ),
+    (re.compile(r"^an HR officer needs at least one agency$"), lambda m: _("An HR officer needs at least one agency.")),
+)
+
+
+def account_message(error: Exception) -> str:
+    """An account refusal in the page's language (messages made here are translated already)."""
+    text = str(error)
+    for pattern, message in _ACCOUNT_MESSAGES:
+        match = pattern.match(text)
+        if match:
+            return message(match)
+    return text
+
+
 def _parse_agencies(values: list[str]) -> list[Agency]:
     """Agencies from the picker's fields ("03003 name") or codes separated by commas."""
     agencies = []
@@ -256,7 +284,7 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
                     _end_sessions_of(user, reason)
         except AccountError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            flash(account_message(error), "error")
             return render_template("auth/user_form.html", **_form_context(form, user)), 400
         flash(_("Saved."), "success")
         return redirect(url_for("auth.users"))
