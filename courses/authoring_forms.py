@@ -14,6 +14,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -77,11 +78,17 @@ class LessonForm(PortalForm):
     video_url = StringField(
         _l("Video link"), description=_l("An https:// address: YouTube, Vimeo or any other video page.")
     )
+    body_format = RadioField(
+        _l("Written in"),
+        choices=[SelectChoice("markdown", _l("Markdown")), SelectChoice("html", _l("HTML"))],
+        default="markdown",
+    )
     body_th = TextAreaField(
         _l("Content (Thai)"),
         render_kw={"rows": 14},
         description=_l(
-            "HTML: headings, paragraphs, lists, bold and italics, links, https images, tables, code and quotes. "
+            "Markdown: # heading, **bold**, *italics*, - lists, [link](https://…), ![image](https://…), tables. "
+            "In HTML: headings, paragraphs, lists, links, https images, tables, code and quotes. "
             "Anything else is removed when saved."
         ),
     )
