@@ -13,10 +13,9 @@ from sqlalchemy import select
 from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Person
-from competencies.models import Framework, RoleProfile
+from competencies.models import Framework
 from competencies.services.alignments import PersonEvidence, evidence_of
 from competencies.services.coverage import Gap, person_gaps
-from competencies.services.frameworks import profile_for
 from courses.models import Course, Enrolment, EnrolmentSource, EnrolmentStatus
 from courses.services.enrolment import enrolments_of
 from courses.services.transcript import TranscriptYear, transcript_of
@@ -29,7 +28,6 @@ RECENT_YEARS = 2
 
 @dataclass(frozen=True)
 class PersonRecord:
-    profile: RoleProfile | None
     gaps: list[Gap]
     assignments: list[Enrolment]
     #: Unfinished courses the person enrolled in themself (completed ones are in the transcript).
@@ -61,7 +59,6 @@ def person_record(person: Person, framework: Framework, *, every_year: bool = Fa
     iris = {e.evidence.activity_id for e in evidence if e.evidence.activity_id}
     courses = db.session.scalars(select(Course).where(Course.activity_iri.in_(iris))).all() if iris else []
     return PersonRecord(
-        profile=profile_for(person, framework),
         gaps=person_gaps(person, framework),
         assignments=[e for e in enrolments if e.source is EnrolmentSource.ASSIGNED],
         other_enrolments=[

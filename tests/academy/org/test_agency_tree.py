@@ -23,7 +23,7 @@ def _tree(make_agency: Callable[..., Agency]) -> tuple[Agency, Agency, Agency]:
 def test_the_tree_folds_and_a_search_shows_matches_with_the_agencies_above(
     make_agency: Callable[..., Agency], make_user: Callable[..., User], login: Login
 ) -> None:
-    ministry, department, _other = _tree(make_agency)
+    _tree(make_agency)
     client = login(make_user(Role.ADMIN))
     page = client.get("/agencies").get_data(as_text=True)
     assert "<details" in page and "กรมอื่น" in page
@@ -39,7 +39,7 @@ def test_an_officer_sees_only_their_agencies_in_the_tree_and_the_type_ahead(
     make_user: Callable[..., User],
     login: Login,
 ) -> None:
-    ministry, department, other = _tree(make_agency)
+    _ministry, department, other = _tree(make_agency)
     client = login(make_user(Role.HR_OFFICER, agencies=(department,)))
     page = client.get("/agencies").get_data(as_text=True)
     assert "กรมสถิติทดลอง" in page and "กรมอื่น" not in page and "กระทรวงทดลอง" not in page
