@@ -15,9 +15,7 @@ from tests.support.app import csrf_token
 Login = Callable[[User], FlaskClient]
 
 
-def test_the_new_user_form_asks_for_a_password_and_offers_pickers(
-    make_user: Callable[..., User], login: Login
-) -> None:
+def test_the_new_user_form_asks_for_a_password_and_offers_pickers(make_user: Callable[..., User], login: Login) -> None:
     client = login(make_user(Role.ADMIN))
     page = client.get("/admin/users/new").get_data(as_text=True)
     assert "keep the current password" not in page and "เว้นว่าง" not in page
