@@ -104,10 +104,11 @@ def demo_command(people: int, if_empty: bool) -> None:
 
     with _progress(None, "statements", "learning") as bar:
         completions = build_learning(current_app.config["ACADEMY_BASE_URL"], progress=bar.update)
-    from courses.demo import build_courses, build_demo_learning
+    from courses.demo import build_courses, build_demo_assignments, build_demo_learning
 
     courses = build_courses()
     build_demo_learning("learner@demo.go.th", "hr@demo.go.th")
+    build_demo_assignments("hr@demo.go.th", "learner@demo.go.th")
     record_audit("demo.build", actor="cli", details={"people": people, "completions": completions})
     db.session.commit()
     click.echo(

@@ -8,6 +8,7 @@ dated the day before.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -77,6 +78,13 @@ def format_be_date(value: date | datetime | None, locale: str = "th", style: str
     if value is None:
         return ""
     day = today(value) if isinstance(value, datetime) else value
+    return _format_day(day, locale, style)
+
+
+@lru_cache(maxsize=8192)
+def _format_day(day: date, locale: str, style: str) -> str:
+    # Cached: Babel's formatting is the slow part of a page of many dates (a transcript), and the
+    # days a platform shows are few (a few years' worth) and shared by everyone.
     if locale != "th":
         pattern = "d MMMM y" if style == "long" else "d MMM y"
         return format_date(day, pattern, locale="en")
@@ -123,3 +131,13 @@ def parse_date(text: str) -> date:
     if year > 2400:
         year -= BE_OFFSET
     return date(year, month, day_n)
+
+
+def format_date_input(value: date, locale: str = "th") -> str:
+    """A date as a form field holds it: DD/MM/YYYY with a Buddhist-Era year on Thai pages, else YYYY-MM-DD.
+
+    parse_date reads both back, so a date field round-trips in either language.
+    """
+    if locale == "th":
+        return f"{value.day:02d}/{value.month:02d}/{be_year(value.year)}"
+    return value.isoformat()

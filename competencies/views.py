@@ -7,6 +7,7 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,10 +19,11 @@ from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from academy.transactions import commit_on_success
 from competencies.events import announce_requirements_changed
-from competencies.models import Alignment, Competency, Framework
+from competencies.models import Alignment, Competency, Framework, FrameworkStatus
 from competencies.permissions import can_edit_frameworks, has_own_competencies
 from competencies.services.alignments import (
     AlignmentError,
+    courses_by_activity,
     grantable_clients,
     save_alignment,
     statement_evidence,
@@ -44,6 +46,17 @@ from competencies.services.frameworks import (
 from lrs import IGNORED_LABELS
 
 bp = Blueprint("competencies", __name__, template_folder="templates")
+
+FRAMEWORK_STATUS_LABELS = {
+    FrameworkStatus.DRAFT: _l("draft"),
+    FrameworkStatus.ACTIVE: _l("active"),
+    FrameworkStatus.RETIRED: _l("retired"),
+}
+
+
+@bp.context_processor
+def _framework_status() -> dict[str, object]:
+    return {"framework_status": lambda value: str(FRAMEWORK_STATUS_LABELS.get(value, value))}
 
 
 def _standard_or_404() -> Framework:
@@ -210,6 +223,8 @@ def alignments() -> ResponseReturnValue:
             abort(400)
         if request.form.get("delete"):
             alignment = db.get_or_404(Alignment, _int_field("delete", 1, 2**31))
+            if request.form.get("confirmed") != "yes":  # asked first, on the page itself
+                return redirect(url_for("competencies.alignments", remove=alignment.id))
             db.session.delete(alignment)
             record_audit("alignment.delete", target_type="alignment", target_id=alignment.activity_id)
         else:
@@ -239,10 +254,13 @@ def alignments() -> ResponseReturnValue:
         select(Alignment).join(Alignment.competency).order_by(Alignment.activity_id, Competency.sort_order)
     ).all()
     clients = grantable_clients()
+    remove = parse_int(request.args.get("remove", ""), 1, 2**31)
     return render_template(
         "competencies/alignments.html",
         framework=framework,
         alignments=rows,
+        courses=courses_by_activity(a.activity_id for a in rows),
+        removing=db.session.get(Alignment, remove) if remove else None,
         form=form,
         competencies=leaf_competencies(framework),
         clients=clients,

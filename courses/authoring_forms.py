@@ -7,7 +7,6 @@ whose errors the views attach to the field they name.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,6 +14,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from academy.forms import Form as PortalForm
 from courses.models import CompletionRule, CourseFormat, CourseStatus, QuestionKind
 
 FORMAT_LABELS = {
@@ -48,7 +49,7 @@ LANGUAGE_LABELS = {"th": _l("Thai"), "en": _l("English")}
 CHOICE_ROWS = 6
 
 
-class CourseForm(FlaskForm):
+class CourseForm(PortalForm):
     code = StringField(_l("Code"), description=_l("Letters, digits, '.', '_' and '-', e.g. EWA-DG-201."))
     title_th = StringField(_l("Title (Thai)"))
     title_en = StringField(_l("Title (English)"))
@@ -69,23 +70,29 @@ class CourseForm(FlaskForm):
     )
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(PortalForm):
     title_th = StringField(_l("Title (Thai)"))
     title_en = StringField(_l("Title (English)"))
 
 
-class LessonForm(FlaskForm):
+class LessonForm(PortalForm):
     title_th = StringField(_l("Title (Thai)"))
     title_en = StringField(_l("Title (English)"))
     minutes = IntegerField(_l("Minutes"), default=10, validators=[InputRequired(), NumberRange(min=1, max=1440)])
     video_url = StringField(
         _l("Video link"), description=_l("An https:// address: YouTube, Vimeo or any other video page.")
     )
+    body_format = RadioField(
+        _l("Written in"),
+        choices=[SelectChoice("markdown", _l("Markdown")), SelectChoice("html", _l("HTML"))],
+        default="markdown",
+    )
     body_th = TextAreaField(
         _l("Content (Thai)"),
         render_kw={"rows": 14},
         description=_l(
-            "HTML: headings, paragraphs, lists, bold and italics, links, https images, tables, code and quotes. "
+            "Markdown: # heading, **bold**, *italics*, - lists, [link](https://…), ![image](https://…), tables. "
+            "In HTML: headings, paragraphs, lists, links, https images, tables, code and quotes. "
             "Anything else is removed when saved."
         ),
     )
@@ -96,7 +103,7 @@ class LessonForm(FlaskForm):
     remove_file = BooleanField(_l("Remove the current file"))
 
 
-class QuizForm(FlaskForm):
+class QuizForm(PortalForm):
     title_th = StringField(_l("Title (Thai)"))
     title_en = StringField(_l("Title (English)"))
     pass_mark = IntegerField(_l("Pass mark (%)"), default=70, validators=[InputRequired(), NumberRange(min=0, max=100)])
@@ -120,12 +127,12 @@ class ChoiceRow(Form):
         return not any((field.data or "").strip() for field in (self.code, self.text_th, self.text_en))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PortalForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
     text_th = TextAreaField(_l("Question (Thai)"), render_kw={"rows": 3})
     text_en = TextAreaField(_l("Question (English)"), render_kw={"rows": 3})
     choices = FieldList(FormField(ChoiceRow), min_entries=CHOICE_ROWS, max_entries=CHOICE_ROWS)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(_l("Course file (JSON or YAML)"), validators=[FileRequired()])

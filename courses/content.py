@@ -52,6 +52,16 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+def render_markdown(text: str) -> str:
+    """An author's Markdown as sanitised HTML (CommonMark with tables and strikethrough; inline HTML sanitised)."""
+    if not text:
+        return ""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return sanitise_html(parser.render(text))
+
+
 def sanitise_html(html: str) -> str:
     """Reduce an author's HTML to the allowed rich-text subset (no script, handlers or unsafe URLs)."""
     if not html:

@@ -107,3 +107,56 @@ def build_demo_learning(learner_email: str, officer_email: str) -> int:
         view_lesson(enrolment, first.lesson, "th")
     assign_course(assigned, [person.id], current_fiscal_year(), today() + timedelta(days=45), officer)
     return 3
+
+
+def build_demo_assignments(officer_email: str, exclude_email: str) -> int:
+    """The demo HR officer's assignments in their department: one course overdue, one due within a week.
+
+    Each goes to a third of the department's untrained IT people (not the demo learner, whose own
+    story build_demo_learning tells); return how many people were assigned. Only when the officer exists.
+    """
+    from datetime import timedelta
+
+    from academy.auth.services import get_user_by_email
+    from academy.dates import current_fiscal_year, today
+    from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus
+    from courses.models import CourseKind, CourseStatus, Enrolment
+    from courses.services.enrolment import assign_course
+
+    officer = get_user_by_email(officer_email)
+    if officer is None or not officer.scoped_agencies:
+        return 0
+    learner = get_user_by_email(exclude_email)
+    skip = {learner.person_id} if learner is not None and learner.person_id is not None else set()
+    department = officer.scoped_agencies[0]
+    people = [
+        pid
+        for pid in db.session.scalars(
+            select(Person.id)
+            .join(Agency, Agency.id == Person.agency_id)
+            .where(
+                Agency.path.startswith(department.path),
+                Person.personnel_group == PersonnelGroup.IT,
+                Person.status == PersonStatus.ACTIVE,
+                ~select(Enrolment.id).where(Enrolment.person_id == Person.id).exists(),
+            )
+            .order_by(Person.id)
+        )
+        if pid not in skip
+    ]
+    courses = db.session.scalars(
+        select(Course)
+        .where(
+            Course.status == CourseStatus.PUBLISHED,
+            Course.format == CourseFormat.ONLINE,
+            Course.kind == CourseKind.NATIVE,
+        )
+        .order_by(Course.code)
+    ).all()
+    if len(courses) < 2 or len(people) < 3:
+        return 0
+    third = len(people) // 3
+    year, day = current_fiscal_year(), today()
+    overdue = assign_course(courses[0], people[:third], year, day - timedelta(days=10), officer)
+    due_soon = assign_course(courses[1], people[third : 2 * third], year, day + timedelta(days=5), officer)
+    return overdue + due_soon

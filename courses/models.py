@@ -148,6 +148,10 @@ class Lesson(Base):
     #: Sanitised HTML (courses.content.sanitise_html) in each language.
     body_th: Mapped[str] = mapped_column(Text, default="")
     body_en: Mapped[str] = mapped_column(Text, default="")
+    #: The Markdown the author wrote, when they wrote Markdown: body_th/body_en are its HTML, sanitised.
+    #: None: the body was written as HTML (lessons from before Markdown, imports).
+    markdown_th: Mapped[str | None] = mapped_column(Text)
+    markdown_en: Mapped[str | None] = mapped_column(Text)
     video_url: Mapped[str | None] = mapped_column(String(2048))
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_type: Mapped[str | None] = mapped_column(String(255))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -11,11 +10,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from academy.auth.models import Role
 from academy.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from academy.forms import Form
 
 ROLE_LABELS = {Role.LEARNER: _l("Learner"), Role.HR_OFFICER: _l("HR officer"), Role.ADMIN: _l("Academy admin")}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in"))
@@ -26,7 +26,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=255)])
     password = PasswordField(
@@ -40,23 +40,21 @@ class UserForm(FlaskForm):
     agency_codes = StringField(
         _l("HR officer's agencies"),
         validators=[Optional(), Length(max=1000)],
-        description=_l(
-            "Agency codes separated by commas; the officer sees these agencies and everything beneath them."
-        ),
+        description=_l("Type a code or a name; the officer sees these agencies and everything beneath them."),
     )
     employee = StringField(
         _l("Linked person"),
-        validators=[Optional(), Length(max=60)],
-        description=_l("Agency code and employee number, e.g. 03003:6500123, for a user who is a learner."),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Type a name or an employee number, for a user who is a learner."),
     )
     active = BooleanField(_l("Active"), default=True)
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
@@ -67,7 +65,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=40)],
@@ -75,11 +73,11 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     code = StringField(
         _l("Code from the app"), validators=[DataRequired(), Length(max=10)], description=_l("6 digits.")
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs its CSRF token."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -14,9 +17,17 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.forms import ROLE_LABELS, LoginForm, UserForm
 from academy.auth.models import Role, User
+from academy.auth.passwords import MIN_PASSWORD_LENGTH
 from academy.auth.permissions import admin_required
 from academy.auth.redirects import safe_redirect_target
-from academy.auth.services import AccountError, authenticate, create_user, set_password, set_roles, users_query
+from academy.auth.services import (
+    AccountError,
+    authenticate,
+    create_user,
+    set_password,
+    set_roles,
+    users_query,
+)
 from academy.auth.session_store import current_session_id, sign_in, sign_out
 from academy.auth.sessions import active_sessions_of, describe_device, end_session, end_user_sessions, get_user_session
 from academy.extensions import db, limiter
@@ -167,9 +178,36 @@ def users() -> ResponseReturnValue:
     return render_template("auth/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
-def _parse_agencies(text: str) -> list[Agency]:
+#: The account service's refusals (English, as the CLI prints them) as the pages say them.
+_ACCOUNT_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^not an email address"), lambda m: _("Invalid email address.")),
+    (
+        re.compile(r"^a user with email (.+) already exists$"),
+        lambda m: _("A user with the email %(email)s already exists.", email=m.group(1)),
+    ),
+    (
+        re.compile(r"^a password needs at least (\d+) characters$"),
+        lambda m: _("At least %(count)s characters.", count=m.group(1)),
+    ),
+    (re.compile(r"^an HR officer needs at least one agency$"), lambda m: _("An HR officer needs at least one agency.")),
+)
+
+
+def account_message(error: Exception) -> str:
+    """An account refusal in the page's language (messages made here are translated already)."""
+    text = str(error)
+    for pattern, message in _ACCOUNT_MESSAGES:
+        match = pattern.match(text)
+        if match:
+            return message(match)
+    return text
+
+
+def _parse_agencies(values: list[str]) -> list[Agency]:
+    """Agencies from the picker's fields ("03003 name") or codes separated by commas."""
     agencies = []
-    for code in filter(None, (part.strip() for part in text.split(","))):
+    parts = (part.strip() for value in values for part in value.split(","))
+    for code in (part.split()[0] for part in parts if part):
         agency = get_agency_by_code(code)
         if agency is None:
             raise AccountError(_("No agency has the code %(code)s.", code=code))
@@ -178,9 +216,10 @@ def _parse_agencies(text: str) -> list[Agency]:
 
 
 def _parse_person(text: str) -> Person | None:
+    """The person the picker names: "agency:employee_no", then (from the type-ahead) their name."""
     if not text.strip():
         return None
-    agency_code, _sep, employee_no = text.strip().partition(":")
+    agency_code, _sep, employee_no = text.split()[0].partition(":")
     person = db.session.scalar(
         select(Person).join(Person.agency).where(Agency.code == agency_code, Person.employee_no == employee_no)
     )
@@ -196,14 +235,19 @@ def _parse_person(text: str) -> Person | None:
 def edit_user(user_id: int | None = None) -> ResponseReturnValue:
     user = None if user_id is None else db.get_or_404(User, user_id)
     form = UserForm(obj=user)
+    if user is None:  # a new user has no current password to keep
+        form.password.description = _(
+            "At least %(count)s characters; leave empty to send an invitation by email.", count=MIN_PASSWORD_LENGTH
+        )
     if request.method == "GET" and user is not None:
         form.roles.data = [role.value for role in user.roles]
-        form.agency_codes.data = ", ".join(agency.code for agency in user.scoped_agencies)
-        form.employee.data = f"{user.person.agency.code}:{user.person.employee_no}" if user.person else ""
+        form.employee.data = (
+            f"{user.person.agency.code}:{user.person.employee_no} {user.person.full_name_th}" if user.person else ""
+        )
     if form.validate_on_submit():
         try:
             roles = [Role(value) for value in form.roles.data or []]
-            agencies = _parse_agencies(form.agency_codes.data or "")
+            agencies = _parse_agencies(request.form.getlist("agency_codes"))
             person = _parse_person(form.employee.data or "")
             if user is None:
                 user = create_user(
@@ -252,12 +296,21 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
                     _end_sessions_of(user, reason)
         except AccountError as error:
             db.session.rollback()
-            flash(str(error), "error")
-            return render_template("auth/user_form.html", form=form, user=user), 400
+            flash(account_message(error), "error")
+            return render_template("auth/user_form.html", **_form_context(form, user)), 400
         flash(_("Saved."), "success")
         return redirect(url_for("auth.users"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/user_form.html", form=form, user=user), status
+    return render_template("auth/user_form.html", **_form_context(form, user)), status
+
+
+def _form_context(form: UserForm, user: User | None) -> dict[str, object]:
+    """The form and what its pickers show: the officer's agencies as "code name" (as posted, after an error)."""
+    if request.method == "POST":
+        agencies = [v.strip() for v in request.form.getlist("agency_codes") if v.strip()]
+    else:
+        agencies = [f"{a.code} {a.name_th}" for a in user.scoped_agencies] if user else []
+    return {"form": form, "user": user, "agency_values": agencies}
 
 
 def _invite_new_user(user: User) -> ResponseReturnValue:

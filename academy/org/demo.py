@@ -81,6 +81,8 @@ _LEVELS = {
 }
 
 HR_DEMO_DEPARTMENT_NAME = "สำนักงานสถิติแห่งชาติ"
+#: How many people the demo HR officer's department has (of the default 5,000).
+HR_DEMO_DEPARTMENT_PEOPLE = 350
 
 
 def demo_citizen_id(serial: int) -> str:
@@ -154,6 +156,12 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
     names = load_data("names.json")
     units = {dept.code: [dept.code, *(child.code for child in dept.children)] for dept in departments}
     weights = [rng.uniform(0.3, 3.0) for _ in departments]
+    # The demo HR officer's department is a real one's size: a few hundred people (at most a fifth of them).
+    hr_department = next((i for i, d in enumerate(departments) if d.name_th == HR_DEMO_DEPARTMENT_NAME), None)
+    if hr_department is not None:
+        share = min(0.2, HR_DEMO_DEPARTMENT_PEOPLE / max(count, 1))
+        others = sum(weights) - weights[hr_department]
+        weights[hr_department] = share * others / (1 - share)
     lines, line_weights = zip(*_STAFF_LINES, strict=True)
     line_type = {code: type_code for code, _th, _en, _it, type_code in POSITION_LINES}
     # Each department is headed by one executive (M2), with deputies (M1), one of them the CIO,

@@ -25,3 +25,8 @@ KIND_LABELS = {
 
 def label(mapping: Mapping[Any, object], value: object) -> str:
     return str(mapping.get(value, value)) if value is not None else ""
+
+
+def profile_label(group: PersonnelGroup, level: RoleLevel) -> str:
+    """A role profile's name in the page's language: the one home for it (pages, reports, exports)."""
+    return f"{GROUP_LABELS[group]} · {LEVEL_LABELS[level]}"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.sql.elements import UnaryExpression
 
 from academy.db import db
 from academy.ifi import ifi_key
@@ -145,6 +147,36 @@ def list_agencies(within: Sequence[Agency] | None = None) -> list[Agency]:
     return list(db.session.scalars(query))
 
 
+def search_agencies(q: str, within: Sequence[Agency] | None = None, limit: int = 20) -> list[Agency]:
+    """Agencies whose code starts with, or whose Thai or English name contains, every word of ``q``."""
+    query = select(Agency)
+    if within is not None:
+        query = query.where(subtree_condition(within))
+    for word in q.split()[:5]:
+        query = query.where(
+            or_(Agency.code.startswith(word), Agency.name_th.ilike(f"%{word}%"), Agency.name_en.ilike(f"%{word}%"))
+        )
+    return list(db.session.scalars(query.order_by(Agency.depth, Agency.path).limit(limit)))
+
+
+def agency_tree_matching(q: str, within: Sequence[Agency] | None = None) -> list[Agency]:
+    """The agencies (tree order) that match ``q``, with the agencies above them to place them in the tree."""
+    agencies = list_agencies(within)
+    if not q.strip():
+        return agencies
+    words = [w.casefold() for w in q.split()[:5]]
+    matched = [
+        a
+        for a in agencies
+        if all(a.code.startswith(w) or w in a.name_th.casefold() or w in a.name_en.casefold() for w in words)
+    ]
+    shown: set[str] = set()
+    for agency in matched:  # the agency and every agency above it (each a prefix of its path)
+        parts = agency.path.rstrip("/").split("/")
+        shown.update("/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1))
+    return [a for a in agencies if a.path in shown]
+
+
 def get_agency_by_code(code: str) -> Agency | None:
     return db.session.scalar(select(Agency).where(Agency.code == code))
 
@@ -159,6 +191,32 @@ class PeopleFilter:
     position_line_id: int | None = None
     personnel_group: PersonnelGroup | None = None
     status: PersonStatus | None = None
+    #: One of PEOPLE_SORTS, ``-`` first for descending; unknown keys sort by name.
+    sort: str = "name"
+
+
+#: The orders a people list offers (``?sort=``), each ending in the id so pages never overlap.
+PEOPLE_SORTS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
+    "name": (Person.last_name_th, Person.first_name_th),
+    "employee_no": (Person.employee_no,),
+    "position": (PositionLine.name_th, Person.position_level_id),
+    "agency": (Agency.path,),
+    "unit": (Agency.path,),
+    "group": (Person.personnel_group, Person.role_level),
+    "profile": (Person.personnel_group, Person.role_level),
+    "status": (Person.status,),
+}
+
+
+def people_order(sort: str) -> list[UnaryExpression[Any]]:
+    """The ORDER BY of a people list for a ``?sort=`` value (``name``, ``-employee_no``, ...)."""
+    key = sort.removeprefix("-")
+    columns = PEOPLE_SORTS.get(key, PEOPLE_SORTS["name"])
+    descending = sort.startswith("-") and key in PEOPLE_SORTS
+    return [
+        *(c.desc() if descending else c.asc() for c in columns),
+        Person.id.desc() if descending else Person.id.asc(),
+    ]
 
 
 def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Select[Person]:
@@ -187,9 +245,11 @@ def people_query(filters: PeopleFilter, within: Sequence[Agency] | None) -> Sele
                 Person.email.ilike(pattern),
             )
         )
+    if filters.sort.removeprefix("-") == "position":
+        query = query.join(PositionLine, PositionLine.id == Person.position_line_id)
     return query.options(
         joinedload(Person.agency), joinedload(Person.position_line), joinedload(Person.position_level)
-    ).order_by(Person.last_name_th, Person.first_name_th, Person.id)
+    ).order_by(*people_order(filters.sort))
 
 
 def get_person(public_id: uuid.UUID, within: Sequence[Agency] | None) -> Person | None:

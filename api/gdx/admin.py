@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -16,17 +15,31 @@ from wtforms.validators import DataRequired, Length
 from academy.audit.services import record_audit
 from academy.auth.permissions import admin_required
 from academy.db import db
-from academy.forms import CsrfForm
+from academy.forms import CsrfForm, Form
 from academy.inputs import paginate
 from academy.transactions import commit_on_success
-from api.gdx.models import GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
+from api.gdx.models import DeliveryOutcome, GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
 from api.gdx.services.consumers import ConsumerError, create_consumer, list_consumers, revoke_consumer
 from api.gdx.services.outbox import retry_failed
 
 bp = Blueprint("gdx_admin", __name__, template_folder="templates", url_prefix="/admin/gdx")
 
+#: Statuses and outcomes in the page's language (the stored values are English codes).
+STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("pending"),
+    OutboxStatus.DELIVERED: _l("delivered"),
+    OutboxStatus.FAILED: _l("failed"),
+    DeliveryOutcome.RETRY: _l("to retry"),
+    DeliveryOutcome.UNAUTHORISED: _l("unauthorised"),
+}
 
-class ConsumerForm(FlaskForm):
+
+@bp.context_processor
+def _status_labels() -> dict[str, object]:
+    return {"gdx_status": lambda value: str(STATUS_LABELS.get(value, value))}
+
+
+class ConsumerForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
 
 

@@ -21,6 +21,7 @@ from academy.pdf import render_pdf
 from competencies.reports.services import Column, ColumnKind, Report, Table
 
 FORMATS = ("csv", "xlsx", "pdf")
+#: Full Content-Type values (given as ``content_type``: Flask adds a charset to a text ``mimetype`` again).
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -86,12 +87,21 @@ def report_csv(report: Report) -> bytes:
 # --- XLSX ----------------------------------------------------------------------------------------------
 
 
+#: Excel's longest sheet name.
+SHEET_NAME_MAX = 31
+
+
 def _sheet_title(title: str, taken: set[str]) -> str:
-    clean = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28].strip() or "Sheet"
+    """A unique sheet name from a title, cut (if it must be) at a space, never inside a word."""
+    clean = " ".join("".join(ch for ch in title if ch not in "[]:*?/\\").split()) or "Sheet"
+    if len(clean) > SHEET_NAME_MAX:
+        cut = clean[: SHEET_NAME_MAX + 1].rsplit(" ", 1)[0]
+        clean = cut if cut and len(cut) <= SHEET_NAME_MAX else clean[:SHEET_NAME_MAX]
     name, n = clean, 1
     while name in taken:
         n += 1
-        name = f"{clean[:25]} {n}"
+        suffix = f" {n}"
+        name = f"{clean[: SHEET_NAME_MAX - len(suffix)]}{suffix}"
     taken.add(name)
     return name
 
@@ -131,7 +141,7 @@ def _cover_sheet(book: Workbook, report: Report, taken: set[str]) -> None:
 
 
 def _table_sheet(book: Workbook, table: Table, taken: set[str]) -> None:
-    sheet = book.create_sheet(_sheet_title(table.title, taken))
+    sheet = book.create_sheet(_sheet_title(table.sheet or table.title, taken))
     for index, column in enumerate(table.columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = 40 if column.key == "name" else 14
     sheet.freeze_panes = "A2"

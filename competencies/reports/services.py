@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 from academy.dates import be_year, utcnow
 from academy.dates import today as platform_today
 from academy.i18n import current_locale, localized
-from academy.org.labels import GROUP_LABELS, KIND_LABELS, LEVEL_LABELS
+from academy.org.labels import KIND_LABELS, profile_label
 from academy.org.models import Agency, AgencyKind
 from competencies.models import Framework
 from competencies.services.coverage import (
     CoverageRecord,
+    Figures,
     PersonProgress,
     Population,
     PopulationFilter,
@@ -75,6 +76,8 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]]
     chart: Chart | None = None
+    #: A spreadsheet's name for the table: short, whole words (XLSX sheet names stop at 31 characters).
+    sheet: str = ""
 
     def index(self, key: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.key == key)
@@ -124,7 +127,7 @@ def _name(item: Any) -> str:
 def population_name(population: PopulationFilter) -> str:
     if population.profile is not None:
         group, level = population.profile
-        return f"{GROUP_LABELS[group]} · {LEVEL_LABELS[level]}"
+        return profile_label(group, level)
     return {
         Population.IT: _("IT personnel"),
         Population.ALL: _("All personnel"),
@@ -155,18 +158,43 @@ def _coverage_columns(first: str) -> list[Column]:
     ]
 
 
-def _coverage_row(code: str, name: str, record: CoverageRecord) -> list[Any]:
+def _coverage_row(code: str | None, name: str, record: CoverageRecord) -> list[Any]:
+    """A row of figures; a unit with nobody in the population has no percentages ("—", not 0.00%)."""
     figures = record.figures
+    empty = figures.headcount == 0
     return [
         code,
         name,
         figures.headcount,
         figures.trained,
-        record.coverage_percent,
+        None if empty else record.coverage_percent,
         figures.attained,
-        record.attainment_percent,
+        None if empty else record.attainment_percent,
         record.target_percent,
     ]
+
+
+def _direct_record(own: CoverageRecord, units: list[CoverageRecord]) -> CoverageRecord:
+    """The people placed in the agency itself, not in any unit beneath it: the agency less its units."""
+    figures = Figures()
+    figures.add(own.figures)
+    for unit in units:
+        figures.headcount -= unit.figures.headcount
+        figures.trained -= unit.figures.trained
+        figures.attained -= unit.figures.attained
+        for code, count in unit.figures.areas.items():
+            figures.areas[code] = figures.areas.get(code, 0) - count
+    return replace(own, figures=figures)
+
+
+def unit_rows(agency: Agency, own: CoverageRecord, units: list[CoverageRecord]) -> list[list[Any]]:
+    """A row per unit, and one for the people directly under the agency, so that the rows add up to it."""
+    rows = [_coverage_row(r.agency.code, _name(r.agency), r) for r in units]
+    direct = _direct_record(own, units)
+    if direct.figures.headcount:
+        # No code: the row is not a unit of its own, and links nowhere.
+        rows.append(_coverage_row(None, _("Directly under %(unit)s", unit=_name(agency)), direct))
+    return rows
 
 
 def agency_report(
@@ -178,7 +206,7 @@ def agency_report(
     target = own.target_percent
     headcount = own.figures.headcount
 
-    summary = Table("agency", _("Coverage and attainment"), _coverage_columns(_("Agency")), [])
+    summary = Table("agency", _("Coverage and attainment"), _coverage_columns(_("Agency")), [], sheet=_("Coverage"))
     summary.rows.append(_coverage_row(agency.code, _name(agency), own))
 
     trend = Table(
@@ -193,6 +221,7 @@ def agency_report(
         ],
         [],
         Chart("line", ("trained",), target=Decimal(math.ceil(headcount * target / 100)), percent=False),
+        sheet=_("By month"),
     )
     for point in monthly_trend(agency, fiscal_year, population):
         future = point.month > today
@@ -210,18 +239,20 @@ def agency_report(
         "units",
         _("Units"),
         _coverage_columns(_("Unit")),
-        [_coverage_row(r.agency.code, _name(r.agency), r) for r in units],
+        unit_rows(agency, own, units),
         Chart("bar", ("coverage_percent", "attainment_percent"), target=target),
+        sheet=_("Units"),
     )
     profile_table = Table(
         "profiles",
         _("Role profiles"),
         _coverage_columns(_("Role profile")),
         [
-            _coverage_row(p.profile.code, _name(p.profile), p.record)
+            _coverage_row(p.profile.code, profile_label(p.profile.personnel_group, p.profile.role_level), p.record)
             for p in coverage_by_profile(agency, fiscal_year, framework, population)
         ],
         Chart("bar", ("coverage_percent", "attainment_percent"), target=target),
+        sheet=_("Role profiles"),
     )
     area_table = Table(
         "areas",
@@ -238,6 +269,7 @@ def agency_report(
             for area in areas_of(framework)
         ],
         Chart("bar", ("attainment_percent",), category="code"),
+        sheet=_("Areas"),
     )
     return Report(
         kind="coverage",
@@ -334,7 +366,7 @@ def person_row(progress: PersonProgress) -> list[Any]:
         name,
         position,
         _name(person.agency),
-        f"{GROUP_LABELS[person.personnel_group]} · {LEVEL_LABELS[person.role_level]}",
+        profile_label(person.personnel_group, person.role_level),
         progress.trained,
         progress.meets_profile,
         progress.gaps,
@@ -366,7 +398,7 @@ def people_report(
         population=population,
         population_name=population_name(population),
         agency=agency,
-        tables=[Table("people", _("People and their status"), people_columns(), rows)],
+        tables=[Table("people", _("People and their status"), people_columns(), rows, sheet=_("People"))],
         personal_data=True,
         note=note,
     )
@@ -387,6 +419,7 @@ def ranking_report(fiscal_year: int, framework: Framework, population: Populatio
         columns,
         rows,
         Chart("bar", ("coverage_percent",), target=target),
+        sheet=_("Ranking"),
     )
     return Report(
         kind="ranking",

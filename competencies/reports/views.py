@@ -11,6 +11,7 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import people_scope
 from academy.dates import current_fiscal_year, parse_fiscal_year
+from academy.dates import today as platform_today
 from academy.i18n import current_locale
 from academy.inputs import paginate
 from academy.org.labels import KIND_LABELS
@@ -47,6 +48,8 @@ bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="../t
 bp.before_request(read_from_replica)
 
 PER_PAGE = 50
+#: The people list's columns that sort (?sort=); gaps are counted per page, not sortable.
+SORTABLE_PEOPLE_COLUMNS = ("employee_no", "name", "position", "unit", "profile", "trained", "meets_profile")
 #: Fiscal years offered in the filter: this one and the four before it.
 YEARS_BACK = 4
 
@@ -107,7 +110,7 @@ def _format(fmt: str) -> str:
 def _download(content: bytes, fmt: str, filename: str) -> Response:
     return Response(
         content,
-        mimetype=MEDIA_TYPES[fmt],
+        content_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"', "Cache-Control": "no-store"},
     )
 
@@ -164,7 +167,13 @@ def people(code: str) -> ResponseReturnValue:
     fiscal_year, population, trained = _fiscal_year(), _population(), _trained()
     framework = _standard_or_404()
     q = request.args.get("q", "").strip()[:100]
-    page = paginate(unit_people_query(found, fiscal_year, population, q=q, trained=trained), PER_PAGE)
+    sort = request.args.get("sort", "name")
+    if sort.removeprefix("-") not in {*SORTABLE_PEOPLE_COLUMNS}:
+        sort = "name"
+    page = paginate(unit_people_query(found, fiscal_year, population, q=q, trained=trained, sort=sort), PER_PAGE)
+    # Courses build on competencies: the assignments are asked for here, not imported at the top.
+    from courses.services.enrolment import assignments_due
+
     return render_template(
         "reports/people.html",
         agency=found,
@@ -172,6 +181,10 @@ def people(code: str) -> ResponseReturnValue:
         page=page,
         columns=people_columns(),
         rows=[(p.person, person_row(p)) for p in people_status(page.items, fiscal_year, framework)],
+        assigned=assignments_due([p.id for p in page.items], fiscal_year),
+        sort=sort,
+        sortable=SORTABLE_PEOPLE_COLUMNS,
+        today=platform_today(),
         q=q,
         trained=request.args.get("trained", ""),
         population_label=population_name(population),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from academy.db import db
 from academy.org.models import Person
@@ -23,6 +25,16 @@ def is_platform_activity(activity_id: str) -> bool:
     from courses.models import Course  # courses builds on competencies, not the other way round
 
     return db.session.scalar(select(Course.id).where(Course.activity_iri == activity_id)) is not None
+
+
+def courses_by_activity(activity_ids: Iterable[str]) -> dict[str, Any]:
+    """Our courses among these activity IRIs, by IRI (pages show their titles instead of the IRI)."""
+    from courses.models import Course  # courses builds on competencies, not the other way round
+
+    wanted = set(activity_ids)
+    if not wanted:
+        return {}
+    return {c.activity_iri: c for c in db.session.scalars(select(Course).where(Course.activity_iri.in_(wanted)))}
 
 
 def save_alignment(activity_id: str, competency: Competency, level: int, owner_client_id: int | None) -> Alignment:
@@ -88,3 +100,27 @@ def statement_evidence(statement_id: uuid.UUID) -> StatementEvidence | None:
         ignored=ignored_reasons(statement_id),
         evidence=[EvidenceLine(e, p, c) for e, p, c in rows],
     )
+
+
+@dataclass(frozen=True)
+class PersonEvidence:
+    """One piece of a person's evidence and where it came from (the statement and the client that sent it)."""
+
+    evidence: Evidence
+    competency: Competency
+    client: LrsClient | None
+
+
+def evidence_of(person_id: int, limit: int = 50) -> tuple[list[PersonEvidence], int]:
+    """The person's latest evidence (newest first, at most ``limit``) with its source, and how many there are."""
+    rows = db.session.execute(
+        select(Evidence, Competency, LrsClient)
+        .join(Competency, Competency.id == Evidence.competency_id)
+        .outerjoin(Statement, Statement.id == Evidence.statement_id)
+        .outerjoin(LrsClient, LrsClient.id == Statement.client_id)
+        .where(Evidence.person_id == person_id)
+        .order_by(Evidence.achieved_at.desc(), Evidence.id.desc())
+        .limit(limit)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.person_id == person_id))
+    return [PersonEvidence(e, c, client) for e, c, client in rows], total or 0

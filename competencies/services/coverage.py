@@ -377,20 +377,39 @@ class PersonProgress:
     gaps: int  # required competencies not yet at the required level
 
 
+#: Orders of a unit's people list beyond the people list's own (academy.org.services.PEOPLE_SORTS).
+STATUS_SORTS = ("trained", "meets_profile")
+
+
 def unit_people_query(
     agency: Agency,
     fiscal_year: int,
     population: PopulationFilter = PopulationFilter(),
     q: str = "",
     trained: bool | None = None,
+    sort: str = "name",
 ) -> Select[Person]:
-    """The people of an agency and its units in the population (searchable; trained or not in the year)."""
+    """The people of an agency and its units in the population (searchable; trained or not in the year).
+
+    ``sort`` is a people list's order (name, employee_no, position, unit, profile) or trained /
+    meets_profile, ``-`` first for descending.
+    """
     from academy.org.services import PeopleFilter, people_query
 
-    query = people_query(PeopleFilter(q=q, agency_id=agency.id), None).where(population.condition())
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    query = people_query(
+        PeopleFilter(q=q, agency_id=agency.id, sort="name" if key in STATUS_SORTS else sort), None
+    ).where(population.condition())
+    in_year = exists().where(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year)
     if trained is not None:
-        in_year = exists().where(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year)
         query = query.where(in_year if trained else ~in_year)
+    if key in STATUS_SORTS:
+        meets = exists().where(Standing.person_id == Person.id, Standing.meets_all.is_(True))
+        flag = in_year if key == "trained" else meets
+        # Yes first when ascending (what an officer looks for), then by name.
+        query = query.order_by(None).order_by(
+            flag.asc() if descending else flag.desc(), Person.last_name_th, Person.first_name_th, Person.id
+        )
     return query
 
 

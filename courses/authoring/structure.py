@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -19,7 +19,7 @@ from courses.authoring_forms import (
     QuestionForm,
     QuizForm,
 )
-from courses.content import ContentError, validate_lesson_file, video_embed_url
+from courses.content import ContentError, render_markdown, sanitise_html, validate_lesson_file, video_embed_url
 from courses.models import Course, CourseKind, Lesson, Module, Question, Quiz
 from courses.services.authoring import (
     AuthoringError,
@@ -95,14 +95,40 @@ def module(module_id: int) -> ResponseReturnValue:
 
 
 def _lesson_input(form: LessonForm) -> LessonInput:
+    # A post without the choice (scripts written before Markdown) is HTML, as it always was.
+    markdown = bool(form.body_format.raw_data) and form.body_format.data == "markdown"
     return LessonInput(
         title_th=form.title_th.data or "",
         title_en=form.title_en.data or "",
-        body_th=form.body_th.data or "",
-        body_en=form.body_en.data or "",
+        body_th="" if markdown else form.body_th.data or "",
+        body_en="" if markdown else form.body_en.data or "",
         video_url=form.video_url.data or "",
         minutes=form.minutes.data or 0,
+        markdown_th=form.body_th.data or "" if markdown else None,
+        markdown_en=form.body_en.data or "" if markdown else None,
     )
+
+
+def _lesson_form(lesson: Lesson | None) -> LessonForm:
+    """The lesson's form: on a GET, an existing lesson's Markdown (or its HTML, if it was written in HTML)."""
+    form = LessonForm(obj=lesson if request.method == "GET" else None)
+    if request.method == "GET" and lesson is not None:
+        if lesson.markdown_th is not None:
+            form.body_format.data = "markdown"
+            form.body_th.data, form.body_en.data = lesson.markdown_th, lesson.markdown_en or ""
+        else:
+            form.body_format.data = "html"
+    return form
+
+
+@bp.post("/preview")
+@admin_required
+def preview() -> ResponseReturnValue:
+    """The editor's live preview: the text as the lesson would show it, sanitised as when saved."""
+    require_csrf(CsrfForm())
+    text = request.form.get("text", "")[:200_000]
+    html = render_markdown(text) if request.form.get("format") == "markdown" else sanitise_html(text)
+    return jsonify({"html": html})
 
 
 def _lesson_page(form: LessonForm, module: Module, lesson: Lesson | None) -> ResponseReturnValue:
@@ -163,7 +189,7 @@ def new_lesson(module_id: int) -> ResponseReturnValue:
 @commit_on_success
 def lesson(lesson_id: int) -> ResponseReturnValue:
     found = db.get_or_404(Lesson, lesson_id)
-    form = LessonForm(obj=found if request.method == "GET" else None)
+    form = _lesson_form(found)
     if form.validate_on_submit() and _save_lesson(form, found.module, found) is not None:
         audit_edit(found.module.course, "lesson.update", lesson=str(found.key))
         flash(_("Saved."), "success")

@@ -23,7 +23,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, DecimalField, StringField
@@ -33,7 +32,7 @@ from academy.audit.services import record_audit
 from academy.auth.caching import no_store
 from academy.auth.permissions import admin_required, can_administer, people_scope
 from academy.db import db
-from academy.forms import CsrfForm
+from academy.forms import CsrfForm, Form
 from academy.i18n import current_locale
 from academy.org.models import Person
 from academy.org.services import get_person
@@ -71,6 +70,24 @@ from courses.models import Course, CourseKind, CourseStatus, Enrolment
 
 bp = Blueprint("cmi5", __name__, template_folder="templates")
 
+#: The launch service's reasons (English, as the API and logs give them) as the pages say them.
+LAUNCH_MESSAGES = {
+    "the AU is not part of the enrolment's course": _l("The unit is not part of this course."),
+    "the AU is already waived in this registration": _l("The unit is already waived for this learner."),
+    "the AU's moveOn criteria are already met: there is nothing to waive": _l(
+        "The unit is already done: there is nothing to waive."
+    ),
+    "Browse mode is not offered here: the course does not allow Browse": _l("This course does not offer Browse mode."),
+    "Review mode is not offered here: the unit is not done yet": _l("Review opens once the unit is done."),
+}
+
+
+def launch_message(error: Exception) -> str:
+    """A launch or waiver refusal in the page's language (the generic one for a reason not listed)."""
+    message = LAUNCH_MESSAGES.get(str(error))
+    return str(message) if message is not None else _("The unit cannot be opened or waived: %(reason)s", reason=error)
+
+
 #: Package content is the package's own, not ours: it runs sandboxed (an opaque origin, so
 #: no access to the learner's session), may use inline script and style as authoring tools
 #: do, and talks to our LRS by CORS.
@@ -98,7 +115,7 @@ STATUS_LABELS = {
 }
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     package = FileField(_l("Package (ZIP or cmi5.xml)"), validators=[FileRequired()])
     code = StringField(_l("Course code"), validators=[DataRequired(), Length(max=50)])
     provider = StringField(_l("Provider"), default="E-Workforce Academy", validators=[DataRequired(), Length(max=255)])
@@ -180,7 +197,7 @@ def launch(code: str, key: uuid.UUID) -> ResponseReturnValue:
         check_launch_mode(enrolment, au, mode)
         launched = launch_au(enrolment, au, mode, language=_locale())
     except LaunchError as error:
-        abort(400, description=str(error))
+        abort(400, description=launch_message(error))
     # A redirect of this window suits both launch methods (cmi5 8.1: OwnWindow may redirect).
     return redirect(launched.url, code=303)
 
@@ -317,7 +334,7 @@ def waive(public_id: uuid.UUID, code: str, key: uuid.UUID) -> ResponseReturnValu
         waive_au(enrolment, au, reason)
     except LaunchError as error:
         db.session.rollback()
-        abort(409, description=str(error))
+        abort(409, description=launch_message(error))
     record_audit(
         "cmi5.waive",
         target_type="cmi5_registration",

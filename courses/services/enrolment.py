@@ -123,3 +123,22 @@ def last_touched(enrolments: Sequence[Enrolment]) -> Enrolment | None:
     if row is not None:
         return unfinished[row[0]]
     return max(unfinished.values(), key=lambda e: (e.enrolled_at, e.id))
+
+
+def assignments_due(person_ids: Sequence[int], fiscal_year: int) -> dict[int, date | None]:
+    """Of these people, those with an unfinished course assigned for the fiscal year: the earliest due date."""
+    if not person_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.person_id, Enrolment.due_on).where(
+            Enrolment.person_id.in_(list(person_ids)),
+            Enrolment.source == EnrolmentSource.ASSIGNED,
+            Enrolment.fiscal_year == fiscal_year,
+            Enrolment.status != EnrolmentStatus.COMPLETED,
+        )
+    ).all()
+    due: dict[int, date | None] = {}
+    for person_id, due_on in rows:
+        known = due.get(person_id)
+        due[person_id] = due_on if known is None or (due_on is not None and due_on < known) else known
+    return due

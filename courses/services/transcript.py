@@ -132,30 +132,47 @@ def _name(definition: dict[str, Any], *tags: str) -> str:
     return str(next(iter(names.values()), ""))
 
 
+def _ours(iri: str, courses: set[str]) -> bool:
+    """Whether the IRI is one of our courses or one of their items (``<course IRI>/...``)."""
+    while iri:
+        if iri in courses:
+            return True
+        iri = iri.rpartition("/")[0]
+    return False
+
+
 def _other_providers(person: Person) -> list[Entry]:
     keys = list(db.session.scalars(select(PersonIdentifier.key).where(PersonIdentifier.person_id == person.id)))
     if not keys:
         return []
-    payloads = db.session.scalars(
-        select(Statement.payload).where(
+    # The indexed columns first: our courses' and enrolments' statements are dropped before any payload
+    # is read (a busy learner has thousands of them).
+    candidates = db.session.execute(
+        select(Statement.pk, Statement.object_activity_id, Statement.registration).where(
             Statement.actor_key.in_(keys), Statement.verb_id == COMPLETED, Statement.voided.is_(False)
         )
     ).all()
-    if not payloads:
+    if not candidates:
         return []
-    ours = [iri for iri in db.session.scalars(select(Course.activity_iri))]
+    ours = set(db.session.scalars(select(Course.activity_iri)))
     registrations = set(db.session.scalars(select(Enrolment.registration).where(Enrolment.person_id == person.id)))
+    # Our course or one of its items, or one of the person's enrolments: the enrolment carries it.
+    wanted = [
+        pk
+        for pk, iri, registration in candidates
+        if iri and not _ours(iri, ours) and (registration is None or registration not in registrations)
+    ]
+    payloads = (
+        db.session.scalars(select(Statement.payload).where(Statement.pk.in_(wanted)).order_by(Statement.pk)).all()
+        if wanted
+        else []
+    )
     seen: set[tuple[str, str]] = set()
     entries = []
     for payload in payloads:
         target = payload.get("object") or {}
         iri = target.get("id")
         if target.get("objectType", "Activity") != "Activity" or not iri:
-            continue
-        if any(iri == course or iri.startswith(course + "/") for course in ours):
-            continue  # our course or one of its items: the enrolment carries it
-        registration = (payload.get("context") or {}).get("registration")
-        if registration and any(str(r) == registration for r in registrations):
             continue
         when = parse_timestamp(payload["timestamp"])
         if (iri, when.date().isoformat()) in seen:

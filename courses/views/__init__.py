@@ -6,6 +6,7 @@ from __future__ import annotations
 # (courses.catalogue, courses.assign, ...) stay as they were.
 from courses.views import assign as _assign  # noqa: F401
 from courses.views import learner as _learner  # noqa: F401
+from courses.views import person as _person  # noqa: F401
 from courses.views import player as _player  # noqa: F401
 from courses.views import transcript as _transcript  # noqa: F401
 from courses.views.blueprint import bp

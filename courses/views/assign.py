@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -12,17 +12,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from academy.audit.services import record_audit
-from academy.auth.permissions import people_scope
-from academy.dates import current_fiscal_year, parse_fiscal_year, today
+from academy.dates import current_fiscal_year, format_date_input, parse_date, parse_fiscal_year, today
 from academy.db import db
 from academy.forms import CsrfForm
+from academy.i18n import current_locale
 from academy.org.models import Person
-from academy.org.services import get_agency_by_code, list_agencies
+from academy.org.services import get_agency_by_code
 from academy.transactions import commit_on_success
 from competencies.reports.permissions import can_see_agency, can_view_reports
 from competencies.services.coverage import population_choices, population_from_label, untrained_people
 from courses.services.catalogue import catalogue_query, get_course
-from courses.services.enrolment import assign_course
+from courses.services.enrolment import assign_course, assignments_due
 from courses.views.blueprint import bp
 
 # --- HR: assign a course ----------------------------------------------------------------------------
@@ -36,7 +36,9 @@ def assign() -> ResponseReturnValue:
     if not can_view_reports(current_user):
         abort(403)
     args = request.form if request.method == "POST" else request.args
-    agency = get_agency_by_code(args.get("agency", "")) if args.get("agency") else None
+    # The agency field is a type-ahead: "03003" or "03003 name"; the code comes first.
+    agency_text = args.get("agency", "").strip()
+    agency = get_agency_by_code(agency_text.split()[0]) if agency_text else None
     if agency is not None and not can_see_agency(current_user, agency):
         abort(404)
     profiles = [p for p in population_choices() if p.profile is not None]
@@ -63,9 +65,9 @@ def assign() -> ResponseReturnValue:
         if agency is None or course is None:
             abort(400, description=_("Choose an agency and a published course."))
         try:
-            due_on = date.fromisoformat(request.form.get("due_on", ""))
+            due_on = parse_date(request.form.get("due_on", ""))
         except ValueError:
-            abort(400, description=_("The due date must be a date (YYYY-MM-DD)."))
+            abort(400, description=_("The due date must be a date (DD/MM/YYYY, a Buddhist-Era year on Thai pages)."))
         if due_on < today():
             abort(400, description=_("The due date must not be in the past."))
         assert untrained is not None
@@ -90,9 +92,9 @@ def assign() -> ResponseReturnValue:
         )
         flash(ngettext("%(num)s person was assigned the course.", "%(num)s people were assigned the course.", count))
         return redirect(url_for("courses.assign", agency=agency.code, profile=population.label, course=course.code))
+    first = db.session.scalars(untrained.limit(50)).all() if untrained is not None else []
     return render_template(
         "courses/assign.html",
-        agencies=list_agencies(people_scope(current_user)),
         agency=agency,
         profiles=profiles,
         population=population,
@@ -102,6 +104,8 @@ def assign() -> ResponseReturnValue:
         untrained_count=db.session.scalar(select(func.count()).select_from(untrained.subquery()))
         if untrained is not None
         else 0,
-        untrained_first=db.session.scalars(untrained.limit(50)).all() if untrained is not None else [],
+        untrained_first=first,
+        assigned=assignments_due([p.id for p in first], fiscal_year),
+        due_default=format_date_input(today() + timedelta(days=30), current_locale()),
         form=form,
     )

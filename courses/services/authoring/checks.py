@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from academy.db import db
 from competencies.models import Competency
-from courses.content import ContentError, sanitise_html, validate_video_url
+from courses.content import ContentError, render_markdown, sanitise_html, validate_video_url
 from courses.models import (
     CompletionRule,
     Course,
@@ -81,6 +81,9 @@ class LessonInput:
     body_en: str = ""
     video_url: str | None = None
     minutes: int = 10
+    #: Markdown instead of HTML: when given, the body is made from it (and it is kept for editing).
+    markdown_th: str | None = None
+    markdown_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,17 @@ def clean_module(data: ModuleInput) -> dict[str, Any]:
     }
 
 
+def _body(language: str, html: str, markdown: str | None) -> dict[str, Any]:
+    """A lesson body from the author's HTML, or from their Markdown (kept, to be edited again)."""
+    if markdown is None:
+        return {
+            f"body_{language}": sanitise_html(_text(f"body_{language}", html, TEXT_LENGTH)),
+            f"markdown_{language}": None,
+        }
+    source = _text(f"body_{language}", markdown, TEXT_LENGTH)
+    return {f"body_{language}": render_markdown(source), f"markdown_{language}": source}
+
+
 def clean_lesson(data: LessonInput) -> dict[str, Any]:
     try:
         video_url = validate_video_url(data.video_url)
@@ -223,8 +237,8 @@ def clean_lesson(data: LessonInput) -> dict[str, Any]:
     return {
         "title_th": _text("title_th", data.title_th, TITLE_LENGTH, required=True),
         "title_en": _text("title_en", data.title_en, TITLE_LENGTH),
-        "body_th": sanitise_html(_text("body_th", data.body_th, TEXT_LENGTH)),
-        "body_en": sanitise_html(_text("body_en", data.body_en, TEXT_LENGTH)),
+        **_body("th", data.body_th, data.markdown_th),
+        **_body("en", data.body_en, data.markdown_en),
         "video_url": video_url,
         "minutes": _whole("minutes", data.minutes, 1, MAX_MINUTES),
     }
