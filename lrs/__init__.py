@@ -25,7 +25,7 @@ from lrs.clients import (
 from lrs.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Preconditions, Scope, get_document, put_document
 from lrs.errors import NotFound, StatementError, XapiError
 from lrs.labels import IGNORED_LABELS
-from lrs.models import LrsClient, Statement
+from lrs.models import LrsClient, Statement, ref_of_activity, ref_of_verb, refs_of_agents
 from lrs.pipeline import (
     Projection,
     StoredBatch,
@@ -74,6 +74,9 @@ __all__ = [
     "put_document",
     "query_statements",
     "rebuild_and_compare",
+    "ref_of_activity",
+    "ref_of_verb",
+    "refs_of_agents",
     "register_authenticator",
     "register_projection",
     "register_subscriber",

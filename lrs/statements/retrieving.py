@@ -9,12 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Text, and_, cast, select
+from sqlalchemy import LargeBinary, Select, and_, select, type_coerce
 
 from academy.db import db
 from lrs.clients import readable_by
 from lrs.errors import NotFound
-from lrs.models import Attachment, Statement, StatementActivity, StatementAgent
+from lrs.models import (
+    Attachment,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    ref_of_activity,
+    ref_of_agent,
+    ref_of_verb,
+)
+from lrs.payloads import payload_text
 
 MAX_LIMIT = 100
 
@@ -52,8 +61,9 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
 
 def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]], bool]:
     """The same page as query_statements(), as (pk, stored JSON text): nothing decoded or re-encoded."""
-    texts = typing.cast(Select[Any], select(Statement.pk, cast(Statement.payload, Text)))
-    return _query(query, texts, lambda row: row[0])
+    texts = typing.cast(Select[Any], select(Statement.pk, type_coerce(Statement.payload, LargeBinary)))
+    rows, more = _query(query, texts, lambda row: row[0])
+    return [(pk, payload_text(stored)) for pk, stored in rows], more
 
 
 def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
@@ -104,7 +114,7 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementAgent,
             and_(
                 StatementAgent.statement_pk == Statement.pk,
-                StatementAgent.agent_key == query.agent,
+                StatementAgent.agent_ref == ref_of_agent(query.agent),
                 StatementAgent.direct.is_(not query.related_agents),
             ),
         )
@@ -113,12 +123,12 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementActivity,
             and_(
                 StatementActivity.statement_pk == Statement.pk,
-                StatementActivity.activity_id == query.activity,
+                StatementActivity.activity_ref == ref_of_activity(query.activity),
                 StatementActivity.direct.is_(not query.related_activities),
             ),
         )
     if query.verb:
-        select_ = select_.where(Statement.verb_id == query.verb)
+        select_ = select_.where(Statement.verb_ref == ref_of_verb(query.verb))
     if query.registration:
         select_ = select_.where(Statement.registration == query.registration)
     return select_
