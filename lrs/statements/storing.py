@@ -202,7 +202,7 @@ def _insert(
     agents = _refs(Agent, Agent.agent_key, {key for agents, _a in index.values() for key, _d in agents})
     verbs = _refs(Verb, Verb.verb_id, {statement["verb"]["id"] for _id, statement in new})
     activities = _activity_refs({iri for _ag, acts in index.values() for iri, _d in acts})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for statement_uuid, statement in new:
         target = statement["object"]
         kind = target.get("objectType", "Activity")
@@ -231,7 +231,7 @@ def _insert(
         # Keys keep the batch's order; rows go in in id order, so that two batches that carry the
         # same new ids take the unique index's locks in one order (and the later one sees a duplicate).
         bulk_insert(Statement, sorted(rows, key=lambda row: row["id"]))
-        pks = {row["id"]: row["pk"] for row in rows}
+        pks: dict[uuid.UUID, int] = {row["id"]: row["pk"] for row in rows}
     else:
         bulk_insert(Statement, rows)
         ids = [row["id"] for row in rows]
@@ -239,10 +239,10 @@ def _insert(
     agent_rows: list[dict[str, Any]] = []
     activity_rows: list[dict[str, Any]] = []
     for statement_uuid, (statement_agents, statement_activities) in index.items():
-        pk = pks[statement_uuid]
-        agent_rows += [{"agent_ref": agents[k], "direct": d, "statement_pk": pk} for k, d in statement_agents]
+        statement_pk = pks[statement_uuid]
+        agent_rows += [{"agent_ref": agents[k], "direct": d, "statement_pk": statement_pk} for k, d in statement_agents]
         activity_rows += [
-            {"activity_ref": activities[a], "direct": d, "statement_pk": pk} for a, d in statement_activities
+            {"activity_ref": activities[a], "direct": d, "statement_pk": statement_pk} for a, d in statement_activities
         ]
     bulk_insert(StatementAgent, agent_rows)
     bulk_insert(StatementActivity, activity_rows)
