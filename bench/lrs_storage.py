@@ -86,16 +86,21 @@ def sizes(database_url: str, statements: int) -> None:
                 """
             )
         ).all()
-        rows = dict(
-            connection.execute(
-                text(
-                    "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE relname LIKE 'lrs\\_%'"
-                    " AND relname NOT LIKE '%\\_p2%'"
-                )
-            ).all()
-        )
+        rows = {
+            name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+            for name in (*PER_STATEMENT_TABLES, "lrs_agents", "lrs_verbs", "lrs_activities")
+            if connection.execute(text("SELECT to_regclass(:name)"), {"name": name}).scalar()
+        }
+        # JSONB before migration 0020, the packed form (lrs.payloads) after it.
+        kind = connection.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns WHERE table_name = 'lrs_statements'"
+                " AND column_name = 'payload'"
+            )
+        ).scalar_one()
+        text_length = "length(payload::text)" if kind == "jsonb" else "NULL"
         payload = connection.execute(
-            text("SELECT avg(pg_column_size(payload)), avg(length(payload::text)) FROM lrs_statements")
+            text(f"SELECT avg(pg_column_size(payload)), avg({text_length}) FROM lrs_statements")
         ).one()
     engine.dispose()
     print(f"Storage of {statements:,} statements ({load_average()})")
@@ -114,7 +119,8 @@ def sizes(database_url: str, statements: int) -> None:
                 print(f"      index {index_name:40} {mb(int(size))} {int(size) / statements:10.0f}")
     print(f"  {'all LRS tables':28} {'':>11} {'':>11} {'':>11} {mb(total)} {total / statements:10.0f}")
     print(f"  rows: {', '.join(f'{name} {count:,}' for name, count in sorted(rows.items()) if count)}")
-    print(f"  payload: {float(payload[0]):.0f} bytes stored on average ({float(payload[1]):.0f} bytes of JSON text)")
+    json_text = f" ({float(payload[1]):.0f} bytes of JSON text)" if payload[1] is not None else ""
+    print(f"  payload ({kind}): {float(payload[0]):.0f} bytes stored on average{json_text}")
 
 
 def copy_limit(database_url: str, statements: int) -> float:

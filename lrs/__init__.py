@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
     from academy.org.events import person_erased
     from academy.privacy import ExportTable, register_export_table
     from lrs.admin import bp as admin_bp
-    from lrs.cli import lrs_client_cli, rebuild_projections_command
+    from lrs.cli import lrs_client_cli, lrs_partitions_command, rebuild_projections_command
     from lrs.pipeline import lock_batch_people, register_subscriber
     from lrs.privacy import on_person_erased, statement_rows
     from lrs.views import bp
@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(bp)
     inputs.leave_body(app, bp.name)  # it reads the alternate syntax's form as the raw body
+    academy_cli.add_command(lrs_partitions_command)
     academy_cli.add_command(lrs_client_cli)
     academy_cli.add_command(rebuild_projections_command)
     # The first statement subscriber: no two batches project one person at once (academy.projections).

@@ -103,6 +103,18 @@ class Verb(Base):
     verb_id: Mapped[str] = mapped_column(String(2048), unique=True)
 
 
+class StatementId(Base):
+    """Every statement id stored: the one unique index of statement ids (xAPI: an id is stored once).
+
+    On PostgreSQL lrs_statements is partitioned by month of ``stored`` (lrs.partitions), and a
+    partitioned table's unique index must include the partition key: uniqueness lives here.
+    """
+
+    __tablename__ = "lrs_statement_ids"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
 class Statement(Base):
     """A stored statement: its payload, compressed, and the integer references its queries filter by.
 
@@ -113,7 +125,10 @@ class Statement(Base):
     """
 
     __tablename__ = "lrs_statements"
+    # On PostgreSQL the table is partitioned by RANGE (stored), its primary key is (pk, stored)
+    # (migration 0021, lrs.partitions); the model keeps pk alone, SQLite's rowid.
     __table_args__ = (
+        Index("ix_lrs_statements_id", "id"),
         Index("ix_lrs_statements_actor_verb", "actor_ref", "verb_ref", "pk"),
         Index("ix_lrs_statements_verb", "verb_ref", "pk"),
         Index("ix_lrs_statements_registration", "registration", "pk"),
@@ -123,7 +138,8 @@ class Statement(Base):
 
     #: Insertion order: the order of `stored`, and the cursor of the `more` link.
     pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    #: Unique through lrs_statement_ids.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid)
     #: The statement as stored (with id, stored, authority, version, timestamp), compressed.
     payload: Mapped[dict[str, Any]] = mapped_column(CompressedJson)
     actor_ref: Mapped[int | None] = mapped_column(Integer)
@@ -174,6 +190,8 @@ class StatementAgent(Base):
     agent_ref: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     direct: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     statement_pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=False)
+    #: The statement's: the partition key on PostgreSQL, and since/until prune by it.
+    stored: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
 
 
 class StatementActivity(Base):
@@ -185,6 +203,7 @@ class StatementActivity(Base):
     activity_ref: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     direct: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     statement_pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=False)
+    stored: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
 
 
 def refs_of_agents(keys: Iterable[str]) -> ScalarSelect[int]:

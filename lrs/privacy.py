@@ -124,10 +124,12 @@ def erase_agent(erased: ErasedPerson) -> dict[str, int]:
     for start in range(0, len(pks), BATCH):
         chunk = pks[start : start + BATCH]
         rows = db.session.execute(
-            select(Statement.pk, Statement.payload).where(Statement.pk.in_(chunk)).with_for_update()
+            select(Statement.pk, Statement.payload, Statement.stored).where(Statement.pk.in_(chunk)).with_for_update()
         ).all()
         rewritten = []
-        for pk, payload in rows:
+        stored_at = {}
+        for pk, payload, stored in rows:
+            stored_at[pk] = stored
             statement = _without_signatures(replace_agents(payload, former, erased.pseudonym_agent), dropped)
             old_agents, _activities = _index_rows(payload)
             new_agents, _activities = _index_rows(statement)
@@ -147,12 +149,17 @@ def erase_agent(erased: ErasedPerson) -> dict[str, int]:
                 }
             )
             # Index rows are found by their key (agent, direct, statement): there is no index by statement.
-            old_rows += [(refs[key], direct, pk) for key, direct in old_agents]
-            index_rows += [{"agent_ref": refs[key], "direct": direct, "statement_pk": pk} for key, direct in new_agents]
+            old_rows += [(refs[key], direct, pk, stored_at[pk]) for key, direct in old_agents]
+            index_rows += [
+                {"agent_ref": refs[key], "direct": direct, "statement_pk": pk, "stored": stored_at[pk]}
+                for key, direct in new_agents
+            ]
         db.session.execute(update(Statement), updates)
         db.session.execute(
             delete(StatementAgent).where(
-                tuple_(StatementAgent.agent_ref, StatementAgent.direct, StatementAgent.statement_pk).in_(old_rows)
+                tuple_(
+                    StatementAgent.agent_ref, StatementAgent.direct, StatementAgent.statement_pk, StatementAgent.stored
+                ).in_(old_rows)
             )
         )
         bulk_insert(StatementAgent, index_rows)

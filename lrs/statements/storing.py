@@ -25,6 +25,7 @@ from lrs.models import (
     Statement,
     StatementActivity,
     StatementAgent,
+    StatementId,
     Verb,
     ref_of_verb,
 )
@@ -224,13 +225,15 @@ def _insert(
                 "has_attachments": bool(statement.get("attachments")),
             }
         )
+    # The ids first, in order, so that two batches that carry the same new ids take the unique
+    # index's locks in one order (and the later one sees a duplicate).
+    bulk_insert(StatementId, [{"id": row["id"]} for row in sorted(rows, key=lambda row: row["id"])])
     if db.session.get_bind().dialect.name == "postgresql":
         # Keys first, so that every table can be written with COPY.
         for row, pk in zip(rows, reserve_ids(Statement, "pk", len(rows)), strict=True):
             row["pk"] = pk
-        # Keys keep the batch's order; rows go in in id order, so that two batches that carry the
-        # same new ids take the unique index's locks in one order (and the later one sees a duplicate).
-        bulk_insert(Statement, sorted(rows, key=lambda row: row["id"]))
+        # Keys keep the batch's order.
+        bulk_insert(Statement, rows)
         pks: dict[uuid.UUID, int] = {row["id"]: row["pk"] for row in rows}
     else:
         bulk_insert(Statement, rows)
@@ -239,11 +242,9 @@ def _insert(
     agent_rows: list[dict[str, Any]] = []
     activity_rows: list[dict[str, Any]] = []
     for statement_uuid, (statement_agents, statement_activities) in index.items():
-        statement_pk = pks[statement_uuid]
-        agent_rows += [{"agent_ref": agents[k], "direct": d, "statement_pk": statement_pk} for k, d in statement_agents]
-        activity_rows += [
-            {"activity_ref": activities[a], "direct": d, "statement_pk": statement_pk} for a, d in statement_activities
-        ]
+        keys = {"statement_pk": pks[statement_uuid], "stored": now}
+        agent_rows += [{"agent_ref": agents[k], "direct": d, **keys} for k, d in statement_agents]
+        activity_rows += [{"activity_ref": activities[a], "direct": d, **keys} for a, d in statement_activities]
     bulk_insert(StatementAgent, agent_rows)
     bulk_insert(StatementActivity, activity_rows)
     _store_attachments(parts)
