@@ -12,6 +12,7 @@ leave the LRS, their ids stay in lrs_statement_ids. On SQLite all of this is a n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -20,6 +21,12 @@ from sqlalchemy import text
 from academy.db import db
 
 PARTITIONED = ("lrs_statements", "lrs_statement_agents", "lrs_statement_activities")
+PARTITION_NAME = re.compile(r"^lrs_statement(?:s|_agents|_activities)_(?:p\d{4}_\d{2}|default)$")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name: the partitions are no tables of the models (autogenerate skips them)."""
+    return not (type_ == "table" and name is not None and PARTITION_NAME.match(name))
 
 
 @dataclass(frozen=True)
