@@ -98,7 +98,7 @@ def sizes(database_url: str, statements: int) -> None:
                 " AND column_name = 'payload'"
             )
         ).scalar_one()
-        text_length = "length(payload::text)" if kind == "jsonb" else "NULL"
+        text_length = "length(payload::text)" if kind == "jsonb" else "NULL::int"
         payload = connection.execute(
             text(f"SELECT avg(pg_column_size(payload)), avg({text_length}) FROM lrs_statements")
         ).one()
