@@ -161,7 +161,7 @@ def copy_limit(database_url: str, statements: int) -> float:
             else:
                 connection.execute(f"CREATE TABLE bench_copy.{name} (LIKE public.{name} INCLUDING ALL)")
             buffer = io.BytesIO()
-            with connection.cursor().copy(f"COPY public.{name} TO STDOUT (FORMAT binary)") as copy:
+            with connection.cursor().copy(f"COPY (SELECT * FROM public.{name}) TO STDOUT (FORMAT binary)") as copy:
                 for chunk in copy:
                     buffer.write(chunk)
             dumps[name] = buffer.getvalue()
