@@ -137,6 +137,13 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     table = cast(Table, model.__table__)
     names = list(rows[0])
     json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+    # COPY bypasses SQLAlchemy: a decorated type's own conversion is applied here.
+    decorated = {name: t for name in names if isinstance(t := table.c[name].type, TypeDecorator)}
+    if decorated:
+        rows = [
+            {**row, **{name: t.process_bind_param(row[name], connection.dialect) for name, t in decorated.items()}}
+            for row in rows
+        ]
     columns = ", ".join(f'"{name}"' for name in names)
     raw = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import statistics
 import threading
@@ -119,7 +120,11 @@ def main() -> None:
                 thread.start()
             for thread in threads:
                 thread.join()
-    print(f"LRS queries: {loaded:,} statements, {args.clients} concurrent clients, {args.workers} gunicorn workers")
+    load_average = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    print(
+        f"LRS queries: {loaded:,} statements, {args.clients} concurrent clients, {args.workers} gunicorn workers"
+        f" ({load_average})"
+    )
     for kind, values in timings.items():
         values.sort()
         p95 = values[int(len(values) * 0.95) - 1]

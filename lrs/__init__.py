@@ -25,7 +25,7 @@ from lrs.clients import (
 from lrs.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Preconditions, Scope, get_document, put_document
 from lrs.errors import NotFound, StatementError, XapiError
 from lrs.labels import IGNORED_LABELS
-from lrs.models import LrsClient, Statement
+from lrs.models import LrsClient, Statement, ref_of_activity, ref_of_verb, refs_of_agents
 from lrs.pipeline import (
     Projection,
     StoredBatch,
@@ -76,6 +76,9 @@ __all__ = [
     "put_document",
     "query_statements",
     "rebuild_and_compare",
+    "ref_of_activity",
+    "ref_of_verb",
+    "refs_of_agents",
     "register_authenticator",
     "register_projection",
     "register_subscriber",
@@ -94,7 +97,7 @@ def init_app(app: Flask) -> None:
     from academy.org.events import person_erased
     from academy.privacy import ExportTable, register_export_table
     from lrs.admin import bp as admin_bp
-    from lrs.cli import lrs_client_cli, rebuild_projections_command
+    from lrs.cli import lrs_client_cli, lrs_partitions_command, rebuild_projections_command
     from lrs.pipeline import lock_batch_people, register_subscriber
     from lrs.privacy import on_person_erased, statement_rows
     from lrs.views import bp
@@ -104,6 +107,7 @@ def init_app(app: Flask) -> None:
     # The LRS authenticates every request with client credentials, not a session cookie.
     csrf.exempt(bp)
     inputs.leave_body(app, bp.name)  # it reads the alternate syntax's form as the raw body
+    academy_cli.add_command(lrs_partitions_command)
     academy_cli.add_command(lrs_client_cli)
     academy_cli.add_command(rebuild_projections_command)
     # The first statement subscriber: no two batches project one person at once (academy.projections).

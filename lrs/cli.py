@@ -83,3 +83,26 @@ def rebuild_projections_command() -> None:
     record_audit("projections.rebuild", actor="cli", details={"statements": total, **counts})
     db.session.commit()
     click.echo(f"rebuilt: {total} statements read, {', '.join(labels)}")
+
+
+@click.command("lrs-partitions")
+@click.option("--ahead", default=3, show_default=True, help="Months after this one to create partitions for.")
+@click.option("--detach", "detach", metavar="YYYY-MM", help="Detach this month's partitions, to archive them.")
+def lrs_partitions_command(ahead: int, detach: str | None) -> None:
+    """Create the monthly partitions of the statements ahead of time (PostgreSQL); list them."""
+    from lrs.partitions import Month, detach_month, ensure_partitions, is_partitioned, partitions
+
+    if not is_partitioned():
+        click.echo("the statements are not partitioned on this database (SQLite): nothing to do")
+        return
+    created = ensure_partitions(ahead)
+    detached = detach_month(Month.parse(detach)) if detach else []
+    if created or detached:
+        record_audit("lrs.partitions", actor="cli", details={"created": created, "detached": detached})
+    db.session.commit()
+    for name in created:
+        click.echo(f"created  {name}")
+    for name in detached:
+        click.echo(f"detached {name} (dump it, then DROP TABLE it)")
+    for name, bounds, estimate in partitions():
+        click.echo(f"{name:42} {bounds}  ~{estimate:,} rows")

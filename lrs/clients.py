@@ -22,7 +22,7 @@ from academy.credentials import (
 )
 from academy.db import db, insert_ignoring_duplicates
 from academy.org.models import Agency, Person, PersonIdentifier
-from lrs.models import IgnoredStatement, LrsClient, Statement
+from lrs.models import Agent, IgnoredStatement, LrsClient, Statement
 
 #: The xAPI OAuth scopes; "all" implies every other, "all/read" every read.
 SCOPES = frozenset(
@@ -182,8 +182,9 @@ def readable_by(agency_id: int) -> ColumnElement[bool]:
     A semi-join through the unique index of person identifiers: a page of statements is still
     read in pk order and stops at its end.
     """
-    return Statement.actor_key.in_(
-        select(PersonIdentifier.key)
+    return Statement.actor_ref.in_(
+        select(Agent.id)
+        .join(PersonIdentifier, PersonIdentifier.key == Agent.agent_key)
         .join(Person, Person.id == PersonIdentifier.person_id)
         .where(people_of_agency(agency_id))
         .scalar_subquery()

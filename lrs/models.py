@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +21,15 @@ from sqlalchemy import (
     Uuid,
     false,
     func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from academy.credentials import CredentialMixin
 from academy.db import Base, UtcDateTime
+from lrs.payloads import CompressedJson
 
 #: JSONB on PostgreSQL, JSON text elsewhere.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -70,25 +74,78 @@ class LrsClient(CredentialMixin, Base):
         self.active = False
 
 
+class Activity(Base):
+    """The canonical definition of an activity, merged from the statements that define it."""
+
+    __tablename__ = "lrs_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[str] = mapped_column(Text, unique=True)
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+
+class Agent(Base):
+    """An agent or group key (academy.ifi.agent_key) the LRS has seen: statements and their index
+    rows refer to it by its small integer id instead of repeating the key."""
+
+    __tablename__ = "lrs_agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_key: Mapped[str] = mapped_column(String(600), unique=True)
+
+
+class Verb(Base):
+    """A verb IRI the LRS has seen, referred to by its small integer id."""
+
+    __tablename__ = "lrs_verbs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verb_id: Mapped[str] = mapped_column(String(2048), unique=True)
+
+
+class StatementId(Base):
+    """Every statement id stored: the one unique index of statement ids (xAPI: an id is stored once).
+
+    On PostgreSQL lrs_statements is partitioned by month of ``stored`` (lrs.partitions), and a
+    partitioned table's unique index must include the partition key: uniqueness lives here.
+    """
+
+    __tablename__ = "lrs_statement_ids"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
 class Statement(Base):
+    """A stored statement: its payload, compressed, and the integer references its queries filter by.
+
+    ``actor_ref``, ``verb_ref`` and ``object_activity_ref`` are ids in lrs_agents, lrs_verbs and
+    lrs_activities (filter with ``agent_refs()`` and friends); ``actor_key``, ``verb_id`` and
+    ``object_activity_id`` read the strings back, for selecting only (a filter on them cannot
+    use an index).
+    """
+
     __tablename__ = "lrs_statements"
+    # On PostgreSQL the table is partitioned by RANGE (stored), its primary key is (pk, stored)
+    # (migration 0021, lrs.partitions); the model keeps pk alone, SQLite's rowid.
     __table_args__ = (
-        Index("ix_lrs_statements_actor_verb", "actor_key", "verb_id", "pk"),
-        Index("ix_lrs_statements_verb", "verb_id", "pk"),
+        Index("ix_lrs_statements_id", "id"),
+        Index("ix_lrs_statements_actor_verb", "actor_ref", "verb_ref", "pk"),
+        Index("ix_lrs_statements_verb", "verb_ref", "pk"),
         Index("ix_lrs_statements_registration", "registration", "pk"),
-        Index("ix_lrs_statements_object_activity", "object_activity_id", "pk"),
+        Index("ix_lrs_statements_object_activity", "object_activity_ref", "pk"),
         Index("ix_lrs_statements_stored", "stored"),
     )
 
     #: Insertion order: the order of `stored`, and the cursor of the `more` link.
     pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    #: The statement as stored (with id, stored, authority, version, timestamp).
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
-    actor_key: Mapped[str | None] = mapped_column(String(600))
-    verb_id: Mapped[str] = mapped_column(String(2048))
-    object_activity_id: Mapped[str | None] = mapped_column(String(2048))
-    object_statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    #: Unique through lrs_statement_ids.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: The statement as stored (with id, stored, authority, version, timestamp), compressed.
+    payload: Mapped[dict[str, Any]] = mapped_column(CompressedJson)
+    actor_ref: Mapped[int | None] = mapped_column(Integer)
+    verb_ref: Mapped[int] = mapped_column(Integer)
+    object_activity_ref: Mapped[int | None] = mapped_column(Integer)
+    object_statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     registration: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     timestamp: Mapped[datetime] = mapped_column(UtcDateTime)
     stored: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -96,29 +153,77 @@ class Statement(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("lrs_clients.id", ondelete="SET NULL"), index=True)
     has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    actor_key: Mapped[str | None] = column_property(
+        select(Agent.agent_key).where(Agent.id == actor_ref).correlate_except(Agent).scalar_subquery(), deferred=True
+    )
+    verb_id: Mapped[str] = column_property(
+        select(Verb.verb_id).where(Verb.id == verb_ref).correlate_except(Verb).scalar_subquery(), deferred=True
+    )
+    object_activity_id: Mapped[str | None] = column_property(
+        select(Activity.activity_id)
+        .where(Activity.id == object_activity_ref)
+        .correlate_except(Activity)
+        .scalar_subquery(),
+        deferred=True,
+    )
+
+
+#: Only the statements that target another statement (StatementRef) are in this index.
+Index(
+    "ix_lrs_statements_object_statement_id",
+    Statement.object_statement_id,
+    postgresql_where=Statement.object_statement_id.is_not(None),
+    sqlite_where=Statement.object_statement_id.is_not(None),
+)
+
 
 class StatementAgent(Base):
-    """An agent or group a statement mentions; ``direct`` marks actor and object (the `agent` filter)."""
+    """An agent or group a statement mentions; ``direct`` marks actor and object (the `agent` filter).
+
+    The primary key is the lookup (agent, direct, statement in order): no surrogate key, and no
+    foreign key, whose checks would cost every insert (statements are never deleted; erasure
+    rewrites these rows itself).
+    """
 
     __tablename__ = "lrs_statement_agents"
-    __table_args__ = (Index("ix_lrs_statement_agents_lookup", "agent_key", "direct", "statement_pk"),)
 
-    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
-    statement_pk: Mapped[int] = mapped_column(ForeignKey("lrs_statements.pk", ondelete="CASCADE"), index=True)
-    agent_key: Mapped[str] = mapped_column(String(600))
-    direct: Mapped[bool] = mapped_column(Boolean)
+    agent_ref: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    direct: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=False)
+    #: The statement's: the partition key on PostgreSQL, and since/until prune by it.
+    stored: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
 
 
 class StatementActivity(Base):
-    """An activity a statement mentions; ``direct`` marks the object (the `activity` filter)."""
+    """An activity a statement mentions; ``direct`` marks the object (the `activity` filter).
+    Keyed like lrs_statement_agents."""
 
     __tablename__ = "lrs_statement_activities"
-    __table_args__ = (Index("ix_lrs_statement_activities_lookup", "activity_id", "direct", "statement_pk"),)
 
-    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
-    statement_pk: Mapped[int] = mapped_column(ForeignKey("lrs_statements.pk", ondelete="CASCADE"), index=True)
-    activity_id: Mapped[str] = mapped_column(String(2048))
-    direct: Mapped[bool] = mapped_column(Boolean)
+    activity_ref: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    direct: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=False)
+    stored: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+
+
+def refs_of_agents(keys: Iterable[str]) -> ScalarSelect[int]:
+    """The ids of these agent keys, to filter ``actor_ref`` or ``agent_ref`` with ``in_()``."""
+    return select(Agent.id).where(Agent.agent_key.in_(list(keys))).scalar_subquery()
+
+
+def ref_of_agent(key: str) -> ScalarSelect[int]:
+    """The id of one agent key (NULL when unknown), to compare with ``==``."""
+    return select(Agent.id).where(Agent.agent_key == key).scalar_subquery()
+
+
+def ref_of_verb(verb_id: str) -> ScalarSelect[int]:
+    """The id of one verb IRI (NULL when unknown), to compare with ``==``."""
+    return select(Verb.id).where(Verb.verb_id == verb_id).scalar_subquery()
+
+
+def ref_of_activity(activity_id: str) -> ScalarSelect[int]:
+    """The id of one activity IRI (NULL when unknown), to compare with ``==``."""
+    return select(Activity.id).where(Activity.activity_id == activity_id).scalar_subquery()
 
 
 class Attachment(Base):
@@ -129,16 +234,6 @@ class Attachment(Base):
     sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
     content_type: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class Activity(Base):
-    """The canonical definition of an activity, merged from the statements that define it."""
-
-    __tablename__ = "lrs_activities"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[str] = mapped_column(Text, unique=True)
-    definition: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
 
 
 class Document(Base):

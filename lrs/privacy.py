@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import LargeBinary, delete, select, tuple_, type_coerce, update
 
-from academy.db import bulk_insert, db
+from academy.db import bulk_insert, db, insert_ignoring_duplicates
 from academy.ifi import IFI_PROPERTIES, agent_key
 from academy.org.events import ErasedPerson
 from academy.privacy import DataSubject, RawJson
 from lrs.documents import AGENT_PROFILE, STATE
-from lrs.models import Attachment, Document, Statement, StatementAgent
+from lrs.models import Agent, Attachment, Document, Statement, StatementAgent, refs_of_agents
+from lrs.payloads import payload_text
 from lrs.signatures import SIGNATURE_USAGE
 from lrs.statements.indexing import _index_rows
 
@@ -41,9 +42,9 @@ def statement_rows(subject: DataSubject) -> Iterator[dict[str, Any]]:
             Statement.verb_id,
             Statement.object_activity_id,
             Statement.voided,
-            cast(Statement.payload, Text),
+            type_coerce(Statement.payload, LargeBinary),
         )
-        .where(Statement.actor_key.in_(subject.identifier_keys))
+        .where(Statement.actor_ref.in_(refs_of_agents(subject.identifier_keys)))
         .order_by(Statement.pk)
         .execution_options(yield_per=BATCH)
     )
@@ -55,7 +56,7 @@ def statement_rows(subject: DataSubject) -> Iterator[dict[str, Any]]:
             "verb": verb,
             "object": target,
             "voided": voided,
-            "statement": RawJson(payload),
+            "statement": RawJson(payload_text(payload)),
         }
 
 
@@ -108,33 +109,62 @@ def _without_signatures(statement: dict[str, Any], dropped: set[str]) -> dict[st
 def erase_agent(erased: ErasedPerson) -> dict[str, int]:
     """Replace the person's identifiers by the pseudonym in every statement and index row; drop their documents."""
     former = erased.former_keys
-    mentioning = select(StatementAgent.statement_pk).where(StatementAgent.agent_key.in_(former)).distinct()
+    mentioning = (
+        select(StatementAgent.statement_pk).where(StatementAgent.agent_ref.in_(refs_of_agents(former))).distinct()
+    )
     pks = sorted(
         set(db.session.scalars(mentioning))
-        | set(db.session.scalars(select(Statement.pk).where(Statement.actor_key.in_(former))))
+        | set(db.session.scalars(select(Statement.pk).where(Statement.actor_ref.in_(refs_of_agents(former)))))
     )
+    pseudonym_key = agent_key(erased.pseudonym_agent)
+    refs: dict[str, int] = {}
+    if pks and pseudonym_key:
+        db.session.execute(insert_ignoring_duplicates(Agent).values([{"agent_key": pseudonym_key}]))
     dropped: set[str] = set()
     for start in range(0, len(pks), BATCH):
         chunk = pks[start : start + BATCH]
         rows = db.session.execute(
-            select(Statement.pk, Statement.payload).where(Statement.pk.in_(chunk)).with_for_update()
+            select(Statement.pk, Statement.payload, Statement.stored).where(Statement.pk.in_(chunk)).with_for_update()
         ).all()
-        updates, index_rows = [], []
-        for pk, payload in rows:
+        rewritten = []
+        stored_at = {}
+        for pk, payload, stored in rows:
+            stored_at[pk] = stored
             statement = _without_signatures(replace_agents(payload, former, erased.pseudonym_agent), dropped)
+            old_agents, _activities = _index_rows(payload)
+            new_agents, _activities = _index_rows(statement)
+            rewritten.append((pk, statement, old_agents, new_agents))
+        keys = {k for _pk, _s, old, new in rewritten for k, _d in old | new} - refs.keys()
+        if keys:
+            refs.update(db.session.execute(select(Agent.agent_key, Agent.id).where(Agent.agent_key.in_(keys))).all())
+        updates, old_rows, index_rows = [], [], []
+        for pk, statement, old_agents, new_agents in rewritten:
+            actor = agent_key(statement["actor"])
             updates.append(
                 {
                     "pk": pk,
                     "payload": statement,
-                    "actor_key": agent_key(statement["actor"]),
+                    "actor_ref": refs[actor] if actor else None,
                     "has_attachments": bool(statement.get("attachments")),
                 }
             )
-            agents, _activities = _index_rows(statement)
-            index_rows += [{"statement_pk": pk, "agent_key": key, "direct": direct} for key, direct in agents]
+            # Index rows are found by their key (agent, direct, statement): there is no index by statement.
+            old_rows += [(refs[key], direct, pk, stored_at[pk]) for key, direct in old_agents]
+            index_rows += [
+                {"agent_ref": refs[key], "direct": direct, "statement_pk": pk, "stored": stored_at[pk]}
+                for key, direct in new_agents
+            ]
         db.session.execute(update(Statement), updates)
-        db.session.execute(delete(StatementAgent).where(StatementAgent.statement_pk.in_(chunk)))
+        db.session.execute(
+            delete(StatementAgent).where(
+                tuple_(
+                    StatementAgent.agent_ref, StatementAgent.direct, StatementAgent.statement_pk, StatementAgent.stored
+                ).in_(old_rows)
+            )
+        )
         bulk_insert(StatementAgent, index_rows)
+    # The former keys themselves: no statement or index row refers to them any more.
+    db.session.execute(delete(Agent).where(Agent.agent_key.in_(former)))
     if dropped:
         db.session.execute(delete(Attachment).where(Attachment.sha2.in_(dropped)))
     removed = db.session.execute(

@@ -28,7 +28,16 @@ from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
 from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
 from courses.services.catalogue import Item, course_items
-from lrs import IGNORED_PLATFORM_COURSE, Statement, StoredBatch, is_platform_statement, note_ignored, parse_timestamp
+from lrs import (
+    IGNORED_PLATFORM_COURSE,
+    Statement,
+    StoredBatch,
+    is_platform_statement,
+    note_ignored,
+    parse_timestamp,
+    ref_of_activity,
+    refs_of_agents,
+)
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 VIEWED = {ADL + "experienced", ADL + "completed"}
@@ -275,7 +284,10 @@ def replay_enrolment(enrolment: Enrolment) -> None:
             Statement.voided.is_(False),
             is_platform_statement(),
             (Statement.registration == enrolment.registration)
-            | ((Statement.object_activity_id == enrolment.course.activity_iri) & Statement.actor_key.in_(keys)),
+            | (
+                (Statement.object_activity_ref == ref_of_activity(enrolment.course.activity_iri))
+                & Statement.actor_ref.in_(refs_of_agents(keys))
+            ),
         )
         .order_by(Statement.pk)
     ).all()

@@ -21,7 +21,7 @@ from academy.db import db
 from academy.i18n import localized
 from academy.org.models import Person, PersonIdentifier
 from courses.models import Course, Enrolment, EnrolmentStatus, ItemProgress
-from lrs import Statement, parse_timestamp
+from lrs import Statement, parse_timestamp, ref_of_verb, refs_of_agents
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 _DURATION = re.compile(
@@ -149,7 +149,9 @@ def _other_providers(person: Person) -> list[Entry]:
     # is read (a busy learner has thousands of them).
     candidates = db.session.execute(
         select(Statement.pk, Statement.object_activity_id, Statement.registration).where(
-            Statement.actor_key.in_(keys), Statement.verb_id == COMPLETED, Statement.voided.is_(False)
+            Statement.actor_ref.in_(refs_of_agents(keys)),
+            Statement.verb_ref == ref_of_verb(COMPLETED),
+            Statement.voided.is_(False),
         )
     ).all()
     if not candidates:

@@ -9,12 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Text, and_, cast, select
+from sqlalchemy import ColumnElement, LargeBinary, Select, and_, select, type_coerce
+from sqlalchemy.orm import InstrumentedAttribute
 
 from academy.db import db
 from lrs.clients import readable_by
 from lrs.errors import NotFound
-from lrs.models import Attachment, Statement, StatementActivity, StatementAgent
+from lrs.models import (
+    Attachment,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    ref_of_activity,
+    ref_of_agent,
+    ref_of_verb,
+)
+from lrs.payloads import payload_text
 
 MAX_LIMIT = 100
 
@@ -52,16 +62,17 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
 
 def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]], bool]:
     """The same page as query_statements(), as (pk, stored JSON text): nothing decoded or re-encoded."""
-    texts = typing.cast(Select[Any], select(Statement.pk, cast(Statement.payload, Text)))
-    return _query(query, texts, lambda row: row[0])
+    texts = typing.cast(Select[Any], select(Statement.pk, type_coerce(Statement.payload, LargeBinary)))
+    rows, more = _query(query, texts, lambda row: row[0])
+    return [(pk, payload_text(stored)) for pk, stored in rows], more
 
 
 def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
     pages = [_page(_matching(base, query), query, limit)]
     if query.agent or query.verb or query.activity or query.registration:
-        targets = _matching(select(Statement.pk), query).subquery()
-        referenced = select(Statement.id).join(targets, targets.c.pk == Statement.pk)
+        # The targets may be stored at any time (since/until are the referrers'): every month is searched.
+        referenced = _matching(select(Statement.id), query)
         referrers = base.where(
             Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
         )
@@ -72,11 +83,7 @@ def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]
 
 def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
     """One ordered, limited page of unvoided statements within the query's time, client and cursor."""
-    select_ = select_.where(Statement.voided.is_(False))
-    if query.since:
-        select_ = select_.where(Statement.stored > query.since)
-    if query.until:
-        select_ = select_.where(Statement.stored <= query.until)
+    select_ = select_.where(Statement.voided.is_(False), *_within_time(Statement.stored, query))
     if query.client_id is not None:
         select_ = select_.where(Statement.client_id == query.client_id)
     if query.agency_id is not None:
@@ -87,6 +94,16 @@ def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
     result = db.session.execute(select_.order_by(order).limit(limit + 1))
     # select(Statement) gives Statement objects; a select of columns gives rows.
     return list(result.scalars() if select_.column_descriptions[0]["type"] is Statement else result.all())
+
+
+def _within_time(stored: InstrumentedAttribute[datetime], query: StatementQuery) -> list[ColumnElement[bool]]:
+    """since/until on a table's ``stored``: on PostgreSQL they prune its monthly partitions."""
+    conditions = []
+    if query.since:
+        conditions.append(stored > query.since)
+    if query.until:
+        conditions.append(stored <= query.until)
+    return conditions
 
 
 _S = TypeVar("_S", bound=Select[Any])
@@ -104,7 +121,8 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementAgent,
             and_(
                 StatementAgent.statement_pk == Statement.pk,
-                StatementAgent.agent_key == query.agent,
+                *_within_time(StatementAgent.stored, query),
+                StatementAgent.agent_ref == ref_of_agent(query.agent),
                 StatementAgent.direct.is_(not query.related_agents),
             ),
         )
@@ -113,12 +131,13 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementActivity,
             and_(
                 StatementActivity.statement_pk == Statement.pk,
-                StatementActivity.activity_id == query.activity,
+                *_within_time(StatementActivity.stored, query),
+                StatementActivity.activity_ref == ref_of_activity(query.activity),
                 StatementActivity.direct.is_(not query.related_activities),
             ),
         )
     if query.verb:
-        select_ = select_.where(Statement.verb_id == query.verb)
+        select_ = select_.where(Statement.verb_ref == ref_of_verb(query.verb))
     if query.registration:
         select_ = select_.where(Statement.registration == query.registration)
     return select_

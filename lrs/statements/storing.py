@@ -10,13 +10,25 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
 from lrs.clients import Writer, forget_ignored, may_void, writer_of
 from lrs.compare import same_statement
 from lrs.errors import ConflictError, StatementError, XapiError
-from lrs.models import Activity, Attachment, LrsClient, Statement, StatementActivity, StatementAgent
+from lrs.models import (
+    Activity,
+    Agent,
+    Attachment,
+    LrsClient,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementId,
+    Verb,
+    ref_of_verb,
+)
 from lrs.pipeline import StoredBatch, publish
 from lrs.signatures import check_signatures
 from lrs.statements.indexing import _activity_definitions, _index_rows, _merge_definition
@@ -159,7 +171,9 @@ def _void_targets(new: list[dict[str, Any]], new_ids: set[uuid.UUID], writer: Wr
         return []
     voiding_ids = {uuid.UUID(s["id"]) for s in new if s["verb"]["id"] == VOIDED_VERB}
     stored_voiding = set(
-        db.session.scalars(select(Statement.id).where(Statement.id.in_(targets), Statement.verb_id == VOIDED_VERB))
+        db.session.scalars(
+            select(Statement.id).where(Statement.id.in_(targets), Statement.verb_ref == ref_of_verb(VOIDED_VERB))
+        )
     )
     for target in targets:
         if target in voiding_ids or target in stored_voiding:
@@ -184,18 +198,24 @@ def _insert(
     parts: Mapping[str, AttachmentPart],
     define: bool,
 ) -> None:
-    rows = []
+    _update_activities([s for _id, s in new], define)
+    index = {statement_uuid: _index_rows(statement) for statement_uuid, statement in new}
+    agents = _refs(Agent, Agent.agent_key, {key for agents, _a in index.values() for key, _d in agents})
+    verbs = _refs(Verb, Verb.verb_id, {statement["verb"]["id"] for _id, statement in new})
+    activities = _activity_refs({iri for _ag, acts in index.values() for iri, _d in acts})
+    rows: list[dict[str, Any]] = []
     for statement_uuid, statement in new:
         target = statement["object"]
         kind = target.get("objectType", "Activity")
         registration = (statement.get("context") or {}).get("registration")
+        actor = agent_key(statement["actor"])
         rows.append(
             {
                 "id": statement_uuid,
                 "payload": statement,
-                "actor_key": agent_key(statement["actor"]),
-                "verb_id": statement["verb"]["id"],
-                "object_activity_id": target["id"] if kind == "Activity" else None,
+                "actor_ref": agents[actor] if actor else None,
+                "verb_ref": verbs[statement["verb"]["id"]],
+                "object_activity_ref": activities[target["id"]] if kind == "Activity" else None,
                 "object_statement_id": uuid.UUID(target["id"]) if kind == "StatementRef" else None,
                 "registration": uuid.UUID(registration) if registration else None,
                 "timestamp": parse_timestamp(statement["timestamp"]),
@@ -205,28 +225,51 @@ def _insert(
                 "has_attachments": bool(statement.get("attachments")),
             }
         )
+    # The ids first, in order, so that two batches that carry the same new ids take the unique
+    # index's locks in one order (and the later one sees a duplicate).
+    bulk_insert(StatementId, [{"id": row["id"]} for row in sorted(rows, key=lambda row: row["id"])])
     if db.session.get_bind().dialect.name == "postgresql":
         # Keys first, so that every table can be written with COPY.
         for row, pk in zip(rows, reserve_ids(Statement, "pk", len(rows)), strict=True):
             row["pk"] = pk
-        # Keys keep the batch's order; rows go in in id order, so that two batches that carry the
-        # same new ids take the unique index's locks in one order (and the later one sees a duplicate).
-        bulk_insert(Statement, sorted(rows, key=lambda row: row["id"]))
-        pks = {row["id"]: row["pk"] for row in rows}
+        # Keys keep the batch's order.
+        bulk_insert(Statement, rows)
+        pks: dict[uuid.UUID, int] = {row["id"]: row["pk"] for row in rows}
     else:
         bulk_insert(Statement, rows)
         ids = [row["id"] for row in rows]
         pks = dict(db.session.execute(select(Statement.id, Statement.pk).where(Statement.id.in_(ids))).all())
-    agent_rows, activity_rows = [], []
-    for statement_uuid, statement in new:
-        pk = pks[statement_uuid]
-        agents, activities = _index_rows(statement)
-        agent_rows += [{"statement_pk": pk, "agent_key": key, "direct": direct} for key, direct in agents]
-        activity_rows += [{"statement_pk": pk, "activity_id": a, "direct": direct} for a, direct in activities]
+    agent_rows: list[dict[str, Any]] = []
+    activity_rows: list[dict[str, Any]] = []
+    for statement_uuid, (statement_agents, statement_activities) in index.items():
+        keys = {"statement_pk": pks[statement_uuid], "stored": now}
+        agent_rows += [{"agent_ref": agents[k], "direct": d, **keys} for k, d in statement_agents]
+        activity_rows += [{"activity_ref": activities[a], "direct": d, **keys} for a, d in statement_activities]
     bulk_insert(StatementAgent, agent_rows)
     bulk_insert(StatementActivity, activity_rows)
     _store_attachments(parts)
-    _update_activities([s for _id, s in new], define)
+
+
+def _refs(model: type[Agent] | type[Verb], column: InstrumentedAttribute[str], values: set[str]) -> dict[str, int]:
+    """The ids of agent keys or verb IRIs, the new ones added (in sorted order, so that two batches
+    adding the same ones queue instead of deadlocking; a concurrent adder's row is read after it)."""
+    if not values:
+        return {}
+    found: dict[str, int] = dict(db.session.execute(select(column, model.id).where(column.in_(values))).all())
+    missing = sorted(values - found.keys())
+    if missing:
+        db.session.execute(insert_ignoring_duplicates(model).values([{column.key: value} for value in missing]))
+        found.update(db.session.execute(select(column, model.id).where(column.in_(missing))).all())
+    return found
+
+
+def _activity_refs(iris: set[str]) -> dict[str, int]:
+    """The ids of activities, every one of them already in lrs_activities (_update_activities)."""
+    if not iris:
+        return {}
+    return dict(
+        db.session.execute(select(Activity.activity_id, Activity.id).where(Activity.activity_id.in_(iris))).all()
+    )
 
 
 def _store_attachments(parts: Mapping[str, AttachmentPart]) -> None:

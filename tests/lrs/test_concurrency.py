@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import lrs.views
 from academy.db import db
-from lrs.models import Activity, Statement
+from lrs.models import Activity, Statement, StatementActivity, StatementAgent
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
 from tests.support.lrs import Xapi, statement
@@ -59,7 +59,13 @@ def paused_activity_inserts(app: Flask, database_url: str) -> Iterator[str]:
     finally:
         with app.app_context():
             db.session.execute(text("DROP TRIGGER lrs_test_pause ON lrs_activities; DROP FUNCTION lrs_test_pause()"))
-            db.session.execute(delete(Statement).where(Statement.object_activity_id.startswith(prefix)))
+            raced = select(Statement.pk).where(
+                Statement.object_activity_ref.in_(select(Activity.id).where(Activity.activity_id.startswith(prefix)))
+            )
+            # Index rows have no foreign key to cascade from: removed with their statements.
+            for index_table in (StatementAgent, StatementActivity):
+                db.session.execute(delete(index_table).where(index_table.statement_pk.in_(raced)))
+            db.session.execute(delete(Statement).where(Statement.pk.in_(raced)))
             db.session.execute(delete(Activity).where(Activity.activity_id.startswith(prefix)))
             db.session.commit()
 
@@ -96,7 +102,11 @@ def test_batches_bringing_the_same_new_activities_in_opposite_orders_both_store(
     assert errors == []
     with app.app_context():
         stored = db.session.scalar(
-            select(db.func.count()).where(Statement.object_activity_id.startswith(paused_activity_inserts))
+            select(db.func.count()).where(
+                Statement.object_activity_ref.in_(
+                    select(Activity.id).where(Activity.activity_id.startswith(paused_activity_inserts))
+                )
+            )
         )
         definitions: dict[str, Any] = dict(
             db.session.execute(

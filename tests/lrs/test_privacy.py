@@ -13,7 +13,7 @@ from sqlalchemy import select
 from academy.db import db
 from academy.ifi import agent_key
 from academy.org.events import ErasedPerson
-from lrs.models import Attachment, Statement, StatementAgent
+from lrs.models import Agent, Attachment, Statement, StatementAgent, ref_of_agent
 from lrs.privacy import erase_agent, replace_agents
 from tests.lrs.test_attachments_api import post_signed, sign, signed_statement
 from tests.support.lrs import Xapi, statement
@@ -94,11 +94,11 @@ def test_erasure_rewrites_statements_and_index_rows_and_drops_the_persons_signat
     assert rows[uuid.UUID(theirs["id"])].payload["attachments"]  # another person's signature stays
     stored = {a.sha2: a.content for a in db.session.scalars(select(Attachment))}
     assert mine_jws not in stored.values() and theirs_jws in stored.values()
-    keys = set(db.session.scalars(select(StatementAgent.agent_key)))
+    keys = set(db.session.scalars(select(Agent.agent_key).join(StatementAgent, StatementAgent.agent_ref == Agent.id)))
     assert "mbox:mailto:leaver@example.go.th" not in keys and agent_key(PSEUDONYM) in keys
     direct = db.session.scalars(
         select(StatementAgent.statement_pk).where(
-            StatementAgent.agent_key == agent_key(PSEUDONYM), StatementAgent.direct.is_(True)
+            StatementAgent.agent_ref == ref_of_agent(agent_key(PSEUDONYM)), StatementAgent.direct.is_(True)
         )
     ).all()
     assert direct == [rewritten.pk]
