@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 
 from academy.db import bulk_insert, db
 from academy.ifi import IFI_PROPERTIES, agent_key
@@ -23,6 +23,14 @@ from lrs.statements.indexing import _index_rows
 
 #: Statements rewritten per round trip.
 BATCH = 500
+
+
+def statement_count(subject: DataSubject) -> int:
+    """How many statements *My data* holds for the subject (whether it is built as a background job)."""
+    if not subject.identifier_keys:
+        return 0
+    query = select(func.count()).select_from(Statement).where(Statement.actor_key.in_(subject.identifier_keys))
+    return int(db.session.scalar(query) or 0)
 
 
 def statement_rows(subject: DataSubject) -> Iterator[dict[str, Any]]:
