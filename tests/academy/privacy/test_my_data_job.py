@@ -167,3 +167,11 @@ def test_a_failed_preparation_says_so_and_can_be_asked_again(
     client.post("/me/data/prepare", data={"csrf_token": token})
     again = latest_my_data_job(learner)
     assert again is not None and again.id != job.id and again.state is JobState.QUEUED
+
+
+def test_the_threshold_comes_from_the_environment() -> None:
+    from academy.config import Settings
+
+    assert Settings.from_environ({}).flask_config()["ACADEMY_MY_DATA_JOB_THRESHOLD"] == 2000
+    chosen = Settings.from_environ({"ACADEMY_MY_DATA_JOB_THRESHOLD": "50"})
+    assert chosen.flask_config()["ACADEMY_MY_DATA_JOB_THRESHOLD"] == 50
