@@ -261,6 +261,9 @@ def request_and_approve(scene: Scene, sign_in: Callable[[User], FlaskClient]) ->
     assert job.state is JobState.SUCCEEDED and job.attempts == 1, job.error
     assert request.status is ErasureStatus.DONE and request.pseudonym and request.pseudonym.startswith("erased-")
     assert job.result is not None and job.result["statements_rewritten"] >= 0
+    # The admins' job page shows what it did; the HR officer follows it on the request, not on the job.
+    assert "statements_rewritten" in admin.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert officer.get(f"/jobs/{job.id}").status_code == 404
     # Even a second job of the same request (a re-run) erases nothing twice.
     again = create_job(ERASURE, started_by=scene.admin, params={"request_id": request.id})
     db.session.commit()
