@@ -440,6 +440,8 @@ class Settings:
     replica_sticky_seconds: int = 5
     #: While the replica is further behind than this (seconds), everyone reads from the primary.
     replica_max_lag_seconds: int = 5
+    #: *My data* of a person with more statements than this is prepared as a background job.
+    my_data_job_threshold: int = 2000
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     default_locale: str = "th"
@@ -506,6 +508,7 @@ class Settings:
             database_replica_url=env.get("ACADEMY_DATABASE_REPLICA_URL", "").strip(),
             replica_sticky_seconds=_whole_number(env, "ACADEMY_REPLICA_STICKY_SECONDS", 5, 0, 3600),
             replica_max_lag_seconds=_whole_number(env, "ACADEMY_REPLICA_MAX_LAG_SECONDS", 5, 0, 3600),
+            my_data_job_threshold=_whole_number(env, "ACADEMY_MY_DATA_JOB_THRESHOLD", 2000, 0, 10**9),
             secret_key=secret,
             base_url=base_url,
             default_locale=locale,
@@ -555,6 +558,7 @@ class Settings:
             "ACADEMY_DATABASE_REPLICA_URL": self.database_replica_url,
             "ACADEMY_REPLICA_STICKY_SECONDS": self.replica_sticky_seconds,
             "ACADEMY_REPLICA_MAX_LAG_SECONDS": self.replica_max_lag_seconds,
+            "ACADEMY_MY_DATA_JOB_THRESHOLD": self.my_data_job_threshold,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",

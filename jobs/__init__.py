@@ -14,7 +14,17 @@ from flask import Flask, current_app
 from academy.org.models import Agency
 from jobs.models import Job, JobState
 
-__all__ = ["Job", "JobState", "export_threshold", "init_app", "queue_report_export"]
+__all__ = [
+    "Job",
+    "JobState",
+    "erasure_job",
+    "export_threshold",
+    "init_app",
+    "latest_my_data_job",
+    "queue_erasure",
+    "queue_my_data",
+    "queue_report_export",
+]
 
 
 def export_threshold() -> int:
@@ -28,6 +38,71 @@ def queue_report_export(user: Any, agency: Agency, params: dict[str, Any]) -> Jo
     from jobs.services import create_job
 
     return create_job(REPORT_EXPORT, started_by=user, scope=[agency], params=params)
+
+
+def queue_my_data(user: Any, person: Any) -> Job:
+    """Queue the user's own *My data* ZIP (their job alone); one that is still queued or running is reused."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from academy.db import db
+    from jobs.handlers import MY_DATA_EXPORT
+    from jobs.services import create_job
+
+    waiting = db.session.scalar(
+        select(Job)
+        .where(
+            Job.kind == MY_DATA_EXPORT,
+            Job.started_by_id == user.id,
+            Job.state.in_([JobState.QUEUED, JobState.RUNNING]),
+        )
+        .limit(1)
+    )
+    if waiting is not None:
+        return waiting
+    params = {"person_id": person.id, "generated": datetime.now(UTC).isoformat()}
+    return create_job(MY_DATA_EXPORT, started_by=user, params=params)
+
+
+def latest_my_data_job(user: Any) -> Job | None:
+    from sqlalchemy import select
+
+    from academy.db import db
+    from jobs.handlers import MY_DATA_EXPORT
+
+    return db.session.scalar(
+        select(Job).where(Job.kind == MY_DATA_EXPORT, Job.started_by_id == user.id).order_by(Job.id.desc()).limit(1)
+    )
+
+
+def erasure_task_key(request_id: int) -> str:
+    return f"erasure:{request_id}"
+
+
+def queue_erasure(admin: Any, request_id: int) -> Job:
+    """Queue an approved erasure as the admin's job (sent when the request commits); one task key per request."""
+    from jobs.handlers import ERASURE
+    from jobs.services import create_job
+
+    return create_job(
+        ERASURE, started_by=admin, params={"request_id": request_id}, task_key=erasure_task_key(request_id)
+    )
+
+
+def erasure_job(request_id: int) -> Job | None:
+    """The request's erasure job, or its latest re-run when it failed and was run again."""
+    from sqlalchemy import select
+
+    from academy.db import db
+
+    job = db.session.scalar(select(Job).where(Job.task_key == erasure_task_key(request_id)))
+    while job is not None:
+        again = db.session.scalar(select(Job).where(Job.parent_id == job.id).order_by(Job.id.desc()).limit(1))
+        if again is None:
+            break
+        job = again
+    return job
 
 
 def init_app(app: Flask) -> None:

@@ -208,3 +208,53 @@ def export_people_report(job: Job, progress: Progress) -> Outcome:
         details={**{key: value for key, value in params.items() if key != "locale"}, "rows": rows, "job": job.id},
     )
     return Outcome({"rows": rows, "format": fmt}, relative, f"{report.filename}.{fmt}")
+
+
+MY_DATA_EXPORT = "my_data_export"
+ERASURE = "erasure"
+
+
+@handler(MY_DATA_EXPORT)
+def export_my_data(job: Job, progress: Progress) -> Outcome:
+    """A person's *My data* ZIP, written to the jobs storage for its starter alone to download."""
+    from datetime import datetime
+
+    from academy.org.models import Person
+    from academy.privacy.export import data_subject, export_tables, write_export
+
+    person = db.session.get(Person, int(job.params["person_id"]))
+    starter = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    if person is None or starter is None or starter.person_id != person.id:
+        return Outcome(failed="the person or their account is gone")
+    generated = datetime.fromisoformat(str(job.params["generated"]))
+    progress.set_total(len(export_tables()))
+    path, relative = new_file("results", ".zip")
+    try:
+        size = write_export(data_subject(person), generated, path, progress.advance)
+    except BaseException:
+        path.unlink(missing_ok=True)  # a retry writes a fresh file
+        raise
+    return Outcome({"bytes": size}, relative, f"my-data-{generated:%Y%m%d}.zip")
+
+
+@handler(ERASURE)
+def erase_person_job(job: Job, progress: Progress) -> Outcome:
+    """Carry out an approved erasure, in the job's one transaction; a second delivery erases nothing twice."""
+    from academy.privacy.erasure import ErasureRefused, carry_out_erasure
+    from academy.privacy.models import ErasureRequest
+
+    progress.set_total(1)
+    # The request's row lock (PostgreSQL) keeps two jobs of one request from erasing at once.
+    request = db.session.scalar(
+        select(ErasureRequest).where(ErasureRequest.id == int(job.params["request_id"])).with_for_update()
+    )
+    if request is None:
+        return Outcome(failed="the erasure request is gone")
+    try:
+        counts = carry_out_erasure(request, current_app.config["ACADEMY_BASE_URL"])
+    except ErasureRefused as error:
+        return Outcome(failed=str(error))
+    progress.advance(1)
+    if counts is None:
+        return Outcome({"already_erased": True})
+    return Outcome(dict(counts))

@@ -24,6 +24,8 @@ from jobs.progress import read_progress
 
 #: The Celery task that runs any job (jobs/tasks.py).
 RUN_TASK = "jobs.run"
+#: Kinds of job whose data is their starter's alone (*My data*): nobody else sees them, admins included.
+PRIVATE_KINDS = frozenset({"my_data_export"})
 
 
 def storage_root() -> Path:
@@ -111,7 +113,7 @@ def visible_jobs(user: Any) -> Any:
     query = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
     scope = people_scope(user)
     if scope is None:
-        return query
+        return query.where(or_(Job.kind.not_in(PRIVATE_KINDS), Job.started_by_id == user.id))
     if not scope:
         return query.where(Job.id.is_(None))
     return query.where(Job.started_by_id == user.id)
@@ -126,7 +128,12 @@ def _within(job: Job, scope: list[Agency]) -> bool:
 
 
 def can_see(user: Any, job: Job) -> bool:
-    """Whether a user may see a job and its file: its starter (still within the job's scope), or an admin."""
+    """Whether a user may see a job and its file: its starter (still within the job's scope), or an admin.
+
+    A private job (*My data*) only its starter: a person's own data goes to that person alone.
+    """
+    if job.kind in PRIVATE_KINDS:
+        return job.started_by_id is not None and job.started_by_id == getattr(user, "id", None)
     scope = people_scope(user)
     if scope is None:
         return True

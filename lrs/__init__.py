@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
     from lrs.admin import bp as admin_bp
     from lrs.cli import lrs_client_cli, lrs_partitions_command, rebuild_projections_command
     from lrs.pipeline import lock_batch_people, register_subscriber
-    from lrs.privacy import on_person_erased, statement_rows
+    from lrs.privacy import on_person_erased, statement_count, statement_rows
     from lrs.views import bp
 
     app.register_blueprint(bp)
@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
             statement_rows,
             "Your xAPI learning records (statements whose actor is one of your identifiers), as stored.",
             "บันทึกการเรียนรู้ xAPI ของท่าน (statement ที่ผู้กระทำเป็นตัวระบุของท่าน) ตามที่จัดเก็บ",
+            count=statement_count,
         ),
     )
     person_erased.connect(on_person_erased, sender=app)

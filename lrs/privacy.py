@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import LargeBinary, delete, select, tuple_, type_coerce, update
+from sqlalchemy import LargeBinary, delete, func, select, tuple_, type_coerce, update
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates
 from academy.ifi import IFI_PROPERTIES, agent_key
@@ -24,6 +24,14 @@ from lrs.statements.indexing import _index_rows
 
 #: Statements rewritten per round trip.
 BATCH = 500
+
+
+def statement_count(subject: DataSubject) -> int:
+    """How many statements *My data* holds for the subject (whether it is built as a background job)."""
+    if not subject.identifier_keys:
+        return 0
+    query = select(func.count()).where(Statement.actor_ref.in_(refs_of_agents(subject.identifier_keys)))
+    return int(db.session.scalar(query) or 0)
 
 
 def statement_rows(subject: DataSubject) -> Iterator[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Erasure of a person who has left: requested by an HR officer, approved by an admin, carried out at once.
+"""Erasure of a person who has left: requested by an HR officer, approved by an admin, carried out by a job.
 
 The person's name, email, employee number and identifiers are removed; the person's row stays,
 under a random pseudonym, so that the learning they did still counts in every aggregate and
@@ -55,20 +55,38 @@ def request_erasure(person: Person, reason: str, requested_by: User) -> ErasureR
     return request
 
 
+def approved(request: ErasureRequest) -> bool:
+    """Approved by an admin and waiting for (or in) its background job."""
+    return request.status is ErasureStatus.REQUESTED and request.decided_at is not None
+
+
 def reject_erasure(request: ErasureRequest, admin: User) -> None:
-    if request.status is not ErasureStatus.REQUESTED:
+    if request.status is not ErasureStatus.REQUESTED or request.decided_at is not None:
         raise ErasureRefused("this request has already been decided")
     request.status, request.decided_by_id, request.decided_at = ErasureStatus.REJECTED, admin.id, datetime.now(UTC)
     db.session.flush()
 
 
-def approve_erasure(request: ErasureRequest, admin: User, home_page: str) -> dict[str, int]:
-    """Approve the request and erase the person now; return what each part replaced or removed."""
-    if request.status is not ErasureStatus.REQUESTED:
+def approve_erasure(request: ErasureRequest, admin: User) -> None:
+    """Approve the request; the erasure itself runs as a background job (:func:`carry_out_erasure`)."""
+    if request.status is not ErasureStatus.REQUESTED or request.decided_at is not None:
         raise ErasureRefused("this request has already been decided")
-    pseudonym, counts = erase_person(request.person, home_page)
-    request.status, request.decided_by_id, request.decided_at = ErasureStatus.DONE, admin.id, datetime.now(UTC)
-    request.pseudonym = pseudonym
+    request.decided_by_id, request.decided_at = admin.id, datetime.now(UTC)
+    db.session.flush()
+
+
+def carry_out_erasure(request: ErasureRequest, home_page: str) -> dict[str, int] | None:
+    """Erase the approved request's person (flushes; the caller's one transaction commits it all).
+
+    None when it was carried out already: a second delivery, or a second job, erases nothing twice.
+    """
+    if request.status is ErasureStatus.DONE:
+        return None
+    if not approved(request):
+        raise ErasureRefused("this request is not approved")
+    approver = db.session.get(User, request.decided_by_id) if request.decided_by_id else None
+    pseudonym, counts = erase_person(request.person, home_page, by=approver)
+    request.status, request.pseudonym = ErasureStatus.DONE, pseudonym
     db.session.flush()
     return counts
 
@@ -126,7 +144,7 @@ def _scrub(value: Any, needles: list[str]) -> Any:
     return value
 
 
-def erase_person(person: Person, home_page: str) -> tuple[str, dict[str, int]]:
+def erase_person(person: Person, home_page: str, *, by: User | None = None) -> tuple[str, dict[str, int]]:
     """Remove the person's identifying data everywhere; return the pseudonym and the counts. Flushes."""
     if person.status is not PersonStatus.INACTIVE:
         raise ErasureRefused("only people who have left (inactive) can be erased")
@@ -170,6 +188,8 @@ def erase_person(person: Person, home_page: str) -> tuple[str, dict[str, int]]:
     db.session.flush()
     record_audit(
         "person.erase",
+        actor=by.email if by else None,
+        user_id=by.id if by else None,
         target_type="person",
         target_id=person.public_id,
         details={"pseudonym": pseudonym, **counts},

@@ -20,6 +20,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -62,6 +63,8 @@ class ExportTable:
     rows: Callable[[DataSubject], Rows]
     about_en: str
     about_th: str
+    #: How many rows the table holds for a subject, cheaply (a COUNT): what makes *My data* large.
+    count: Callable[[DataSubject], int] | None = None
 
 
 def register_export_table(app: Flask, table: ExportTable) -> None:
@@ -74,6 +77,16 @@ def register_export_table(app: Flask, table: ExportTable) -> None:
 
 def export_tables() -> list[ExportTable]:
     return list(current_app.extensions.get(_KEY, []))
+
+
+def export_size(subject: DataSubject) -> int:
+    """The rows of the tables that can count theirs (the xAPI statements): what decides a background job."""
+    return sum(table.count(subject) for table in export_tables() if table.count is not None)
+
+
+def export_as_job(subject: DataSubject) -> bool:
+    """Whether *My data* is too large to build inside a request (ACADEMY_MY_DATA_JOB_THRESHOLD)."""
+    return export_size(subject) > int(current_app.config["ACADEMY_MY_DATA_JOB_THRESHOLD"])
 
 
 def data_subject(person: Person) -> DataSubject:
@@ -189,8 +202,22 @@ def readme_text(generated: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def stream_export(subject: DataSubject, generated: dt.datetime) -> Iterator[bytes]:
-    """Yield the ZIP of everything registered about ``subject``, chunk by chunk."""
+def write_export(
+    subject: DataSubject, generated: dt.datetime, path: Path, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write the same ZIP as :func:`stream_export` to a file (a background job's); return its size in bytes."""
+    size = 0
+    with path.open("wb") as handle:
+        for chunk in stream_export(subject, generated, progress):
+            handle.write(chunk)
+            size += len(chunk)
+    return size
+
+
+def stream_export(
+    subject: DataSubject, generated: dt.datetime, progress: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
+    """Yield the ZIP of everything registered about ``subject``, chunk by chunk (``progress``: one call per table)."""
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
     archive.writestr("README.txt", readme_text(generated))
@@ -223,6 +250,8 @@ def stream_export(subject: DataSubject, generated: dt.datetime) -> Iterator[byte
                     if sink.pending >= _FLUSH_BYTES:
                         yield sink.take()
             csv_text.detach()
+        if progress is not None:
+            progress(1)
         if sink.pending:
             yield sink.take()
     archive.writestr("counts.json", json.dumps(counts, indent=2))

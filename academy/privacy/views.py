@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -37,8 +36,15 @@ from academy.privacy.corrections import (
     create_correction,
     get_correction,
 )
-from academy.privacy.erasure import ErasureRefused, approve_erasure, pending_erasure, reject_erasure, request_erasure
-from academy.privacy.export import data_subject, export_tables, stream_export
+from academy.privacy.erasure import (
+    ErasureRefused,
+    approve_erasure,
+    approved,
+    pending_erasure,
+    reject_erasure,
+    request_erasure,
+)
+from academy.privacy.export import data_subject, export_as_job, export_tables, stream_export
 from academy.privacy.models import CorrectionStatus, ErasureRequest, ErasureStatus
 from academy.transactions import commit_on_success
 
@@ -68,14 +74,42 @@ def _scope_or_403() -> list[Agency] | None:
 @no_store
 @login_required
 def my_data() -> ResponseReturnValue:
+    # The jobs package is imported when used: the shell's modules import no package beside them at load.
+    from jobs import latest_my_data_job
+    from jobs.services import download_token, job_file, job_view
+
     person = _own_person()
+    job = latest_my_data_job(current_user)
+    download = None
+    if job is not None and job_file(job) is not None:
+        download = url_for("jobs.download", job_id=job.id, token=download_token(job, current_user))
     return render_template(
         "privacy/my_data.html",
         person=person,
         tables=export_tables(),
         corrections=corrections_of(person),
         max_text=MAX_TEXT,
+        large=export_as_job(data_subject(person)),
+        job=job,
+        view=job_view(job) if job is not None else None,
+        download=download,
     )
+
+
+@bp.post("/me/data/prepare")
+@login_required
+@commit_on_success
+def prepare_my_data() -> ResponseReturnValue:
+    """A large *My data*: queue its ZIP as the person's own background job (the page follows it)."""
+    from jobs import queue_my_data
+
+    person = _own_person()
+    if not export_as_job(data_subject(person)):
+        return redirect(url_for("privacy.my_data_zip"))
+    job = queue_my_data(current_user, person)
+    record_audit("privacy.export", target_type="person", target_id=person.public_id, details={"job": job.id})
+    flash(_("Your data is being prepared; this page shows when it is ready to download."), "success")
+    return redirect(url_for("privacy.my_data"))
 
 
 @bp.get("/me/data.zip")
@@ -84,6 +118,10 @@ def my_data() -> ResponseReturnValue:
 def my_data_zip() -> ResponseReturnValue:
     person = _own_person()
     subject = data_subject(person)
+    if export_as_job(subject):
+        # Too large to build inside a request: it is prepared as a background job.
+        flash(_("Your data is large: prepare it, and download it when it is ready."), "error")
+        return redirect(url_for("privacy.my_data"))
     record_audit("privacy.export", target_type="person", target_id=person.public_id)
     # Committed before the ZIP is written: the export reads, and must not hold a write lock while it streams.
     db.session.commit()
@@ -172,10 +210,17 @@ def erasure(public_id: uuid.UUID) -> ResponseReturnValue:
         record_audit("erasure.request", target_type="person", target_id=person.public_id, details={"request": made.id})
         flash(_("Erasure requested: an administrator must approve it."), "success")
         return redirect(url_for("privacy.erasure", public_id=public_id))
+    from jobs import erasure_job
+    from jobs.services import job_view
+
+    pending = pending_erasure(person)
+    job = erasure_job(pending.id) if pending is not None and approved(pending) else None
     return render_template(
         "privacy/erasure.html",
         person=person,
-        pending=pending_erasure(person),
+        pending=pending,
+        job=job,
+        view=job_view(job) if job is not None else None,
         may_request=person.status is PersonStatus.INACTIVE,
     )
 
@@ -184,8 +229,16 @@ def erasure(public_id: uuid.UUID) -> ResponseReturnValue:
 @no_store
 @admin_required
 def erasures() -> ResponseReturnValue:
+    from jobs import erasure_job
+    from jobs.services import job_view
+
     query = select(ErasureRequest).order_by(ErasureRequest.status.desc(), ErasureRequest.requested_at.desc())
-    return render_template("privacy/erasures.html", page=paginate(query, PER_PAGE), requested=ErasureStatus.REQUESTED)
+    page = paginate(query, PER_PAGE)
+    jobs = {erasure.id: erasure_job(erasure.id) for erasure in page.items if erasure.decided_at is not None}
+    views = {request_id: job_view(job) for request_id, job in jobs.items() if job is not None}
+    return render_template(
+        "privacy/erasures.html", page=page, requested=ErasureStatus.REQUESTED, views=views, approved=approved
+    )
 
 
 @bp.post("/admin/erasures/<int:request_id>")
@@ -196,14 +249,18 @@ def decide_erasure(request_id: int) -> ResponseReturnValue:
     decision = request.form.get("decision")
     try:
         if decision == "approve":
-            counts = approve_erasure(found, current_user, current_app.config["ACADEMY_BASE_URL"])
+            from jobs import queue_erasure
+
+            approve_erasure(found, current_user)
+            # A person with many statements is not erased inside a request: a job does it, in one transaction.
+            job = queue_erasure(current_user, found.id)
             record_audit(
                 "erasure.approve",
                 target_type="person",
                 target_id=found.person.public_id,
-                details={"request": found.id, **counts},
+                details={"request": found.id, "job": job.id},
             )
-            flash(_("The person has been erased."), "success")
+            flash(_("Approved: the person is being erased in the background."), "success")
         elif decision == "reject":
             reject_erasure(found, current_user)
             record_audit(

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from academy.audit.models import AuditEntry
 from academy.auth.models import Role, User
@@ -30,6 +30,10 @@ from academy.org.services import add_identifier
 from academy.privacy.models import ErasureRequest, ErasureStatus
 from competencies.models import Competency, Evidence, Framework, TrainingYear
 from competencies.services.coverage import agency_coverage, coverage, monthly_trend
+from jobs import erasure_job
+from jobs.handlers import ERASURE
+from jobs.models import Job, JobState
+from jobs.services import create_job
 from lrs import Statement, rebuild_and_compare
 from lrs.payloads import payload_text
 from tests.support.app import BASE_URL, PASSWORD, csrf_token
@@ -243,7 +247,34 @@ def request_and_approve(scene: Scene, sign_in: Callable[[User], FlaskClient]) ->
     response = admin.post(f"/admin/erasures/{request.id}", data={"decision": "approve", "csrf_token": token})
     assert response.status_code == 302
     db.session.expire_all()
+    # Approved, not erased inside the request: a job is queued, and the request shows it.
+    assert request.status is ErasureStatus.REQUESTED and request.decided_by_id == scene.admin.id
+    job = erasure_job(request.id)
+    assert job is not None and job.state is JobState.QUEUED and job.started_by_id == scene.admin.id
+    assert f'data-erasure-job="{job.id}"' in admin.get("/admin/erasures").get_data(as_text=True)
+    assert "data-erasure-job" in officer.get(path).get_data(as_text=True)
+    # A second approval queues nothing more.
+    admin.post(f"/admin/erasures/{request.id}", data={"decision": "approve", "csrf_token": token})
+    assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == ERASURE)) == 1
+    # The worker's part, delivered twice (acks late: a redelivery after a lost acknowledgement).
+    run = current_app.extensions["celery"].tasks["jobs.run"]
+    run.apply(args=[job.id])
+    run.apply(args=[job.id])
+    db.session.expire_all()
+    assert job.state is JobState.SUCCEEDED and job.attempts == 1, job.error
     assert request.status is ErasureStatus.DONE and request.pseudonym and request.pseudonym.startswith("erased-")
+    assert job.result is not None and job.result["statements_rewritten"] >= 0
+    # The admins' job page shows what it did; the HR officer follows it on the request, not on the job.
+    assert "statements_rewritten" in admin.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert officer.get(f"/jobs/{job.id}").status_code == 404
+    # Even a second job of the same request (a re-run) erases nothing twice.
+    again = create_job(ERASURE, started_by=scene.admin, params={"request_id": request.id})
+    db.session.commit()
+    run.apply(args=[again.id])
+    db.session.expire_all()
+    assert again.state is JobState.SUCCEEDED and again.result == {"already_erased": True}
+    page = admin.get("/admin/erasures").get_data(as_text=True)
+    assert f'data-erasure-job="{again.id}"' not in page and f'data-erasure-job="{job.id}"' in page
     return request
 
 
@@ -434,6 +465,7 @@ def test_a_rejected_request_changes_nothing(scene: Scene, sign_in: Callable[[Use
     assert request.status is ErasureStatus.REJECTED and scene.leaver.email == EMAIL
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.startswith("erasure."))).all()
     assert sorted(actions) == ["erasure.reject", "erasure.request"]
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
 
 
 def test_an_address_another_person_registered_is_not_the_leavers_to_erase(
