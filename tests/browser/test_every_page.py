@@ -26,7 +26,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from academy.db import db
-from tests.browser.live import SHOTS, chromium, live_server, sign_in
+from tests.browser.live import SHOTS, chromium, enrol_authenticator, live_server, sign_in
 from tests.support.app import PASSWORD
 
 pytestmark = pytest.mark.own_database
@@ -49,6 +49,12 @@ def _seed() -> None:
     build_learning(base_url)
     build_courses()
     build_demo_learning(LEARNER, OFFICER)
+    # HR officers and admins pass a second factor: their authenticator apps, for sign_in().
+    TOTP_SECRETS.update({email: enrol_authenticator(email) for email in (OFFICER, ADMIN)})
+
+
+#: The authenticator app of each privileged demo user, enrolled by _seed().
+TOTP_SECRETS: dict[str, str] = {}
 
 
 @dataclass
@@ -236,7 +242,8 @@ def _walk(site: Site, browser: Any, role: str, viewport: str, language: str) -> 
     page.on("requestfailed", lambda r: events.append(f"request failed: {r.url} {r.failure}"))
     page.on("response", lambda r: events.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     if role != "anonymous":
-        sign_in(page, site.url, {"learner": LEARNER, "officer": OFFICER, "admin": ADMIN}[role])
+        email = {"learner": LEARNER, "officer": OFFICER, "admin": ADMIN}[role]
+        sign_in(page, site.url, email, totp_secret=TOTP_SECRETS.get(email))
     page.goto(f"{site.url}/lang/{language}?next=/login", wait_until="networkidle")
     problems: dict[str, list[str]] = {}
     folder = SHOTS / "pages"

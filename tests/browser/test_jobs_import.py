@@ -14,7 +14,7 @@ from academy.auth.models import Role
 from academy.auth.services import create_user
 from academy.org.models import AgencyKind
 from academy.org.services import create_agency
-from tests.browser.live import chromium, live_server, shot, sign_in
+from tests.browser.live import chromium, enrol_authenticator, live_server, shot, sign_in
 from tests.support.jobs import broker_environ, workers, write_people
 
 pytestmark = [
@@ -25,6 +25,7 @@ pytestmark = [
 
 ADMIN = "jobs-admin@example.go.th"
 ROWS = 10_000
+TOTP_SECRETS: dict[str, str] = {}
 
 
 def _seed() -> None:
@@ -33,6 +34,7 @@ def _seed() -> None:
         code="82001", name_th="กรมทดสอบ", name_en="Test department", kind=AgencyKind.DEPARTMENT, parent=ministry
     )
     create_user(email=ADMIN, password="correct horse battery", roles=(Role.ADMIN,))
+    TOTP_SECRETS[ADMIN] = enrol_authenticator(ADMIN)  # admins pass a second factor
 
 
 def test_upload_check_confirm_and_watch_the_import_reach_100_percent(tmp_path: Path) -> None:
@@ -52,7 +54,7 @@ def test_upload_check_confirm_and_watch_the_import_reach_100_percent(tmp_path: P
         with workers(worker_environ, tmp_path) as running:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             page.set_default_timeout(120_000)
-            sign_in(page, url, ADMIN)
+            sign_in(page, url, ADMIN, totp_secret=TOTP_SECRETS[ADMIN])
             page.goto(f"{url}/jobs/people-import")
             page.set_input_files("input[name=file]", str(people))
             page.click("form.card button[type=submit]")

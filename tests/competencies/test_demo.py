@@ -60,7 +60,7 @@ def test_demo_hr_department_has_a_few_hundred_people_in_units_with_an_it_share()
 
 
 def test_demo_hr_officer_has_overdue_and_due_soon_assignments() -> None:
-    build_demo(people=600, base_url=BASE_URL, password="demo1234")
+    build_demo(people=600, base_url=BASE_URL, password="demo-academy-2569")
     build_learning(BASE_URL)
     build_courses()
     build_demo_learning("learner@demo.go.th", "hr@demo.go.th")

@@ -181,7 +181,7 @@ def test_a_large_people_export_is_queued_and_only_its_owner_downloads_it(
 
     from jobs.models import Job, JobState
     from jobs.runner import run_job
-    from tests.support.app import PASSWORD, csrf_token
+    from tests.support.second_factor import sign_in
 
     monkeypatch.setitem(app.config, "ACADEMY_JOBS_EXPORT_THRESHOLD", 1)
     response = hr_client.get(f"/reports/agencies/91/people/export.csv?fy={FY}&population=all")
@@ -202,9 +202,7 @@ def test_a_large_people_export_is_queued_and_only_its_owner_downloads_it(
     assert entry.details["job"] == job.id and entry.target_id == "91"
     # An HR officer of another agency: the job, its status and its file are not found.
     other_officer = make_user(Role.HR_OFFICER, agencies=(government.other,))
-    stranger = app.test_client()
-    token = csrf_token(stranger, "/login")
-    stranger.post("/login", data={"email": other_officer.email, "password": PASSWORD, "csrf_token": token})
+    stranger = sign_in(app.test_client(), other_officer)
     assert stranger.get("/jobs/").status_code == 200
     for path in ("", "/status", link.group(1).replace("&amp;", "&").removeprefix(f"/jobs/{job.id}")):
         assert stranger.get(f"/jobs/{job.id}{path}").status_code == 404

@@ -84,7 +84,16 @@ def test_the_csv_names_its_charset_once_and_xlsx_sheets_are_whole_words(
     assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
     xlsx = client.get(f"/reports/agencies/{department.code}/export.xlsx")
     names = openpyxl.load_workbook(io.BytesIO(xlsx.data)).sheetnames
-    assert names == ["รายงาน", "ความครอบคลุม", "รายเดือน", "หน่วยงานในสังกัด", "โปรไฟล์บทบาท", "ด้าน"]
+    assert names == [
+        "รายงาน",
+        "ความครอบคลุม",
+        "รายเดือน",
+        "หน่วยงานในสังกัด",
+        "โปรไฟล์บทบาท",
+        "ด้าน",
+        "แผนพัฒนารายบุคคล",
+        "สมรรถนะที่อยู่ในแผนมากที่สุด",
+    ]
     assert all(len(name) <= 31 for name in names)
 
 

@@ -18,7 +18,7 @@ Login = Callable[[User], FlaskClient]
 def test_the_new_user_form_asks_for_a_password_and_offers_pickers(make_user: Callable[..., User], login: Login) -> None:
     client = login(make_user(Role.ADMIN))
     page = client.get("/admin/users/new").get_data(as_text=True)
-    assert "keep the current password" not in page and "เว้นว่าง" not in page
+    assert "keep the current password" not in page and "รหัสผ่านเดิม" not in page
     assert 'data-picker="/agencies/search.json"' in page and 'data-picker="/people/search.json"' in page
     assert page.count('name="agency_codes"') == 2  # two empty agency pickers
 
