@@ -130,6 +130,9 @@ def _register_shell(app: Flask) -> None:
     from academy import privacy
 
     privacy.init_app(app)  # My data, corrections, erasure; domains add their tables in their init_app
+    from academy import notifications
+
+    notifications.init_app(app)  # the bell, the list, email choices; domains register their kinds
     app.cli.add_command(academy_cli)
 
 
