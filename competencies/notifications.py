@@ -95,7 +95,7 @@ def _describe_draft(notifications: Sequence[Notification]) -> dict[int, Message]
 def _describe_not_agreed(notifications: Sequence[Notification]) -> dict[int, Message]:
     rows = db.session.execute(
         select(Idp, Person).join(Person, Person.id == Idp.person_id).where(Idp.id.in_(_ids(notifications)))
-    ).tuples()
+    )
     plans = {str(idp.id): (idp, person) for idp, person in rows}
     messages = {}
     for n in notifications:
@@ -119,7 +119,7 @@ def _describe_goal(notifications: Sequence[Notification]) -> dict[int, Message]:
         select(IdpGoal, Competency)
         .join(Competency, Competency.id == IdpGoal.competency_id)
         .where(IdpGoal.id.in_(_ids(notifications)))
-    ).tuples()
+    )
     goals = {str(goal.id): (goal, competency) for goal, competency in rows}
     messages = {}
     for n in notifications:

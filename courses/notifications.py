@@ -62,7 +62,7 @@ def _enrolments(notifications: Sequence[Notification]) -> dict[str, tuple[Enrolm
     ids = {int(n.subject) for n in notifications if n.subject.isdigit()}
     rows = db.session.execute(
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id).where(Enrolment.id.in_(ids))
-    ).tuples()
+    )
     return {str(enrolment.id): (enrolment, course) for enrolment, course in rows}
 
 

@@ -155,7 +155,7 @@ def _pending_batch(after_id: int, partition: Partition | None) -> list[tuple[Not
     if db.session.get_bind().dialect.name == "postgresql":
         # A second worker on the same partition skips the rows this one holds.
         query = query.with_for_update(skip_locked=True, of=Notification)
-    return [(notification, user) for notification, user in db.session.execute(query).tuples()]
+    return [(notification, user) for notification, user in db.session.execute(query)]
 
 
 def send_pending(now: datetime, partition: Partition | None = None, counts: RunCounts | None = None) -> RunCounts:
