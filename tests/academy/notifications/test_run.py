@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -215,3 +216,22 @@ def test_the_digest_goes_to_hr_officers_with_their_agencys_coverage(
     assert digest[0].params is not None and digest[0].params["coverage"] == "0.00"
     assert next_week["produced"]["coverage_digest"] == 1  # weekly: one more the next week
     assert not smtp.box.to(learner.email)
+
+
+def test_the_command_runs_once_and_prints_the_counts(
+    app, office: Office, make_course: Callable[..., Course], smtp: StoppableSmtp
+) -> None:
+    now = datetime.now(UTC)
+    course = make_course("DG101")
+    assign_course(course, [office.official.id], current_fiscal_year(now), today(now) + timedelta(days=3), office.hr)
+
+    first = app.test_cli_runner().invoke(args=["academy", "notifications-send", "--partition", "0/1"])
+    second = app.test_cli_runner().invoke(args=["academy", "notifications-send"])
+    wrong = app.test_cli_runner().invoke(args=["academy", "notifications-send", "--partition", "2/2"])
+
+    assert first.exit_code == 0, first.output
+    counts = json.loads(first.output)
+    assert counts["produced"]["course_assigned"] == 1 and counts["produced"]["course_due_soon"] == 1
+    assert json.loads(second.output)["mailed"] == 0
+    assert len(smtp.box.to(office.official_user.email)) == 2
+    assert wrong.exit_code != 0 and "INDEX/COUNT" in wrong.output
