@@ -135,6 +135,10 @@ def _register_shell(app: Flask) -> None:
     from academy.auth import oidc
 
     oidc.init_app(app)
+
+    from academy import notifications
+
+    notifications.init_app(app)  # the bell, the list, email choices; domains register their kinds
     app.cli.add_command(academy_cli)
 
 

@@ -74,15 +74,40 @@ def render_mail(template_name: str, locale: str | None, **context: Any) -> tuple
     return subject, text, html
 
 
-def send_mail(to: str | Sequence[str], template_name: str, locale: str | None = None, **context: Any) -> None:
+def send_mail(
+    to: str | Sequence[str], template_name: str, locale: str | None = None, connection: Any = None, **context: Any
+) -> None:
     """Send one mail, plain text with an HTML alternative, rendered in ``locale`` (th or en).
 
     Needs an app context (a request, a CLI command, a Celery task). Raises :class:`MailError`
     when the server cannot be reached or refuses the mail; the caller decides whether a user
-    may be told.
+    may be told. ``connection`` (from :func:`open_connection`) sends many mails over one SMTP session.
     """
     recipients = [to] if isinstance(to, str) else list(to)
-    _deliver(recipients, template_name, *render_mail(template_name, locale, **context))
+    _deliver(recipients, template_name, *render_mail(template_name, locale, **context), connection=connection)
+
+
+def open_connection() -> Any:
+    """One SMTP connection for many mails (a batch of notifications); close it when done.
+
+    Raises :class:`MailError` when the server cannot be reached.
+    """
+    connection = _connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        raise MailError(f"the mail server cannot be reached: {error}") from error
+    return connection
+
+
+def _connection() -> Any:
+    config = current_app.config
+    backend = config["MAIL_BACKEND"]
+    # Read at each send (not at start-up), so a test can point the app at its own SMTP server.
+    options: dict[str, Any] = {}
+    if backend == "smtp":
+        options = {"host": config["MAIL_SERVER"], "port": int(config["MAIL_PORT"])}
+    return mail.get_connection(backend=backend, **options)
 
 
 def send_mail_in_background(
@@ -109,14 +134,11 @@ def send_mail_in_background(
     return thread
 
 
-def _deliver(recipients: list[str], template_name: str, subject: str, text: str, html: str) -> None:
+def _deliver(
+    recipients: list[str], template_name: str, subject: str, text: str, html: str, connection: Any = None
+) -> None:
     config = current_app.config
-    backend = config["MAIL_BACKEND"]
-    # Read at each send (not at start-up), so a test can point the app at its own SMTP server.
-    options: dict[str, Any] = {}
-    if backend == "smtp":
-        options = {"host": config["MAIL_SERVER"], "port": int(config["MAIL_PORT"])}
-    connection = mail.get_connection(backend=backend, **options)
+    connection = connection or _connection()
     message = EmailMultiAlternatives(subject, text, config["MAIL_DEFAULT_SENDER"], recipients, connection=connection)
     message.attach_alternative(html, "text/html")
     try:

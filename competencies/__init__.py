@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
     init_idp(app)  # individual development plans, the supervisor's team
     for command in commands:
         academy_cli.add_command(command)
+    from competencies import notifications
+
+    notifications.register()  # IDP reminders, the HR weekly digest (academy.notifications)
     register_projection(
         app,
         "evidence",

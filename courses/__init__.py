@@ -48,3 +48,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(video_embed_url, "video_embed")
     for command in commands:
         academy_cli.add_command(command)
+    from courses import notifications
+
+    notifications.register()  # assigned, due in 7 days, overdue (academy.notifications)

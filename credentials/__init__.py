@@ -84,6 +84,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(holder_bp)
     for command in commands:
         academy_cli.add_command(command)
+    from credentials import notifications
+
+    notifications.register()  # a credential issued (academy.notifications)
     # PDPA (academy.privacy): a person's credentials are in *My data*, and revoked when they are erased.
     person_erased.connect(_revoke_on_erasure, sender=app)
     register_export_table(

@@ -117,6 +117,25 @@ def rebuild_projections(job: Job, progress: Progress) -> Outcome:
     return Outcome(counts)
 
 
+NOTIFICATIONS = "notifications"
+
+
+@handler(NOTIFICATIONS)
+def send_notifications(job: Job, progress: Progress) -> Outcome:
+    """Produce the notifications that are due and mail the pending ones (academy.notifications); commits."""
+    from datetime import UTC, datetime
+
+    from academy.notifications import send_due_notifications
+
+    progress.set_total(1)
+    counts = send_due_notifications(datetime.now(UTC))
+    progress.advance(1)
+    if counts.get("failed"):
+        # Left pending, never dropped: the next slot sends them.
+        return Outcome(counts, failed=f"{counts['failed']} mails could not be sent; they wait for the next run")
+    return Outcome(counts)
+
+
 @handler(GDX_PUSH)
 def gdx_push(job: Job, progress: Progress) -> Outcome:
     """Send every agency's coverage record to GDX (the push's own outbox keeps each record once)."""

@@ -50,6 +50,18 @@ def register_tasks(celery: Celery) -> None:
         job = claim_job("gdx_push", f"gdx_push:{today().isoformat()}", params={"trigger": "schedule"})
         return None if job is None else job.id
 
+    @celery.task(name="jobs.notifications_slot", shared=False)
+    def notifications_slot() -> Any:
+        """Hourly reminders and notifications: only the first delivery of the hour makes the job."""
+        from datetime import UTC, datetime
+
+        from jobs.services import claim_job
+
+        job = claim_job(
+            "notifications", f"notifications:{datetime.now(UTC):%Y-%m-%dT%H}", params={"trigger": "schedule"}
+        )
+        return None if job is None else job.id
+
     @celery.task(name="jobs.sweep", shared=False)
     def sweep() -> list[int]:
         from jobs.services import sweep_stale

@@ -77,3 +77,16 @@ def test_rebuild_projections_as_a_job(app: Flask) -> None:
     db.session.refresh(job)
     assert job.state is JobState.SUCCEEDED, job.error
     assert job.result is not None and set(job.result) >= {"evidence"}
+
+
+def test_the_hourly_notifications_slot_makes_one_job_that_sends_what_is_due(app: Flask) -> None:
+    from jobs.services import claim_job
+
+    first = claim_job("notifications", "notifications:2026-12-06T09", params={"trigger": "schedule"})
+    assert first is not None
+    # A second beat (or a second delivery) of the same hour finds the slot taken.
+    assert claim_job("notifications", "notifications:2026-12-06T09", params={"trigger": "schedule"}) is None
+    run_job(first.id)
+    db.session.refresh(first)
+    assert first.state is JobState.SUCCEEDED, first.error
+    assert first.result is not None and {"produced", "mailed", "failed"} <= set(first.result)
