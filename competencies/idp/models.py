@@ -6,7 +6,20 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.db import Base, UtcDateTime, string_enum
@@ -80,12 +93,30 @@ class IdpGoal(Base):
     #: Recorded when the plan is closed at the year's end.
     result: Mapped[GoalResult | None] = mapped_column(string_enum(GoalResult, "goal_result"))
     result_note: Mapped[str] = mapped_column(Text, default="")
+    #: Projection: the person's attained level in the competency now (0 without evidence), kept by the
+    #: attainment recompute (competencies.services.evidence) and its rebuild; HR's figures count it.
+    attained_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     idp: Mapped[Idp] = relationship(back_populates="goals")
     competency: Mapped[Competency] = relationship()
     learning: Mapped[list[IdpLearning]] = relationship(
         back_populates="goal", order_by="IdpLearning.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def met(self) -> bool:
+        """Met: the closing result says so or, without a result yet, the attained level reaches the target."""
+        if self.result is not None:
+            return self.result is GoalResult.MET
+        return self.attained_level >= self.target_level
+
+    @classmethod
+    def met_condition(cls) -> ColumnElement[bool]:
+        """``met`` in SQL: true for a goal that is met."""
+        return or_(
+            cls.result == GoalResult.MET,
+            and_(cls.result.is_(None), cls.attained_level >= cls.target_level),
+        )
 
 
 class IdpLearning(Base):

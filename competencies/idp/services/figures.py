@@ -3,7 +3,8 @@
 *With a plan*: active people with an IDP of the year in any state; *agreed*: their plan is
 agreed (or closed after being agreed); *goals* and *goals met* count the goals of agreed plans:
 a goal is met when its closing result says so or, without a result yet, when the person's
-attainment reaches the target level.
+attainment reaches the target level (``IdpGoal.met``: the attained level is kept on each goal by
+the attainment projection, so these are plain aggregates over the goals, their plans and people).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus
-from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpState
-from competencies.models import Attainment, Competency
+from competencies.idp.models import Idp, IdpGoal, IdpState
+from competencies.models import Competency
 
 AGREED_STATES = (IdpState.AGREED, IdpState.CLOSED)
 GROUPS = (PersonnelGroup.IT, PersonnelGroup.NON_IT)
@@ -42,11 +43,8 @@ class IdpFigures:
 
 
 def goal_met_condition() -> ColumnElement[bool]:
-    """True for a goal that is met (needs idp_goals joined with the person's attainment of the competency)."""
-    return or_(
-        IdpGoal.result == GoalResult.MET,
-        and_(IdpGoal.result.is_(None), Attainment.level >= IdpGoal.target_level),
-    )
+    """True for a goal that is met (by its result, or the attained level kept on it)."""
+    return IdpGoal.met_condition()
 
 
 def _tree(agencies: Sequence[Agency] | None) -> list[Agency]:
@@ -104,10 +102,6 @@ def idp_figures_by_group(
             .select_from(IdpGoal)
             .join(Idp, Idp.id == IdpGoal.idp_id)
             .join(Person, Person.id == Idp.person_id)
-            .outerjoin(
-                Attainment,
-                and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id),
-            )
             .where(active, Idp.fiscal_year == fiscal_year, agreed)
         )
         .group_by(Idp.person_id, Person.agency_id, Person.personnel_group)
@@ -185,9 +179,6 @@ def planned_competencies(agency: Agency, fiscal_year: int, limit: int = 10) -> l
         )
         .join(Idp, Idp.id == IdpGoal.idp_id)
         .join(Person, Person.id == Idp.person_id)
-        .outerjoin(
-            Attainment, and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id)
-        )
         .where(
             Person.status == PersonStatus.ACTIVE,
             Person.agency_id.in_(ids),

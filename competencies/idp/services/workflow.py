@@ -15,6 +15,7 @@ from academy.db import db
 from academy.org.models import Person
 from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpLearning, IdpState, IdpVersion, LearningKind
 from competencies.idp.permissions import TRANSITIONS
+from competencies.idp.services.levels import attained_level
 from competencies.models import Alignment, Attainment, Competency, Framework
 from competencies.services.coverage import person_gaps
 
@@ -132,7 +133,12 @@ def create_idp(person: Person, fiscal_year: int, framework: Framework | None, us
         courses = aligned_course_ids([gap.competency.id for gap in gaps])
         for order, gap in enumerate(gaps):
             goal = IdpGoal(
-                idp=idp, competency=gap.competency, target_level=gap.required, due_date=last, sort_order=order
+                idp=idp,
+                competency=gap.competency,
+                target_level=gap.required,
+                due_date=last,
+                sort_order=order,
+                attained_level=gap.attained,
             )
             if gap.competency.id in courses:
                 goal.learning.append(IdpLearning(kind=LearningKind.COURSE, course_id=courses[gap.competency.id]))
@@ -158,6 +164,7 @@ def add_goal(
         target_level=target_level,
         due_date=due_date or idp.due_date,
         sort_order=len(idp.goals),
+        attained_level=attained_level(idp.person_id, competency.id),
     )
     db.session.add(goal)
     record_change(idp, "add_goal", user_id)
@@ -263,21 +270,8 @@ def transition(
 
 
 def goal_attainments(idps: Sequence[Idp]) -> dict[int, int]:
-    """Each goal's attained level now (0 without evidence), from the attainment projection."""
-    goals = [goal for idp in idps for goal in idp.goals]
-    if not goals:
-        return {}
-    person_ids = {idp.person_id for idp in idps}
-    levels = {
-        (person_id, competency_id): level
-        for person_id, competency_id, level in db.session.execute(
-            select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
-                Attainment.person_id.in_(person_ids),
-                Attainment.competency_id.in_({goal.competency_id for goal in goals}),
-            )
-        )
-    }
-    return {goal.id: levels.get((goal.idp.person_id, goal.competency_id), 0) for goal in goals}
+    """Each goal's attained level now (0 without evidence): the level the attainment projection keeps on it."""
+    return {goal.id: goal.attained_level for idp in idps for goal in idp.goals}
 
 
 def bulk_agree(idps: Sequence[Idp], user_id: int | None) -> int:
@@ -315,6 +309,14 @@ def add_course_to_idps(
             .options(selectinload(Idp.goals).selectinload(IdpGoal.learning))
         )
     }
+    levels = {
+        (person_id, competency_id): level
+        for person_id, competency_id, level in db.session.execute(
+            select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
+                Attainment.person_id.in_(list(person_ids)), Attainment.competency_id.in_(list(competencies))
+            )
+        )
+    }
     _first, last = fiscal_year_bounds(fiscal_year)
     changed = 0
     for person_id in sorted(set(person_ids)):
@@ -336,6 +338,7 @@ def add_course_to_idps(
                     target_level=level,
                     due_date=due_on,
                     sort_order=len(idp.goals),
+                    attained_level=levels.get((person_id, competency_id), 0),
                 )
                 db.session.add(goal)
             if any(item.course_id == course_id for item in goal.learning):
