@@ -41,10 +41,11 @@ def follow_attainment(pairs: Collection[tuple[int, int]]) -> None:
         return
     people = sorted({p for p, _c in pairs})
     competencies = sorted({c for _p, c in pairs})
-    person = select(Idp.person_id).where(Idp.id == IdpGoal.idp_id).scalar_subquery()
     level = func.coalesce(
         select(Attainment.level)
-        .where(Attainment.person_id == person, Attainment.competency_id == IdpGoal.competency_id)
+        .join(Idp, Idp.person_id == Attainment.person_id)
+        .where(Idp.id == IdpGoal.idp_id, Attainment.competency_id == IdpGoal.competency_id)
+        .correlate(IdpGoal)
         .scalar_subquery(),
         0,
     )
