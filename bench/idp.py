@@ -112,7 +112,8 @@ def main() -> None:
             flask_migrate.upgrade()
             if not db.session.scalar(select(func.count()).select_from(Person)):
                 build(args.people, fiscal_year)
-            db.session.execute(update(Person).values(supervisor_id=None))
+            # Only the team of an earlier run (rewriting every person would bloat the table run after run).
+            db.session.execute(update(Person).where(Person.supervisor_id.is_not(None)).values(supervisor_id=None))
             sizes = {
                 a: db.session.scalar(
                     select(func.count()).select_from(Person).join(Agency).where(Agency.path.startswith(a.path))

@@ -29,8 +29,28 @@ def upgrade():
           AND attainments.competency_id = idp_goals.competency_id
         """
     )
+    # After the backfill (which then writes no index): indexes from which HR's figures read the plans'
+    # goals and the agencies' people without reading the tables; each replaces one with the same
+    # leading columns.
+    with op.batch_alter_table("idp_goals", schema=None) as batch_op:
+        batch_op.drop_index("ix_idp_goals_idp_id")
+        batch_op.create_index(
+            "ix_idp_goals_idp_id_levels",
+            ["idp_id", "competency_id", "target_level", "attained_level", "result"],
+            unique=False,
+        )
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_index("ix_people_agency_id_status")
+        batch_op.create_index(
+            "ix_people_agency_status_group", ["agency_id", "status", "personnel_group", "id"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_index("ix_people_agency_status_group")
+        batch_op.create_index("ix_people_agency_id_status", ["agency_id", "status"], unique=False)
     with op.batch_alter_table("idp_goals", schema=None) as batch_op:
+        batch_op.drop_index("ix_idp_goals_idp_id_levels")
+        batch_op.create_index("ix_idp_goals_idp_id", ["idp_id"], unique=False)
         batch_op.drop_column("attained_level")

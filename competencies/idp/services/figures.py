@@ -73,39 +73,51 @@ def idp_figures_by_group(
         return own.setdefault((agency_id, group), IdpFigures())
 
     agreed = Idp.state.in_(AGREED_STATES)
-    # One pass over the people: each active person with their plan of the year (if any) and, for an
-    # agreed plan, its goals and those met (kept on each goal: no lookup of attainment); then per
-    # agency and group. Grouped by the primary keys, on which the other columns depend.
-    per_person = scoped(
-        select(
-            Person.agency_id.label("agency_id"),
-            Person.personnel_group.label("personnel_group"),
-            Idp.id.label("idp_id"),
-            agreed.label("agreed"),
-            func.count(IdpGoal.id).label("goals"),
-            func.count(IdpGoal.id).filter(goal_met_condition()).label("met"),
+    # People and their plans in one pass: every active person, with their plan of the year if any.
+    for agency_id, group, headcount, plans, agreed_count in db.session.execute(
+        scoped(
+            select(
+                Person.agency_id,
+                Person.personnel_group,
+                func.count(),
+                func.count(Idp.id),
+                func.count(Idp.id).filter(agreed),
+            )
+            .select_from(Person)
+            .outerjoin(Idp, and_(Idp.person_id == Person.id, Idp.fiscal_year == fiscal_year))
+            .where(active)
+        ).group_by(Person.agency_id, Person.personnel_group)
+    ):
+        figures = at(agency_id, group)
+        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
+    # The goals of agreed plans, met or not, per person (for "every goal met"), then per agency.
+    per_person = (
+        scoped(
+            select(
+                Person.agency_id.label("agency_id"),
+                Person.personnel_group.label("personnel_group"),
+                func.count().label("goals"),
+                func.count().filter(goal_met_condition()).label("met"),
+            )
+            .select_from(IdpGoal)
+            .join(Idp, Idp.id == IdpGoal.idp_id)
+            .join(Person, Person.id == Idp.person_id)
+            .where(active, Idp.fiscal_year == fiscal_year, agreed)
         )
-        .select_from(Person)
-        .outerjoin(Idp, and_(Idp.person_id == Person.id, Idp.fiscal_year == fiscal_year))
-        .outerjoin(IdpGoal, and_(IdpGoal.idp_id == Idp.id, agreed))
-        .where(active)
-        .group_by(Person.id, Idp.id)
-    ).subquery()
-    for agency_id, group, headcount, plans, agreed_count, goals, met, all_met in db.session.execute(
+        .group_by(Idp.person_id, Person.agency_id, Person.personnel_group)
+        .subquery()
+    )
+    for agency_id, group, goals, met, all_met in db.session.execute(
         select(
             per_person.c.agency_id,
             per_person.c.personnel_group,
-            func.count(),
-            func.count(per_person.c.idp_id),
-            func.count(per_person.c.idp_id).filter(per_person.c.agreed),
             func.sum(per_person.c.goals),
             func.sum(per_person.c.met),
-            func.count().filter(per_person.c.goals > 0, per_person.c.goals == per_person.c.met),
+            func.count().filter(per_person.c.goals == per_person.c.met),
         ).group_by(per_person.c.agency_id, per_person.c.personnel_group)
     ):
         figures = at(agency_id, PersonnelGroup(group))
-        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
-        figures.goals, figures.goals_met, figures.all_met = int(goals or 0), int(met or 0), all_met
+        figures.goals, figures.goals_met, figures.all_met = int(goals), int(met), all_met
     return tree, own
 
 
