@@ -53,7 +53,8 @@ class Idp(Base):
     __tablename__ = "idps"
     __table_args__ = (
         UniqueConstraint("person_id", "fiscal_year"),
-        Index("ix_idps_fiscal_year_state", "fiscal_year", "state"),
+        # The year's plans in a state with their people, read from the index alone (HR's figures).
+        Index("ix_idps_fiscal_year_state_person", "fiscal_year", "state", "person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

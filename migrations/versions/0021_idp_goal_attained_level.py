@@ -32,6 +32,11 @@ def upgrade():
     # After the backfill (which then writes no index): indexes from which HR's figures read the plans'
     # goals and the agencies' people without reading the tables; each replaces one with the same
     # leading columns.
+    with op.batch_alter_table("idps", schema=None) as batch_op:
+        batch_op.drop_index("ix_idps_fiscal_year_state")
+        batch_op.create_index(
+            "ix_idps_fiscal_year_state_person", ["fiscal_year", "state", "person_id", "id"], unique=False
+        )
     with op.batch_alter_table("idp_goals", schema=None) as batch_op:
         batch_op.drop_index("ix_idp_goals_idp_id")
         batch_op.create_index(
@@ -54,3 +59,6 @@ def downgrade():
         batch_op.drop_index("ix_idp_goals_idp_id_levels")
         batch_op.create_index("ix_idp_goals_idp_id", ["idp_id"], unique=False)
         batch_op.drop_column("attained_level")
+    with op.batch_alter_table("idps", schema=None) as batch_op:
+        batch_op.drop_index("ix_idps_fiscal_year_state_person")
+        batch_op.create_index("ix_idps_fiscal_year_state", ["fiscal_year", "state"], unique=False)
