@@ -3,7 +3,8 @@
 The LRS hands every stored batch to ``record_statement_evidence`` (registered at start-up).
 A completed, passed, mastered or cmi5-satisfied statement (not failed) about an aligned
 activity, whose actor is one of a person's identifiers, becomes evidence; the person's
-attainment is recomputed for the competencies it touches, and nothing else.
+attainment is recomputed for the competencies it touches, and nothing else (with the attained
+level kept on the goals of their development plans, competencies.idp.services.levels).
 
 Which statements count (README, Trust model): the platform's own count for every alignment;
 a provider's only for the alignments granted to it (``Alignment.owner_client_id``) and, when
@@ -321,7 +322,8 @@ def count_statements() -> int:
 
 
 def snapshot_evidence() -> Snapshot:
-    """Statement evidence that stands, attainment and standing as comparable tuples (without computed moments)."""
+    """Statement evidence that stands, attainment, standing and the goals' attained levels as comparable tuples
+    (without computed moments)."""
     return {
         "evidence": rows_of(
             select(

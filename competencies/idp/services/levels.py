@@ -15,7 +15,7 @@ from collections.abc import Collection
 from sqlalchemy import func, select, update
 
 from academy.db import db
-from academy.projections import Snapshot, rows_of
+from academy.projections import Snapshot, lock_people, rows_of
 from competencies.idp.models import Idp, IdpGoal
 from competencies.models import Attainment
 
@@ -24,7 +24,12 @@ CHUNK = 500
 
 
 def attained_level(person_id: int, competency_id: int) -> int:
-    """The person's level in the competency now (0 without evidence): a new goal's starting value."""
+    """The person's level in the competency now (0 without evidence): a new goal's starting value.
+
+    Read under the person's projection lock, so that a batch projecting them meanwhile either comes
+    before (and this reads its level) or after (and it updates the new goal).
+    """
+    lock_people([person_id])
     level = db.session.scalar(
         select(Attainment.level).where(Attainment.person_id == person_id, Attainment.competency_id == competency_id)
     )

@@ -13,6 +13,7 @@ from academy.audit.services import record_audit
 from academy.dates import fiscal_year_bounds, today, utcnow
 from academy.db import db
 from academy.org.models import Person
+from academy.projections import lock_people
 from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpLearning, IdpState, IdpVersion, LearningKind
 from competencies.idp.permissions import TRANSITIONS
 from competencies.idp.services.levels import attained_level
@@ -129,6 +130,7 @@ def create_idp(person: Person, fiscal_year: int, framework: Framework | None, us
     db.session.add(idp)
     db.session.flush()
     if framework is not None:
+        lock_people([person.id])  # the gaps' attained levels go on the goals (levels.attained_level)
         gaps = [gap for gap in person_gaps(person, framework) if gap.gap]
         courses = aligned_course_ids([gap.competency.id for gap in gaps])
         for order, gap in enumerate(gaps):
@@ -298,6 +300,7 @@ def add_course_to_idps(
     ).all()
     if not alignments or not person_ids:
         return 0
+    lock_people(person_ids)  # the levels read below go on new goals (levels.attained_level)
     competencies = {
         c.id: c for c in db.session.scalars(select(Competency).where(Competency.id.in_([a[0] for a in alignments])))
     }
