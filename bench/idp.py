@@ -73,6 +73,13 @@ def build(people: int, fiscal_year: int) -> None:
         # Each goal's attained level, as the attainment projection keeps it (migration 0021's backfill).
         """UPDATE idp_goals SET attained_level = a.level FROM idps i, attainments a
            WHERE i.id = idp_goals.idp_id AND a.person_id = i.person_id AND a.competency_id = idp_goals.competency_id""",
+        # Each plan's goals and goals met, as workflow.record_change and the projection keep them.
+        """UPDATE idps SET goal_count = c.goals, goals_met = c.met
+           FROM (SELECT idp_id, count(*) AS goals,
+                        count(*) FILTER (WHERE result = 'met'
+                                         OR (result IS NULL AND attained_level >= target_level)) AS met
+                 FROM idp_goals GROUP BY idp_id) c
+           WHERE c.idp_id = idps.id""",
     ]
     for statement in statements:
         db.session.execute(text(statement), {"fy": fiscal_year})

@@ -67,6 +67,10 @@ class Idp(Base):
     return_comment: Mapped[str] = mapped_column(Text, default="")
     #: Counts every saved change; the versions table keeps each one.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Projection: how many goals the plan has and how many are met (IdpGoal.met), recounted by every
+    #: change (workflow.record_change) and when attainment moves (levels.follow_attainment).
+    goal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    goals_met: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -29,6 +29,18 @@ def upgrade():
           AND attainments.competency_id = idp_goals.competency_id
         """
     )
+    with op.batch_alter_table("idps", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("goal_count", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("goals_met", sa.Integer(), server_default="0", nullable=False))
+    op.execute(
+        """
+        UPDATE idps SET
+          goal_count = (SELECT count(*) FROM idp_goals g WHERE g.idp_id = idps.id),
+          goals_met = (SELECT count(*) FROM idp_goals g WHERE g.idp_id = idps.id
+                       AND (g.result = 'met' OR (g.result IS NULL AND g.attained_level >= g.target_level)))
+        WHERE EXISTS (SELECT 1 FROM idp_goals g WHERE g.idp_id = idps.id)
+        """
+    )
     # After the backfill (which then writes no index): indexes from which HR's figures read the plans'
     # goals and the agencies' people without reading the tables; each replaces one with the same
     # leading columns.
@@ -60,5 +72,7 @@ def downgrade():
         batch_op.create_index("ix_idp_goals_idp_id", ["idp_id"], unique=False)
         batch_op.drop_column("attained_level")
     with op.batch_alter_table("idps", schema=None) as batch_op:
+        batch_op.drop_column("goals_met")
+        batch_op.drop_column("goal_count")
         batch_op.drop_index("ix_idps_fiscal_year_state_person")
         batch_op.create_index("ix_idps_fiscal_year_state", ["fiscal_year", "state"], unique=False)

@@ -4,7 +4,8 @@
 agreed (or closed after being agreed); *goals* and *goals met* count the goals of agreed plans:
 a goal is met when its closing result says so or, without a result yet, when the person's
 attainment reaches the target level (``IdpGoal.met``: the attained level is kept on each goal by
-the attainment projection, so these are plain aggregates over the goals, their plans and people).
+the attainment projection, and each plan keeps its goals and goals met, so the figures are plain
+aggregates over people and their plans; the most planned competencies, over the goals).
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def idp_figures_by_group(
         return own.setdefault((agency_id, group), IdpFigures())
 
     agreed = Idp.state.in_(AGREED_STATES)
-    # People and their plans in one pass: every active person, with their plan of the year if any.
-    for agency_id, group, headcount, plans, agreed_count in db.session.execute(
+    # One pass: every active person, with their plan of the year if any and, for an agreed plan, its
+    # goals and goals met as the plan keeps them (Idp.goal_count, Idp.goals_met: no goal is read).
+    for agency_id, group, headcount, plans, agreed_count, goals, met, all_met in db.session.execute(
         scoped(
             select(
                 Person.agency_id,
@@ -82,41 +84,17 @@ def idp_figures_by_group(
                 func.count(),
                 func.count(Idp.id),
                 func.count(Idp.id).filter(agreed),
+                func.coalesce(func.sum(Idp.goal_count).filter(agreed), 0),
+                func.coalesce(func.sum(Idp.goals_met).filter(agreed), 0),
+                func.count(Idp.id).filter(agreed, Idp.goal_count > 0, Idp.goals_met == Idp.goal_count),
             )
             .select_from(Person)
             .outerjoin(Idp, and_(Idp.person_id == Person.id, Idp.fiscal_year == fiscal_year))
             .where(active)
         ).group_by(Person.agency_id, Person.personnel_group)
     ):
-        figures = at(agency_id, group)
-        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
-    # The goals of agreed plans, met or not, per person (for "every goal met"), then per agency.
-    per_person = (
-        scoped(
-            select(
-                Person.agency_id.label("agency_id"),
-                Person.personnel_group.label("personnel_group"),
-                func.count().label("goals"),
-                func.count().filter(goal_met_condition()).label("met"),
-            )
-            .select_from(IdpGoal)
-            .join(Idp, Idp.id == IdpGoal.idp_id)
-            .join(Person, Person.id == Idp.person_id)
-            .where(active, Idp.fiscal_year == fiscal_year, agreed)
-        )
-        .group_by(Idp.person_id, Person.agency_id, Person.personnel_group)
-        .subquery()
-    )
-    for agency_id, group, goals, met, all_met in db.session.execute(
-        select(
-            per_person.c.agency_id,
-            per_person.c.personnel_group,
-            func.sum(per_person.c.goals),
-            func.sum(per_person.c.met),
-            func.count().filter(per_person.c.goals == per_person.c.met),
-        ).group_by(per_person.c.agency_id, per_person.c.personnel_group)
-    ):
         figures = at(agency_id, PersonnelGroup(group))
+        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
         figures.goals, figures.goals_met, figures.all_met = int(goals), int(met), all_met
     return tree, own
 

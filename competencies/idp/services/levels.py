@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 
 from academy.db import db
 from academy.projections import Snapshot, lock_people, rows_of
@@ -56,16 +56,18 @@ def follow_attainment(pairs: Collection[tuple[int, int]]) -> None:
     )
     for start in range(0, len(people), CHUNK):
         some = people[start : start + CHUNK]
+        plans = select(Idp.id).where(Idp.person_id.in_(some))
         db.session.execute(
             update(IdpGoal)
             .where(
-                IdpGoal.idp_id.in_(select(Idp.id).where(Idp.person_id.in_(some))),
+                IdpGoal.idp_id.in_(plans),
                 IdpGoal.competency_id.in_(competencies),
                 IdpGoal.attained_level != level,
             )
             .values(attained_level=level)
             .execution_options(synchronize_session=False)
         )
+        recount_goals(Idp.person_id.in_(some))
     # Goals loaded in this session show the new levels when next read.
     for goal in [o for o in db.session.identity_map.values() if isinstance(o, IdpGoal)]:
         db.session.expire(goal, ["attained_level"])
@@ -81,8 +83,26 @@ def forget_attained_levels() -> None:
     )
     for goal in [o for o in db.session.identity_map.values() if isinstance(o, IdpGoal)]:
         db.session.expire(goal, ["attained_level"])
+    recount_goals(true())
+
+
+def recount_goals(which: ColumnElement[bool]) -> None:
+    """Count again the goals, and those met, of the plans ``which`` selects (only differing plans are written)."""
+    goals = select(func.count()).where(IdpGoal.idp_id == Idp.id).correlate(Idp).scalar_subquery()
+    met = select(func.count()).where(IdpGoal.idp_id == Idp.id, IdpGoal.met_condition()).correlate(Idp).scalar_subquery()
+    db.session.execute(
+        update(Idp)
+        .where(which, or_(Idp.goal_count != goals, Idp.goals_met != met))
+        .values(goal_count=goals, goals_met=met)
+        .execution_options(synchronize_session=False)
+    )
+    for plan in [o for o in db.session.identity_map.values() if isinstance(o, Idp)]:
+        db.session.expire(plan, ["goal_count", "goals_met"])
 
 
 def snapshot_goal_levels() -> Snapshot:
     """The goals' stored levels as comparable tuples (rebuild_and_compare)."""
-    return {"idp_goal_levels": rows_of(select(IdpGoal.id, IdpGoal.attained_level))}
+    return {
+        "idp_goal_levels": rows_of(select(IdpGoal.id, IdpGoal.attained_level)),
+        "idp_goal_counts": rows_of(select(Idp.id, Idp.goal_count, Idp.goals_met)),
+    }

@@ -16,7 +16,7 @@ from academy.org.models import Person
 from academy.projections import lock_people
 from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpLearning, IdpState, IdpVersion, LearningKind
 from competencies.idp.permissions import TRANSITIONS
-from competencies.idp.services.levels import attained_level
+from competencies.idp.services.levels import attained_level, recount_goals
 from competencies.models import Alignment, Attainment, Competency, Framework
 from competencies.services.coverage import person_gaps
 
@@ -64,8 +64,9 @@ def snapshot(idp: Idp) -> dict[str, Any]:
 
 
 def record_change(idp: Idp, action: str, user_id: int | None, comment: str = "", *, first: bool = False) -> IdpVersion:
-    """Keep the plan as it now is as a new version, and audit the change."""
+    """Keep the plan as it now is as a new version, and audit the change (and count its goals again)."""
     db.session.flush()
+    recount_goals(Idp.id == idp.id)
     if not first:
         idp.version += 1
     idp.updated_at = utcnow()
