@@ -6,6 +6,10 @@ level in the goal's competency (0 without evidence): set when a goal is created,
 ``recompute_attainment`` (competencies.services.evidence) for the pairs whose level changed. Its
 rebuild zeroes every goal and the attainment rebuild sets them again; the rebuild-and-compare
 check compares the goals' levels (``snapshot_goal_levels``).
+
+Each plan keeps its goals and goals met (``Idp.goal_count``, ``Idp.goals_met``): recounted by
+every change to the plan (workflow.record_change) and here for the people whose levels moved, so
+HR's figures read people and plans only.
 """
 
 from __future__ import annotations
