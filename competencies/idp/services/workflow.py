@@ -66,6 +66,8 @@ def snapshot(idp: Idp) -> dict[str, Any]:
 def record_change(idp: Idp, action: str, user_id: int | None, comment: str = "", *, first: bool = False) -> IdpVersion:
     """Keep the plan as it now is as a new version, and audit the change (and count its goals again)."""
     db.session.flush()
+    # Under the person's projection lock: a batch projecting them recounts before or after, not during.
+    lock_people([idp.person_id])
     recount_goals(Idp.id == idp.id)
     if not first:
         idp.version += 1
