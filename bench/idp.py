@@ -13,6 +13,7 @@ supervisor's team page for 50 people over HTTP in process (budget 150 ms).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from contextlib import nullcontext
@@ -69,11 +70,24 @@ def build(people: int, fiscal_year: int) -> None:
            SELECT i.id, leaves.ids[1 + ((i.id * 7 + g * 5) % array_length(leaves.ids, 1))], 1 + (i.id + g) % 4,
                   make_date(:fy - 543, 9, 30), g, ''
            FROM idps i CROSS JOIN generate_series(1, 5) g CROSS JOIN leaves""",
-        "ANALYZE",
+        # Each goal's attained level, as the attainment projection keeps it (migration 0021's backfill).
+        """UPDATE idp_goals SET attained_level = a.level FROM idps i, attainments a
+           WHERE i.id = idp_goals.idp_id AND a.person_id = i.person_id AND a.competency_id = idp_goals.competency_id""",
+        # Each plan's goals and goals met, as workflow.record_change and the projection keep them.
+        """UPDATE idps SET goal_count = c.goals, goals_met = c.met
+           FROM (SELECT idp_id, count(*) AS goals,
+                        count(*) FILTER (WHERE result = 'met'
+                                         OR (result IS NULL AND attained_level >= target_level)) AS met
+                 FROM idp_goals GROUP BY idp_id) c
+           WHERE c.idp_id = idps.id""",
     ]
     for statement in statements:
         db.session.execute(text(statement), {"fy": fiscal_year})
         db.session.commit()
+    # What autovacuum would have done by the time HR looks (this server may run without it): statistics,
+    # and the visibility map that lets the figures read covering indexes alone.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
     print(f"added attainment, {people // 2:,} plans of 5 goals in {time.monotonic() - started:.0f} s")
 
 
@@ -108,7 +122,8 @@ def main() -> None:
             flask_migrate.upgrade()
             if not db.session.scalar(select(func.count()).select_from(Person)):
                 build(args.people, fiscal_year)
-            db.session.execute(update(Person).values(supervisor_id=None))
+            # Only the team of an earlier run (rewriting every person would bloat the table run after run).
+            db.session.execute(update(Person).where(Person.supervisor_id.is_not(None)).values(supervisor_id=None))
             sizes = {
                 a: db.session.scalar(
                     select(func.count()).select_from(Person).join(Agency).where(Agency.path.startswith(a.path))
@@ -121,6 +136,7 @@ def main() -> None:
                 agency_idp_figures(ministry, fiscal_year)
                 planned_competencies(ministry, fiscal_year)
 
+            before = os.getloadavg()
             one = timed(ministry_figures, 5)
             every = timed(lambda: idp_figures(fiscal_year), 3)
             own, _units = agency_idp_figures(ministry, fiscal_year)
@@ -152,7 +168,9 @@ def main() -> None:
             assert first.status_code == 200
             shown = first.get_data(as_text=True).count('href="/team/')
             pages = timed(lambda: client.get("/team"), 60)
+    load = os.getloadavg()
     print(f"IDP benchmark: {args.people:,} people, {args.people // 2:,} plans of 5 goals, PostgreSQL")
+    print(f"  load average before the timings {before[0]:.1f}, after {load[0]:.1f} (1 min; {os.cpu_count()} cores)")
     print(
         f"  HR figures of the largest ministry ({sizes[ministry]:,} people, {own.agreed:,} agreed plans): "
         f"median {statistics.median(one) * 1000:.1f} ms, max {max(one) * 1000:.1f} ms"

@@ -136,7 +136,8 @@ class Person(Base):
     __tablename__ = "people"
     __table_args__ = (
         UniqueConstraint("agency_id", "employee_no"),
-        Index("ix_people_agency_id_status", "agency_id", "status"),
+        # Covers counting the active people of a set of agencies per group without reading the table (IDP figures).
+        Index("ix_people_agency_status_group", "agency_id", "status", "personnel_group", "id"),
         Index("ix_people_group_role_level", "personnel_group", "role_level"),
     )
 

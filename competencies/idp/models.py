@@ -6,7 +6,20 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.db import Base, UtcDateTime, string_enum
@@ -40,7 +53,8 @@ class Idp(Base):
     __tablename__ = "idps"
     __table_args__ = (
         UniqueConstraint("person_id", "fiscal_year"),
-        Index("ix_idps_fiscal_year_state", "fiscal_year", "state"),
+        # The year's plans in a state with their people, read from the index alone (HR's figures).
+        Index("ix_idps_fiscal_year_state_person", "fiscal_year", "state", "person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +67,10 @@ class Idp(Base):
     return_comment: Mapped[str] = mapped_column(Text, default="")
     #: Counts every saved change; the versions table keeps each one.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Projection: how many goals the plan has and how many are met (IdpGoal.met), recounted by every
+    #: change (workflow.record_change) and when attainment moves (levels.follow_attainment).
+    goal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    goals_met: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -70,9 +88,13 @@ class IdpGoal(Base):
     """Reach a level in one competency of the standard."""
 
     __tablename__ = "idp_goals"
+    __table_args__ = (
+        # A plan's goals with what counting them met needs, read from the index alone (HR's figures).
+        Index("ix_idp_goals_idp_id_levels", "idp_id", "competency_id", "target_level", "attained_level", "result"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idp_id: Mapped[int] = mapped_column(ForeignKey("idps.id", ondelete="CASCADE"), index=True)
+    idp_id: Mapped[int] = mapped_column(ForeignKey("idps.id", ondelete="CASCADE"))
     competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"), index=True)
     target_level: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -80,12 +102,30 @@ class IdpGoal(Base):
     #: Recorded when the plan is closed at the year's end.
     result: Mapped[GoalResult | None] = mapped_column(string_enum(GoalResult, "goal_result"))
     result_note: Mapped[str] = mapped_column(Text, default="")
+    #: Projection: the person's attained level in the competency now (0 without evidence), kept by the
+    #: attainment recompute (competencies.services.evidence) and its rebuild; HR's figures count it.
+    attained_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     idp: Mapped[Idp] = relationship(back_populates="goals")
     competency: Mapped[Competency] = relationship()
     learning: Mapped[list[IdpLearning]] = relationship(
         back_populates="goal", order_by="IdpLearning.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def met(self) -> bool:
+        """Met: the closing result says so or, without a result yet, the attained level reaches the target."""
+        if self.result is not None:
+            return self.result is GoalResult.MET
+        return self.attained_level >= self.target_level
+
+    @classmethod
+    def met_condition(cls) -> ColumnElement[bool]:
+        """``met`` in SQL: true for a goal that is met."""
+        return or_(
+            cls.result == GoalResult.MET,
+            and_(cls.result.is_(None), cls.attained_level >= cls.target_level),
+        )
 
 
 class IdpLearning(Base):

@@ -3,7 +3,8 @@
 The LRS hands every stored batch to ``record_statement_evidence`` (registered at start-up).
 A completed, passed, mastered or cmi5-satisfied statement (not failed) about an aligned
 activity, whose actor is one of a person's identifiers, becomes evidence; the person's
-attainment is recomputed for the competencies it touches, and nothing else.
+attainment is recomputed for the competencies it touches, and nothing else (with the attained
+level kept on the goals of their development plans, competencies.idp.services.levels).
 
 Which statements count (README, Trust model): the platform's own count for every alignment;
 a provider's only for the alignments granted to it (``Alignment.owner_client_id``) and, when
@@ -25,6 +26,7 @@ from academy.db import bulk_insert, db
 from academy.ifi import agent_key
 from academy.org.models import Person, PersonIdentifier
 from academy.projections import Snapshot, insert_missing, lock_people, rows_of, upsert_rows
+from competencies.idp.services.levels import follow_attainment, forget_attained_levels, snapshot_goal_levels
 from competencies.models import (
     Alignment,
     AreaStanding,
@@ -226,7 +228,10 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
         ],
         key=("person_id", "competency_id"),
     )
-    changed = {p for p, c in before.keys() | after.keys() if before.get((p, c)) != after.get((p, c))}
+    moved = {pair for pair in before.keys() | after.keys() if before.get(pair) != after.get(pair)}
+    # The goals of development plans keep the level they measure (HR's figures count it).
+    follow_attainment(moved)
+    changed = {p for p, _c in moved}
     years = people if training_years_of is None else training_years_of
     # A rebuild gives standing to the people with some attainment: someone whose last attainment
     # went (every statement voided) loses theirs, as the rebuild would.
@@ -279,6 +284,7 @@ def rebuild_projections(progress: Callable[[int], None] | None = None, chunk: in
     """Rebuild statement evidence and all attainment from the stored statements; return the evidence count."""
     db.session.execute(delete(Evidence).where(Evidence.source == EvidenceSource.STATEMENT))
     db.session.execute(delete(Attainment))
+    forget_attained_levels()  # the goals' levels follow the attainment rebuilt below
     for projection in (Standing, AreaStanding, TrainingYear):
         db.session.execute(delete(projection))
     forget_all_ignored([IGNORED_NOT_GRANTED, IGNORED_OUTSIDE_AGENCY])
@@ -326,7 +332,8 @@ def count_statements() -> int:
 
 
 def snapshot_evidence() -> Snapshot:
-    """Statement evidence that stands, attainment and standing as comparable tuples (without computed moments)."""
+    """Statement evidence that stands, attainment, standing and the goals' attained levels as comparable tuples
+    (without computed moments)."""
     return {
         "evidence": rows_of(
             select(
@@ -345,4 +352,5 @@ def snapshot_evidence() -> Snapshot:
         "standings": rows_of(select(Standing.person_id, Standing.meets_all)),
         "area_standings": rows_of(select(AreaStanding.person_id, AreaStanding.area_id)),
         "training_years": rows_of(select(TrainingYear.person_id, TrainingYear.fiscal_year)),
+        **snapshot_goal_levels(),
     }

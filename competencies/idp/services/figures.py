@@ -3,7 +3,9 @@
 *With a plan*: active people with an IDP of the year in any state; *agreed*: their plan is
 agreed (or closed after being agreed); *goals* and *goals met* count the goals of agreed plans:
 a goal is met when its closing result says so or, without a result yet, when the person's
-attainment reaches the target level.
+attainment reaches the target level (``IdpGoal.met``: the attained level is kept on each goal by
+the attainment projection, and each plan keeps its goals and goals met, so the figures are plain
+aggregates over people and their plans; the most planned competencies, over the goals).
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup, PersonStatus
-from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpState
-from competencies.models import Attainment, Competency
+from competencies.idp.models import Idp, IdpGoal, IdpState
+from competencies.models import Competency
 
 AGREED_STATES = (IdpState.AGREED, IdpState.CLOSED)
 GROUPS = (PersonnelGroup.IT, PersonnelGroup.NON_IT)
@@ -42,11 +44,8 @@ class IdpFigures:
 
 
 def goal_met_condition() -> ColumnElement[bool]:
-    """True for a goal that is met (needs idp_goals joined with the person's attainment of the competency)."""
-    return or_(
-        IdpGoal.result == GoalResult.MET,
-        and_(IdpGoal.result.is_(None), Attainment.level >= IdpGoal.target_level),
-    )
+    """True for a goal that is met (by its result, or the attained level kept on it)."""
+    return IdpGoal.met_condition()
 
 
 def _tree(agencies: Sequence[Agency] | None) -> list[Agency]:
@@ -75,8 +74,9 @@ def idp_figures_by_group(
         return own.setdefault((agency_id, group), IdpFigures())
 
     agreed = Idp.state.in_(AGREED_STATES)
-    # People and their plans in one pass: every active person, with their plan of the year if any.
-    for agency_id, group, headcount, plans, agreed_count in db.session.execute(
+    # One pass: every active person, with their plan of the year if any and, for an agreed plan, its
+    # goals and goals met as the plan keeps them (Idp.goal_count, Idp.goals_met: no goal is read).
+    for agency_id, group, headcount, plans, agreed_count, goals, met, all_met in db.session.execute(
         scoped(
             select(
                 Person.agency_id,
@@ -84,45 +84,17 @@ def idp_figures_by_group(
                 func.count(),
                 func.count(Idp.id),
                 func.count(Idp.id).filter(agreed),
+                func.coalesce(func.sum(Idp.goal_count).filter(agreed), 0),
+                func.coalesce(func.sum(Idp.goals_met).filter(agreed), 0),
+                func.count(Idp.id).filter(agreed, Idp.goal_count > 0, Idp.goals_met == Idp.goal_count),
             )
             .select_from(Person)
             .outerjoin(Idp, and_(Idp.person_id == Person.id, Idp.fiscal_year == fiscal_year))
             .where(active)
         ).group_by(Person.agency_id, Person.personnel_group)
     ):
-        figures = at(agency_id, group)
-        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
-    # The goals of agreed plans, met or not, per person (for "every goal met"), then per agency.
-    per_person = (
-        scoped(
-            select(
-                Person.agency_id.label("agency_id"),
-                Person.personnel_group.label("personnel_group"),
-                func.count().label("goals"),
-                func.count().filter(goal_met_condition()).label("met"),
-            )
-            .select_from(IdpGoal)
-            .join(Idp, Idp.id == IdpGoal.idp_id)
-            .join(Person, Person.id == Idp.person_id)
-            .outerjoin(
-                Attainment,
-                and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id),
-            )
-            .where(active, Idp.fiscal_year == fiscal_year, agreed)
-        )
-        .group_by(Idp.person_id, Person.agency_id, Person.personnel_group)
-        .subquery()
-    )
-    for agency_id, group, goals, met, all_met in db.session.execute(
-        select(
-            per_person.c.agency_id,
-            per_person.c.personnel_group,
-            func.sum(per_person.c.goals),
-            func.sum(per_person.c.met),
-            func.count().filter(per_person.c.goals == per_person.c.met),
-        ).group_by(per_person.c.agency_id, per_person.c.personnel_group)
-    ):
         figures = at(agency_id, PersonnelGroup(group))
+        figures.headcount, figures.with_plan, figures.agreed = headcount, plans, agreed_count
         figures.goals, figures.goals_met, figures.all_met = int(goals), int(met), all_met
     return tree, own
 
@@ -185,9 +157,6 @@ def planned_competencies(agency: Agency, fiscal_year: int, limit: int = 10) -> l
         )
         .join(Idp, Idp.id == IdpGoal.idp_id)
         .join(Person, Person.id == Idp.person_id)
-        .outerjoin(
-            Attainment, and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id)
-        )
         .where(
             Person.status == PersonStatus.ACTIVE,
             Person.agency_id.in_(ids),

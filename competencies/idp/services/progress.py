@@ -101,37 +101,27 @@ class TeamIdpStatus:
     goals: int
     met: int
     due_date: date | None
+    idp_id: int | None = None
 
 
 def team_idp_status(people: Sequence[Person], fiscal_year: int) -> dict[int, TeamIdpStatus]:
-    """For each person: their plan's state in the year, goals, goals met now, due date (a few grouped queries)."""
-    from competencies.models import Attainment
-
+    """For each person: their plan of the year, its state, goals, goals met now (IdpGoal.met), due date: one query."""
     ids = [p.id for p in people]
     if not ids:
         return {}
-    plans = db.session.execute(
-        select(Idp.person_id, Idp.state, Idp.due_date).where(Idp.person_id.in_(ids), Idp.fiscal_year == fiscal_year)
-    ).all()
-    counts = dict(
-        (person_id, (total, met))
-        for person_id, total, met in db.session.execute(
-            select(
-                Idp.person_id,
-                func.count(IdpGoal.id),
-                func.count(Attainment.person_id).filter(Attainment.level >= IdpGoal.target_level),
-            )
-            .join(IdpGoal, IdpGoal.idp_id == Idp.id)
-            .outerjoin(
-                Attainment,
-                (Attainment.person_id == Idp.person_id) & (Attainment.competency_id == IdpGoal.competency_id),
-            )
-            .where(Idp.person_id.in_(ids), Idp.fiscal_year == fiscal_year)
-            .group_by(Idp.person_id)
-        )
-    )
     status = {p: TeamIdpStatus(None, 0, 0, None) for p in ids}
-    for person_id, state, due in plans:
-        total, met = counts.get(person_id, (0, 0))
-        status[person_id] = TeamIdpStatus(state, total, met, due)
+    for idp_id, person_id, state, due, total, met in db.session.execute(
+        select(
+            Idp.id,
+            Idp.person_id,
+            Idp.state,
+            Idp.due_date,
+            func.count(IdpGoal.id),
+            func.count(IdpGoal.id).filter(IdpGoal.met_condition()),
+        )
+        .outerjoin(IdpGoal, IdpGoal.idp_id == Idp.id)
+        .where(Idp.person_id.in_(ids), Idp.fiscal_year == fiscal_year)
+        .group_by(Idp.id, Idp.person_id, Idp.state, Idp.due_date)
+    ):
+        status[person_id] = TeamIdpStatus(state, total, met, due, idp_id)
     return status

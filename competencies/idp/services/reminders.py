@@ -19,7 +19,6 @@ from academy.db import db
 from academy.org.models import Person, PersonStatus
 from academy.org.supervision import effective_supervisor
 from competencies.idp.models import Idp, IdpGoal, IdpState
-from competencies.models import Attainment
 
 AGREE_WITHIN = timedelta(days=14)
 GOAL_NOTICE = timedelta(days=14)
@@ -60,15 +59,12 @@ def due_reminders(submit_by: date, on: date | None = None) -> Iterator[Reminder]
         select(Idp.id, Idp.person_id, IdpGoal.id, IdpGoal.due_date)
         .join(IdpGoal, IdpGoal.idp_id == Idp.id)
         .join(Person, active)
-        .outerjoin(
-            Attainment, and_(Attainment.person_id == Idp.person_id, Attainment.competency_id == IdpGoal.competency_id)
-        )
         .where(
             Idp.state == IdpState.AGREED,
             IdpGoal.due_date.is_not(None),
             IdpGoal.due_date <= day + GOAL_NOTICE,
             IdpGoal.due_date >= day,
-            (Attainment.level.is_(None)) | (Attainment.level < IdpGoal.target_level),
+            IdpGoal.attained_level < IdpGoal.target_level,
         )
     ):
         yield Reminder(ReminderKind.GOAL_DUE, idp_id, person_id, goal_id, due)

@@ -13,8 +13,10 @@ from academy.audit.services import record_audit
 from academy.dates import fiscal_year_bounds, today, utcnow
 from academy.db import db
 from academy.org.models import Person
+from academy.projections import lock_people
 from competencies.idp.models import GoalResult, Idp, IdpGoal, IdpLearning, IdpState, IdpVersion, LearningKind
 from competencies.idp.permissions import TRANSITIONS
+from competencies.idp.services.levels import attained_level, recount_goals
 from competencies.models import Alignment, Attainment, Competency, Framework
 from competencies.services.coverage import person_gaps
 
@@ -62,8 +64,11 @@ def snapshot(idp: Idp) -> dict[str, Any]:
 
 
 def record_change(idp: Idp, action: str, user_id: int | None, comment: str = "", *, first: bool = False) -> IdpVersion:
-    """Keep the plan as it now is as a new version, and audit the change."""
+    """Keep the plan as it now is as a new version, and audit the change (and count its goals again)."""
     db.session.flush()
+    # Under the person's projection lock: a batch projecting them recounts before or after, not during.
+    lock_people([idp.person_id])
+    recount_goals(Idp.id == idp.id)
     if not first:
         idp.version += 1
     idp.updated_at = utcnow()
@@ -128,11 +133,17 @@ def create_idp(person: Person, fiscal_year: int, framework: Framework | None, us
     db.session.add(idp)
     db.session.flush()
     if framework is not None:
+        lock_people([person.id])  # the gaps' attained levels go on the goals (levels.attained_level)
         gaps = [gap for gap in person_gaps(person, framework) if gap.gap]
         courses = aligned_course_ids([gap.competency.id for gap in gaps])
         for order, gap in enumerate(gaps):
             goal = IdpGoal(
-                idp=idp, competency=gap.competency, target_level=gap.required, due_date=last, sort_order=order
+                idp=idp,
+                competency=gap.competency,
+                target_level=gap.required,
+                due_date=last,
+                sort_order=order,
+                attained_level=gap.attained,
             )
             if gap.competency.id in courses:
                 goal.learning.append(IdpLearning(kind=LearningKind.COURSE, course_id=courses[gap.competency.id]))
@@ -158,6 +169,7 @@ def add_goal(
         target_level=target_level,
         due_date=due_date or idp.due_date,
         sort_order=len(idp.goals),
+        attained_level=attained_level(idp.person_id, competency.id),
     )
     db.session.add(goal)
     record_change(idp, "add_goal", user_id)
@@ -263,21 +275,8 @@ def transition(
 
 
 def goal_attainments(idps: Sequence[Idp]) -> dict[int, int]:
-    """Each goal's attained level now (0 without evidence), from the attainment projection."""
-    goals = [goal for idp in idps for goal in idp.goals]
-    if not goals:
-        return {}
-    person_ids = {idp.person_id for idp in idps}
-    levels = {
-        (person_id, competency_id): level
-        for person_id, competency_id, level in db.session.execute(
-            select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
-                Attainment.person_id.in_(person_ids),
-                Attainment.competency_id.in_({goal.competency_id for goal in goals}),
-            )
-        )
-    }
-    return {goal.id: levels.get((goal.idp.person_id, goal.competency_id), 0) for goal in goals}
+    """Each goal's attained level now (0 without evidence): the level the attainment projection keeps on it."""
+    return {goal.id: goal.attained_level for idp in idps for goal in idp.goals}
 
 
 def bulk_agree(idps: Sequence[Idp], user_id: int | None) -> int:
@@ -304,6 +303,7 @@ def add_course_to_idps(
     ).all()
     if not alignments or not person_ids:
         return 0
+    lock_people(person_ids)  # the levels read below go on new goals (levels.attained_level)
     competencies = {
         c.id: c for c in db.session.scalars(select(Competency).where(Competency.id.in_([a[0] for a in alignments])))
     }
@@ -313,6 +313,14 @@ def add_course_to_idps(
             select(Idp)
             .where(Idp.person_id.in_(list(person_ids)), Idp.fiscal_year == fiscal_year)
             .options(selectinload(Idp.goals).selectinload(IdpGoal.learning))
+        )
+    }
+    levels = {
+        (person_id, competency_id): level
+        for person_id, competency_id, level in db.session.execute(
+            select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
+                Attainment.person_id.in_(list(person_ids)), Attainment.competency_id.in_(list(competencies))
+            )
         )
     }
     _first, last = fiscal_year_bounds(fiscal_year)
@@ -336,6 +344,7 @@ def add_course_to_idps(
                     target_level=level,
                     due_date=due_on,
                     sort_order=len(idp.goals),
+                    attained_level=levels.get((person_id, competency_id), 0),
                 )
                 db.session.add(goal)
             if any(item.course_id == course_id for item in goal.learning):

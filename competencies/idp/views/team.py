@@ -76,20 +76,13 @@ def team_members(lead: Person, fiscal_year: int, whole_unit: bool) -> list[Membe
     gaps = gap_counts(people, framework) if framework is not None else {}
     courses = course_summary(ids)
     idps = team_idp_status(people, fiscal_year)
-    idp_ids = dict(
-        db.session.execute(
-            select(Idp.person_id, Idp.id).where(Idp.person_id.in_(ids), Idp.fiscal_year == fiscal_year)
-        ).all()
-    )
     members = []
     for person in people:
         open_, finished, due = courses.get(person.id, (0, 0, None))
         status = idps[person.id]
         dues = [d for d in (due, status.due_date if status.state not in (None, IdpState.CLOSED) else None) if d]
         members.append(
-            Member(
-                person, gaps.get(person.id, 0), open_, finished, min(dues, default=None), status, idp_ids.get(person.id)
-            )
+            Member(person, gaps.get(person.id, 0), open_, finished, min(dues, default=None), status, status.idp_id)
         )
     return members
 
