@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_, update
+from sqlalchemy import delete, select, text, update
 
 from academy.db import bulk_insert, db
 from academy.org.importer.columns import _DATA_FIELDS, CHUNK_SIZE, ImportReport, RowError
+from academy.org.importer.lookups import one_of, people_by_keys
 from academy.org.importer.supervisors import resolve_supervisors
 from academy.org.importer.validation import _Reference, _validate
 from academy.org.models import Agency, IdentifierKind, Person, PersonIdentifier, PersonStatus
@@ -131,17 +132,12 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         Person.role_level_override,
         *(getattr(Person, name) for name in _DATA_FIELDS),
     )
-    existing = {
-        (row.agency_id, row.employee_no): row
-        for row in session.execute(
-            select(*person_columns).where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
-        )
-    }
+    existing = {(row.agency_id, row.employee_no): row for row in people_by_keys(person_columns, keys)}
     hashes = [values["citizen_id_hash"] for _number, values in valid if values["citizen_id_hash"]]
     hash_owners = (
         {
             row.citizen_id_hash: row
-            for row in session.execute(select(*person_columns).where(Person.citizen_id_hash.in_(hashes)))
+            for row in session.execute(select(*person_columns).where(one_of(Person.citizen_id_hash, hashes)))
         }
         if hashes
         else {}
@@ -150,7 +146,9 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     owners: dict[str, object] = (
         dict(
             session.execute(
-                select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(mbox_keys))
+                select(PersonIdentifier.key, PersonIdentifier.person_id).where(
+                    one_of(PersonIdentifier.key, list(mbox_keys))
+                )
             ).all()
         )
         if mbox_keys
@@ -245,7 +243,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         bulk_insert(Person, inserts)
         public_ids = [values["public_id"] for values in inserts]
         new_ids = dict(
-            session.execute(select(Person.public_id, Person.id).where(Person.public_id.in_(public_ids))).all()
+            session.execute(select(Person.public_id, Person.id).where(one_of(Person.public_id, public_ids))).all()
         )
         for public_id, email in zip(public_ids, new_emails, strict=True):
             person_id = new_ids[public_id]
@@ -270,7 +268,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         session.execute(update(Person), updates)
         report.updated += len(updates)
     if dropped_keys:
-        session.execute(delete(PersonIdentifier).where(PersonIdentifier.key.in_(dropped_keys)))
+        session.execute(delete(PersonIdentifier).where(one_of(PersonIdentifier.key, dropped_keys)))
     bulk_insert(PersonIdentifier, added_ids)
 
 
