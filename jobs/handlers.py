@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,22 @@ def _errors_file(report: ImportReport) -> tuple[str | None, str | None]:
     return relative, "import-errors.csv"
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of an uploaded file, read a block at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _run_import(job: Job, progress: Progress, *, store: bool) -> Outcome:
     upload = storage_root() / job.params["upload"]
+    digest = file_digest(upload)
+    checked = job.params.get("checked_sha256")
+    if checked and checked != digest:
+        # The import stores what its dry run showed, or nothing.
+        return Outcome(failed="the file changed after its dry run: nothing was stored")
     progress.set_total(count_rows(upload))
     skip_invalid = bool(job.params.get("skip_invalid"))
     full = bool(job.params.get("full"))
@@ -67,7 +82,7 @@ def _run_import(job: Job, progress: Progress, *, store: bool) -> Outcome:
     except ImportFileError as error:
         return Outcome(failed=str(error))
     file_path, file_name = _errors_file(report)
-    result = {**report.as_dict(), "ok": report.ok, "stored": store and report.ok}
+    result = {**report.as_dict(), "ok": report.ok, "stored": store and report.ok, "sha256": digest}
     if not report.ok:
         return Outcome(result, file_path, file_name, failed=f"{report.invalid_rows} invalid rows: nothing was stored")
     if store:

@@ -118,7 +118,9 @@ def confirm(job_id: int) -> ResponseReturnValue:
     check = _visible_job(job_id)
     if check.kind != PEOPLE_CHECK or check.state is not JobState.SUCCEEDED or not (check.result or {}).get("ok"):
         abort(409)
-    new = create_job(PEOPLE_IMPORT, started_by=current_user, params=dict(check.params), parent=check)
+    # The file's digest as the dry run read it: the import refuses a file changed since.
+    params = {**check.params, "checked_sha256": (check.result or {}).get("sha256")}
+    new = create_job(PEOPLE_IMPORT, started_by=current_user, params=params, parent=check)
     new.scope_agency_ids = check.scope_agency_ids
     return redirect(url_for("jobs.show", job_id=new.id))
 

@@ -196,8 +196,10 @@ def test_confirm_needs_a_clean_dry_run(
     check.result = {"rows": 3, "ok": False}
     db.session.flush()
     assert client.post(f"/jobs/{check.id}/confirm", data={"csrf_token": token}).status_code == 409
-    check.result = {"rows": 3, "ok": True}
+    check.result = {"rows": 3, "ok": True, "sha256": "ab" * 32}
     db.session.flush()
     assert client.post(f"/jobs/{check.id}/confirm", data={"csrf_token": token}).status_code == 302
     follow = db.session.scalars(db.select(Job).where(Job.parent_id == check.id)).one()
     assert follow.kind == "people_import" and follow.scope_agency_ids == [mine.id]
+    # The import carries the digest of the file its dry run read.
+    assert follow.params == {**check.params, "checked_sha256": "ab" * 32}
