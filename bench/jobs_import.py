@@ -139,6 +139,7 @@ def main() -> None:
             backend = "postgresql" if args.postgres else "sqlite"
             broker = "redis" if args.broker.startswith("redis") else (args.broker.split(":")[0] or "embedded (SQL)")
             print(f"jobs import benchmark: {args.people:,} rows, {size_mb:.1f} MB CSV, {backend}, broker {broker}")
+            print("  load average at start  " + " ".join(f"{load:.2f}" for load in os.getloadavg()))
             started = time.perf_counter()
             with csv_path.open("rb") as handle:
                 response = http.post(
@@ -170,6 +171,7 @@ def main() -> None:
             print(f"  import                {done - checked:7.1f} s")
             rate = args.people / (done - checked)
             print(f"  total, upload to end  {done - started:7.1f} s   ({rate:,.0f} rows/s import)")
+            print("  load average at end    " + " ".join(f"{load:.2f}" for load in os.getloadavg()))
             print(
                 "  worker peak RSS       "
                 + ", ".join(f"{peak:.0f} MB" for _pid, peak in sorted(peaks.items()))
