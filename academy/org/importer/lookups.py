@@ -45,5 +45,5 @@ def people_by_keys(columns: Sequence[Any], keys: Iterable[tuple[int, str]]) -> A
 def one_of(column: Any, values: Sequence[Any], item_type: Any = None) -> ColumnElement[bool]:
     """``column IN values``: on PostgreSQL ``= ANY(array)``, one parameter however many values."""
     if not _on_postgresql():
-        return column.in_(values)  # type: ignore[no-any-return]
-    return column == any_(bindparam(None, list(values), type_=ARRAY(item_type or column.type)))  # type: ignore[no-any-return]
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(item_type or column.type)))
