@@ -152,6 +152,8 @@ def test_upload_queues_a_dry_run_within_the_officers_scope(
     assert job.params["skip_invalid"] is True and job.params["full"] is False
     saved = Path(app.config["ACADEMY_JOBS_STORAGE_DIR"]) / job.params["upload"]
     assert saved.read_bytes() == data
+    # The parser wrote the file into the uploads folder once; its temporary name is gone.
+    assert [path.name for path in saved.parent.iterdir()] == [saved.name]
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert 'data-job-status="/jobs/' in page and "job-progress.js" in page
 
