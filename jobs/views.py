@@ -175,7 +175,10 @@ def _keep_upload(upload: FileStorage, path: Path) -> None:
 
 
 def _upload_stream(
-    total_content_length: int | None, content_type: str | None, filename: str | None, content_length: int | None = None
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None = None,
+    content_length: int | None = None,
 ) -> IO[bytes]:
     """Where the form parser writes an uploaded file: straight into the uploads folder, read once, copied never."""
     folder = storage_root() / "uploads"
@@ -193,4 +196,4 @@ def allow_large_upload() -> None:
         from flask import current_app
 
         request.max_content_length = int(float(current_app.config["ACADEMY_JOBS_MAX_UPLOAD_MB"]) * 1024 * 1024)
-        request._get_file_stream = _upload_stream  # type: ignore[method-assign]
+        request._get_file_stream = _upload_stream  # type: ignore[method-assign,assignment]
