@@ -196,4 +196,4 @@ def allow_large_upload() -> None:
         from flask import current_app
 
         request.max_content_length = int(float(current_app.config["ACADEMY_JOBS_MAX_UPLOAD_MB"]) * 1024 * 1024)
-        request._get_file_stream = _upload_stream  # type: ignore[method-assign,assignment]
+        request._get_file_stream = _upload_stream  # type: ignore[method-assign]
