@@ -142,7 +142,9 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         if hashes
         else {}
     )
-    mbox_keys = {identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
+    # Each email's identifier key, worked out once per chunk.
+    mbox_of = {v["email"]: identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
+    mbox_keys = set(mbox_of.values())
     owners: dict[str, object] = (
         dict(
             session.execute(
@@ -191,7 +193,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         values["personnel_group"], values["role_level"] = profile.group, profile.level
         owner_marker: object = current.id if current else ("row", number)
         if values["email"]:
-            mbox = identifier_key(IdentifierKind.MBOX, values["email"])
+            mbox = mbox_of[values["email"]]
             owner = owners.setdefault(mbox, owner_marker)
             if owner != owner_marker:
                 report.invalid_rows += 1
@@ -231,7 +233,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
                     {
                         "person_id": current.id,
                         "kind": IdentifierKind.MBOX,
-                        "key": identifier_key(IdentifierKind.MBOX, values["email"]),
+                        "key": mbox_of[values["email"]],
                     }
                 )
 
@@ -260,7 +262,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
                     {
                         "person_id": person_id,
                         "kind": IdentifierKind.MBOX,
-                        "key": identifier_key(IdentifierKind.MBOX, email),
+                        "key": mbox_of[email],
                     }
                 )
         report.created += len(inserts)
