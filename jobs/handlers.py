@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from academy.audit.services import record_audit
 from academy.auth.models import User
@@ -45,11 +46,26 @@ def _errors_file(report: ImportReport) -> tuple[str | None, str | None]:
     return relative, "import-errors.csv"
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of an uploaded file, read a block at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _run_import(job: Job, progress: Progress, *, store: bool) -> Outcome:
     upload = storage_root() / job.params["upload"]
+    digest = file_digest(upload)
+    checked = job.params.get("checked_sha256")
+    if checked and checked != digest:
+        # The import stores what its dry run showed, or nothing.
+        return Outcome(failed="the file changed after its dry run: nothing was stored")
     progress.set_total(count_rows(upload))
     skip_invalid = bool(job.params.get("skip_invalid"))
     full = bool(job.params.get("full"))
+    rolled_back = 0
     try:
         # A savepoint: a dry run, or a file with invalid rows, leaves nothing behind, while the
         # job's own state is still committed with the report.
@@ -64,10 +80,13 @@ def _run_import(job: Job, progress: Progress, *, store: bool) -> Outcome:
             )
             if not store or not report.ok:
                 savepoint.rollback()
+                rolled_back = report.created or report.updated
     except ImportFileError as error:
         return Outcome(failed=str(error))
+    if not (store and report.ok) and rolled_back:
+        _vacuum_people()
     file_path, file_name = _errors_file(report)
-    result = {**report.as_dict(), "ok": report.ok, "stored": store and report.ok}
+    result = {**report.as_dict(), "ok": report.ok, "stored": store and report.ok, "sha256": digest}
     if not report.ok:
         return Outcome(result, file_path, file_name, failed=f"{report.invalid_rows} invalid rows: nothing was stored")
     if store:
@@ -87,6 +106,25 @@ def _run_import(job: Job, progress: Progress, *, store: bool) -> Outcome:
             },
         )
     return Outcome(result, file_path, file_name)
+
+
+def _vacuum_people() -> None:
+    """Clear away the rows a dry run wrote and rolled back (PostgreSQL) before the import writes them again.
+
+    An aborted insert stays in the table and its indexes, dead, until a vacuum; the import
+    confirmed at once after a 400,000-row dry run ran a third slower than the dry run, and
+    these dead entries are the likely cause. The savepoint's rollback let go of its locks, so
+    the vacuum (a connection of its own, outside the job's transaction) does not wait for the
+    job; it gives up after a few seconds of waiting for anyone else.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SET lock_timeout = '5s'"))
+            connection.execute(text("VACUUM (ANALYZE) people, person_identifiers"))
+    except Exception:
+        current_app.logger.warning("people import: the tables were not vacuumed after the dry run", exc_info=True)
 
 
 @handler(PEOPLE_CHECK)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -26,6 +28,7 @@ from jobs.services import (
     job_view,
     new_file,
     rerun_job,
+    storage_root,
     visible_jobs,
 )
 
@@ -118,7 +121,9 @@ def confirm(job_id: int) -> ResponseReturnValue:
     check = _visible_job(job_id)
     if check.kind != PEOPLE_CHECK or check.state is not JobState.SUCCEEDED or not (check.result or {}).get("ok"):
         abort(409)
-    new = create_job(PEOPLE_IMPORT, started_by=current_user, params=dict(check.params), parent=check)
+    # The file's digest as the dry run read it: the import refuses a file changed since.
+    params = {**check.params, "checked_sha256": (check.result or {}).get("sha256")}
+    new = create_job(PEOPLE_IMPORT, started_by=current_user, params=params, parent=check)
     new.scope_agency_ids = check.scope_agency_ids
     return redirect(url_for("jobs.show", job_id=new.id))
 
@@ -148,7 +153,7 @@ def people_import() -> ResponseReturnValue:
         flash(_("Only .csv and .xlsx files can be imported."), "error")
         return render_template("jobs/people_import.html"), 400
     path, relative = new_file("uploads", suffix)
-    upload.save(path)
+    _keep_upload(upload, path)
     params = {
         "upload": relative,
         "filename": Path(upload.filename).name[:200],
@@ -159,9 +164,36 @@ def people_import() -> ResponseReturnValue:
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
+def _keep_upload(upload: FileStorage, path: Path) -> None:
+    """Keep the uploaded file at path: a hard link to the file the form parser wrote, else a copy."""
+    incoming = getattr(upload.stream, "name", None)
+    if isinstance(incoming, str) and Path(incoming).parent == path.parent:
+        upload.stream.flush()
+        os.link(incoming, path)  # the parser's file is deleted when the request ends; this name stays
+        return
+    upload.save(path)
+
+
+def _upload_stream(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None = None,
+    content_length: int | None = None,
+) -> IO[bytes]:
+    """Where the form parser writes an uploaded file: straight into the uploads folder, read once, copied never."""
+    folder = storage_root() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.NamedTemporaryFile("wb+", dir=folder, prefix=".incoming-", suffix=".part")
+
+
 def allow_large_upload() -> None:
-    """The upload page takes files up to ACADEMY_JOBS_MAX_UPLOAD_MB (before CSRF protection reads the form)."""
+    """The upload page takes files up to ACADEMY_JOBS_MAX_UPLOAD_MB (before CSRF protection reads the form).
+
+    The file is streamed to the uploads folder as the form is parsed (not to a temporary file
+    elsewhere, then copied), and nothing in it is read before the dry-run job.
+    """
     if request.endpoint == "jobs.people_import" and request.method == "POST":
         from flask import current_app
 
         request.max_content_length = int(float(current_app.config["ACADEMY_JOBS_MAX_UPLOAD_MB"]) * 1024 * 1024)
+        request._get_file_stream = _upload_stream  # type: ignore[method-assign]

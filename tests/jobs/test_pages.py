@@ -152,6 +152,8 @@ def test_upload_queues_a_dry_run_within_the_officers_scope(
     assert job.params["skip_invalid"] is True and job.params["full"] is False
     saved = Path(app.config["ACADEMY_JOBS_STORAGE_DIR"]) / job.params["upload"]
     assert saved.read_bytes() == data
+    # The parser wrote the file into the uploads folder once; its temporary name is gone.
+    assert [path.name for path in saved.parent.iterdir()] == [saved.name]
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert 'data-job-status="/jobs/' in page and "job-progress.js" in page
 
@@ -196,8 +198,10 @@ def test_confirm_needs_a_clean_dry_run(
     check.result = {"rows": 3, "ok": False}
     db.session.flush()
     assert client.post(f"/jobs/{check.id}/confirm", data={"csrf_token": token}).status_code == 409
-    check.result = {"rows": 3, "ok": True}
+    check.result = {"rows": 3, "ok": True, "sha256": "ab" * 32}
     db.session.flush()
     assert client.post(f"/jobs/{check.id}/confirm", data={"csrf_token": token}).status_code == 302
     follow = db.session.scalars(db.select(Job).where(Job.parent_id == check.id)).one()
     assert follow.kind == "people_import" and follow.scope_agency_ids == [mine.id]
+    # The import carries the digest of the file its dry run read.
+    assert follow.params == {**check.params, "checked_sha256": "ab" * 32}

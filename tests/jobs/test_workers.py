@@ -27,6 +27,7 @@ from academy.extensions import db
 from academy.org.demo import ensure_position_lines
 from academy.org.models import AgencyKind, Person, PersonIdentifier
 from academy.org.services import create_agency
+from jobs.handlers import file_digest
 from jobs.models import Job, JobState
 from jobs.services import claim_job, create_job, new_file, send, sweep_stale
 from tests.support.app import BASE_URL, make_settings, postgres_database
@@ -203,13 +204,29 @@ def test_dry_run_then_import_runs_to_completion(stack: Stack) -> None:
             "invalid_rows": 0,
             "ok": True,
             "stored": False,
+            "sha256": file_digest(Path(stack.environ["ACADEMY_JOBS_STORAGE_DIR"]) / upload),
         }
         assert _people()[0] == 0  # a dry run stores nothing
-        imported = _queue("people_import", {"upload": upload, "filename": "people.csv"})
+        imported = _queue(
+            "people_import", {"upload": upload, "filename": "people.csv", "checked_sha256": job.result["sha256"]}
+        )
         job = wait_for(lambda: _finished(imported), 90, "the import", lambda: _logs(*running))
     assert job.state is JobState.SUCCEEDED, job.error
     assert (job.done, job.total, job.result["created"], job.attempts) == (500, 500, 500, 1)
     assert _people() == (500, 500, 1000)  # an account and an email identifier each
+
+
+def test_a_file_changed_after_its_dry_run_is_not_imported(stack: Stack) -> None:
+    upload = _upload(stack, 20)
+    path = Path(stack.environ["ACADEMY_JOBS_STORAGE_DIR"]) / upload
+    checked = file_digest(path)
+    with path.open("a", encoding="utf-8") as handle:  # one more row after the dry run
+        handle.write("99999,E9,นาย,ก,ข,Mr.,A,B,x@example.go.th,K-COMP,K2,,no,active,2560-10-01\n")
+    with workers(stack.environ, stack.workdir) as running:
+        imported = _queue("people_import", {"upload": upload, "checked_sha256": checked})
+        job = wait_for(lambda: _finished(imported), 90, "the import", lambda: _logs(*running))
+    assert job.state is JobState.FAILED and job.error == "the file changed after its dry run: nothing was stored"
+    assert _people()[0] == 0
 
 
 def test_invalid_rows_store_nothing_and_the_errors_download(stack: Stack) -> None:

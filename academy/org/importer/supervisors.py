@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 
 from academy.db import db
 from academy.org.importer.columns import CHUNK_SIZE, ImportReport, RowError
+from academy.org.importer.lookups import people_by_keys
 from academy.org.models import Agency, Person
 
 COLUMN = "supervisor_employee_no"
@@ -35,11 +36,7 @@ def resolve_supervisors(pending: list[tuple[int, int, str, str]], report: Import
                 wanted.update((ancestor, supervisor_no) for ancestor in lineage(agency_id))
         ids: dict[tuple[int, str], tuple[int, int | None]] = {
             (row.agency_id, row.employee_no): (row.id, row.supervisor_id)
-            for row in session.execute(
-                select(Person.id, Person.agency_id, Person.employee_no, Person.supervisor_id).where(
-                    tuple_(Person.agency_id, Person.employee_no).in_(list(wanted))
-                )
-            )
+            for row in people_by_keys((Person.id, Person.agency_id, Person.employee_no, Person.supervisor_id), wanted)
         }
         changes: list[dict[str, Any]] = []
         for number, agency_id, employee_no, supervisor_no in chunk:

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_, update
+from sqlalchemy import delete, select, text, update
 
 from academy.db import bulk_insert, db
 from academy.org.importer.columns import _DATA_FIELDS, CHUNK_SIZE, ImportReport, RowError
+from academy.org.importer.lookups import one_of, people_by_keys
 from academy.org.importer.supervisors import resolve_supervisors
 from academy.org.importer.validation import _Reference, _validate
 from academy.org.models import Agency, IdentifierKind, Person, PersonIdentifier, PersonStatus
@@ -131,26 +132,25 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         Person.role_level_override,
         *(getattr(Person, name) for name in _DATA_FIELDS),
     )
-    existing = {
-        (row.agency_id, row.employee_no): row
-        for row in session.execute(
-            select(*person_columns).where(tuple_(Person.agency_id, Person.employee_no).in_(keys))
-        )
-    }
+    existing = {(row.agency_id, row.employee_no): row for row in people_by_keys(person_columns, keys)}
     hashes = [values["citizen_id_hash"] for _number, values in valid if values["citizen_id_hash"]]
     hash_owners = (
         {
             row.citizen_id_hash: row
-            for row in session.execute(select(*person_columns).where(Person.citizen_id_hash.in_(hashes)))
+            for row in session.execute(select(*person_columns).where(one_of(Person.citizen_id_hash, hashes)))
         }
         if hashes
         else {}
     )
-    mbox_keys = {identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
+    # Each email's identifier key, worked out once per chunk.
+    mbox_of = {v["email"]: identifier_key(IdentifierKind.MBOX, v["email"]) for _n, v in valid if v["email"]}
+    mbox_keys = set(mbox_of.values())
     owners: dict[str, object] = (
         dict(
             session.execute(
-                select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(mbox_keys))
+                select(PersonIdentifier.key, PersonIdentifier.person_id).where(
+                    one_of(PersonIdentifier.key, list(mbox_keys))
+                )
             ).all()
         )
         if mbox_keys
@@ -193,7 +193,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         values["personnel_group"], values["role_level"] = profile.group, profile.level
         owner_marker: object = current.id if current else ("row", number)
         if values["email"]:
-            mbox = identifier_key(IdentifierKind.MBOX, values["email"])
+            mbox = mbox_of[values["email"]]
             owner = owners.setdefault(mbox, owner_marker)
             if owner != owner_marker:
                 report.invalid_rows += 1
@@ -233,7 +233,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
                     {
                         "person_id": current.id,
                         "kind": IdentifierKind.MBOX,
-                        "key": identifier_key(IdentifierKind.MBOX, values["email"]),
+                        "key": mbox_of[values["email"]],
                     }
                 )
 
@@ -245,7 +245,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         bulk_insert(Person, inserts)
         public_ids = [values["public_id"] for values in inserts]
         new_ids = dict(
-            session.execute(select(Person.public_id, Person.id).where(Person.public_id.in_(public_ids))).all()
+            session.execute(select(Person.public_id, Person.id).where(one_of(Person.public_id, public_ids))).all()
         )
         for public_id, email in zip(public_ids, new_emails, strict=True):
             person_id = new_ids[public_id]
@@ -262,7 +262,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
                     {
                         "person_id": person_id,
                         "kind": IdentifierKind.MBOX,
-                        "key": identifier_key(IdentifierKind.MBOX, email),
+                        "key": mbox_of[email],
                     }
                 )
         report.created += len(inserts)
@@ -270,7 +270,7 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         session.execute(update(Person), updates)
         report.updated += len(updates)
     if dropped_keys:
-        session.execute(delete(PersonIdentifier).where(PersonIdentifier.key.in_(dropped_keys)))
+        session.execute(delete(PersonIdentifier).where(one_of(PersonIdentifier.key, dropped_keys)))
     bulk_insert(PersonIdentifier, added_ids)
 
 
