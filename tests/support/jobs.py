@@ -167,6 +167,12 @@ class Worker:
 @contextmanager
 def workers(environ: dict[str, str], workdir: Path, count: int = 1) -> Iterator[list[Worker]]:
     started = [Worker(environ, workdir / f"worker{n}.log", f"w{n}") for n in range(count)]
+    # Let each worker declare its queue before the test sends anything: on the embedded broker two
+    # processes declaring it at once can collide (kombu_queue.name is unique).
+    deadline = time.monotonic() + 60
+    for worker in started:
+        while time.monotonic() < deadline and " ready." not in (worker.log.read_text() if worker.log.exists() else ""):
+            time.sleep(0.2)
     try:
         yield started
     finally:
