@@ -50,17 +50,28 @@ class Counted:
         self.statements.append(statement)
 
 
-def _wait_for_replay(replica_url: str, token_prefix: str) -> None:
-    engine = create_engine(replica_url)
+def _wait_for_replay(primary_url: str, replica_server: str) -> None:
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    Compared by WAL position on the servers' own databases: the test's database
+    (and its tables) may not exist on the replica yet, so nothing is read from it.
+    """
+    primary, replica = create_engine(primary_url), create_engine(replica_server)
     try:
-        for _ in range(100):
-            with engine.connect() as connection:
-                if connection.execute(text("SELECT 1 FROM api_tokens WHERE prefix = :p"), {"p": token_prefix}).first():
-                    return
+        with primary.connect() as connection:
+            written = connection.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+        for _ in range(200):
+            with replica.connect() as connection:
+                lag = connection.execute(
+                    text("SELECT pg_wal_lsn_diff(CAST(:w AS pg_lsn), pg_last_wal_replay_lsn())"), {"w": written}
+                ).scalar()
+            if lag is not None and lag <= 0:
+                return
             time.sleep(0.1)
-        raise AssertionError("the replica did not replay the test's data within 10 s")
+        raise AssertionError("the replica did not replay the test's data within 20 s")
     finally:
-        engine.dispose()
+        primary.dispose()
+        replica.dispose()
 
 
 @pytest.fixture
@@ -73,18 +84,21 @@ def replicated() -> Iterator[tuple[Flask, str, str]]:
         app = create_app(
             settings=make_settings(url, ACADEMY_DATABASE_REPLICA_URL=replica_url, ACADEMY_REPLICA_STICKY_SECONDS="1")
         )
-        with app.app_context():
-            flask_migrate.upgrade()
-            ensure_position_lines()
-            agency = create_agency(code="11", name_th="กระทรวงทดสอบ", name_en="Test Ministry", kind=AgencyKind.MINISTRY)
-            new = create_token(agency, "DPIS", created_by="test")
-            db.session.commit()
-            prefix = new.secret.partition(".")[0]
-        _wait_for_replay(replica_url, prefix)
-        yield app, new.secret, replica_url
-        with app.app_context():
-            app.extensions["academy.replica"].engine.dispose()
-            db.engine.dispose()
+        try:
+            with app.app_context():
+                flask_migrate.upgrade()
+                ensure_position_lines()
+                agency = create_agency(
+                    code="11", name_th="กระทรวงทดสอบ", name_en="Test Ministry", kind=AgencyKind.MINISTRY
+                )
+                new = create_token(agency, "DPIS", created_by="test")
+                db.session.commit()
+            _wait_for_replay(primary_server, replica_server)
+            yield app, new.secret, replica_url
+        finally:
+            with app.app_context():
+                app.extensions["academy.replica"].engine.dispose()
+                db.engine.dispose()
 
 
 def test_reads_go_to_the_replica_and_a_callers_own_writes_are_read_from_the_primary(
