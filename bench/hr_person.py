@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pyotp
 from lrs_common import DEFAULT_POSTGRES, free_port, fresh_postgres, gunicorn, make_statement
 from portal import PASSWORD, sign_in
 
@@ -47,13 +48,14 @@ def _statement(
     return value
 
 
-def build(args: argparse.Namespace, database_url: str) -> tuple[str, str]:
+def build(args: argparse.Namespace, database_url: str) -> tuple[str, str, pyotp.TOTP]:
     """The data; return the HR officer's e-mail address and the person's public id."""
     import flask_migrate
     from sqlalchemy import select
 
     from academy import create_app
     from academy.auth.models import Role
+    from academy.auth.second_factor import enrol_totp
     from academy.auth.services import create_user
     from academy.config import Settings
     from academy.db import bulk_insert, db
@@ -67,7 +69,13 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[str, str]:
     from lrs.clients import create_client
 
     settings = Settings.from_environ(
-        {"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url, "ACADEMY_BASE_URL": BASE_URL}
+        {
+            "ACADEMY_ENV": "testing",
+            "ACADEMY_DATABASE_URL": database_url,
+            "ACADEMY_BASE_URL": BASE_URL,
+            # The server's key: the officer's authenticator secret is sealed with it.
+            "ACADEMY_SECRET_KEY": os.environ["ACADEMY_SECRET_KEY"],
+        }
     )
     app = create_app(settings=settings)
     rng = random.Random(2569)
@@ -168,7 +176,9 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[str, str]:
             )
             db.session.commit()
         officer = f"hr.bench@{person.agency.code}.go.th"
-        create_user(email=officer, password=PASSWORD, roles=(Role.HR_OFFICER,), agencies=(person.agency,))
+        hr = create_user(email=officer, password=PASSWORD, roles=(Role.HR_OFFICER,), agencies=(person.agency,))
+        totp = pyotp.TOTP(pyotp.random_base32(32))  # HR officers pass a second factor after the password
+        enrol_totp(hr, totp.secret, totp.generate_otp(totp.timecode(datetime.now(UTC)) - 1))
         db.session.commit()
         print(
             f"built {args.courses} courses, {len(rows)} enrolments and {len(statements):,} statements "
@@ -179,7 +189,7 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[str, str]:
         db.session.commit()
         public_id = str(person.public_id)
         db.engine.dispose()
-    return officer, public_id
+    return officer, public_id, totp
 
 
 def main() -> None:
@@ -195,14 +205,15 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     args = parser.parse_args()
     os.environ["ACADEMY_LOGIN_RATE_LIMIT"] = "10000 per minute"
+    os.environ["ACADEMY_SECRET_KEY"] = "bench-" + uuid.uuid4().hex  # the build's and the server's
     with fresh_postgres(args.postgres) as database_url:
-        officer, public_id = build(args, database_url)
+        officer, public_id, totp = build(args, database_url)
         port = free_port()
         timings: list[float] = []
         lock = threading.Lock()
         path = f"/people/{public_id}/record"
         with gunicorn(database_url, args.workers, port):
-            cookie = sign_in(port, officer)
+            cookie = sign_in(port, officer, totp)
             sizes = []
 
             def client(count: int) -> None:

@@ -79,7 +79,7 @@ def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS)
         **os.environ,
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
-        "ACADEMY_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "ACADEMY_SECRET_KEY": os.environ.get("ACADEMY_SECRET_KEY") or "bench-" + uuid.uuid4().hex,
         # Production requires the key of the citizen-ID hashes (a bench signs no one in by ThaID).
         "ACADEMY_IDENTITY_KEY": os.environ.get("ACADEMY_IDENTITY_KEY", "bench-identity-" + uuid.uuid4().hex),
         "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",

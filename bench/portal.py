@@ -22,6 +22,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from lrs_common import DEFAULT_POSTGRES, free_port, fresh_postgres, gunicorn
@@ -168,32 +169,56 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[list[str], list[
 
 
 def session_cookie(response: http.client.HTTPResponse) -> str:
-    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []]
-    return next(c for c in cookies if c.startswith("session="))
+    cookie = session_cookie_or_none(response)
+    assert cookie, "no session cookie"
+    return cookie
 
 
-def sign_in(port: int, email: str) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("GET", "/login")
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = session_cookie(response)
+def _csrf_token(page: str, where: str) -> str:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page
     )
-    assert token, "no CSRF token on /login"
-    body = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
-    connection.close()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a fresh connection for the sign-in
-    connection.request(
-        "POST", "/login", body=body, headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
-    )
+    assert token, f"no CSRF token on {where}"
+    return token.group(1)
+
+
+def _request(
+    port: int, method: str, path: str, cookie: str, body: str | None = None
+) -> tuple[http.client.HTTPResponse, str]:
+    """One request on a fresh connection: the response and its body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
-    response.read()
+    text = response.read().decode()
+    connection.close()
+    return response, text
+
+
+def sign_in(port: int, email: str, totp: Any = None) -> str:
+    """Sign in on the login page; with an authenticator (pyotp.TOTP), pass the second factor too."""
+    response, page = _request(port, "GET", "/login", "")
+    cookie = session_cookie(response)
+    body = urlencode({"email": email, "password": PASSWORD, "csrf_token": _csrf_token(page, "/login")})
+    response, _ = _request(port, "POST", "/login", cookie, body)
     if response.status != 302:
         raise SystemExit(f"sign-in of {email} failed: {response.status}")
-    connection.close()
-    return session_cookie(response)
+    cookie = session_cookie(response)
+    if totp is not None:  # HR officers and admins: the code of their authenticator app
+        _, page = _request(port, "GET", "/account/second-factor", cookie)
+        body = urlencode({"code": totp.now(), "csrf_token": _csrf_token(page, "/account/second-factor")})
+        response, _ = _request(port, "POST", "/account/second-factor", cookie, body)
+        if response.status != 302:
+            raise SystemExit(f"second factor of {email} failed: {response.status}")
+        cookie = session_cookie_or_none(response) or cookie
+    return cookie
+
+
+def session_cookie_or_none(response: http.client.HTTPResponse) -> str | None:
+    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []]
+    return next((c for c in cookies if c.startswith("session=")), None)
 
 
 def main() -> None:
