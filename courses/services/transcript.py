@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from academy.dates import fiscal_year_of, today
+from academy.dates import BANGKOK, fiscal_year_bounds, fiscal_year_of, today
 from academy.db import db
 from academy.i18n import localized
 from academy.org.models import Person, PersonIdentifier
@@ -73,9 +73,13 @@ class TranscriptYear:
         return sum((e.hours for e in self.entries if e.hours is not None), Decimal(0))
 
 
-def transcript_of(person: Person) -> list[TranscriptYear]:
-    """The person's completed learning grouped by fiscal year, latest year and latest completion first."""
-    entries = _our_courses(person) + _other_providers(person)
+def transcript_of(person: Person, *, from_year: int | None = None) -> list[TranscriptYear]:
+    """The person's completed learning grouped by fiscal year, latest year and latest completion first.
+
+    With ``from_year`` (BE), only that fiscal year and later ones: older statements are not read.
+    """
+    since = _year_start(from_year) if from_year is not None else None
+    entries = _our_courses(person, since) + _other_providers(person, since)
     years: dict[int, TranscriptYear] = {}
     for entry in sorted(entries, key=lambda e: e.completed_at, reverse=True):
         year = fiscal_year_of(today(entry.completed_at))  # the platform's day, in Bangkok
@@ -83,17 +87,39 @@ def transcript_of(person: Person) -> list[TranscriptYear]:
     return [years[year] for year in sorted(years, reverse=True)]
 
 
-def _our_courses(person: Person) -> list[Entry]:
+def transcript_years(person: Person) -> set[int]:
+    """The fiscal years (BE) in which the transcript has an entry, read from indexed columns only."""
+    ours = db.session.scalars(
+        select(Enrolment.completed_at).where(
+            Enrolment.person_id == person.id,
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+            Enrolment.completed_at.is_not(None),
+        )
+    )
+    theirs = (when for _pk, when in _provider_completions(person, None))
+    return {fiscal_year_of(today(when)) for when in (*ours, *theirs) if when is not None}
+
+
+def _year_start(fiscal_year_be: int) -> datetime:
+    """The first instant of the fiscal year: midnight of its first day in Bangkok."""
+    first, _last = fiscal_year_bounds(fiscal_year_be)
+    return datetime.combine(first, time(0), tzinfo=BANGKOK)
+
+
+def _our_courses(person: Person, since: datetime | None = None) -> list[Entry]:
     score = (
         select(func.avg(ItemProgress.best_score))
         .where(ItemProgress.enrolment_id == Enrolment.id, ItemProgress.best_score.is_not(None))
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    query = (
         select(Course, Enrolment.completed_at, score)
         .join(Enrolment, Enrolment.course_id == Course.id)
         .where(Enrolment.person_id == person.id, Enrolment.status == EnrolmentStatus.COMPLETED)
-    ).all()
+    )
+    if since is not None:
+        query = query.where(Enrolment.completed_at >= since)
+    rows = db.session.execute(query).all()
     return [
         Entry(
             c.title_th,
@@ -141,29 +167,35 @@ def _ours(iri: str, courses: set[str]) -> bool:
     return False
 
 
-def _other_providers(person: Person) -> list[Entry]:
+def _provider_completions(person: Person, since: datetime | None) -> list[tuple[int, datetime]]:
+    """The person's `completed` statements of other providers' activities: (pk, timestamp)."""
     keys = list(db.session.scalars(select(PersonIdentifier.key).where(PersonIdentifier.person_id == person.id)))
     if not keys:
         return []
     # The indexed columns first: our courses' and enrolments' statements are dropped before any payload
     # is read (a busy learner has thousands of them).
-    candidates = db.session.execute(
-        select(Statement.pk, Statement.object_activity_id, Statement.registration).where(
-            Statement.actor_ref.in_(refs_of_agents(keys)),
-            Statement.verb_ref == ref_of_verb(COMPLETED),
-            Statement.voided.is_(False),
-        )
-    ).all()
+    query = select(Statement.pk, Statement.object_activity_id, Statement.registration, Statement.timestamp).where(
+        Statement.actor_ref.in_(refs_of_agents(keys)),
+        Statement.verb_ref == ref_of_verb(COMPLETED),
+        Statement.voided.is_(False),
+    )
+    if since is not None:
+        query = query.where(Statement.timestamp >= since)
+    candidates = db.session.execute(query).all()
     if not candidates:
         return []
     ours = set(db.session.scalars(select(Course.activity_iri)))
     registrations = set(db.session.scalars(select(Enrolment.registration).where(Enrolment.person_id == person.id)))
     # Our course or one of its items, or one of the person's enrolments: the enrolment carries it.
-    wanted = [
-        pk
-        for pk, iri, registration in candidates
+    return [
+        (pk, when)
+        for pk, iri, registration, when in candidates
         if iri and not _ours(iri, ours) and (registration is None or registration not in registrations)
     ]
+
+
+def _other_providers(person: Person, since: datetime | None = None) -> list[Entry]:
+    wanted = [pk for pk, _when in _provider_completions(person, since)]
     payloads = (
         db.session.scalars(select(Statement.payload).where(Statement.pk.in_(wanted)).order_by(Statement.pk)).all()
         if wanted

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 
@@ -99,3 +99,36 @@ def test_learners_may_not_open_a_persons_record(
     someone = make_person(make_agency("54"))
     learner = login(make_user(Role.LEARNER))
     assert learner.get(f"/people/{someone.public_id}/record").status_code == 403
+
+
+def test_the_transcript_shows_this_fiscal_year_and_the_one_before_unless_every_year_is_asked_for(
+    standard: Framework,
+    xapi: Xapi,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    ministry = make_agency("52")
+    person = make_person(make_agency(parent=ministry))
+    add_identifier(person, IdentifierKind.MBOX, "mailto:years.person@example.go.th")
+    actor = {"objectType": "Agent", "mbox": "mailto:years.person@example.go.th"}
+    for name, days_ago in (("วิชาปีนี้", 1), ("วิชาสามปีก่อน", 3 * 366)):
+        body = statement(
+            actor=actor,
+            timestamp=(datetime.now(UTC) - timedelta(days=days_ago)).isoformat(),
+            object={
+                "objectType": "Activity",
+                "id": f"https://mooc.example/{days_ago}",
+                "definition": {"name": {"th-TH": name}},
+            },
+        )
+        assert xapi("POST", "/xapi/statements", json_body=body).status_code == 200
+
+    client = login(make_user(Role.HR_OFFICER, agencies=(ministry,)))
+    recent = client.get(f"/people/{person.public_id}/record").get_data(as_text=True)
+    assert "วิชาปีนี้" in recent and "วิชาสามปีก่อน" not in recent
+    assert "years=all" in recent  # the link to every year: an older year was left out
+    every = client.get(f"/people/{person.public_id}/record?years=all").get_data(as_text=True)
+    assert "วิชาปีนี้" in every and "วิชาสามปีก่อน" in every
+    assert "years=all" not in every
