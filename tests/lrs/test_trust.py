@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
