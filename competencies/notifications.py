@@ -14,15 +14,16 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 
 from academy.auth.models import HrScope, Role, User, UserRole
 from academy.dates import current_fiscal_year, format_be_date, today
 from academy.db import db
 from academy.i18n import current_locale, localized
-from academy.notifications import Due, Kind, Message, register_kind
+from academy.notifications import Due, Kind, Message, civil_servants, register_kind
 from academy.notifications.models import Notification
 from academy.org.models import Agency, Person
+from academy.org.supervision import has_reports_condition
 from competencies.idp.models import Idp, IdpGoal
 from competencies.idp.services.reminders import Reminder, ReminderKind, due_reminders
 from competencies.models import Competency
@@ -205,6 +206,18 @@ def _describe_digest(notifications: Sequence[Notification]) -> dict[int, Message
     return messages
 
 
+def supervisors() -> ColumnElement[bool]:
+    """Who may be asked to agree a plan: users whose person has reports (academy.org.supervision)."""
+    return has_reports_condition(User.person_id)
+
+
+def hr_officers() -> ColumnElement[bool]:
+    """Who gets the digest: HR officers with at least one agency in their scope (as digests() reads them)."""
+    return exists().where(UserRole.user_id == User.id, UserRole.role == Role.HR_OFFICER) & exists().where(
+        HrScope.user_id == User.id
+    )
+
+
 def register() -> None:
     """Register the kinds (called by competencies.init_app)."""
     register_kind(
@@ -214,6 +227,7 @@ def register() -> None:
             _idp_producer(ReminderKind.DRAFT_NOT_SUBMITTED),
             _describe_draft,
             order=50,
+            audience=civil_servants,
         )
     )
     register_kind(
@@ -223,6 +237,7 @@ def register() -> None:
             _idp_producer(ReminderKind.NOT_AGREED),
             _describe_not_agreed,
             order=60,
+            audience=supervisors,
         )
     )
     register_kind(
@@ -232,6 +247,7 @@ def register() -> None:
             _idp_producer(ReminderKind.GOAL_DUE),
             _describe_goal,
             order=70,
+            audience=civil_servants,
         )
     )
     register_kind(
@@ -241,5 +257,6 @@ def register() -> None:
             digests,
             _describe_digest,
             order=80,
+            audience=hr_officers,
         )
     )

@@ -13,7 +13,7 @@ from academy.auth.models import User
 from academy.dates import format_be_date, today
 from academy.db import db
 from academy.i18n import current_locale, localized
-from academy.notifications import Due, Kind, Message, register_kind
+from academy.notifications import Due, Kind, Message, civil_servants, register_kind
 from academy.notifications.models import Notification
 from courses.models import Course, Enrolment, EnrolmentSource, EnrolmentStatus
 
@@ -97,6 +97,7 @@ def register() -> None:
                 lambda course, due: _("You are assigned the course %(course)s, due %(due)s.", course=course, due=due),
             ),
             order=10,
+            audience=civil_servants,
         )
     )
     register_kind(
@@ -109,6 +110,7 @@ def register() -> None:
                 lambda course, due: _("The course %(course)s is due on %(due)s.", course=course, due=due),
             ),
             order=20,
+            audience=civil_servants,
         )
     )
     register_kind(
@@ -123,5 +125,6 @@ def register() -> None:
                 ),
             ),
             order=30,
+            audience=civil_servants,
         )
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from academy.auth.models import User
 from academy.db import db
 from academy.i18n import localized
-from academy.notifications import Due, Kind, Message, register_kind
+from academy.notifications import Due, Kind, Message, civil_servants, register_kind
 from academy.notifications.models import Notification
 from credentials.models import CredentialRevocation, IssuedCredential
 
@@ -54,4 +54,13 @@ def describe(notifications: Sequence[Notification]) -> dict[int, Message]:
 
 def register() -> None:
     """Register the kind (called by credentials.init_app)."""
-    register_kind(Kind("credential_issued", _l("A credential is issued to me"), issued, describe, order=40))
+    register_kind(
+        Kind(
+            "credential_issued",
+            _l("A credential is issued to me"),
+            issued,
+            describe,
+            order=40,
+            audience=civil_servants,
+        )
+    )

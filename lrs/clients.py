@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 
 from academy.credentials import (
     check_credential_name,
@@ -188,6 +188,20 @@ def readable_by(agency_id: int) -> ColumnElement[bool]:
         .join(Person, Person.id == PersonIdentifier.person_id)
         .where(people_of_agency(agency_id))
         .scalar_subquery()
+    )
+
+
+def agent_of_agency(key: str, agency_id: int) -> bool:
+    """Whether the agent key is an identifier of a person of the agency's subtree (the rule of readable_by)."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    PersonIdentifier.key == key,
+                    PersonIdentifier.person_id.in_(select(Person.id).where(people_of_agency(agency_id))),
+                )
+            )
+        )
     )
 
 

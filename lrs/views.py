@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from academy.db import db, retry_transaction
 from academy.ifi import agent_key
 from academy.inputs import MAX_INT, parse_int
-from lrs.clients import authenticate_basic, authority_of, has_scope, note_refused_void
+from lrs.clients import agent_of_agency, authenticate_basic, authority_of, has_scope, note_refused_void
 from lrs.documents import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,
@@ -31,7 +31,7 @@ from lrs.documents import (
     post_document,
     put_document,
 )
-from lrs.errors import XapiError
+from lrs.errors import NotFound, XapiError
 from lrs.http import XapiRequest, parse_json_param, read_request
 from lrs.models import Activity, LrsClient
 from lrs.multipart import build_multipart, parse_multipart
@@ -503,10 +503,43 @@ def _restrict_document(scope: Scope, id_param: str) -> None:
     db.session.commit()  # what the restriction recorded stands, whatever the request's outcome
 
 
+def _hidden_from_agency(scope: Scope) -> bool:
+    """Whether an agency-scoped client asks to read documents it may not see (README, Trust model).
+
+    As with statements, such a client sees only what concerns people of its agency and the
+    units beneath it: another agent's state and agent profile read as absent (404 for one
+    document, no ids for a list), and changing them answers 403. Activity profiles describe an
+    activity that every agency's learners share, not a person: such a client reads them but
+    changes none. Clients without an agency are not concerned.
+    """
+    agency_id = _client().agency_id
+    if agency_id is None:
+        return False
+    reading = _xreq().method in ("GET", "HEAD")
+    if scope.kind == ACTIVITY_PROFILE:
+        if reading:
+            return False
+        raise XapiError(
+            "credentials scoped to an agency read activity profiles but do not change them: "
+            "every agency's learners share an activity",
+            403,
+        )
+    if agent_of_agency(scope.agent_key, agency_id):
+        return False
+    if reading:
+        return True
+    raise XapiError("credentials scoped to an agency change only the documents of its people", 403)
+
+
 def _document_response(scope: Scope, id_param: str, every_registration: bool = False) -> Response:
     """One document, or the ids of the scope's documents (of every registration if asked)."""
     xreq = _xreq()
     document_id = xreq.param(id_param)
+    if _hidden_from_agency(scope):
+        # Answered as when there is no document: nothing tells whether one exists.
+        if document_id is not None:
+            raise NotFound(f"no document has the id {document_id!r} here")
+        return _head(_json_response([]))
     if document_id is not None:
         document = get_document(scope, document_id)
         response = Response(document.content, content_type=document.content_type)
@@ -521,6 +554,7 @@ def _document_response(scope: Scope, id_param: str, every_registration: bool = F
 def _write_document(scope: Scope, id_param: str, required: bool, required_when_new: bool = False) -> Response:
     xreq = _xreq()
     document_id = _required_param(id_param)
+    _hidden_from_agency(scope)  # refuses (403) another agency's documents
     content_type = xreq.content_type or "application/octet-stream"
     write = put_document if xreq.method == "PUT" else post_document
     preconditions = _preconditions(required, required_when_new)
@@ -549,6 +583,7 @@ def state() -> ResponseReturnValue:
         # 2.0 protects state like profiles: overwriting needs If-Match or If-None-Match.
         return _write_document(scope, "stateId", required=xreq.method == "PUT" and _version().is_v2)
     if xreq.method == "DELETE":
+        _hidden_from_agency(scope)  # refuses (403) another agency's documents
         state_id, preconditions = xreq.param("stateId"), _preconditions(False)
         if state_id is None:
             _in_transaction(lambda: delete_documents(scope, every_registration=every_registration))
@@ -590,6 +625,7 @@ def _profile(scope: Scope, xreq: XapiRequest) -> Response:
         return _write_document(scope, "profileId", required=False)
     if xreq.method == "DELETE":
         profile_id, preconditions = _required_param("profileId"), _preconditions(False)
+        _hidden_from_agency(scope)  # refuses (403) another agency's documents
         _in_transaction(lambda: delete_document(scope, profile_id, preconditions))
         return Response(status=204)
     raise XapiError(f"the profile resources do not answer {xreq.method}", 405)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from academy.notifications.registry import Due, Kind, Message, register_kind
+from academy.notifications.registry import Due, Kind, Message, civil_servants, register_kind
 from academy.notifications.services import send_due_notifications
 
-__all__ = ["Due", "Kind", "Message", "init_app", "register_kind", "send_due_notifications"]
+__all__ = ["Due", "Kind", "Message", "civil_servants", "init_app", "register_kind", "send_due_notifications"]
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,11 @@
 """The kinds of notification: each domain registers its own at start-up, so the shell imports none.
 
-A kind says what is due at a moment (``produce``) and how its notifications read in the
-reader's language (``describe``, called inside that locale). Registration is by name: a
-second app (tests build several) replaces the entry instead of adding another.
+A kind says what is due at a moment (``produce``), how its notifications read in the
+reader's language (``describe``, called inside that locale) and who may receive it
+(``audience``): the one home of that rule, which both the preferences page (it lists only
+the kinds a user may receive) and the run (it gives a kind to nobody else) read.
+Registration is by name: a second app (tests build several) replaces the entry instead of
+adding another.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement
+
+from academy.auth.models import User
 
 if TYPE_CHECKING:
     from academy.notifications.models import Notification
@@ -46,6 +53,13 @@ class Kind:
     describe: Callable[[Sequence[Notification]], dict[int, Message]]
     #: Sort order on the preferences page.
     order: int = 100
+    #: Who may receive it: an SQL condition on ``users`` (academy.auth.models.User); None: every user.
+    audience: Callable[[], ColumnElement[bool]] | None = None
+
+
+def civil_servants() -> ColumnElement[bool]:
+    """The audience of the kinds about one's own learning: users who are a person of the HR records."""
+    return User.person_id.is_not(None)
 
 
 _kinds: dict[str, Kind] = {}

@@ -81,6 +81,9 @@ def produce(now: datetime, partition: Partition | None = None) -> dict[str, int]
             due = (item for item in due if item.user_id % count == index)
         total = 0
         for chunk in _chunks(due, INSERT_CHUNK):
+            chunk = _within_audience(kind, chunk)
+            if not chunk:
+                continue
             rows = [
                 {
                     "kind": kind.name,
@@ -97,6 +100,16 @@ def produce(now: datetime, partition: Partition | None = None) -> dict[str, int]
             total += len(result.all())
         added[kind.name] = total
     return added
+
+
+def _within_audience(kind: Kind, due: list[Due]) -> list[Due]:
+    """The items whose recipient may receive the kind (Kind.audience): nobody else gets it."""
+    if kind.audience is None:
+        return due
+    allowed = set(
+        db.session.scalars(select(User.id).where(User.id.in_({item.user_id for item in due}), kind.audience()))
+    )
+    return [item for item in due if item.user_id in allowed]
 
 
 def turn_off_unwanted(partition: Partition | None = None) -> int:
@@ -283,8 +296,22 @@ def mark_all_read(user_id: int, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def email_choices(user_id: int) -> dict[str, bool]:
-    """Each registered kind -> whether its email is on for this user."""
+def receivable_kinds(user_id: int) -> list[Kind]:
+    """The kinds this user may receive (each kind's audience), in the preferences page's order."""
+    every = kinds()
+    limited = [(kind, kind.audience) for kind in every if kind.audience is not None]
+    if not limited:
+        return every
+    # One round trip: a column per kind with an audience.
+    answers = db.session.execute(
+        select(*(exists().where(User.id == user_id, audience()).label(kind.name) for kind, audience in limited))
+    ).one()
+    refused = {kind.name for (kind, _audience), allowed in zip(limited, answers, strict=True) if not allowed}
+    return [kind for kind in every if kind.name not in refused]
+
+
+def email_choices(user_id: int, offered: Sequence[Kind] | None = None) -> dict[str, bool]:
+    """Each kind the user may receive (or of ``offered``) -> whether its email is on for them."""
     off = set(
         db.session.scalars(
             select(NotificationPreference.kind).where(
@@ -292,16 +319,20 @@ def email_choices(user_id: int) -> dict[str, bool]:
             )
         )
     )
-    return {kind.name: kind.name not in off for kind in kinds()}
+    return {kind.name: kind.name not in off for kind in (receivable_kinds(user_id) if offered is None else offered)}
 
 
 def set_email_choices(user_id: int, wanted: set[str]) -> None:
-    """Turn on the kinds in ``wanted`` and off every other registered kind (flushes)."""
+    """Turn on the kinds in ``wanted`` and off every other kind the user may receive (flushes).
+
+    The choices of kinds the user may not receive are left as they are: a user who becomes
+    an HR officer later gets the digest's email, as everyone does by default.
+    """
     existing = {
         pref.kind: pref
         for pref in db.session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
     }
-    for kind in kinds():
+    for kind in receivable_kinds(user_id):
         on = kind.name in wanted
         pref = existing.get(kind.name)
         if pref is None:
@@ -310,7 +341,3 @@ def set_email_choices(user_id: int, wanted: set[str]) -> None:
         else:
             pref.email = on
     db.session.flush()
-
-
-def registered_kinds() -> list[Kind]:
-    return kinds()

@@ -59,8 +59,7 @@ def preferences() -> ResponseReturnValue:
         services.set_email_choices(current_user.id, set(request.form.getlist("email")))
         flash(_("Your email choices are saved."), "success")
         return redirect(url_for("notifications.preferences"))
+    kinds = services.receivable_kinds(current_user.id)
     return render_template(
-        "notifications/preferences.html",
-        kinds=services.registered_kinds(),
-        choices=services.email_choices(current_user.id),
+        "notifications/preferences.html", kinds=kinds, choices=services.email_choices(current_user.id, kinds)
     )

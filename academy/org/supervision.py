@@ -9,7 +9,7 @@ reports; a unit head may also see the whole unit beneath them (every unit below 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, aliased, joinedload
 
 from academy.db import db
 from academy.org.models import Agency, Person, PersonStatus
@@ -63,6 +63,15 @@ def has_reports(person: Person | None) -> bool:
     if person.is_unit_head:
         return True
     return bool(db.session.scalar(select(exists().where(_direct_condition(person)))))
+
+
+def has_reports_condition(person_id: InstrumentedAttribute[int | None]) -> ColumnElement[bool]:
+    """The SQL form of has_reports() for the person whose id is ``person_id`` (a column of an outer query)."""
+    head, report = aliased(Person), aliased(Person)
+    return or_(
+        exists().where(head.id == person_id, head.is_unit_head.is_(True)),
+        exists().where(report.supervisor_id == person_id),
+    )
 
 
 def in_team(supervisor: Person | None, person: Person, whole_unit: bool = True) -> bool:

@@ -1,7 +1,8 @@
 """A real browser walks every main page of each role, on a phone and on a desktop, in Thai and in English.
 
-On the demo government (`flask academy demo`, small), signed out (the sign-in page) and signed
-in as the demo learner, HR officer and admin, each page must:
+On the demo government (`flask academy demo`, small, with the notifications then due), signed
+out (the sign-in page) and signed in as the demo learner, HR officer and admin (each with their
+notifications and email choices), each page must:
 - be no wider than the screen (``document.documentElement.scrollWidth <= innerWidth``), at
   390×844 (a phone) and 1366×900;
 - load with no failed request and no console error (a CSP violation is one);
@@ -35,6 +36,8 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 PEOPLE = 300
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 LEARNER, OFFICER, ADMIN = "learner@demo.go.th", "hr@demo.go.th", "admin@demo.go.th"
+#: Every signed-in role has the notifications list and its email choices.
+NOTIFICATIONS = ("/notifications", "/notifications/preferences")
 #: Pages whose problems another branch of issue 13 fixes (wt-hrpages): (role, path prefix) -> reason.
 KNOWN: dict[tuple[str, str], str] = {}
 
@@ -49,6 +52,12 @@ def _seed() -> None:
     build_learning(base_url)
     build_courses()
     build_demo_learning(LEARNER, OFFICER)
+    # What the notification run finds due on the demo (assignments, the HR digest), so that the lists
+    # have entries; produced only: no mail goes out.
+    from academy.dates import utcnow
+    from academy.notifications.services import produce
+
+    produce(utcnow())
     # HR officers and admins pass a second factor: their authenticator apps, for sign_in().
     TOTP_SECRETS.update({email: enrol_authenticator(email) for email in (OFFICER, ADMIN)})
 
@@ -106,6 +115,7 @@ def _pages(app: Flask) -> dict[str, list[str]]:
             "/courses",
             f"/courses/{course.code}",
             "/account/sessions",
+            *NOTIFICATIONS,
         ]
         if enrolment is not None and lesson is not None:
             learner_pages.append(f"/courses/{course.code}/lessons/{lesson.key}")
@@ -124,6 +134,7 @@ def _pages(app: Flask) -> dict[str, list[str]]:
                 "/agencies",
                 "/courses/assign",
                 "/courses",
+                *NOTIFICATIONS,
             ],
             "admin": [
                 "/",
@@ -142,6 +153,7 @@ def _pages(app: Flask) -> dict[str, list[str]]:
                 f"/admin/statements?id={statement}",
                 "/reports/ranking",
                 "/api/docs",
+                *NOTIFICATIONS,
             ],
         }
 

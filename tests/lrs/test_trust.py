@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from academy.auth.models import Role, User
 from academy.db import db
@@ -142,3 +145,146 @@ def test_the_cli_creates_admin_and_agency_scoped_clients(app: Flask, make_agency
     assert unknown.exit_code != 0 and "no agency has the code 0" in unknown.output
     listed = runner.invoke(args=["academy", "lrs-client", "list"]).output
     assert "admin" in listed and "refused-voids=0" in listed
+
+
+# --- documents: an agency-scoped client sees and changes only its people's --------------------------
+
+ACTIVITY = "https://academy.test/courses/digital-literacy"
+OURS = {"objectType": "Agent", "mbox": "mailto:doc-ours@example.go.th"}
+THEIRS = {"objectType": "Agent", "mbox": "mailto:doc-theirs@example.go.th"}
+NOBODYS = {"objectType": "Agent", "mbox": "mailto:doc-nobody@example.go.th"}
+STATE = "/xapi/activities/state"
+AGENT_PROFILE = "/xapi/agents/profile"
+ACTIVITY_PROFILE = "/xapi/activities/profile"
+
+
+def state_of(agent: dict[str, str], state_id: str | None = "bookmark") -> dict[str, str]:
+    params = {"activityId": ACTIVITY, "agent": json.dumps(agent)}
+    if state_id is not None:
+        params["stateId"] = state_id
+    return params
+
+
+def profile_of(agent: dict[str, str], profile_id: str | None = "preferences") -> dict[str, str]:
+    params = {"agent": json.dumps(agent)}
+    if profile_id is not None:
+        params["profileId"] = profile_id
+    return params
+
+
+@pytest.fixture
+def agency_reader(make_agency: Callable[..., Agency], make_person: Callable[..., Person]) -> str:
+    """The credentials of a client scoped to ministry 41; OURS is a person of its department, THEIRS of 42's."""
+    ministry = make_agency("41")
+    department, elsewhere = make_agency("41001", parent=ministry), make_agency("42")
+    add_identifier(make_person(department), IdentifierKind.MBOX, OURS["mbox"])
+    add_identifier(make_person(elsewhere), IdentifierKind.MBOX, THEIRS["mbox"])
+    return auth_of(create_client("Ministry 41 LMS", ["state", "profile", "statements/read"], agency_code="41"))
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_an_agency_scoped_client_sees_and_changes_only_the_state_of_its_people(
+    xapi: Xapi, agency_reader: str, version: str
+) -> None:
+    for agent, body in ((OURS, b'{"page": 1}'), (THEIRS, b'{"page": 2}'), (NOBODYS, b'{"page": 3}')):
+        assert (
+            xapi("PUT", STATE, query_string=state_of(agent), data=body, content_type="application/json").status_code
+            == 204
+        )
+
+    def send(method: str, agent: dict[str, str], state_id: str | None = "bookmark", **kwargs: object) -> TestResponse:
+        return xapi(
+            method, STATE, query_string=state_of(agent, state_id), auth=agency_reader, version=version, **kwargs
+        )
+
+    # Its own person's state: read, listed, changed, deleted.
+    assert send("GET", OURS).get_data() == b'{"page": 1}'
+    assert send("GET", OURS, None).get_json() == ["bookmark"]
+    assert send("POST", OURS, data=b'{"seen": true}', content_type="application/json").status_code == 204
+    assert send("GET", OURS).get_json() == {"page": 1, "seen": True}
+    assert send("DELETE", OURS).status_code == 204
+    assert send("GET", OURS).status_code == 404
+    # Another agency's person, and an agent who is nobody's: as if there were no document, as for statements.
+    for agent in (THEIRS, NOBODYS):
+        missing = send("GET", agent)
+        assert missing.status_code == 404
+        assert missing.get_json() == {"error": "no document has the id 'bookmark' here"}
+        assert send("HEAD", agent).status_code == 404
+        assert send("GET", agent, None).get_json() == []
+        for method in ("PUT", "POST"):
+            refused = send(
+                method, agent, data=b'{"page": 9}', content_type="application/json", headers={"If-Match": "*"}
+            )
+            assert refused.status_code == 403
+            assert "only the documents of its people" in refused.get_json()["error"]
+        assert send("DELETE", agent).status_code == 403
+        assert send("DELETE", agent, None).status_code == 403
+    # Nothing of theirs changed; the unscoped client still reads every document.
+    assert xapi("GET", STATE, query_string=state_of(THEIRS)).get_data() == b'{"page": 2}'
+    assert xapi("GET", STATE, query_string=state_of(NOBODYS)).get_data() == b'{"page": 3}'
+
+
+def test_an_agency_scoped_client_sees_and_changes_only_the_agent_profiles_of_its_people(
+    xapi: Xapi, agency_reader: str
+) -> None:
+    for agent in (OURS, THEIRS):
+        created = xapi(
+            "PUT",
+            AGENT_PROFILE,
+            query_string=profile_of(agent),
+            json_body={"lang": "th"},
+            headers={"If-None-Match": "*"},
+        )
+        assert created.status_code == 204
+
+    def send(
+        method: str, agent: dict[str, str], profile_id: str | None = "preferences", **kwargs: object
+    ) -> TestResponse:
+        return xapi(method, AGENT_PROFILE, query_string=profile_of(agent, profile_id), auth=agency_reader, **kwargs)
+
+    assert send("GET", OURS).get_json() == {"lang": "th"}
+    assert send("GET", OURS, None).get_json() == ["preferences"]
+    assert send("PUT", OURS, json_body={"lang": "en"}, headers={"If-Match": "*"}).status_code == 204
+    assert send("GET", THEIRS).status_code == 404
+    assert send("GET", THEIRS, None).get_json() == []
+    assert send("PUT", THEIRS, json_body={"lang": "en"}, headers={"If-Match": "*"}).status_code == 403
+    assert send("POST", THEIRS, json_body={"lang": "en"}).status_code == 403
+    assert send("DELETE", THEIRS).status_code == 403
+    assert xapi("GET", AGENT_PROFILE, query_string=profile_of(THEIRS)).get_json() == {"lang": "th"}
+    assert xapi("GET", AGENT_PROFILE, query_string=profile_of(OURS)).get_json() == {"lang": "en"}
+
+
+def test_an_agency_scoped_client_reads_activity_profiles_but_does_not_change_them(
+    xapi: Xapi, agency_reader: str
+) -> None:
+    params = {"activityId": ACTIVITY, "profileId": "syllabus"}
+    assert (
+        xapi(
+            "PUT", ACTIVITY_PROFILE, query_string=params, json_body={"weeks": 4}, headers={"If-None-Match": "*"}
+        ).status_code
+        == 204
+    )
+    assert xapi("GET", ACTIVITY_PROFILE, query_string=params, auth=agency_reader).get_json() == {"weeks": 4}
+    assert xapi("GET", ACTIVITY_PROFILE, query_string={"activityId": ACTIVITY}, auth=agency_reader).get_json() == [
+        "syllabus"
+    ]
+    for method in ("PUT", "POST"):
+        refused = xapi(
+            method,
+            ACTIVITY_PROFILE,
+            query_string=params,
+            json_body={"weeks": 1},
+            headers={"If-Match": "*"},
+            auth=agency_reader,
+        )
+        assert refused.status_code == 403
+        assert "do not change them" in refused.get_json()["error"]
+    assert xapi("DELETE", ACTIVITY_PROFILE, query_string=params, auth=agency_reader).status_code == 403
+    assert xapi("GET", ACTIVITY_PROFILE, query_string=params).get_json() == {"weeks": 4}
+    # The unscoped client changes it.
+    assert (
+        xapi(
+            "PUT", ACTIVITY_PROFILE, query_string=params, json_body={"weeks": 5}, headers={"If-Match": "*"}
+        ).status_code
+        == 204
+    )

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from courses.services.enrolment import assign_course
 from tests.academy.notifications.conftest import StoppableSmtp
 from tests.competencies.idp.conftest import Office
 from tests.support.app import csrf_token
+from tests.support.second_factor import sign_in
 
 BELL = re.compile(r'data-unread="(\d+)"')
 
@@ -105,23 +107,66 @@ def test_the_list_is_paginated(
     assert client.get("/notifications?page=99").status_code == 404
 
 
+LEARNING_KINDS = {
+    "course_assigned",
+    "course_due_soon",
+    "course_overdue",
+    "credential_issued",
+    "idp_draft_not_submitted",
+    "idp_goal_due",
+}
+OFFERED = re.compile(r'name="email" value="([a-z_]+)"')
+
+
+def _offered(client: FlaskClient) -> set[str]:
+    return set(OFFERED.findall(client.get("/notifications/preferences").get_data(as_text=True)))
+
+
 def test_email_choices_are_saved_per_person(office: Office, login: Callable[[User], FlaskClient]) -> None:
     client = login(office.official_user)
     page = client.get("/notifications/preferences").get_data(as_text=True)
-    assert page.count('type="checkbox"') >= 8 and page.count("checked") >= 8  # every email on by default
+    assert page.count('type="checkbox"') == 6 and page.count("checked") == 6  # every email on by default
     token = csrf_token(client, "/notifications/preferences")
     kept = {"course_assigned", "credential_issued"}
-    response = client.post("/notifications/preferences", data={"csrf_token": token, "email": sorted(kept)})
+    # A kind the official may not receive (the HR digest) is not theirs to choose: it is ignored.
+    sent = sorted(kept | {"coverage_digest"})
+    response = client.post("/notifications/preferences", data={"csrf_token": token, "email": sent})
     assert response.status_code == 302
-    off = set(
-        db.session.scalars(
-            select(NotificationPreference.kind).where(
-                NotificationPreference.user_id == office.official_user.id, NotificationPreference.email.is_(False)
-            )
+    prefs = {
+        pref.kind: pref.email
+        for pref in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == office.official_user.id)
         )
-    )
-    assert "course_due_soon" in off and "coverage_digest" in off and not off & kept
+    }
+    assert prefs == {kind: False for kind in LEARNING_KINDS - kept}
     assert client.post("/notifications/preferences", data={"email": "course_due_soon"}).status_code == 400  # CSRF
+
+
+def test_the_preferences_list_only_the_kinds_each_user_may_receive(app: Flask, office: Office) -> None:
+    def as_(user: User) -> FlaskClient:
+        return sign_in(app.test_client(), user)
+
+    # A civil servant: their own learning only; a supervisor (a unit head) also their team's plans.
+    assert _offered(as_(office.official_user)) == LEARNING_KINDS
+    assert _offered(as_(office.head_user)) == LEARNING_KINDS | {"idp_not_agreed"}
+    # The HR officer (no person of their own) gets the weekly digest only.
+    assert _offered(as_(office.hr)) == {"coverage_digest"}
+    # An admin without a person receives no kind: the page says so.
+    client = as_(office.admin)
+    assert _offered(client) == set()
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert "ยังไม่มีการแจ้งเตือนประเภทใดที่ส่งถึงบัญชีของคุณ" in page and 'type="checkbox"' not in page
+
+
+def test_a_person_with_a_supervisor_of_their_own_is_offered_the_supervisors_kind(
+    office: Office, login: Callable[[User], FlaskClient]
+) -> None:
+    from academy.org.supervision import set_supervisor
+
+    client = login(office.colleague_user)
+    assert "idp_not_agreed" not in _offered(client)
+    set_supervisor(office.official, office.colleague)
+    assert "idp_not_agreed" in _offered(client)
 
 
 def test_pages_need_a_signed_in_user(client: FlaskClient) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from academy.auth.models import Role, User
 from academy.dates import current_fiscal_year, today
 from academy.db import db
-from academy.notifications import send_due_notifications
+from academy.notifications import Due, registry, send_due_notifications
 from academy.notifications.models import EmailState, Notification
 from academy.notifications.services import set_email_choices
 from academy.org.models import Agency, Person
@@ -235,3 +237,24 @@ def test_the_command_runs_once_and_prints_the_counts(
     assert json.loads(second.output)["mailed"] == 0
     assert len(smtp.box.to(office.official_user.email)) == 2
     assert wrong.exit_code != 0 and "INDEX/COUNT" in wrong.output
+
+
+def test_the_run_gives_a_kind_to_no_one_outside_its_audience(
+    office: Office, monkeypatch: pytest.MonkeyPatch, smtp: StoppableSmtp
+) -> None:
+    # The digest's producer, made to name a civil servant and an admin beside an HR officer: the
+    # run believes the kind's audience (HR officers with a scope), not the producer.
+    digest = registry.kind_named("coverage_digest")
+    assert digest is not None
+    named = [office.official_user, office.admin, office.hr, office.other_hr]
+    noisy = dataclasses.replace(
+        digest, produce=lambda now: [Due(user.id, str(office.department.id), "W1") for user in named]
+    )
+    monkeypatch.setitem(registry._kinds, "coverage_digest", noisy)
+
+    counts = send_due_notifications(datetime.now(UTC))
+
+    assert counts["produced"]["coverage_digest"] == 2
+    rows = db.session.scalars(select(Notification.user_id).where(Notification.kind == "coverage_digest"))
+    assert set(rows) == {office.hr.id, office.other_hr.id}
+    assert not smtp.box.to(office.official_user.email) and not smtp.box.to(office.admin.email)
