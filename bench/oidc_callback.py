@@ -251,6 +251,7 @@ def main() -> None:
             warm = Browser(client=app.test_client(), base_url=BASE_URL)
             provider.subject_claims = {"sub": "warm-up", "pid": make_citizen_id(args.people + 7)}
             warm.follow_provider(warm.start("/login/oidc/thaid"))  # discovery and JWKS, fetched once
+            fetched = provider.discovery_requests, provider.jwks_requests
             #: The calling thread's CPU time only: the provider answers from another thread of this process.
             thread_cpu_times: list[float] = []
             statements: list[int] = []
@@ -285,6 +286,7 @@ def main() -> None:
                 commits.append(log.commits)
             if profiler is not None:
                 profiler.dump_stats(args.profile)
+            refetched = provider.discovery_requests - fetched[0], provider.jwks_requests - fetched[1]
 
         engine = url.split(":", 1)[0]
         print(f"\nOIDC callback server time, {args.people:,} people in {engine}, provider round trips excluded")
@@ -310,6 +312,7 @@ def main() -> None:
             f"  SQL per callback: statements min {min(statements)} / median {statistics.median(statements):.0f} "
             f"/ max {max(statements)}, commits min {min(commits)} / max {max(commits)}"
         )
+        print(f"  discovery document and JWKS fetched while timed: {refetched[0]} and {refetched[1]} times")
         print(f"  load average at the end: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
         with app.app_context():
             db.engine.dispose()
