@@ -22,8 +22,13 @@ def record_audit(
     details: dict[str, Any] | None = None,
     actor: str | None = None,
     user_id: int | None = None,
+    flush: bool = True,
 ) -> AuditEntry:
-    """Add an entry; the actor is the logged-in user unless given (e.g. "cli")."""
+    """Add an entry; the actor is the logged-in user unless given (e.g. "cli").
+
+    With ``flush=False`` the entry is inserted by the next flush or commit (entries added together
+    are inserted by one statement); until then it has no id.
+    """
     ip_address = None
     if has_request_context():
         ip_address = request.remote_addr
@@ -39,7 +44,8 @@ def record_audit(
         ip_address=ip_address,
     )
     db.session.add(entry)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return entry
 
 

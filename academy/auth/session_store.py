@@ -10,6 +10,7 @@ never create or write a session.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,8 @@ class AcademySession(SecureCookieSession):
         self.issued_token: str | None = None
         self.issued_remember: str | None = None
         self.last_seen_at: datetime | None = None
+        #: The data as the row holds it already (written with the row at sign-in): not written again.
+        self.stored_data: str | None = None
         self.stateless = False
         #: The request carried a cookie that no longer names a live session: clear it.
         self.forget_token = False
@@ -175,13 +178,12 @@ class ServerSideSessionInterface(SessionInterface):
         assert session.record_id is not None
         now = datetime.now(UTC)
         stale = session.last_seen_at is None or now - session.last_seen_at >= LAST_SEEN_EVERY
-        if session.modified or stale:
+        data = self.serializer.dumps(dict(session)) if session.modified else None
+        if data is not None and data == session.stored_data:
+            data = None  # the sign-in stored it with the row
+        if data is not None or stale:
             _discard_uncommitted()
-            save_session_state(
-                session.record_id,
-                data=self.serializer.dumps(dict(session)) if session.modified else None,
-                seen_at=now if stale else None,
-            )
+            save_session_state(session.record_id, data=data, seen_at=now if stale else None)
             db.session.commit()
         if session.accessed:
             response.vary.add("Cookie")
@@ -236,24 +238,35 @@ def _discard_uncommitted() -> None:
     db.session.rollback()
 
 
-def _bind(session: AcademySession, user: User, *, remember: bool) -> None:
+#: Flask-Login's order to its own after_request (set or clear its remember cookie), popped there: never stored.
+_REMEMBER_ORDER = "_remember"
+
+
+def _bind(session: AcademySession, user: User, *, remember: bool, store_data: bool = False) -> None:
+    data = ""
+    if store_data:
+        data = ServerSideSessionInterface.serializer.dumps({k: v for k, v in session.items() if k != _REMEMBER_ORDER})
     issued = start_user_session(
         user,
         remember=remember,
         ip_address=request.remote_addr,
         user_agent=request.user_agent.string,
         limits=_limits(),
+        data=data,
     )
+    if store_data:
+        session.stored_data = data
     session.record_id = issued.row.id
     session.issued_token, session.issued_remember = issued.token, issued.remember_token
     session.last_seen_at = issued.row.last_seen_at
     session.modified = True
 
 
-def sign_in(user: User, *, remember: bool) -> int:
+def sign_in(user: User, *, remember: bool, data: Mapping[str, Any] | None = None) -> int:
     """Sign a user in on this request: a new session row, new cookies, a new CSRF token; return its id.
 
-    The caller commits (with its audit entry).
+    ``data`` are session keys the sign-in sets: they go into the new row with the sign-in's own
+    keys, so that the response need not write the row again. The caller commits (with its audit entry).
     """
     current = session._get_current_object()  # type: ignore[attr-defined]
     assert isinstance(current, AcademySession)
@@ -264,7 +277,8 @@ def sign_in(user: User, *, remember: bool) -> int:
     current.pop("second_factor", None)
     current.pop("second_factor_pending", None)
     login_user(user, remember=False)  # Flask-Login's own remember cookie is never used
-    _bind(current, user, remember=remember)
+    current.update(data or {})
+    _bind(current, user, remember=remember, store_data=True)
     assert current.record_id is not None
     return current.record_id
 

@@ -60,8 +60,12 @@ def start_user_session(
     user_agent: str,
     limits: SessionLimits,
     now: datetime | None = None,
+    data: str = "",
 ) -> IssuedSession:
-    """Add a session for a user who has just signed in, with a remember-me token if asked for."""
+    """Add a session for a user who has just signed in, with a remember-me token if asked for.
+
+    ``data`` is the session's data (serialised) when it is known at sign-in.
+    """
     now = now or _now()
     token = new_secret()
     remember_token = new_secret() if remember else None
@@ -70,7 +74,7 @@ def start_user_session(
         user_id=user.id,
         token_hash=hash_secret(token),
         remember_hash=hash_secret(remember_token) if remember_token else None,
-        data="",
+        data=data,
         created_at=now,
         last_seen_at=now,
         expires_at=now + lifetime,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import requests
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, current_app, url_for
 
@@ -58,7 +60,23 @@ def _client_options(settings: OidcProviderSettings) -> dict[str, Any]:
             "code_challenge_method": "S256",
             "token_endpoint_auth_method": "client_secret_basic" if settings.client_secret else "none",
             "timeout": settings.timeout,
+            **_network_options(settings),
         },
+    }
+
+
+def _network_options(settings: OidcProviderSettings) -> dict[str, Any]:
+    """The environment's proxy and CA bundle for this provider, read once here rather than by every request.
+
+    requests reads them (and ~/.netrc) again for every request it sends while ``trust_env`` is
+    on: a millisecond of each callback. The proxy is the one the environment names for the
+    issuer's host (HTTPS_PROXY, NO_PROXY), for all of the provider's endpoints.
+    """
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return {
+        "trust_env": False,
+        "proxies": requests.utils.get_environ_proxies(settings.issuer or settings.token_url),
+        "verify": bundle or True,
     }
 
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import joinedload, lazyload
 
-from academy.auth.models import Role, User
+from academy.auth.models import Role, User, UserRole
 from academy.auth.oidc.models import OidcIdentity
-from academy.auth.services import get_user_by_email, set_roles
+from academy.auth.services import get_user_by_email
 from academy.config import OidcProviderSettings
 from academy.db import db
 from academy.org.identity import citizen_id_hash, citizen_id_problem, subject_hash
@@ -50,24 +50,30 @@ def _subject(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> str:
     return subject_hash(settings.name, sub)
 
 
+#: A sign-in reads no roles or HR scopes (the next request loads them): without this, loading a user
+#: costs two more queries (the relationships are ``selectin``).
+_WITHOUT_ROLES = (lazyload(User.role_rows), lazyload(User.scope_rows))
+
+
 def find_identity(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> OidcIdentity | None:
     # With its user and the user's person in the same query: a sign-in is a handful of round trips.
+    user = joinedload(OidcIdentity.user)
     return db.session.scalar(
         select(OidcIdentity)
-        .options(joinedload(OidcIdentity.user).joinedload(User.person))
+        .options(user.joinedload(User.person), *(user.options(option) for option in _WITHOUT_ROLES))
         .where(OidcIdentity.provider == settings.name, OidcIdentity.subject_hash == _subject(settings, claims))
     )
 
 
-def person_of_claims(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> Person | None:
-    """The person the claims name: by the citizen ID's hash, or by a verified email of an allowed domain."""
+def _person_condition(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> ColumnElement[bool]:
+    """How the claims name a person: the citizen ID's hash, or a verified email of an allowed domain."""
     if settings.id_claim:
         value = claims.get(settings.id_claim)
         if value is not None and not isinstance(value, str):
             value = str(value)
         if not value or citizen_id_problem(value):
             raise SignInRefused("no_citizen_id")
-        return db.session.scalar(select(Person).where(Person.citizen_id_hash == citizen_id_hash(value)))
+        return Person.citizen_id_hash == citizen_id_hash(value)
     email = claims.get("email")
     if not isinstance(email, str) or "@" not in email:
         raise SignInRefused("no_email")
@@ -76,7 +82,27 @@ def person_of_claims(settings: OidcProviderSettings, claims: Mapping[str, Any]) 
         raise SignInRefused("email_domain")
     if claims.get("email_verified") is False:
         raise SignInRefused("email_unverified")
-    return db.session.scalar(select(Person).where(Person.email == email))
+    return Person.email == email
+
+
+def person_of_claims(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> Person | None:
+    """The person the claims name: by the citizen ID's hash, or by a verified email of an allowed domain."""
+    return db.session.scalar(select(Person).where(_person_condition(settings, claims)))
+
+
+def _person_and_account(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> tuple[Person | None, User | None]:
+    """The person the claims name and the account that already follows them, in one query."""
+    found = db.session.execute(
+        select(Person, User)
+        .outerjoin(User, User.person_id == Person.id)
+        .options(*_WITHOUT_ROLES)
+        .where(_person_condition(settings, claims))
+        .limit(1)
+    ).first()
+    if found is None:
+        return None, None
+    person, user = found
+    return person, user
 
 
 def asserts_second_factor(settings: OidcProviderSettings, claims: Mapping[str, Any]) -> bool:
@@ -96,12 +122,11 @@ def sign_in_with_claims(settings: OidcProviderSettings, claims: Mapping[str, Any
     if identity is not None:
         user = identity.user
     else:
-        person = person_of_claims(settings, claims)
+        person, existing = _person_and_account(settings, claims)
         if person is None:
             raise SignInRefused("unknown_person")
         if person.status is not PersonStatus.ACTIVE:
             raise SignInRefused("inactive_person")
-        existing = db.session.scalar(select(User).options(joinedload(User.person)).where(User.person_id == person.id))
         if existing is None:
             user, created = _create_learner(person), True
         else:
@@ -112,15 +137,18 @@ def sign_in_with_claims(settings: OidcProviderSettings, claims: Mapping[str, Any
         raise SignInRefused("inactive_person")
     now = datetime.now(UTC)
     if identity is None:
-        identity = _identity_for(user, settings, claims, new_user=created)
-    identity.last_used_at = now
+        identity = _identity_for(user, settings, claims, new_user=created, now=now)
+    else:
+        identity.last_used_at = now
     user.last_login_at = now
+    # One flush: the new account, its role and identity are inserted together, or the two
+    # times of a returning sign-in updated together.
     db.session.flush()
     return SignInResult(user=user, created=created, second_factor=asserts_second_factor(settings, claims))
 
 
 def _identity_for(
-    user: User, settings: OidcProviderSettings, claims: Mapping[str, Any], *, new_user: bool
+    user: User, settings: OidcProviderSettings, claims: Mapping[str, Any], *, new_user: bool, now: datetime
 ) -> OidcIdentity:
     """The user's identity at this provider, pointed at this subject (a provider may change a person's ``sub``)."""
     identity = (
@@ -131,10 +159,12 @@ def _identity_for(
         )
     )
     if identity is None:
-        identity = OidcIdentity(user_id=user.id, provider=settings.name, subject_hash=_subject(settings, claims))
+        # By the relationship: a new user has no id before the flush that inserts it with this.
+        identity = OidcIdentity(user=user, provider=settings.name, subject_hash=_subject(settings, claims))
         db.session.add(identity)
     else:
         identity.subject_hash = _subject(settings, claims)
+    identity.last_used_at = now
     return identity
 
 
@@ -151,8 +181,9 @@ def _create_learner(person: Person) -> User:
         person=person,
         active=True,
     )
+    # Added, not flushed: the caller's one flush inserts the account with its role and identity.
+    user.role_rows = [UserRole(role=Role.LEARNER)]
     db.session.add(user)
-    set_roles(user, [Role.LEARNER])
     return user
 
 

@@ -112,10 +112,12 @@ def callback(name: str) -> ResponseReturnValue:
         db.session.rollback()  # whatever was begun is not kept
         return _failed(settings, refusal.reason, audit=True, linking=linking)
     next_url = session.pop(NEXT_KEY, None) or url_for("portal.home")
-    session_id = sign_in(result.user, remember=False)
-    session[SIGNED_IN_KEY] = {"provider": settings.name, "id_token": token.get("id_token", "")}
+    data: dict[str, Any] = {SIGNED_IN_KEY: {"provider": settings.name, "id_token": token.get("id_token", "")}}
     if result.second_factor:
-        session[SECOND_FACTOR_KEY] = f"provider:{settings.name}"
+        data[SECOND_FACTOR_KEY] = f"provider:{settings.name}"
+    # The session row is inserted with these keys: the response writes nothing more.
+    session_id = sign_in(result.user, remember=False, data=data)
+    # The audit entries are inserted by the commit, together (no flush each).
     record_audit(
         "auth.login",
         target_type="user",
@@ -128,6 +130,7 @@ def callback(name: str) -> ResponseReturnValue:
             "second_factor": result.second_factor,
             "session": session_id,
         },
+        flush=False,
     )
     if result.created:
         record_audit(
@@ -135,6 +138,7 @@ def callback(name: str) -> ResponseReturnValue:
             target_type="user",
             target_id=result.user.id,
             details={"method": "oidc", "provider": settings.name, "person": result.user.person_id},
+            flush=False,
         )
     return redirect(safe_redirect_target(next_url))
 

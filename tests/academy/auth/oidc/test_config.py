@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
+from academy.auth.oidc.clients import client_for
 from academy.config import DEVELOPMENT_IDENTITY_KEY, ConfigError, Settings
+from tests.support.oidc import provider_settings
 
 PRODUCTION = {
     "ACADEMY_ENV": "production",
@@ -99,3 +102,21 @@ def test_a_provider_described_wrongly_is_refused_at_start(extra: dict[str, str],
 def test_a_bad_provider_name_is_refused() -> None:
     with pytest.raises(ConfigError, match="not a name"):
         Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_OIDC_PROVIDERS": "Thai-D"})
+
+
+def test_the_environments_proxy_and_ca_bundle_are_read_once_per_provider(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests is told not to read the environment on every request: what it would read is given once."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.go.th:3128")
+    monkeypatch.setenv("NO_PROXY", "inside.example.go.th")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/agency-ca.pem")
+    outside = provider_settings("https://thaid.example")
+    inside = provider_settings("https://inside.example.go.th/realms/mof", name="mof")
+    monkeypatch.setitem(app.config, "ACADEMY_OIDC_PROVIDERS", (outside, inside))
+    with app.app_context():
+        through_proxy, direct = (client_for(settings).client_kwargs for settings in (outside, inside))
+    assert through_proxy["trust_env"] is False and direct["trust_env"] is False
+    assert through_proxy["proxies"]["https"] == "http://proxy.example.go.th:3128"
+    assert direct["proxies"] == {}
+    assert through_proxy["verify"] == direct["verify"] == "/etc/ssl/agency-ca.pem"

@@ -4,12 +4,15 @@ with nothing stored; RP-initiated logout; the provider's second factor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from academy.audit.models import AuditEntry
 from academy.auth.models import Role, User, UserSession
@@ -76,6 +79,66 @@ def test_first_sign_in_makes_a_learner_account_later_ones_reuse_it(
     assert again.sign_in("thaid", "somchai", "pw-somchai").status_code == 302
     assert stored_counts()[:2] == (1, 1)
     assert audit("auth.login")[-1].details["created"] is False
+
+
+@dataclass
+class RecordedSql:
+    statements: list[str] = field(default_factory=list)
+    commits: int = 0
+
+    def inserted(self) -> set[str]:
+        return {statement.split()[2] for statement in self.statements if statement.startswith("INSERT INTO")}
+
+
+@contextmanager
+def recorded_sql() -> Iterator[RecordedSql]:
+    """The SQL statements (savepoints and transaction control left out) and the session commits meanwhile."""
+    recorded = RecordedSql()
+
+    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+        if not text.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+            recorded.statements.append(" ".join(text.split()))
+
+    def commit(_session: Session) -> None:
+        recorded.commits += 1
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(Session, "after_commit", commit)
+    try:
+        yield recorded
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+        event.remove(Session, "after_commit", commit)
+
+
+def test_a_sign_in_is_one_transaction_that_writes_the_session_row_once(
+    app: Flask, person_with_id: Callable[..., Person]
+) -> None:
+    """The account, identity, session row (with its data) and audit entries: one commit, no write after it."""
+    person = person_with_id(KNOWN, email="somchai@example.go.th")
+    for first in (True, False):
+        browser = Browser(client=app.test_client(), base_url=BASE_URL)
+        authorize = browser.start("/login/oidc/thaid")
+        with recorded_sql() as sql:
+            response = browser.follow_provider(authorize, login="somchai", password="pw-somchai")
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+        assert sql.commits == 1, sql.statements
+        assert not [text for text in sql.statements if text.startswith("UPDATE user_sessions")]
+        # Neither roles nor HR scopes are read at sign-in (the next request loads them).
+        assert not [text for text in sql.statements if " FROM user_roles" in text or " FROM hr_scopes" in text]
+        made = {"users", "user_roles", "oidc_identities"} if first else set()
+        assert sql.inserted() == made | {"user_sessions", "audit_entries"}
+        assert len(sql.statements) <= (9 if first else 6), sql.statements
+        user = db.session.scalar(select(User).where(User.person_id == person.id))
+        assert user is not None and user.roles == {Role.LEARNER} and user.last_login_at is not None
+        row = db.session.scalars(select(UserSession).order_by(UserSession.id.desc())).first()
+        assert row is not None and row.user_id == user.id and '"oidc_signed_in"' in row.data
+        assert '"_remember"' not in row.data  # Flask-Login's order for this response only
+        assert browser.client.get("/").status_code == 200  # the session row signs the next request in
+    [identity] = db.session.scalars(select(OidcIdentity)).all()
+    assert identity.last_used_at is not None
+    assert [entry.details["created"] for entry in audit("auth.login")] == [True, False]
+    assert len(audit("user.create")) == 1
 
 
 def test_an_unknown_citizen_id_gets_a_page_that_names_what_to_do(browser: Browser) -> None:
