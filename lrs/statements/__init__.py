@@ -11,7 +11,7 @@ from lrs.statements.retrieving import (
     query_statement_texts,
     query_statements,
 )
-from lrs.statements.storing import VOIDED_VERB, AttachmentPart, VoidRefused, store_statements
+from lrs.statements.storing import VOIDED_VERB, AttachmentPart, VoidRefused, load_statements, store_statements
 
 __all__ = [
     "MAX_LIMIT",
@@ -24,5 +24,6 @@ __all__ = [
     "get_statement",
     "query_statement_texts",
     "query_statements",
+    "load_statements",
     "store_statements",
 ]
