@@ -80,6 +80,8 @@ def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS)
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
         "ACADEMY_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        # Production requires the key of the citizen-ID hashes (a bench signs no one in by ThaID).
+        "ACADEMY_IDENTITY_KEY": os.environ.get("ACADEMY_IDENTITY_KEY", "bench-identity-" + uuid.uuid4().hex),
         "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
         # Production counts rate limits in a shared store; the bench's own prefix keeps them apart.
         "ACADEMY_RATELIMIT_STORAGE_URI": os.environ.get("ACADEMY_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379"),
