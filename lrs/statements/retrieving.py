@@ -133,16 +133,13 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
 
     Agent and activity filters join their index tables: the database then walks one
     index in statement order and stops at the page's end, instead of collecting every
-    match to sort it. The join also matches ``stored`` (an index row carries its statement's):
-    on PostgreSQL each index row then looks its statement up in that statement's month only
-    (run-time partition pruning), not in every month's partition.
+    match to sort it.
     """
     if query.agent:
         select_ = select_.join(
             StatementAgent,
             and_(
                 StatementAgent.statement_pk == Statement.pk,
-                StatementAgent.stored == Statement.stored,
                 *_within_time(StatementAgent.stored, query),
                 StatementAgent.agent_ref == ref_of_agent(query.agent),
                 StatementAgent.direct.is_(not query.related_agents),
@@ -153,7 +150,6 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementActivity,
             and_(
                 StatementActivity.statement_pk == Statement.pk,
-                StatementActivity.stored == Statement.stored,
                 *_within_time(StatementActivity.stored, query),
                 StatementActivity.activity_ref == ref_of_activity(query.activity),
                 StatementActivity.direct.is_(not query.related_activities),

@@ -150,38 +150,3 @@ def _plans(captured: list[tuple[str, Any]]) -> list[str]:
         "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql, parameters))
         for sql, parameters in captured
     ]
-
-
-@pytest.mark.usefixtures("postgres")
-def test_an_agent_page_looks_each_statement_up_in_its_own_month_only(
-    xapi: Xapi, captured: list[tuple[str, Any]]
-) -> None:
-    ensure_partitions(3)
-    create_month(Month(2033, 6))
-    [moved, stayed] = [xapi("POST", "/xapi/statements", json_body=statement()).get_json()[0] for _ in range(2)]
-    pk = db.session.scalar(select(Statement.pk).where(Statement.id == uuid.UUID(moved)))
-    for table in ("lrs_statements", "lrs_statement_agents", "lrs_statement_activities"):
-        column = "pk" if table == "lrs_statements" else "statement_pk"
-        db.session.execute(
-            text(f"UPDATE {table} SET stored = :moment WHERE {column} = :pk"),
-            {"moment": datetime(2033, 6, 15, tzinfo=UTC), "pk": pk},
-        )
-    db.session.execute(text("ANALYZE lrs_statements, lrs_statement_agents"))
-    captured.clear()
-    response = xapi("GET", "/xapi/statements", query_string={"agent": json.dumps(statement()["actor"])})
-    assert {s["id"] for s in response.get_json()["statements"]} == {moved, stayed}
-    [(sql, parameters)] = [(sql, p) for sql, p in captured if "object_statement_id" not in sql]
-    connection = db.session.connection()
-    # Force the plan the join is for on a large table (a nested loop from the index rows):
-    # this tiny one would be read whole.
-    connection.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-    connection.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + sql, parameters)]
-    executed = {
-        match.group(1)
-        for line in plan
-        if "never executed" not in line and (match := re.search(r"\b(lrs_statements_(?:p\d{4}_\d{2}|default))\b", line))
-    }
-    # Each index row is looked up in its statement's month: the other months' partitions are never read.
-    assert executed == {"lrs_statements_p2033_06", Month.of(datetime.now(UTC)).partition("lrs_statements")}, plan
