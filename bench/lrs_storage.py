@@ -148,13 +148,13 @@ def copy_limit(database_url: str, statements: int, last: int | None = None) -> f
 
     conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        bound = -1
+        pk_bound = -1
         if last is not None:
             found = connection.execute(
                 "SELECT pk FROM lrs_statements ORDER BY pk DESC OFFSET %s LIMIT 1", [last]
             ).fetchone()
-            bound = int(found[0]) if found else -1
-            counted = connection.execute("SELECT count(*) FROM lrs_statements WHERE pk > %s", [bound]).fetchone()
+            pk_bound = int(found[0]) if found else -1
+            counted = connection.execute("SELECT count(*) FROM lrs_statements WHERE pk > %s", [pk_bound]).fetchone()
             statements = int(counted[0]) if counted else 0
         present = [
             name
@@ -188,7 +188,7 @@ def copy_limit(database_url: str, statements: int, last: int | None = None) -> f
             else:
                 connection.execute(f"CREATE TABLE bench_copy.{name} (LIKE public.{name} INCLUDING ALL)")
             buffer = io.BytesIO()
-            rows = ROWS_ABOVE[name].format(bound=bound) if bound >= 0 else f"SELECT * FROM public.{name}"
+            rows = ROWS_ABOVE[name].format(bound=pk_bound) if pk_bound >= 0 else f"SELECT * FROM public.{name}"
             with connection.cursor().copy(f"COPY ({rows}) TO STDOUT (FORMAT binary)") as copy:
                 for chunk in copy:
                     buffer.write(chunk)
