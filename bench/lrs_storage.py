@@ -159,7 +159,8 @@ def copy_limit(database_url: str, statements: int, last: int | None = None) -> f
         present = [
             name
             for (name,) in connection.execute(
-                "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND NOT relispartition",
+                "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND NOT relispartition"
+                " AND relnamespace = 'public'::regnamespace",
                 [list(PER_STATEMENT_TABLES)],
             )
         ]
@@ -168,7 +169,9 @@ def copy_limit(database_url: str, statements: int, last: int | None = None) -> f
         dumps: dict[str, bytes] = {}
         for name in present:
             # LIKE ... INCLUDING ALL: the same columns, defaults, compression, constraints and indexes.
-            kind = connection.execute("SELECT relkind FROM pg_class WHERE relname = %s", [name]).fetchone()
+            kind = connection.execute(
+                "SELECT relkind FROM pg_class WHERE relname = %s AND relnamespace = 'public'::regnamespace", [name]
+            ).fetchone()
             if kind and kind[0] == "p":
                 key = connection.execute(
                     "SELECT pg_get_partkeydef(oid) FROM pg_class WHERE relname = %s", [name]
