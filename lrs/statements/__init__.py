@@ -22,8 +22,8 @@ __all__ = [
     "format_statements",
     "get_attachments",
     "get_statement",
+    "load_statements",
     "query_statement_texts",
     "query_statements",
-    "load_statements",
     "store_statements",
 ]
