@@ -11,7 +11,12 @@ an empty copy of those tables with all their indexes; statements/s of that COPY 
 any ingest path could reach on this machine. With --ingest-seconds S it also runs
 bench/lrs_ingest.py (HTTP, gunicorn) for S seconds and prints its rate as a fraction of the COPY.
 
+With --database NAME it measures an existing database of --postgres instead (10,000,000
+statements of bench/lrs_generate.py: --postgres postgresql+psycopg://postgres@127.0.0.1:5434/postgres
+--database academy_lrs10m): its sizes, and the COPY of the rows of its last --last statements.
+
     .venv/bin/python bench/lrs_storage.py [--statements 100000] [--copy] [--ingest-seconds 30]
+        [--postgres URL --database NAME [--last 100000]]
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from lrs_common import DEFAULT_POSTGRES, ROOT, fresh_postgres, migrate_and_create_client
-from lrs_query import analyze, load
+from lrs_query import analyze, load, stored_count
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 #: The tables every stored statement writes rows into (the others grow with new agents,
 #: activities, verbs, documents: not per statement).
@@ -123,16 +129,38 @@ def sizes(database_url: str, statements: int) -> None:
     print(f"  payload ({kind}): {float(payload[0]):.0f} bytes stored on average{json_text}")
 
 
-def copy_limit(database_url: str, statements: int) -> float:
-    """COPY the per-statement tables' rows into empty copies with their indexes; return statements/s."""
+#: The rows of the statements whose pk is above a bound, per per-statement table.
+ROWS_ABOVE = {
+    "lrs_statement_ids": "SELECT * FROM public.lrs_statement_ids WHERE id IN"
+    " (SELECT id FROM public.lrs_statements WHERE pk > {bound})",
+    "lrs_statements": "SELECT * FROM public.lrs_statements WHERE pk > {bound}",
+    "lrs_statement_agents": "SELECT * FROM public.lrs_statement_agents WHERE statement_pk > {bound}",
+    "lrs_statement_activities": "SELECT * FROM public.lrs_statement_activities WHERE statement_pk > {bound}",
+}
+
+
+def copy_limit(database_url: str, statements: int, last: int | None = None) -> float:
+    """COPY the per-statement tables' rows into empty copies with their indexes; return statements/s.
+
+    With ``last``, only the rows of the last ``last`` statements stored (a large database).
+    """
     import psycopg
 
     conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo, autocommit=True) as connection:
+        pk_bound = -1
+        if last is not None:
+            found = connection.execute(
+                "SELECT pk FROM lrs_statements ORDER BY pk DESC OFFSET %s LIMIT 1", [last]
+            ).fetchone()
+            pk_bound = int(found[0]) if found else -1
+            counted = connection.execute("SELECT count(*) FROM lrs_statements WHERE pk > %s", [pk_bound]).fetchone()
+            statements = int(counted[0]) if counted else 0
         present = [
             name
             for (name,) in connection.execute(
-                "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND NOT relispartition",
+                "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND NOT relispartition"
+                " AND relnamespace = 'public'::regnamespace",
                 [list(PER_STATEMENT_TABLES)],
             )
         ]
@@ -141,7 +169,9 @@ def copy_limit(database_url: str, statements: int) -> float:
         dumps: dict[str, bytes] = {}
         for name in present:
             # LIKE ... INCLUDING ALL: the same columns, defaults, compression, constraints and indexes.
-            kind = connection.execute("SELECT relkind FROM pg_class WHERE relname = %s", [name]).fetchone()
+            kind = connection.execute(
+                "SELECT relkind FROM pg_class WHERE relname = %s AND relnamespace = 'public'::regnamespace", [name]
+            ).fetchone()
             if kind and kind[0] == "p":
                 key = connection.execute(
                     "SELECT pg_get_partkeydef(oid) FROM pg_class WHERE relname = %s", [name]
@@ -161,7 +191,8 @@ def copy_limit(database_url: str, statements: int) -> float:
             else:
                 connection.execute(f"CREATE TABLE bench_copy.{name} (LIKE public.{name} INCLUDING ALL)")
             buffer = io.BytesIO()
-            with connection.cursor().copy(f"COPY (SELECT * FROM public.{name}) TO STDOUT (FORMAT binary)") as copy:
+            rows = ROWS_ABOVE[name].format(bound=pk_bound) if pk_bound >= 0 else f"SELECT * FROM public.{name}"
+            with connection.cursor().copy(f"COPY ({rows}) TO STDOUT (FORMAT binary)") as copy:
                 for chunk in copy:
                     buffer.write(chunk)
             dumps[name] = buffer.getvalue()
@@ -182,10 +213,10 @@ def copy_limit(database_url: str, statements: int) -> float:
     return rate
 
 
-def http_ingest(seconds: float) -> float:
+def http_ingest(seconds: float, postgres: str) -> float:
     """Run bench/lrs_ingest.py (HTTP, gunicorn, on its own fresh database) and return its statements/s."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "lrs_ingest.py"), "--seconds", str(seconds)],
+        [sys.executable, str(ROOT / "bench" / "lrs_ingest.py"), "--seconds", str(seconds), "--postgres", postgres],
         capture_output=True,
         text=True,
         check=True,
@@ -205,7 +236,21 @@ def main() -> None:
     parser.add_argument("--copy", action="store_true", help="measure the COPY of the per-statement rows")
     parser.add_argument("--ingest-seconds", type=float, default=0, help="also run lrs_ingest.py for so long")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--database", help="measure this existing database of --postgres instead of loading one")
+    parser.add_argument("--last", type=int, default=100_000, help="with --database: COPY these last statements")
     args = parser.parse_args()
+    if args.database:
+        database_url = make_url(args.postgres).set(database=args.database).render_as_string(hide_password=False)
+        stored = stored_count(database_url)
+        sizes(database_url, stored)
+        limit = copy_limit(database_url, stored, args.last) if args.copy or args.ingest_seconds else 0.0
+        if args.ingest_seconds:
+            rate = http_ingest(args.ingest_seconds, args.postgres)
+            print(
+                f"HTTP ingest {rate:,.0f} statements/s = {rate / limit:.0%} of the COPY limit {limit:,.0f}"
+                f" statements/s ({load_average()})"
+            )
+        return
     with fresh_postgres(args.postgres) as database_url:
         migrate_and_create_client(database_url)
         started = time.monotonic()
@@ -226,7 +271,7 @@ def main() -> None:
         sizes(database_url, loaded)
         limit = copy_limit(database_url, loaded) if args.copy or args.ingest_seconds else 0.0
     if args.ingest_seconds:
-        rate = http_ingest(args.ingest_seconds)
+        rate = http_ingest(args.ingest_seconds, args.postgres)
         print(
             f"HTTP ingest {rate:,.0f} statements/s = {rate / limit:.0%} of the COPY limit {limit:,.0f} statements/s"
             f" ({load_average()})"

@@ -11,7 +11,7 @@ from lrs.statements.retrieving import (
     query_statement_texts,
     query_statements,
 )
-from lrs.statements.storing import VOIDED_VERB, AttachmentPart, VoidRefused, store_statements
+from lrs.statements.storing import VOIDED_VERB, AttachmentPart, VoidRefused, load_statements, store_statements
 
 __all__ = [
     "MAX_LIMIT",
@@ -22,6 +22,7 @@ __all__ = [
     "format_statements",
     "get_attachments",
     "get_statement",
+    "load_statements",
     "query_statement_texts",
     "query_statements",
     "store_statements",

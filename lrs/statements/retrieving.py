@@ -70,7 +70,7 @@ def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]],
 def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
     pages = [_page(_matching(base, query), query, limit)]
-    if query.agent or query.verb or query.activity or query.registration:
+    if (query.agent or query.verb or query.activity or query.registration) and _any_referrer(query):
         # The targets may be stored at any time (since/until are the referrers'): every month is searched.
         referenced = _matching(select(Statement.id), query)
         referrers = base.where(
@@ -79,6 +79,25 @@ def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]
         pages.append(_page(referrers, query, limit))
     rows = sorted({pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending)
     return rows[:limit], len(rows) > limit
+
+
+def _any_referrer(query: StatementQuery) -> bool:
+    """Whether any unvoided statement within the query's time refers to another (StatementRef).
+
+    Most months hold none: the query for referrers, whose plan must otherwise collect every
+    statement matching the filters (thousands for a course), is then not sent at all. One
+    look-up in the small partial index of such statements.
+    """
+    found = db.session.scalar(
+        select(Statement.pk)
+        .where(
+            Statement.object_statement_id.is_not(None),
+            Statement.voided.is_(False),
+            *_within_time(Statement.stored, query),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
 from academy.ifi import agent_key
+from academy.org.importer.lookups import one_of
 from lrs.clients import Writer, forget_ignored, may_void, writer_of
 from lrs.compare import same_statement
 from lrs.errors import ConflictError, StatementError, XapiError
@@ -94,10 +95,16 @@ def store_statements(
         path = f"statements[{index}]" if isinstance(payload, list) else "statement"
         check_signatures(statement, attachments or {}, path, version)
 
-    existing = {
-        row.id: row.payload
-        for row in db.session.execute(select(Statement.id, Statement.payload).where(Statement.id.in_(ids)))
-    }
+    # The one unique index of ids first: most batches are new, and lrs_statements has an index per month.
+    known = list(db.session.scalars(select(StatementId.id).where(one_of(StatementId.id, ids))))
+    existing = (
+        {
+            row.id: row.payload
+            for row in db.session.execute(select(Statement.id, Statement.payload).where(one_of(Statement.id, known)))
+        }
+        if known
+        else {}
+    )
     now = datetime.now(UTC)
     # Stored as sent back, to the millisecond, so that since/until compare with what clients saw.
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -108,12 +115,7 @@ def store_statements(
             if not same_statement(statement, existing[statement_uuid], version):
                 raise ConflictError(f"statement {statement_uuid} is already stored with different content")
             continue
-        statement["id"] = str(statement_uuid)
-        statement.setdefault("timestamp", stored_at)
-        statement["stored"] = stored_at
-        statement["authority"] = authority
-        statement.setdefault("version", "2.0.0" if version.is_v2 else "1.0.0")
-        new_statements.append((statement_uuid, statement))
+        new_statements.append((statement_uuid, _stamp(statement, statement_uuid, stored_at, authority, version)))
 
     writer = writer_of(client)
     voided = _void_targets([s for _id, s in new_statements], {i for i, _s in new_statements}, writer)
@@ -128,6 +130,47 @@ def store_statements(
         forget_ignored(voided)  # a voided statement stands no more, believed or not
     publish(StoredBatch(statements=[s for _id, s in new_statements], voided_ids=voided, writer=writer))
     return ids
+
+
+def _stamp(
+    statement: dict[str, Any],
+    statement_uuid: uuid.UUID,
+    stored_at: str,
+    authority: dict[str, Any],
+    version: XapiVersion,
+) -> dict[str, Any]:
+    """Give a new statement what the LRS sets on it: id, stored, authority, timestamp and version if absent."""
+    statement["id"] = str(statement_uuid)
+    statement.setdefault("timestamp", stored_at)
+    statement["stored"] = stored_at
+    statement["authority"] = authority
+    statement.setdefault("version", "2.0.0" if version.is_v2 else "1.0.0")
+    return statement
+
+
+def load_statements(
+    statements: list[dict[str, Any]],
+    *,
+    stored: datetime,
+    authority: dict[str, Any],
+    client: LrsClient | None = None,
+    version: XapiVersion = XapiVersion.V1,
+) -> None:
+    """Bulk-load trusted, valid, new statements stored at ``stored``: the rows store_statements writes.
+
+    For benchmarks and data migrations only: no validation (normalised as stored), no check for ids already stored,
+    no voiding and no projections (run ``rebuild-projections`` afterwards). The statements are
+    stamped and their rows built and written (COPY on PostgreSQL) by the write path's own code.
+    Flushes, never commits.
+    """
+    stored = stored.replace(microsecond=stored.microsecond // 1000 * 1000)
+    stored_at = _format_stored(stored)
+    new = []
+    for statement in statements:
+        statement_uuid = uuid.UUID(statement["id"]) if "id" in statement else uuid.uuid4()
+        stamped = _stamp(dict(normalise_statement(statement, version)), statement_uuid, stored_at, authority, version)
+        new.append((statement_uuid, stamped))
+    _insert(new, stored, client, {}, define=True)
 
 
 def _check_attachments(statements: list[dict[str, Any]], parts: Mapping[str, AttachmentPart]) -> None:
@@ -255,11 +298,13 @@ def _refs(model: type[Agent] | type[Verb], column: InstrumentedAttribute[str], v
     adding the same ones queue instead of deadlocking; a concurrent adder's row is read after it)."""
     if not values:
         return {}
-    found: dict[str, int] = dict(db.session.execute(select(column, model.id).where(column.in_(values))).all())
+    found: dict[str, int] = dict(
+        db.session.execute(select(column, model.id).where(one_of(column, sorted(values)))).all()
+    )
     missing = sorted(values - found.keys())
     if missing:
         db.session.execute(insert_ignoring_duplicates(model).values([{column.key: value} for value in missing]))
-        found.update(db.session.execute(select(column, model.id).where(column.in_(missing))).all())
+        found.update(db.session.execute(select(column, model.id).where(one_of(column, missing))).all())
     return found
 
 
@@ -268,7 +313,9 @@ def _activity_refs(iris: set[str]) -> dict[str, int]:
     if not iris:
         return {}
     return dict(
-        db.session.execute(select(Activity.activity_id, Activity.id).where(Activity.activity_id.in_(iris))).all()
+        db.session.execute(
+            select(Activity.activity_id, Activity.id).where(one_of(Activity.activity_id, sorted(iris)))
+        ).all()
     )
 
 
@@ -300,7 +347,7 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
         return
     current: dict[str, dict[str, Any] | None] = dict(
         db.session.execute(
-            select(Activity.activity_id, Activity.definition).where(Activity.activity_id.in_(definitions))
+            select(Activity.activity_id, Activity.definition).where(one_of(Activity.activity_id, sorted(definitions)))
         ).all()
     )
     rows = []

@@ -207,3 +207,33 @@ def test_2_0_refuses_the_alternate_request_syntax(client, make_credentials) -> N
     assert response.status_code == 400
     form["X-Experience-API-Version"] = "1.0.3"
     assert client.post("/xapi/statements?method=GET", data=form).status_code == 200
+
+
+def test_a_statement_referring_to_a_match_is_found_and_only_looked_for_once_one_is_stored(xapi: Xapi) -> None:
+    from sqlalchemy import event
+
+    from academy.db import db
+
+    sent: list[str] = []
+
+    def capture(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        sent.append(sql)
+
+    [target] = xapi("POST", "/xapi/statements", json_body=statement()).get_json()
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        activity = "/xapi/statements?activity=https://academy.test/courses/digital-literacy"
+        assert [s["id"] for s in xapi("GET", activity).get_json()["statements"]] == [target]
+        # Nothing refers to another statement yet: the query for referrers is not sent.
+        assert not [sql for sql in sent if "object_statement_id IN" in sql]
+        referring = statement(
+            verb={"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+            object={"objectType": "StatementRef", "id": target},
+        )
+        [referrer] = xapi("POST", "/xapi/statements", json_body=referring).get_json()
+        sent.clear()
+        assert [s["id"] for s in xapi("GET", activity).get_json()["statements"]] == [referrer, target]
+        assert [sql for sql in sent if "object_statement_id IN" in sql]
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
