@@ -109,9 +109,6 @@ def gunicorn(
             "--log-level",
             "warning",
             *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
-            # The bench's own WSGI modules (bench/) are found beside the platform's.
-            "--pythonpath",
-            str(ROOT / "bench"),
             app,
         ],
         cwd=ROOT,

@@ -125,7 +125,7 @@ def over_http(args: argparse.Namespace) -> None:
             f"workers x {args.threads} threads, PostgreSQL, {args.seconds:.0f} s a round"
         )
         rates: dict[str, list[float]] = {"on": [], "off": []}
-        rounds = [("on", "wsgi:app"), ("off", "wsgi_projections_off:app")] * args.rounds
+        rounds = [("on", "wsgi:app"), ("off", "bench.wsgi_projections_off:app")] * args.rounds
         for number, (label, app) in enumerate(rounds, start=1):
             with copy_of(template) as database_url:
                 before = load()
