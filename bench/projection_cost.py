@@ -7,10 +7,12 @@ gunicorn (gthread) on the copy while clients POST the same realistic batches of 
 some voids): once with every projection on (enrolment progress, cmi5, evidence and attainment,
 credentials), once with none (bench/wsgi_projections_off.py). Rounds alternate on, off, on,
 off ... (``--rounds`` pairs), each printed with the load average, since the machine is shared.
-The last "on" copy's live projections are then compared with a rebuild (they must agree).
+Credentials are issued as production issues them (``--issue-in job``: the request queues people, a
+worker signs): after each "on" round the bench does the worker's part itself and prints what it
+took. The last "on" copy's live projections are then compared with a rebuild (they must agree).
 
     .venv/bin/python bench/projection_cost.py [--seconds 30] [--rounds 2] [--clients 8]
-        [--workers 4] [--threads 4] [--people 3000] [--learners 1000] [--postgres URL]
+        [--workers 4] [--threads 4] [--people 3000] [--learners 1000] [--issue-in job|request] [--postgres URL]
 
 ``--in-process`` instead stores batches through store_statements() in this process, on and off.
 """
@@ -110,7 +112,33 @@ def http_round(
     return results["stored"] / elapsed, errors, results
 
 
+def drain_credential_queue(database_url: str) -> tuple[int, int, float]:
+    """Do what the credentials worker does after a round (ACADEMY_CREDENTIALS_ISSUE_IN=job): empty the queue.
+
+    Returns the people reconciled, the badges issued and the seconds it took.
+    """
+    from academy import create_app
+    from academy.config import Settings
+    from academy.db import db
+    from credentials.services.issuing import issue_queued
+
+    app = create_app(settings=Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url}))
+    people = issued = 0
+    started = time.monotonic()
+    with app.app_context():
+        while True:
+            some, new, _revoked = issue_queued()
+            db.session.commit()
+            people, issued = people + some, issued + new
+            if not some:
+                break
+        db.engine.dispose()
+    return people, issued, time.monotonic() - started
+
+
 def over_http(args: argparse.Namespace) -> None:
+    # The servers' setting (gunicorn's environment is this process's); production's default is "job".
+    os.environ["ACADEMY_CREDENTIALS_ISSUE_IN"] = args.issue_in
     with fresh_postgres(args.postgres) as template:
         started = time.monotonic()
         world = build(template, args.people, args.learners)
@@ -122,7 +150,8 @@ def over_http(args: argparse.Namespace) -> None:
         )
         print(
             f"projection cost over HTTP: {args.clients} clients x batches of {BATCH}, gunicorn {args.workers} "
-            f"workers x {args.threads} threads, PostgreSQL, {args.seconds:.0f} s a round"
+            f"workers x {args.threads} threads, PostgreSQL, {args.seconds:.0f} s a round, "
+            f"credentials issued in the {args.issue_in}"
         )
         rates: dict[str, list[float]] = {"on": [], "off": []}
         rounds = [("on", "wsgi:app"), ("off", "bench.wsgi_projections_off:app")] * args.rounds
@@ -138,6 +167,13 @@ def over_http(args: argparse.Namespace) -> None:
                 )
                 for sample in results["samples"]:
                     print(f"    {sample}")
+                if args.issue_in == "job" and label == "on":
+                    people, issued, seconds = drain_credential_queue(database_url)
+                    print(
+                        f"    the worker's share afterwards: {people:,} queued people reconciled, {issued:,} badges "
+                        f"issued in {seconds:.1f} s, one process ({load()})",
+                        flush=True,
+                    )
                 if number == len(rounds) - 1 and not args.no_compare:
                     print("  the last 'on' round's live projections against a rebuild (rows; only live; only rebuilt):")
                     differences = compare(database_url)
@@ -234,6 +270,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--people", type=int, default=3000)
     parser.add_argument("--learners", type=int, default=1000, help="registered people the statements are about")
+    parser.add_argument(
+        "--issue-in",
+        choices=["job", "request"],
+        default="job",
+        help="where the 'on' servers issue credentials (ACADEMY_CREDENTIALS_ISSUE_IN; production's default: job)",
+    )
     parser.add_argument("--no-compare", action="store_true", help="skip the rebuild-and-compare of the last round")
     parser.add_argument("--postgres", default=BENCH_POSTGRES)
     parser.add_argument("--in-process", action="store_true", help="store in this process instead (no HTTP)")
