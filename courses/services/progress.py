@@ -134,7 +134,7 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
             and (key := agent_key(s["actor"]))
         ]
     )
-    _load_courses({e.course_id for e in enrolments.values()})
+    parts = _load_courses({e.course_id for e in enrolments.values()})
     items = _item_rows(statements, enrolments, courses)
     touched: set[int] = set()
     for statement in statements:
@@ -152,7 +152,7 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
         _apply_item(enrolment, statement, items)
         touched.add(enrolment.id)
     for enrolment in {e for e in enrolments.values() if e.id in touched}:
-        _update_progress(enrolment, items)
+        _update_progress(enrolment, items, parts.get(enrolment.course_id))
     return touched
 
 
@@ -203,17 +203,21 @@ def _enrolments_for_actors(wanted: Sequence[tuple[str, int]]) -> dict[tuple[str,
     }
 
 
-def _load_courses(course_ids: set[int]) -> None:
-    """Load these courses with their modules, lessons and quizzes (three queries), for their items."""
-    if course_ids:
-        db.session.scalars(
-            select(Course)
-            .where(Course.id.in_(course_ids))
-            .options(
-                selectinload(Course.modules).selectinload(Module.lessons),
-                selectinload(Course.modules).selectinload(Module.quizzes),
-            )
-        ).all()
+def _load_courses(course_ids: set[int]) -> dict[int, list[Item]]:
+    """The items of these courses, by course id, their modules, lessons and quizzes read in three queries."""
+    if not course_ids:
+        return {}
+    courses = db.session.scalars(
+        select(Course)
+        .where(Course.id.in_(course_ids))
+        .options(
+            selectinload(Course.modules).selectinload(Module.lessons),
+            selectinload(Course.modules).selectinload(Module.quizzes),
+        )
+        # Courses already in the session (loaded without their modules) get them too; nothing here changes them.
+        .execution_options(populate_existing=True)
+    ).all()
+    return {course.id: course_items(course) for course in courses}
 
 
 ItemRows = dict[tuple[int, str], ItemProgress]
@@ -305,14 +309,14 @@ def _complete(enrolment: Enrolment, when: datetime) -> None:
     enrolment.completed_at = min(enrolment.completed_at or when, when)
 
 
-def _update_progress(enrolment: Enrolment, items: ItemRows) -> None:
+def _update_progress(enrolment: Enrolment, items: ItemRows, parts: list[Item] | None = None) -> None:
     """Percent of the course's items done (lessons viewed, quizzes passed); 100 once completed."""
     if enrolment.status is EnrolmentStatus.COMPLETED:
         enrolment.progress = 100
         return
     if enrolment.course.kind is not CourseKind.NATIVE:
         return  # cmi5 courses: the cmi5 services keep their progress
-    parts = course_items(enrolment.course)
+    parts = course_items(enrolment.course) if parts is None else parts
     if not parts:
         return
     done = sum(1 for item in parts if item_done(item, items.get((enrolment.id, item.iri))))
