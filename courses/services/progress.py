@@ -140,7 +140,7 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
     for statement in statements:
         if statement["verb"]["id"] in COMPLETING and (iri := _object_id(statement)) in courses:
             enrolment = enrolments.get(_registration(statement)) or by_actor.get(  # type: ignore[arg-type]
-                (agent_key(statement["actor"]) or "", courses[iri].id)  # type: ignore[index]
+                (agent_key(statement["actor"]) or "", courses[iri].id)
             )
             if enrolment is not None and (statement.get("result") or {}).get("success") is not False:
                 _complete(enrolment, parse_timestamp(statement["timestamp"]))
