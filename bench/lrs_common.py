@@ -73,15 +73,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS) -> Iterator[subprocess.Popen[bytes]]:
-    """A gunicorn server of the app: gthread workers of ``threads`` threads each."""
+def gunicorn(
+    database_url: str, workers: int, port: int, threads: int = THREADS, app: str = "wsgi:app"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A gunicorn server of ``app`` (the platform's by default): gthread workers of ``threads`` threads each."""
     env = {
         **os.environ,
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
         "ACADEMY_SECRET_KEY": os.environ.get("ACADEMY_SECRET_KEY") or "bench-" + uuid.uuid4().hex,
-        # Production requires the key of the citizen-ID hashes (a bench signs no one in by ThaID).
+        # Production's other keys: the citizen-ID hashes' and the credentials' signing key (fresh each run).
         "ACADEMY_IDENTITY_KEY": os.environ.get("ACADEMY_IDENTITY_KEY", "bench-identity-" + uuid.uuid4().hex),
+        "ACADEMY_CREDENTIAL_KEY": os.environ.get(
+            "ACADEMY_CREDENTIAL_KEY", "bench=" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        ),
         "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
         # Production counts rate limits in a shared store; the bench's own prefix keeps them apart.
         "ACADEMY_RATELIMIT_STORAGE_URI": os.environ.get("ACADEMY_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379"),
@@ -104,7 +109,7 @@ def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS)
             "--log-level",
             "warning",
             *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
-            "wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env=env,
@@ -112,6 +117,8 @@ def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode} (its log above)")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break

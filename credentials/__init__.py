@@ -65,11 +65,13 @@ def init_app(app: Flask) -> None:
     Registered after competencies, so that a batch's enrolments and attainment are projected first.
     """
     from academy.cli import academy_cli
+    from academy.config import ConfigError
     from academy.org.events import person_erased
     from academy.privacy import ExportTable, register_export_table
     from credentials import models as _models  # noqa: F401
     from credentials.cli import commands
     from credentials.services.issuing import (
+        ISSUE_IN,
         count_people,
         project_credentials,
         rebuild_credentials,
@@ -80,6 +82,14 @@ def init_app(app: Flask) -> None:
 
     # The signing keys (README, Credentials): from the environment, or instance/credential_key in development.
     app.config.setdefault("ACADEMY_CREDENTIAL_KEY", os.environ.get("ACADEMY_CREDENTIAL_KEY", ""))
+    # Where credentials are issued and revoked (README, Credentials): by default by a worker in production
+    # (signing is CPU; the ingest only queues people), in the storing transaction elsewhere.
+    default = "job" if app.config.get("ACADEMY_ENV") == "production" else "request"
+    issue_in = app.config.setdefault(
+        "ACADEMY_CREDENTIALS_ISSUE_IN", os.environ.get("ACADEMY_CREDENTIALS_ISSUE_IN", "").strip().lower() or default
+    )
+    if issue_in not in ISSUE_IN:
+        raise ConfigError(f"ACADEMY_CREDENTIALS_ISSUE_IN must be request or job, not {issue_in!r}")
     app.register_blueprint(public_bp)
     app.register_blueprint(holder_bp)
     for command in commands:

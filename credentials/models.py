@@ -81,3 +81,13 @@ class CredentialRevocation(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+
+
+class CredentialQueue(Base):
+    """People whose credentials a worker is to bring in step (issue, revoke): the credentials projection's
+    work when it runs out of the request (``ACADEMY_CREDENTIALS_ISSUE_IN=job``), one row a person."""
+
+    __tablename__ = "credential_queue"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

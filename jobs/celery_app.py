@@ -66,6 +66,8 @@ def init_celery(app: Flask) -> Celery:
             # Every beat sends this; the job's unique task key makes the day's slot run once.
             "gdx-push": {"task": "jobs.gdx_push_slot", "schedule": crontab(hour=int(hours), minute=int(minutes))},
             "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
+            # Credentials queued by the ingest (ACADEMY_CREDENTIALS_ISSUE_IN=job) whose task was not sent.
+            "credentials-queue": {"task": "credentials.issue_queued", "schedule": 60.0},
             # Reminders and notifications (academy.notifications), each sent once, in the hour's slot.
             "notifications": {"task": "jobs.notifications_slot", "schedule": crontab(minute=5)},
         },

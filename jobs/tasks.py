@@ -62,6 +62,24 @@ def register_tasks(celery: Celery) -> None:
         )
         return None if job is None else job.id
 
+    @celery.task(name="credentials.issue_queued", shared=False)
+    def issue_queued_credentials() -> int:
+        """The credentials projection's queue (ACADEMY_CREDENTIALS_ISSUE_IN=job), emptied a chunk a commit."""
+        from academy.db import db
+        from credentials.services.issuing import issue_queued
+
+        total = 0
+        while True:
+            try:
+                people, _issued, _revoked = issue_queued()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise  # the people stay queued: the next send (or beat's, within a minute) takes them
+            total += people
+            if not people:
+                return total
+
     @celery.task(name="jobs.sweep", shared=False)
     def sweep() -> list[int]:
         from jobs.services import sweep_stale

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -38,6 +38,8 @@ class StoredBatch:
     voided_ids: Sequence[uuid.UUID]
     #: Who stored them: projections believe a statement according to its writer (README, Trust model).
     writer: Writer
+    #: What several projections ask of the batch, worked out once (people_of_statements).
+    known: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 Subscriber = Callable[[StoredBatch], None]
@@ -132,7 +134,17 @@ def rebuild_and_compare() -> dict[str, tuple[set[tuple[Any, ...]], set[tuple[Any
 
 
 def people_of_statements(batch: StoredBatch) -> set[int]:
-    """The people whose projections a stored batch may change: its actors and the voided statements' actors."""
+    """The people whose projections a stored batch may change: its actors and the voided statements' actors.
+
+    Read once a batch (the lock takes them first, the credentials projection again): identifiers do
+    not change while a batch is handed out.
+    """
+    if "people" not in batch.known:
+        batch.known["people"] = frozenset(_people_of_statements(batch))
+    return set(batch.known["people"])
+
+
+def _people_of_statements(batch: StoredBatch) -> set[int]:
     keys = {key for statement in batch.statements if (key := agent_key(statement.get("actor") or {}))}
     if batch.voided_ids:
         keys |= {

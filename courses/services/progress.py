@@ -21,12 +21,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from academy.db import db, insert_ignoring_duplicates
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
-from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress
+from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress, Module
 from courses.services.catalogue import Item, course_items
 from lrs import (
     IGNORED_PLATFORM_COURSE,
@@ -94,7 +95,12 @@ def _about_our_courses(statements: Sequence[Mapping[str, Any]]) -> list[uuid.UUI
 
 
 def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
-    """Apply statements to the enrolments they concern; return the ids of those enrolments."""
+    """Apply statements to the enrolments they concern; return the ids of those enrolments.
+
+    Set-based: what the statements need (enrolments by registration and by actor, courses, their
+    items, the enrolments' item progress) is read in a few queries for the whole batch, the rows
+    it lacks inserted in one statement each; then the statements are applied in order, in memory.
+    """
     registrations = {r for s in statements if (r := _registration(s))}
     enrolments = (
         {
@@ -118,12 +124,23 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
                 select(Course).where(Course.activity_iri.in_(iris), Course.kind == CourseKind.NATIVE)
             )
         }
+    # A completion of a course without its enrolment's registration: the actor's enrolment, made if new.
+    by_actor = _enrolments_for_actors(
+        [
+            (key, courses[iri].id)
+            for s in completions
+            if (iri := _object_id(s)) in courses
+            and enrolments.get(_registration(s)) is None  # type: ignore[arg-type]
+            and (key := agent_key(s["actor"]))
+        ]
+    )
+    parts = _load_courses({e.course_id for e in enrolments.values()})
+    items = _item_rows(statements, enrolments, courses)
     touched: set[int] = set()
     for statement in statements:
-        if statement["verb"]["id"] in COMPLETING and _object_id(statement) in courses:
-            enrolment = enrolments.get(_registration(statement)) or _enrolment_for_actor(  # type: ignore[arg-type]
-                statement,
-                courses[_object_id(statement)],  # type: ignore[index]
+        if statement["verb"]["id"] in COMPLETING and (iri := _object_id(statement)) in courses:
+            enrolment = enrolments.get(_registration(statement)) or by_actor.get(  # type: ignore[arg-type]
+                (agent_key(statement["actor"]) or "", courses[iri].id)
             )
             if enrolment is not None and (statement.get("result") or {}).get("success") is not False:
                 _complete(enrolment, parse_timestamp(statement["timestamp"]))
@@ -132,39 +149,128 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
         enrolment = enrolments.get(_registration(statement))  # type: ignore[arg-type]
         if enrolment is None:
             continue
-        _apply_item(enrolment, statement)
+        _apply_item(enrolment, statement, items)
         touched.add(enrolment.id)
     for enrolment in {e for e in enrolments.values() if e.id in touched}:
-        _update_progress(enrolment)
+        _update_progress(enrolment, items, parts.get(enrolment.course_id))
     return touched
 
 
-def _enrolment_for_actor(statement: Mapping[str, Any], course: Course) -> Enrolment | None:
-    """The actor's enrolment in the course, made (source ``record``) if they are a known person."""
-    key = agent_key(statement["actor"])
-    if not key:
-        return None
-    person_id = db.session.scalar(select(PersonIdentifier.person_id).where(PersonIdentifier.key == key))
-    if person_id is None:
-        return None
-    # An insert that leaves an existing enrolment alone: one made at the same moment by the portal
-    # (which holds no person lock) is no unique violation.
+def _enrolments_for_actors(wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Enrolment]:
+    """The enrolments of these (actor key, course id) pairs whose actor is a known person, made
+    (source ``record``) where the person has none; by (actor key, course id)."""
+    if not wanted:
+        return {}
+    people: dict[str, int] = dict(
+        db.session.execute(
+            select(PersonIdentifier.key, PersonIdentifier.person_id).where(
+                PersonIdentifier.key.in_({key for key, _c in wanted})
+            )
+        ).all()
+    )
+    pairs = sorted({(people[key], course_id) for key, course_id in wanted if key in people})
+    if not pairs:
+        return {}
+    # An insert that leaves existing enrolments alone: one made at the same moment by the portal
+    # (which holds no person lock) is no unique violation. In (person, course) order: one lock order.
     db.session.execute(
         insert_ignoring_duplicates(Enrolment).values(
-            person_id=person_id,
-            course_id=course.id,
-            source=EnrolmentSource.RECORD,
-            registration=uuid.uuid4(),
-            status=EnrolmentStatus.ENROLLED,
-            progress=0,
+            [
+                {
+                    "person_id": person_id,
+                    "course_id": course_id,
+                    "source": EnrolmentSource.RECORD,
+                    "registration": uuid.uuid4(),
+                    "status": EnrolmentStatus.ENROLLED,
+                    "progress": 0,
+                }
+                for person_id, course_id in pairs
+            ]
         )
     )
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.course_id == course.id)
-    )
+    found = {
+        (e.person_id, e.course_id): e
+        for e in db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.person_id.in_({p for p, _c in pairs}), Enrolment.course_id.in_({c for _p, c in pairs})
+            )
+        )
+    }
+    return {
+        (key, course_id): found[(people[key], course_id)]
+        for key, course_id in wanted
+        if key in people and (people[key], course_id) in found
+    }
 
 
-def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
+def _load_courses(course_ids: set[int]) -> dict[int, list[Item]]:
+    """The items of these courses, by course id, their modules, lessons and quizzes read in three queries."""
+    if not course_ids:
+        return {}
+    courses = db.session.scalars(
+        select(Course)
+        .where(Course.id.in_(course_ids))
+        .options(
+            selectinload(Course.modules).selectinload(Module.lessons),
+            selectinload(Course.modules).selectinload(Module.quizzes),
+        )
+        # Courses already in the session (loaded without their modules) get them too; nothing here changes them.
+        .execution_options(populate_existing=True)
+    ).all()
+    return {course.id: course_items(course) for course in courses}
+
+
+ItemRows = dict[tuple[int, str], ItemProgress]
+
+
+def _item_iri(enrolment: Enrolment, statement: Mapping[str, Any]) -> str | None:
+    """The item whose progress row the statement changes (_apply_item), if any."""
+    verb, iri = statement["verb"]["id"], _object_id(statement)
+    if iri is None or verb == LAUNCHED or iri == enrolment.course.activity_iri:
+        return None
+    return iri if verb in VIEWED or verb in (ADL + "passed", ADL + "failed") else None
+
+
+def _item_rows(
+    statements: Sequence[Mapping[str, Any]], enrolments: Mapping[uuid.UUID, Enrolment], courses: Mapping[str, Course]
+) -> ItemRows:
+    """The item progress rows of these enrolments (all of them: progress counts them), with those the
+    statements need made."""
+    if not enrolments:
+        return {}
+    ids = {e.id for e in enrolments.values()}
+    rows: ItemRows = {
+        (row.enrolment_id, row.activity_iri): row
+        for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id.in_(ids)))
+    }
+    missing = set()
+    for statement in statements:
+        if statement["verb"]["id"] in COMPLETING and _object_id(statement) in courses:
+            continue
+        enrolment = enrolments.get(_registration(statement))  # type: ignore[arg-type]
+        if (
+            enrolment is not None
+            and (iri := _item_iri(enrolment, statement)) is not None
+            and (enrolment.id, iri) not in rows
+        ):
+            missing.add((enrolment.id, iri))
+    if missing:
+        db.session.execute(
+            insert_ignoring_duplicates(ItemProgress).values(
+                [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(missing)]
+            )
+        )
+        made = db.session.scalars(
+            select(ItemProgress).where(
+                ItemProgress.enrolment_id.in_({e for e, _iri in missing}),
+                ItemProgress.activity_iri.in_({iri for _e, iri in missing}),
+            )
+        )
+        rows.update({(row.enrolment_id, row.activity_iri): row for row in made})
+    return rows
+
+
+def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any], items: ItemRows) -> None:
     verb, iri = statement["verb"]["id"], _object_id(statement)
     if iri is None:
         return
@@ -179,10 +285,10 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
     # Earliest moments, best score, a count: the same whatever order the statements arrive in,
     # so that the live rows equal a replay's.
     if verb in VIEWED:
-        row = _item(enrolment, iri)
+        row = items[(enrolment.id, iri)]
         row.viewed_at = min(row.viewed_at or when, when)
     elif verb == ADL + "passed" or (verb == ADL + "failed"):
-        row = _item(enrolment, iri)
+        row = items[(enrolment.id, iri)]
         scaled = (result.get("score") or {}).get("scaled")
         if scaled is not None:
             score = Decimal(str(scaled)) * 100
@@ -197,37 +303,29 @@ def _apply_item(enrolment: Enrolment, statement: Mapping[str, Any]) -> None:
         enrolment.status = EnrolmentStatus.IN_PROGRESS
 
 
-def _item(enrolment: Enrolment, iri: str) -> ItemProgress:
-    row = db.session.get(ItemProgress, (enrolment.id, iri))
-    if row is None:
-        db.session.execute(
-            insert_ignoring_duplicates(ItemProgress).values(enrolment_id=enrolment.id, activity_iri=iri, failed_count=0)
-        )
-        row = db.session.get(ItemProgress, (enrolment.id, iri))
-        assert row is not None
-    return row
-
-
 def _complete(enrolment: Enrolment, when: datetime) -> None:
     enrolment.status = EnrolmentStatus.COMPLETED
     enrolment.progress = 100
     enrolment.completed_at = min(enrolment.completed_at or when, when)
 
 
-def _update_progress(enrolment: Enrolment) -> None:
+def _update_progress(enrolment: Enrolment, items: ItemRows, parts: list[Item] | None = None) -> None:
     """Percent of the course's items done (lessons viewed, quizzes passed); 100 once completed."""
     if enrolment.status is EnrolmentStatus.COMPLETED:
         enrolment.progress = 100
         return
     if enrolment.course.kind is not CourseKind.NATIVE:
         return  # cmi5 courses: the cmi5 services keep their progress
-    items = course_items(enrolment.course)
-    if not items:
+    parts = course_items(enrolment.course) if parts is None else parts
+    if not parts:
         return
+    done = sum(1 for item in parts if item_done(item, items.get((enrolment.id, item.iri))))
+    enrolment.progress = min(99, round(100 * done / len(parts)))
+
+
+def _all_item_rows(enrolment: Enrolment) -> ItemRows:
     db.session.flush()
-    rows = item_progress_of(enrolment)
-    done = sum(1 for item in items if item_done(item, rows.get(item.iri)))
-    enrolment.progress = min(99, round(100 * done / len(items)))
+    return {(enrolment.id, iri): row for iri, row in item_progress_of(enrolment).items()}
 
 
 def item_progress_of(enrolment: Enrolment) -> dict[str, ItemProgress]:
@@ -292,7 +390,7 @@ def replay_enrolment(enrolment: Enrolment) -> None:
         .order_by(Statement.pk)
     ).all()
     _apply(payloads)
-    _update_progress(enrolment)
+    _update_progress(enrolment, _all_item_rows(enrolment))
     db.session.flush()
 
 

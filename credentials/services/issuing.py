@@ -19,14 +19,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, union
+from flask import current_app
+from sqlalchemy import delete, event, func, select, text, union
+from sqlalchemy.orm import Session
 
 from academy.db import bulk_insert, db, reserve_ids
-from academy.projections import Snapshot, rows_of
+from academy.projections import Snapshot, insert_missing, lock_people, rows_of
 from competencies.models import Attainment, Evidence
 from competencies.services.evidence import EVIDENCE_VERBS
 from courses.models import Enrolment, EnrolmentStatus
-from credentials.models import CredentialKind, CredentialRevocation, IssuedCredential, RevocationReason
+from credentials.models import (
+    CredentialKind,
+    CredentialQueue,
+    CredentialRevocation,
+    IssuedCredential,
+    RevocationReason,
+)
 from credentials.services.awards import Key, earned_awards
 from credentials.services.documents import Award, badge_document, status_entry, verification_method_id
 from credentials.services.keys import SigningKey, signing_key
@@ -249,12 +257,79 @@ def project_credentials(batch: StoredBatch) -> None:
 
     Only a completing statement (completed, passed, mastered, satisfied: what completes an enrolment
     or gives evidence) or a void can change what anyone has earned; other batches cost nothing here.
+    Where the work runs is ``ACADEMY_CREDENTIALS_ISSUE_IN``: in this transaction ("request"), or, as
+    signing is CPU that would slow every ingest, by a worker after the commit ("job": the batch only
+    queues its people, issue_queued()).
     """
     if not batch.voided_ids and not any(
         (statement.get("verb") or {}).get("id") in EVIDENCE_VERBS for statement in batch.statements
     ):
         return
-    reconcile_people(people_of_statements(batch))
+    people = people_of_statements(batch)
+    if issue_in_job():
+        queue_people(people)
+    else:
+        reconcile_people(people)
+
+
+#: Where the credentials projection runs (ACADEMY_CREDENTIALS_ISSUE_IN).
+ISSUE_IN = ("request", "job")
+#: The worker's task that empties the queue (jobs/tasks.py); beat also sends it every minute.
+ISSUE_TASK = "credentials.issue_queued"
+_SENDING = "credentials.issue_task_pending"
+
+
+def issue_in_job() -> bool:
+    return current_app.config.get("ACADEMY_CREDENTIALS_ISSUE_IN") == "job"
+
+
+def queue_people(person_ids: Iterable[int]) -> None:
+    """Queue these people for a worker to bring their credentials in step; the task is sent once committed."""
+    people = sorted(set(person_ids))
+    if not people:
+        return
+    insert_missing(CredentialQueue, [{"person_id": person_id} for person_id in people])
+    session: Session = db.session()
+    if session.info.get(_SENDING):
+        return  # this transaction sends it already
+    session.info[_SENDING] = True
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def after_commit(committed: Session) -> None:
+        committed.info.pop(_SENDING, None)
+        celery = app.extensions.get("celery")
+        if celery is None:
+            return
+        try:
+            celery.send_task(ISSUE_TASK)
+        except Exception:  # the broker is away: beat sends the task again within a minute
+            app.logger.exception("could not send %s; the schedule sends it within a minute", ISSUE_TASK)
+
+    event.listen(session, "after_commit", after_commit, once=True)
+
+
+def issue_queued(limit: int = 200) -> tuple[int, int, int]:
+    """Bring the credentials of up to ``limit`` queued people in step and take them off the queue;
+    return (people, issued, revoked). Flushes, never commits (the task commits each round).
+
+    Rows another worker holds are skipped (PostgreSQL), and each person's projection lock is taken
+    before anything is read, as a batch takes it: a batch that queues someone meanwhile is either
+    seen whole or queues them again after this commit.
+    """
+    query = select(CredentialQueue.person_id).order_by(CredentialQueue.person_id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    people = list(db.session.scalars(query))
+    if not people:
+        return 0, 0, 0
+    lock_people(people)
+    issued, revoked = reconcile_people(people)
+    db.session.execute(delete(CredentialQueue).where(CredentialQueue.person_id.in_(people)))
+    return len(people), issued, revoked
+
+
+def count_queued() -> int:
+    return db.session.scalar(select(func.count()).select_from(CredentialQueue)) or 0
 
 
 def _people_with_anything() -> list[int]:
@@ -279,6 +354,8 @@ def rebuild_credentials(
     Credentials are never deleted: one still earned stays as issued, one no longer earned is revoked.
     ``workers``: processes that sign (by default one a core for a large rebuild, none for a small one).
     """
+    # Everyone is brought in step here: nobody is left waiting for the worker.
+    db.session.execute(delete(CredentialQueue))
     people = _people_with_anything()
     if workers is None:
         workers = (os.cpu_count() or 1) if len(people) >= PARALLEL_FROM else 0

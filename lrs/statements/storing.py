@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, select, update
+from sqlalchemy import ColumnElement, Engine, Insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -303,9 +303,30 @@ def _refs(model: type[Agent] | type[Verb], column: InstrumentedAttribute[str], v
     )
     missing = sorted(values - found.keys())
     if missing:
-        db.session.execute(insert_ignoring_duplicates(model).values([{column.key: value} for value in missing]))
+        insert = insert_ignoring_duplicates(model).values([{column.key: value} for value in missing])
+        if not _insert_apart(insert):
+            db.session.execute(insert)
         found.update(db.session.execute(select(column, model.id).where(one_of(column, missing))).all())
     return found
+
+
+def _insert_apart(insert: Insert) -> bool:
+    """Run an INSERT ... ON CONFLICT DO NOTHING of reference rows (agent keys, verbs, activities first
+    seen) in a transaction of its own, committed at once; False where it must run in the session's.
+
+    Another batch that brings the same new keys would otherwise wait on the unique index until this
+    transaction ends, projections included: concurrent batches would queue behind each other. The
+    rows stand even if this batch is later rolled back (a deadlock's retry finds them): they name
+    an agent, a verb or an activity as sent, nothing more. Only where the session has an engine of
+    its own (PostgreSQL); a session bound to a connection (the tests' rolled-back transaction) or
+    SQLite (one writer at a time) inserts in its own transaction.
+    """
+    bind = db.session.get_bind()
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return False
+    with bind.begin() as connection:
+        connection.execute(insert)
+    return True
 
 
 def _activity_refs(iris: set[str]) -> dict[str, int]:
@@ -350,6 +371,19 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
             select(Activity.activity_id, Activity.definition).where(one_of(Activity.activity_id, sorted(definitions)))
         ).all()
     )
+    new = [
+        {"activity_id": activity_id, "definition": (definitions[activity_id] if define else {}) or None}
+        for activity_id in sorted(definitions.keys() - current.keys())
+    ]
+    if new and _insert_apart(insert_ignoring_duplicates(Activity).values(new)):
+        # Now known (as sent here, or as a concurrent batch sent them first): merged below if that differs.
+        current.update(
+            db.session.execute(
+                select(Activity.activity_id, Activity.definition).where(
+                    one_of(Activity.activity_id, [row["activity_id"] for row in new])
+                )
+            ).all()
+        )
     rows = []
     for activity_id in sorted(definitions):
         definition = definitions[activity_id] if define else {}

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import lrs.views
 from academy.db import db
-from lrs.models import Activity, Statement, StatementActivity, StatementAgent
+from academy.ifi import agent_key
+from lrs.models import Activity, Agent, Statement, StatementActivity, StatementAgent, StatementId
 from lrs.statements import store_statements
 from lrs.versions import XapiVersion
 from tests.support.lrs import Xapi, statement
@@ -121,6 +122,66 @@ def test_batches_bringing_the_same_new_activities_in_opposite_orders_both_store(
         first: {"name": {"en-US": "a", "th-TH": "a"}},
         second: {"name": {"en-US": "b", "th-TH": "b"}},
     }
+
+
+# --- new agents and activities do not make batches wait for each other (PostgreSQL) -----------------
+
+
+@pytest.mark.own_database
+def test_a_batch_does_not_wait_for_an_open_batch_that_brought_the_same_new_agent_and_activity(
+    app: Flask, database_url: str
+) -> None:
+    """The first batch's transaction stays open (its projections at work); the second, with the same
+    first-seen agent and activity, stores at once rather than waiting on the unique index for it."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    activity = f"https://academy.test/apart/{uuid.uuid4().hex}"
+    actor = {"objectType": "Agent", "mbox": f"mailto:{uuid.uuid4().hex}@example.go.th"}
+    first_stored, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold_open() -> None:
+        with app.app_context():
+            try:
+                store_statements(
+                    [statement(id=str(uuid.uuid4()), actor=actor, object={"objectType": "Activity", "id": activity})],
+                    version=XapiVersion.V2,
+                    authority=AUTHORITY,
+                )
+                first_stored.set()
+                release.wait(30)
+            except BaseException as error:  # reported by the test
+                errors.append(error)
+            finally:
+                first_stored.set()
+                db.session.rollback()  # the first batch never commits
+
+    holder = threading.Thread(target=hold_open)
+    holder.start()
+    second = uuid.uuid4()
+    try:
+        assert first_stored.wait(30)
+        with app.app_context():
+            db.session.execute(text("SET LOCAL lock_timeout = '3s'"))  # a wait fails the test, not hangs it
+            store_statements(
+                [statement(id=str(second), actor=actor, object={"objectType": "Activity", "id": activity})],
+                version=XapiVersion.V2,
+                authority=AUTHORITY,
+            )
+            db.session.commit()
+    finally:
+        release.set()
+        holder.join(30)
+        with app.app_context():
+            mine = select(Statement.pk).where(Statement.id == second)
+            for index_table in (StatementAgent, StatementActivity):
+                db.session.execute(delete(index_table).where(index_table.statement_pk.in_(mine)))
+            db.session.execute(delete(Statement).where(Statement.id == second))
+            db.session.execute(delete(StatementId).where(StatementId.id == second))
+            db.session.execute(delete(Activity).where(Activity.activity_id == activity))
+            db.session.execute(delete(Agent).where(Agent.agent_key == agent_key(actor)))
+            db.session.commit()
+    assert errors == []
 
 
 # --- the merge of definitions, now done by the database ------------------------------------------
