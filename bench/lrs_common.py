@@ -73,13 +73,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int, port: int, threads: int = THREADS) -> Iterator[subprocess.Popen[bytes]]:
-    """A gunicorn server of the app: gthread workers of ``threads`` threads each."""
+def gunicorn(
+    database_url: str, workers: int, port: int, threads: int = THREADS, secret_key: str | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A gunicorn server of the app: gthread workers of ``threads`` threads each.
+
+    ``secret_key``: the app's (a second factor enrolled beforehand is encrypted with it); a random one if None.
+    """
     env = {
         **os.environ,
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
-        "ACADEMY_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "ACADEMY_SECRET_KEY": secret_key or "bench-" + uuid.uuid4().hex,
+        # Production requires its own key of the citizen-ID hashes; the pages measured look none up.
+        "ACADEMY_IDENTITY_KEY": os.environ.get("ACADEMY_IDENTITY_KEY", "bench-" + uuid.uuid4().hex + uuid.uuid4().hex),
         "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
         # Production counts rate limits in a shared store; the bench's own prefix keeps them apart.
         "ACADEMY_RATELIMIT_STORAGE_URI": os.environ.get("ACADEMY_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379"),
