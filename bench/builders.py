@@ -128,6 +128,53 @@ def refresh_standings(*, everyone: bool = True) -> None:
     print(f"refreshed {who} standing (the projection coverage counts) in {time.monotonic() - started:.0f} s")
 
 
+def project_standings_in_sql(*, meets_share: float = 0.25, area_share: float = 0.4) -> None:
+    """The projections coverage counts, set-based in SQL, for the people with attainment (PostgreSQL).
+
+    Training years exactly as the projection derives them (the Bangkok fiscal year of each
+    standing statement evidence); whether a person meets their profile, and each area, drawn
+    with fixed shares as bench/gdx_feed.py does: refresh_standing() over hundreds of thousands
+    of people takes longer than this 2-core machine gives a benchmark, and coverage only counts.
+    """
+    from sqlalchemy import text
+
+    from academy.db import db
+    from competencies.services.frameworks import active_standard
+
+    framework = active_standard()
+    assert framework is not None, "seed the standard first"
+    started = time.monotonic()
+    db.session.execute(
+        text(
+            "INSERT INTO training_years (person_id, fiscal_year) "
+            "SELECT DISTINCT person_id, "
+            "extract(year FROM (achieved_at AT TIME ZONE 'Asia/Bangkok') + interval '3 months')::int + 543 "
+            "FROM evidence WHERE withdrawn_at IS NULL AND source = 'statement' ON CONFLICT DO NOTHING"
+        )
+    )
+    db.session.execute(text("SELECT setseed(0.42)"))
+    db.session.execute(
+        text(
+            "INSERT INTO standings (person_id, meets_all, updated_at) "
+            "SELECT person_id, random() < :share, now() FROM (SELECT DISTINCT person_id FROM attainments) a "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"share": meets_share},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO area_standings (person_id, area_id) SELECT a.person_id, c.id "
+            "FROM (SELECT DISTINCT person_id FROM attainments) a CROSS JOIN competencies c "
+            "WHERE c.framework_id = :framework AND c.parent_id IS NULL AND random() < :share ON CONFLICT DO NOTHING"
+        ),
+        {"framework": framework.id, "share": area_share},
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    print(f"projections (training years, standing, areas) in SQL in {time.monotonic() - started:.0f} s", flush=True)
+
+
 def add_courses(rng: random.Random, count: int, base_url: str) -> list[str]:
     """``count`` published courses (two chapters of three lessons and a quiz), each aligned with 1-3 competencies."""
     from academy.db import db

@@ -3,10 +3,13 @@
 Builds (or, with ``--reuse NAME``, reuses and completes) a database of the national demo
 government: 3,000,000 people through the real importer (``build_demo(national=True)``:
 about 400,000 ordinary civil servants, the rest teachers, police, military and local
-officials, government, permanent and temporary employees), then, as bench/coverage.py,
-bench/portal.py and bench/hr_person.py build them (bench/builders.py): evidence and
-attainment with everyone's standing, courses and enrolments, learners who sign in, and
-one person with a long history and their HR officer. Each stage is skipped when the
+officials, government, permanent and temporary employees), then, with the builders of
+bench/coverage.py, bench/portal.py and bench/hr_person.py (bench/builders.py): evidence
+(by default 5,000,000 rows for a fifth of the people) and attainment; the projections
+coverage counts (training years as derived, standing drawn with fixed shares, set-based as
+bench/gdx_feed.py does; ``--refresh-standings`` for the projection's own, slow, refresh);
+courses and enrolments, learners who sign in, and one person with a long history
+(5,000 statements) and their HR officer. Each stage is skipped when the
 database already has it, so a reused database is completed, not rebuilt.
 
 Then prints, each with the load average: coverage of every agency and of one department
@@ -28,7 +31,15 @@ import statistics
 import time
 import uuid
 
-from builders import add_courses, add_enrolments, add_evidence, add_learners, add_person_history, refresh_standings
+from builders import (
+    add_courses,
+    add_enrolments,
+    add_evidence,
+    add_learners,
+    add_person_history,
+    project_standings_in_sql,
+    refresh_standings,
+)
 from coverage import timed
 from lrs_common import free_port, gunicorn
 from sqlalchemy import create_engine, text
@@ -110,7 +121,7 @@ def build_learning(args: argparse.Namespace) -> None:
 
     from academy.auth.models import User
     from academy.db import db
-    from competencies.models import Evidence
+    from competencies.models import Evidence, TrainingYear
     from competencies.services.frameworks import active_standard, seed_standard
     from courses.models import Course
 
@@ -120,7 +131,11 @@ def build_learning(args: argparse.Namespace) -> None:
         db.session.commit()
     if not db.session.scalar(select(func.count()).select_from(select(Evidence.id).limit(1).subquery())):
         add_evidence(args.evidence, people_share=args.evidence_share)
-        refresh_standings(everyone=False)
+    if not db.session.scalar(select(func.count()).select_from(select(TrainingYear.person_id).limit(1).subquery())):
+        if args.refresh_standings:
+            refresh_standings(everyone=False)
+        else:
+            project_standings_in_sql()
     if not db.session.scalar(select(func.count()).select_from(Course)):
         started = time.monotonic()
         add_courses(rng, args.courses, BASE_URL)
@@ -129,7 +144,7 @@ def build_learning(args: argparse.Namespace) -> None:
     if not db.session.scalar(select(func.count()).select_from(User).where(User.email.like("hr.bench@%"))):
         started = time.monotonic()
         add_learners(rng, args.learners)
-        add_person_history(rng, base_url=BASE_URL, enrolments=200, statements=5000, noise=20000)
+        add_person_history(rng, base_url=BASE_URL, enrolments=200, statements=5000, noise=5000)
         print(f"built {args.learners} learners and one person's history in {time.monotonic() - started:.0f} s")
 
 
@@ -256,6 +271,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--skip-pages", action="store_true", help="measure the reports only")
+    parser.add_argument(
+        "--refresh-standings",
+        action="store_true",
+        help="standing by the projection's own refresh (slow at this scale), not set-based SQL",
+    )
     args = parser.parse_args()
     name = args.reuse or args.name
     database_url = database(args.postgres, name, reuse=bool(args.reuse))
