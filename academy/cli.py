@@ -81,7 +81,13 @@ def import_template_command() -> None:
 @academy_cli.command("demo")
 @click.option("--people", default=5000, show_default=True, type=click.IntRange(min=1), help="How many people.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has agencies.")
-def demo_command(people: int, if_empty: bool) -> None:
+@click.option(
+    "--national",
+    is_flag=True,
+    help="Every kind of state personnel (teachers, police, local officials...), not only civil servants: "
+    "use with --people 3000000 for the nation.",
+)
+def demo_command(people: int, if_empty: bool, national: bool) -> None:
     """Build a realistic demo government (deterministic); in development, three demo accounts."""
     from academy.org.demo import build_demo, database_is_empty
 
@@ -99,6 +105,7 @@ def demo_command(people: int, if_empty: bool) -> None:
             base_url=current_app.config["ACADEMY_BASE_URL"],
             password=current_app.config["ACADEMY_DEMO_PASSWORD"] if development else None,
             progress=bar.update,
+            national=national,
         )
     from competencies.demo import build_learning
 

@@ -14,8 +14,8 @@ import argparse
 import random
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
 
+from builders import add_evidence, refresh_standings
 from lrs_common import DEFAULT_POSTGRES, fresh_postgres
 
 
@@ -35,58 +35,17 @@ def build_government(people: int, evidence: int, seed: int = 7):  # type: ignore
     statement evidence rows over the last two years, their attainment, and everyone's
     standing (the projection coverage counts). Other benchmarks build their data with it.
     """
-    from sqlalchemy import func, select, text
-
     from academy.db import db
     from academy.org.demo import build_demo
-    from academy.org.models import Person
     from competencies.services.frameworks import seed_standard
-    from competencies.services.standing import refresh_everyone
 
     started = time.monotonic()
     build_demo(people=people, base_url="https://academy.example.go.th", password=None)
     framework = seed_standard()
     db.session.commit()
     print(f"built {people:,} people in {time.monotonic() - started:.0f} s")
-
-    started = time.monotonic()
-    competencies = [c.id for c in framework.competencies if c.parent_id is not None]
-    first, last = db.session.execute(select(func.min(Person.id), func.max(Person.id))).one()
-    rng = random.Random(seed)
-    today = datetime.now(UTC)
-    raw = db.session.connection().connection.dbapi_connection
-    columns = "person_id, competency_id, level, source, activity_id, achieved_at, recorded_at"
-    with raw.cursor() as cursor, cursor.copy(f"COPY evidence ({columns}) FROM STDIN") as copy:
-        for _ in range(evidence):
-            moment = today - timedelta(days=rng.randrange(730), seconds=rng.randrange(86400))
-            copy.write_row(
-                (
-                    rng.randint(first, last),
-                    rng.choice(competencies),
-                    rng.randint(1, 4),
-                    "statement",
-                    "https://provider.example/course",
-                    moment,
-                    today,
-                )
-            )
-    db.session.execute(
-        text(
-            "INSERT INTO attainments (person_id, competency_id, level, as_of, evidence_count) "
-            "SELECT person_id, competency_id, max(level), now(), count(*) FROM evidence "
-            "GROUP BY person_id, competency_id"
-        )
-    )
-    db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
-    print(f"added {evidence:,} evidence rows and their attainment in {time.monotonic() - started:.0f} s")
-    started = time.monotonic()
-    refresh_everyone()
-    db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
-    print(f"refreshed everyone's standing (the projection coverage counts) in {time.monotonic() - started:.0f} s")
+    add_evidence(evidence, seed=seed)
+    refresh_standings()
     return framework
 
 

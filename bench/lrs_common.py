@@ -74,14 +74,22 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    database_url: str, workers: int, port: int, threads: int = THREADS, app: str = "wsgi:app"
+    database_url: str,
+    workers: int,
+    port: int,
+    threads: int = THREADS,
+    app: str = "wsgi:app",
+    secret_key: str | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A gunicorn server of ``app`` (the platform's by default): gthread workers of ``threads`` threads each."""
+    """A gunicorn server of ``app`` (the platform's by default): gthread workers of ``threads`` threads each.
+
+    ``secret_key``: the app's (a second factor enrolled beforehand is encrypted with it); a random one if None.
+    """
     env = {
         **os.environ,
         "ACADEMY_DATABASE_URL": database_url,
         "ACADEMY_ENV": "production",
-        "ACADEMY_SECRET_KEY": os.environ.get("ACADEMY_SECRET_KEY") or "bench-" + uuid.uuid4().hex,
+        "ACADEMY_SECRET_KEY": secret_key or os.environ.get("ACADEMY_SECRET_KEY") or "bench-" + uuid.uuid4().hex,
         # Production's other keys: the citizen-ID hashes' and the credentials' signing key (fresh each run).
         "ACADEMY_IDENTITY_KEY": os.environ.get("ACADEMY_IDENTITY_KEY", "bench-identity-" + uuid.uuid4().hex),
         "ACADEMY_CREDENTIAL_KEY": os.environ.get(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,14 @@ from academy.db import db
 from academy.org.identity import make_citizen_id
 from academy.org.importer import ImportReport, import_people
 from academy.org.models import Agency, AgencyKind, Person, PositionLevel, PositionLine, PositionType
+from academy.org.national import (
+    CIVIL_SERVICE,
+    build_area_units,
+    build_police,
+    ensure_personnel_kinds,
+    generate_national_people,
+    kind_counts,
+)
 from academy.org.services import create_agency
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -151,10 +160,8 @@ def build_agencies(rng: random.Random) -> list[Agency]:
     return departments
 
 
-def generate_people(rng: random.Random, departments: list[Agency], count: int) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield import rows for ``count`` people spread over the departments and their divisions."""
-    names = load_data("names.json")
-    units = {dept.code: [dept.code, *(child.code for child in dept.children)] for dept in departments}
+def department_weights(rng: random.Random, departments: list[Agency], count: int) -> list[float]:
+    """How many civil servants each department has, relatively (the demo HR officer's one a real size)."""
     weights = [rng.uniform(0.3, 3.0) for _ in departments]
     # The demo HR officer's department is a real one's size: a few hundred people (at most a fifth of them).
     hr_department = next((i for i, d in enumerate(departments) if d.name_th == HR_DEMO_DEPARTMENT_NAME), None)
@@ -162,6 +169,18 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
         share = min(0.2, HR_DEMO_DEPARTMENT_PEOPLE / max(count, 1))
         others = sum(weights) - weights[hr_department]
         weights[hr_department] = share * others / (1 - share)
+    return weights
+
+
+#: Where a person works and in what position: agency code, line code, level code, CIO?
+Placement = tuple[str, str, str, bool]
+
+
+def _civil_placements(
+    rng: random.Random, departments: list[Agency], count: int, weights: list[float]
+) -> Iterator[Placement]:
+    """Ordinary civil servants: a leader per department and division, everyone else from the staff mix."""
+    units = {dept.code: [dept.code, *(child.code for child in dept.children)] for dept in departments}
     lines, line_weights = zip(*_STAFF_LINES, strict=True)
     line_type = {code: type_code for code, _th, _en, _it, type_code in POSITION_LINES}
     # Each department is headed by one executive (M2), with deputies (M1), one of them the CIO,
@@ -178,18 +197,25 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
     for number in range(count):
         if number < len(leaders):
             agency, line, level, is_cio = leaders[number]
-            agency_code = agency.code
+            yield agency.code, line, level, is_cio
         else:
             dept = rng.choices(departments, weights)[0]
             agency_code = rng.choice(units[dept.code])
             line = rng.choices(lines, line_weights)[0]
             levels, level_weights = zip(*_LEVELS[line_type[line]], strict=True)
-            level, is_cio = rng.choices(levels, level_weights)[0], False
+            yield agency_code, line, rng.choices(levels, level_weights)[0], False
+
+
+def _person_rows(rng: random.Random, placements: Iterable[Placement]) -> Iterator[tuple[int, dict[str, str]]]:
+    """An import row (numbered as in a file with a header) for each placement: names, email, citizen ID..."""
+    names = load_data("names.json")
+    titles = {sex: [t for t in names["titles"] if t["sex"] == sex] for sex in ("f", "m")}
+    for number, (agency_code, line, level, is_cio) in enumerate(placements):
         serial = number + 1
         female = rng.random() < 0.55
         first = rng.choice(names["first_names_female" if female else "first_names_male"])
         last = rng.choice(names["last_names"])
-        title = rng.choice([t for t in names["titles"] if t["sex"] == ("f" if female else "m")])
+        title = rng.choice(titles["f" if female else "m"])
         start = rng.randint(1990, 2025)
         yield (
             number + 2,
@@ -214,15 +240,59 @@ def generate_people(rng: random.Random, departments: list[Agency], count: int) -
         )
 
 
+def generate_people(rng: random.Random, departments: list[Agency], count: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield import rows for ``count`` ordinary civil servants spread over the departments and their divisions."""
+    weights = department_weights(rng, departments, count)
+    yield from _person_rows(rng, _civil_placements(rng, departments, count, weights))
+
+
+def generate_national(
+    rng: random.Random, departments: list[Agency], count: int
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Create the national tree's police and field units, then yield import rows for ``count`` state personnel.
+
+    About 400,000 of every 3,000,000 are ordinary civil servants, drawn as in the small demo; the
+    others are teachers, police, military and local officials, government, permanent and temporary
+    employees (academy.org.national). The agencies are made before the first row is yielded.
+    """
+    civil = kind_counts(count)[CIVIL_SERVICE]
+    weights = department_weights(rng, departments, civil)
+    everywhere = departments + build_police()
+    sizes = dict(zip((d.code for d in departments), weights, strict=True))
+    field = build_area_units(everywhere, sizes, count)
+    others = generate_national_people(rng, everywhere, sizes, field, count)
+    placements = itertools.chain(
+        _civil_placements(rng, departments, civil, weights),
+        ((code, line, level, False) for code, line, level in others),
+    )
+    yield from _person_rows(rng, placements)
+
+
 def build_demo(
-    *, people: int, base_url: str, password: str | None, progress: Callable[[int], None] | None = None
+    *,
+    people: int,
+    base_url: str,
+    password: str | None,
+    progress: Callable[[int], None] | None = None,
+    national: bool = False,
 ) -> DemoResult:
-    """Build the demo government; with a password, also the three demo accounts."""
+    """Build the demo government; with a password, also the three demo accounts.
+
+    ``national``: every kind of state personnel (about 400,000 ordinary civil servants in
+    3,000,000), the Royal Thai Police and field units; otherwise ordinary civil servants only.
+    """
     rng = random.Random(SEED)
     ensure_position_lines()
+    if national:
+        ensure_personnel_kinds()
     departments = build_agencies(rng)
+    rows = generate_national(rng, departments, people) if national else generate_people(rng, departments, people)
+    if national:
+        # The national generator makes its agencies before its first row; the importer must see them.
+        first = next(rows, None)
+        rows = itertools.chain([first] if first else [], rows)
     report = import_people(
-        generate_people(rng, departments, people),
+        rows,
         base_url=base_url,
         progress=progress,
         new_public_id=lambda: uuid.UUID(int=rng.getrandbits(128), version=4),

@@ -139,6 +139,9 @@ class Person(Base):
         # Covers counting the active people of a set of agencies per group without reading the table (IDP figures).
         Index("ix_people_agency_status_group", "agency_id", "status", "personnel_group", "id"),
         Index("ix_people_group_role_level", "personnel_group", "role_level"),
+        # Covers counting one group's active people per agency over the whole tree (coverage of every
+        # agency, the GDX feed): at 3,000,000 people the IT group is one short range of it.
+        Index("ix_people_group_status_agency", "personnel_group", "status", "agency_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

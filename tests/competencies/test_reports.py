@@ -303,3 +303,15 @@ def test_admins_see_every_agency_ranked(
     assert "กรมบัญชีกลาง" in departments and MINISTRY_TH not in departments.split("<table")[1]
     assert client.get("/reports/ranking?kind=division").status_code == 400
     assert client.get(f"/reports/agencies/92001?fy={FY}").status_code == 200
+
+
+def test_a_person_trained_in_several_years_counts_once_in_each(government: Government, standard: Framework) -> None:
+    # Coverage joins the year's training rows (one a person and year): trained again the next
+    # fiscal year, a person is one of the trained of each year, never two of one year's headcount.
+    early = government.people["early"]
+    train(early, competency(standard, "DL-01"), at(2025, 11, 1), level=3)  # FY 2569 as well as FY 2568
+    for year in (FY, FY + 1):
+        figures = agency_coverage(government.department, year, standard).figures
+        # The active IT people of the department and its division: early, january, last_year, untrained, withdrawn.
+        assert figures.headcount == 5
+        assert figures.trained == (2 if year == FY else 1)  # early and january; then early alone

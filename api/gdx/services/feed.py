@@ -262,6 +262,7 @@ def build_feed(
     roots = None if within is None else [within.lineage()[-1]]
     it_view = coverage(fiscal_year, framework, PopulationFilter(Population.IT), roots)
     tree = [record.agency for record in it_view]
+    idp = idp_group_totals(fiscal_year, roots)
     everyone = population is not Population.IT
     if everyone:
         non_it_view = coverage(fiscal_year, framework, PopulationFilter(Population.NON_IT), roots)
@@ -270,8 +271,13 @@ def build_feed(
             for it, non in zip(it_view, non_it_view, strict=True)
         }
     else:
-        # Only folding reads the Non-IT figures here: their headcounts, not a second coverage().
-        cells = group_headcounts(tree, whole_tree=roots is None)
+        # Only folding reads the Non-IT figures here: their headcounts, not a second coverage(). The
+        # plans' figures below count the same active people per agency and group (rolled up): taken
+        # from there, not from a second pass over everyone (3,000,000 people at national scale).
+        cells = {
+            agency.id: (idp[agency.id][PersonnelGroup.IT].headcount, idp[agency.id][PersonnelGroup.NON_IT].headcount)
+            for agency in tree
+        }
         non_it_view = [
             CoverageRecord(r.agency, fiscal_year, "non_it", Figures(cells[r.agency.id][1]), r.target_percent, r.as_of)
             for r in it_view
@@ -279,7 +285,6 @@ def build_feed(
     pairs = {it.agency.id: (it, non) for it, non in zip(it_view, non_it_view, strict=True)}
     decision = suppress(tree, cells)
     names = measures(framework)
-    idp = idp_group_totals(fiscal_year, roots)
     by_id = {agency.id: agency for agency in tree}
     nearest = _nearest_published_ancestors(tree, by_id, set(decision.published))
     withheld = withhold(

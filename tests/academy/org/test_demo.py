@@ -107,3 +107,88 @@ def test_demo_warns_when_the_platform_moved_from_the_address_its_learners_have(a
         app.config["ACADEMY_BASE_URL"] = BASE_URL
     assert "learner@demo.go.th" in again.output
     assert f"identified at {BASE_URL}, but the platform now runs at http://127.0.0.1:5001" in again.stderr
+
+
+def test_national_demo_mixes_every_kind_of_state_personnel() -> None:
+    from academy.org.models import PositionLevel, PositionType
+    from academy.org.national import NATIONAL_MIX, NATIONAL_TOTAL, kind_counts
+
+    people = 6000
+    result = build_demo(people=people, base_url=BASE_URL, password=None, national=True)
+    assert result.report.created == people and result.report.ok
+    by_type = dict(
+        db.session.execute(
+            select(PositionType.code, func.count())
+            .select_from(Person)
+            .join(PositionLevel, PositionLevel.id == Person.position_level_id)
+            .join(PositionType, PositionType.id == PositionLevel.position_type_id)
+            .group_by(PositionType.code)
+        ).all()
+    )
+    # Ordinary civil servants (types M, D, K, O) are 400 in every 3,000; each other kind has its share.
+    civil = sum(by_type.get(code, 0) for code in "MDKO")
+    assert civil == kind_counts(people)["civil"] == people * 400 // NATIONAL_TOTAL
+    for kind, share, _where in NATIONAL_MIX:
+        if kind != "civil":
+            assert by_type[kind] == people * share // NATIONAL_TOTAL
+    # Teachers work in the Ministry of Education, police under the Royal Thai Police (a root of its own).
+    teachers = db.session.scalars(
+        select(Agency.path)
+        .join(Person, Person.agency_id == Agency.id)
+        .join(PositionLevel, PositionLevel.id == Person.position_level_id)
+        .where(PositionLevel.code.like("T%"))
+    ).all()
+    assert teachers and all(path.startswith("18/") for path in teachers)
+    police = db.session.scalar(select(Agency).where(Agency.code == "25"))
+    assert police is not None and police.parent_id is None
+    police_paths = db.session.scalars(
+        select(Agency.path)
+        .join(Person, Person.agency_id == Agency.id)
+        .join(PositionLevel, PositionLevel.id == Person.position_level_id)
+        .where(PositionLevel.code.like("P%"))
+    ).all()
+    assert police_paths and all(path.startswith("25/") for path in police_paths)
+    # Some of every kind are IT staff (police ICT, teachers' computer officers...): the target population grows.
+    groups = dict(
+        db.session.execute(select(Person.personnel_group, func.count()).group_by(Person.personnel_group)).all()
+    )
+    assert 0 < groups[PersonnelGroup.IT] < groups[PersonnelGroup.NON_IT] / 5
+
+
+def test_national_demo_adds_field_units_at_scale() -> None:
+    import random
+
+    from academy.org.demo import SEED, build_agencies, department_weights
+    from academy.org.national import PEOPLE_PER_AREA_UNIT, build_area_units, build_police, kind_counts
+
+    rng = random.Random(SEED)
+    departments = build_agencies(rng)
+    people = 3_000_000
+    weights = department_weights(rng, departments, kind_counts(people)["civil"])
+    everywhere = departments + build_police()
+    field = build_area_units(everywhere, {d.code: w for d, w in zip(departments, weights, strict=True)}, people)
+    units = sum(len(codes) for codes in field.values())
+    # About one field unit per 1,500 people; local government and the schools' teachers fill the most.
+    assert people // PEOPLE_PER_AREA_UNIT * 0.9 <= units <= people // PEOPLE_PER_AREA_UNIT
+    names = {d.code: d.name_en for d in everywhere}
+    largest = sorted(field, key=lambda code: len(field[code]), reverse=True)[:2]
+    assert [names[code] for code in largest] == [
+        "Department of Local Administration",
+        "Office of the Basic Education Commission",
+    ]
+    assert all(len(code) == 8 for codes in field.values() for code in codes)
+
+
+def test_default_demo_has_civil_servants_only() -> None:
+    from academy.org.models import PositionLevel, PositionType
+
+    build_demo(people=300, base_url=BASE_URL, password=None)
+    types = set(
+        db.session.scalars(
+            select(PositionType.code)
+            .join(PositionLevel, PositionLevel.position_type_id == PositionType.id)
+            .join(Person, Person.position_level_id == PositionLevel.id)
+        )
+    )
+    assert types <= set("MDKO")
+    assert db.session.scalar(select(func.count()).select_from(PositionType)) == 4

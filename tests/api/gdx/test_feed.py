@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from academy.org.models import Agency, AgencyKind
+from academy.org.models import Agency, AgencyKind, PersonnelGroup
 from api.gdx.services.feed import group_headcounts, suppress
 from competencies.models import Framework
 from competencies.services.coverage import Population, PopulationFilter, coverage
@@ -164,6 +164,25 @@ def test_suppression_counts_the_groups_as_coverage_counts_them(government: Gover
         records = coverage(FISCAL_YEAR, standard, PopulationFilter(population), [government.ministry])
         assert {r.agency.id: r.figures.headcount for r in records} == {i: c[group] for i, c in cells.items()}
     assert cells[government.ministry.id] == (30, 11) and cells[government.small_division.id] == (3, 0)
+
+
+def test_the_it_feed_folds_by_the_plans_headcounts_which_are_the_groups_headcounts(
+    government: Government, standard: Framework
+) -> None:
+    # The IT feed takes each agency's IT and Non-IT headcounts from the plans' figures (one pass over
+    # the people, not two): they must be the very counts suppression is defined on.
+    from api.gdx.services.feed import build_feed
+    from competencies.idp.services.figures import idp_group_totals
+
+    tree = [r.agency for r in coverage(FISCAL_YEAR, standard, agencies=[government.ministry])]
+    totals = idp_group_totals(FISCAL_YEAR, [government.ministry])
+    from_plans = {
+        a.id: (totals[a.id][PersonnelGroup.IT].headcount, totals[a.id][PersonnelGroup.NON_IT].headcount) for a in tree
+    }
+    assert from_plans == group_headcounts(tree, whole_tree=False)
+    entries = build_feed(FISCAL_YEAR, standard, Population.IT, within=government.ministry)
+    published = {entry.record.agency.id for entry in entries}
+    assert published == set(suppress(tree, from_plans).published)
 
 
 def test_suppression_keeps_the_it_and_non_it_groups_from_being_subtracted() -> None:
