@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 from academy import create_app
+from jobs.broker import declare_queues
 
 flask_app = create_app()
 celery_app: Celery = flask_app.extensions["celery"]
+
+
+@worker_init.connect(weak=False)
+@beat_init.connect(weak=False)
+def _declare_queues(**_kwargs: Any) -> None:
+    # Before the worker's consumer (or beat) declares them itself, with no guard against another
+    # process declaring them at the same moment (jobs.broker): a start-up that tolerates the race.
+    declare_queues(celery_app)

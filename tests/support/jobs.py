@@ -188,3 +188,26 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, logs: Callable
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}\n{logs()}")
+
+
+def declare_together(broker_url: str, barrier: Any, results: Any) -> None:
+    """In a process of its own: the jobs' Celery app on this broker; wait for the others, declare the queues."""
+    from flask import Flask
+
+    from academy.config import JobsSettings
+    from jobs.broker import declare_queues
+    from jobs.celery_app import init_celery
+
+    app = Flask("academy")
+    settings = JobsSettings.from_environ({"ACADEMY_CELERY_BROKER_URL": broker_url})
+    app.config.update(settings.flask_config(), ACADEMY_GDX_PUSH_AT="02:00")
+    app.config["ACADEMY_JOBS_STORAGE_DIR"] = str(Path(broker_url.removeprefix("sqla+sqlite:///")).parent / "jobs")
+    celery = init_celery(app)
+    barrier.wait(60)
+    try:
+        declare_queues(celery)
+        results.put("declared")
+    except Exception as error:
+        results.put(repr(error))
+    finally:
+        celery.close()
