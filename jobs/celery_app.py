@@ -6,12 +6,41 @@ pushes the app context, so that tasks use ``db.session`` and the config as reque
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
-from celery.schedules import crontab
+from celery.schedules import crontab, schedstate, schedule
 from flask import Flask
+
+
+class on_the_clock(schedule):
+    """Every N seconds at the clock's multiples of N (since the epoch): two beats fire at the same moments.
+
+    Celery's plain interval counts from each beat's start, so two beats would fire out of step,
+    each in its own "slot"; crontab's finest step is a minute. A slot task keyed by
+    ``slot_number(N)`` therefore names the same slot in every beat's message.
+    """
+
+    def __init__(self, seconds: float, app: Any = None) -> None:
+        super().__init__(run_every=timedelta(seconds=seconds), app=app)
+
+    def is_due(self, last_run_at: datetime) -> schedstate:
+        step = self.run_every.total_seconds()
+        now = self.now().timestamp()
+        slot_start = math.floor(now / step) * step
+        next_in = max(slot_start + step - now, 0.01)
+        return schedstate(self.maybe_make_aware(last_run_at).timestamp() < slot_start, next_in)
+
+    def __reduce__(self) -> Any:
+        return self.__class__, (self.run_every.total_seconds(),)
+
+
+def slot_number(seconds: float, now: datetime | None = None) -> int:
+    """The number of the clock's current N-second slot (what ``on_the_clock(N)`` fires at the start of)."""
+    return math.floor((now or datetime.now()).timestamp() / seconds)
 
 
 def broker_options(config: dict[str, Any] | Any) -> dict[str, Any]:
@@ -71,6 +100,9 @@ def init_celery(app: Flask) -> Celery:
         },
         worker_hijack_root_logger=False,
     )
+    probe = int(config["ACADEMY_JOBS_PROBE_SECONDS"])
+    if probe:
+        celery.conf.beat_schedule["jobs-probe"] = {"task": "jobs.probe_slot", "schedule": on_the_clock(probe)}
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

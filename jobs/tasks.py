@@ -9,18 +9,19 @@ from celery import Celery, Task
 from flask import current_app
 
 from academy.dates import today
-from jobs.runner import fail_job, retryable, run_job
+from jobs.runner import fail_job, note_retry, retryable, run_job
 
-#: Retries of a job whose cause may pass (database away, lost race, busy lock), waiting
-#: 2, 4, 8 ... seconds (less by up to half, the jitter) up to RETRY_MAX_DELAY: half an hour or so in all.
+#: Retries of a job whose cause may pass (database or SMTP server away, lost race, busy lock),
+#: waiting 2, 4, 8 ... seconds (less by up to half, the jitter) up to RETRY_MAX_DELAY: half an hour
+#: or so in all (ACADEMY_JOBS_MAX_RETRIES, ACADEMY_JOBS_RETRY_BASE_SECONDS).
 MAX_RETRIES = 12
 RETRY_BASE_DELAY = 2.0
 RETRY_MAX_DELAY = 600.0
 
 
-def backoff(retries: int) -> float:
+def backoff(retries: int, base: float = RETRY_BASE_DELAY) -> float:
     """Exponential backoff with jitter, for the given number of retries so far."""
-    delay = min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2**retries)
+    delay = min(RETRY_MAX_DELAY, base * 2**retries)
     return delay / 2 + random.uniform(0, delay / 2)
 
 
@@ -28,14 +29,17 @@ def register_tasks(celery: Celery) -> None:
     """Define the tasks on this Celery app (names are stable: messages name them)."""
 
     # Not shared: each Flask app (tests build several) has its own Celery app and its own tasks.
-    @celery.task(name="jobs.run", bind=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name="jobs.run", bind=True, max_retries=None, shared=False)
     def run(self: Task, job_id: int) -> None:
+        config = current_app.config
         try:
             run_job(job_id)
         except Exception as error:
-            if retryable(error) and self.request.retries < MAX_RETRIES:
-                current_app.logger.warning("job %s: %s; retrying", job_id, error)
-                raise self.retry(exc=error, countdown=backoff(self.request.retries)) from None
+            if retryable(error) and self.request.retries < int(config["ACADEMY_JOBS_MAX_RETRIES"]):
+                delay = backoff(self.request.retries, float(config["ACADEMY_JOBS_RETRY_BASE_SECONDS"]))
+                current_app.logger.warning("job %s: %s; retrying in %.1f s", job_id, error, delay)
+                note_retry(job_id, error, delay)
+                raise self.retry(exc=error, countdown=delay) from None
             current_app.logger.exception("job %s failed", job_id)
             fail_job(job_id, error)
 
@@ -60,6 +64,16 @@ def register_tasks(celery: Celery) -> None:
         job = claim_job(
             "notifications", f"notifications:{datetime.now(UTC):%Y-%m-%dT%H}", params={"trigger": "schedule"}
         )
+        return None if job is None else job.id
+
+    @celery.task(name="jobs.probe_slot", shared=False)
+    def probe_slot() -> Any:
+        """Diagnostics (ACADEMY_JOBS_PROBE_SECONDS): a no-op job per clock slot, however many beats send it."""
+        from jobs.celery_app import slot_number
+        from jobs.services import claim_job
+
+        slot = slot_number(float(current_app.config["ACADEMY_JOBS_PROBE_SECONDS"]))
+        job = claim_job("probe", f"probe:{slot}", params={"trigger": "schedule", "slot": slot})
         return None if job is None else job.id
 
     @celery.task(name="jobs.sweep", shared=False)

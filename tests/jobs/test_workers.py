@@ -7,6 +7,7 @@ suite runs on PostgreSQL) that the workers, in their own processes, share with t
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from jobs.models import Job, JobState
 from jobs.services import claim_job, create_job, new_file, send, sweep_stale
 from tests.support.app import BASE_URL, make_settings, postgres_database
 from tests.support.jobs import (
+    Beat,
     Worker,
     broker_environ,
     clear_redis_prefix,
@@ -312,6 +314,58 @@ def test_a_schedule_slot_fires_once_with_two_beats(stack: Stack) -> None:
     assert _read(select(func.count()).select_from(Job).where(Job.kind == "gdx_push")) == 1
     # No skill standard is active in this database: the push fails, and says why.
     assert job.state is JobState.FAILED and job.error is not None
+
+
+_SENT = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/\w+\] Scheduler: Sending due task jobs-probe ", re.M
+)
+_RAN = re.compile(r"Task jobs\.probe_slot\[[\w-]+\] succeeded in [\d.e-]+s: (None|\d+)")
+
+
+def _slots_sent(beat: Beat, seconds: int) -> list[int]:
+    """The clock slots in which a beat sent the probe (from its log's local times)."""
+    from datetime import datetime
+
+    stamps = _SENT.findall(beat.log.read_text(encoding="utf-8", errors="replace"))
+    return [int(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp() // seconds) for stamp in stamps]
+
+
+def test_two_beat_processes_make_one_job_per_slot(stack: Stack) -> None:
+    """Two real beats (one by mistake) send the probe slot on the same 3 s of the clock: one job per slot."""
+    seconds = 3
+    environ = {**stack.environ, "ACADEMY_JOBS_PROBE_SECONDS": str(seconds)}
+    # The beats start with the worker (all three declare the broker's queues at once).
+    beats = [Beat(environ, stack.workdir / f"beat{n}.log", stack.workdir / f"beat{n}-schedule") for n in range(2)]
+    try:
+        with workers(environ, stack.workdir) as running:
+
+            def both_sent() -> bool:
+                first, second = (set(_slots_sent(beat, seconds)) for beat in beats)
+                return len(first & second) >= 2
+
+            wait_for(both_sent, 60, "both beats to send two slots", lambda: _logs(*running, *beats))
+            for beat in beats:
+                beat.stop()
+            sent = [slot for beat in beats for slot in _slots_sent(beat, seconds)]
+
+            def all_ran() -> list[str]:
+                ran = _RAN.findall(running[0].log.read_text(encoding="utf-8", errors="replace"))
+                return ran if len(ran) >= len(sent) else []
+
+            ran = wait_for(all_ran, 60, "the worker to take every slot message", lambda: _logs(*running))
+            claimed = [int(job_id) for job_id in ran if job_id != "None"]
+            for job_id in claimed:
+                wait_for(lambda job_id=job_id: _finished(job_id), 60, "the probe jobs", lambda: _logs(*running))
+    finally:
+        for beat in beats:
+            beat.stop()
+    jobs = db.session.execute(select(Job.task_key, Job.state).where(Job.kind == "probe")).all()
+    db.session.remove()
+    # Every message was taken, one per slot made the job, the other beat's found it made.
+    assert len(ran) == len(sent) and len(sent) >= 2 * 2
+    assert sorted(claimed) == sorted(set(claimed))
+    assert sorted(int(key.removeprefix("probe:")) for key, _state in jobs) == sorted(set(sent))
+    assert len(jobs) == len(claimed) and {state for _key, state in jobs} == {JobState.SUCCEEDED}
 
 
 def test_concurrent_claims_of_one_slot(stack: Stack) -> None:

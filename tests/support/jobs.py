@@ -117,11 +117,6 @@ class Worker:
 
     def __init__(self, environ: dict[str, str], log: Path, name: str, *, beat: bool = False) -> None:
         command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "jobs.worker:celery_app",
             "worker",
             "--concurrency",
             "1",
@@ -134,10 +129,13 @@ class Worker:
         ]
         if beat:
             command.append("--beat")
+        self._start(command, environ, log)
+
+    def _start(self, arguments: list[str], environ: dict[str, str], log: Path) -> None:
         self.log = log
         self._handle = log.open("ab")
         self.process = subprocess.Popen(
-            command,
+            [sys.executable, "-m", "celery", "-A", "jobs.worker:celery_app", *arguments],
             cwd=ROOT,
             env={**os.environ, **environ},
             stdout=self._handle,
@@ -162,6 +160,13 @@ class Worker:
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+class Beat(Worker):
+    """A real ``celery beat`` process with a schedule file of its own (as on another machine)."""
+
+    def __init__(self, environ: dict[str, str], log: Path, schedule: Path) -> None:
+        self._start(["beat", "--loglevel", "INFO", "--schedule", str(schedule)], environ, log)
 
 
 @contextmanager
