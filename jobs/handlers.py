@@ -158,9 +158,19 @@ def rebuild_projections(job: Job, progress: Progress) -> Outcome:
 NOTIFICATIONS = "notifications"
 
 
+class MailUnavailable(ConnectionError):
+    """Not one mail of a notifications run could be sent (the SMTP server is down or refuses): retried later."""
+
+
 @handler(NOTIFICATIONS)
 def send_notifications(job: Job, progress: Progress) -> Outcome:
-    """Produce the notifications that are due and mail the pending ones (academy.notifications); commits."""
+    """Produce the notifications that are due and mail the pending ones (academy.notifications); commits.
+
+    When every send failed (the server is down or refuses), the job raises :class:`MailUnavailable`:
+    Celery retries it with backoff, and after the last retry it shows as failed with the error, to
+    run again. When only some failed, it succeeds and its result counts them: they stay pending
+    and the next run (the next hour's slot) sends them. Sent mails are never sent again.
+    """
     from datetime import UTC, datetime
 
     from academy.notifications import send_due_notifications
@@ -168,9 +178,8 @@ def send_notifications(job: Job, progress: Progress) -> Outcome:
     progress.set_total(1)
     counts = send_due_notifications(datetime.now(UTC))
     progress.advance(1)
-    if counts.get("failed"):
-        # Left pending, never dropped: the next slot sends them.
-        return Outcome(counts, failed=f"{counts['failed']} mails could not be sent; they wait for the next run")
+    if counts["failed"] and not counts["mailed"]:
+        raise MailUnavailable(f"{counts['failed']} mails could not be sent: {counts.get('error')}")
     return Outcome(counts)
 
 

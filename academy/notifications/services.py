@@ -43,14 +43,19 @@ class RunCounts:
     mailed: int = 0
     email_off: int = 0
     failed: int = 0
+    #: The last send's error, when a send failed (what an operator needs to mend it).
+    error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        counts: dict[str, Any] = {
             "produced": dict(self.produced),
             "mailed": self.mailed,
             "email_off": self.email_off,
             "failed": self.failed,
         }
+        if self.error:
+            counts["error"] = self.error
+        return counts
 
 
 def _in_partition(column: Any, partition: Partition | None) -> ColumnElement[bool]:
@@ -173,6 +178,7 @@ def send_pending(now: datetime, partition: Partition | None = None, counts: RunC
         except MailError as error:
             current_app.logger.error("notifications: %s", error)
             counts.failed += len(batch)
+            counts.error = str(error)
             db.session.rollback()
             break
         try:
@@ -215,6 +221,7 @@ def _send_batch(
             except MailError as error:
                 current_app.logger.error("notifications: %s", error)
                 counts.failed += 1
+                counts.error = str(error)
                 failures_in_row += 1
                 continue
             failures_in_row = 0
@@ -228,7 +235,7 @@ def send_due_notifications(now: datetime, partition: Partition | None = None) ->
     """The scheduled run: produce what is due (committed first), then mail what is pending. Commits.
 
     Returns the counts: notifications added per kind, mails sent, rows whose email is off,
-    failed sends (left pending for the next run).
+    failed sends (left pending for the next run) and, when some failed, the last ``error``.
     """
     if not has_request_context():
         # Links in mails are built with url_for, which needs a request; a CLI or a task has none.

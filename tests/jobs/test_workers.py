@@ -10,36 +10,26 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
-from academy import create_app
 from academy.audit.models import AuditEntry
-from academy.db import is_unavailable
 from academy.extensions import db
-from academy.org.demo import ensure_position_lines
-from academy.org.models import AgencyKind, Person, PersonIdentifier
-from academy.org.services import create_agency
+from academy.org.models import Person, PersonIdentifier
 from jobs.handlers import file_digest
 from jobs.models import Job, JobState
 from jobs.services import claim_job, create_job, new_file, send, sweep_stale
-from tests.support.app import BASE_URL, make_settings, postgres_database
+from tests.jobs.conftest import AGENCY, Stack
+from tests.jobs.conftest import finished_job as _finished
+from tests.jobs.conftest import job_row as _job
+from tests.jobs.conftest import read_value as _read
+from tests.jobs.conftest import worker_logs as _logs
 from tests.support.jobs import (
     Beat,
     Worker,
-    broker_environ,
-    clear_redis_prefix,
-    delete_rabbitmq_queue,
-    rabbitmq_answers,
-    redis_answers,
     wait_for,
     workers,
     write_people,
@@ -50,95 +40,6 @@ pytestmark = [
     # kombu's SQL transport (the embedded broker) declares its relationships with noload (SQLAlchemy 2.1 deprecates it).
     pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy:sqlalchemy.exc.SADeprecationWarning"),
 ]
-
-AGENCY = "81001"
-
-
-@dataclass
-class Stack:
-    app: Flask
-    environ: dict[str, str]
-    workdir: Path
-    broker: str
-
-    @property
-    def on_sqlite(self) -> bool:
-        return self.environ["ACADEMY_DATABASE_URL"].startswith("sqlite")
-
-
-@pytest.fixture(params=["embedded", "redis"])
-def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
-    import os
-
-    broker = request.param
-    if broker == "redis" and not redis_answers():
-        if os.environ.get("CI") == "true":  # .ci/run starts Redis: under CI the Redis runs must run
-            pytest.fail("CI needs Redis at ACADEMY_TEST_REDIS_URL (redis://127.0.0.1:6379/13)")
-        pytest.skip("Redis does not answer at ACADEMY_TEST_REDIS_URL (redis://127.0.0.1:6379/13)")
-    if broker == "rabbitmq" and not rabbitmq_answers():
-        pytest.skip("RabbitMQ does not answer at ACADEMY_TEST_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672//)")
-    server = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = postgres_database(server) if server else iter([f"sqlite:///{tmp_path / 'academy.sqlite3'}"])
-    url = next(databases)
-    environ = {
-        "ACADEMY_ENV": "testing",
-        "ACADEMY_DATABASE_URL": url,
-        "ACADEMY_SECRET_KEY": "test-secret-key",
-        "ACADEMY_BASE_URL": BASE_URL,
-        "ACADEMY_JOBS_STORAGE_DIR": str(tmp_path / "jobs"),
-        "ACADEMY_JOBS_STALE_SECONDS": "2",
-        # Under load a 20,000-row import holds SQLite's write lock for longer than the default 10 s.
-        "ACADEMY_SQLITE_BUSY_TIMEOUT": "60",
-        **broker_environ(broker, tmp_path),
-    }
-    app = create_app(settings=make_settings(url, **environ))
-    with app.app_context():
-        flask_migrate.upgrade()
-        ensure_position_lines()
-        ministry = create_agency(code="81", name_th="กระทรวง", name_en="Ministry", kind=AgencyKind.MINISTRY)
-        create_agency(code=AGENCY, name_th="กรม", name_en="Department", kind=AgencyKind.DEPARTMENT, parent=ministry)
-        db.session.commit()
-        try:
-            yield Stack(app, environ, tmp_path, broker)
-        finally:
-            app.extensions["celery"].close()  # the test's own connections to the broker
-            db.session.remove()
-            db.engine.dispose()
-            if broker == "redis":
-                clear_redis_prefix(environ["ACADEMY_CELERY_KEY_PREFIX"])
-            if broker == "rabbitmq":
-                delete_rabbitmq_queue(environ["ACADEMY_CELERY_QUEUE"])
-            for _rest in databases:  # drops the PostgreSQL database
-                pass
-
-
-def _read(query: Any) -> Any:
-    """One value, read in a transaction of its own (on SQLite every transaction holds the write lock)."""
-    try:
-        return db.session.scalar(query)
-    finally:
-        db.session.remove()
-
-
-def _job(job_id: int) -> Job:
-    try:
-        job = db.session.get(Job, job_id)
-        assert job is not None
-        db.session.expunge(job)
-        return job
-    finally:
-        db.session.remove()
-
-
-def _finished(job_id: int) -> Job | None:
-    try:
-        job = _job(job_id)
-    except OperationalError as error:
-        # SQLite: a worker's import holds the write lock longer than the busy timeout: not yet.
-        if is_unavailable(error):
-            return None
-        raise
-    return job if job.state in (JobState.SUCCEEDED, JobState.FAILED) else None
 
 
 def _upload(stack: Stack, rows: int) -> str:
@@ -153,10 +54,6 @@ def _queue(kind: str, params: dict[str, Any], task_key: str | None = None) -> in
     job_id = job.id
     db.session.remove()
     return job_id
-
-
-def _logs(*running: Worker) -> str:
-    return "\n".join(worker.output() for worker in running)
 
 
 def _people() -> tuple[int, int, int]:

@@ -216,3 +216,28 @@ def declare_together(broker_url: str, barrier: Any, results: Any) -> None:
         results.put(repr(error))
     finally:
         celery.close()
+
+
+class SmtpSink:
+    """A loopback SMTP server (aiosmtpd) on a port of its own, which the test starts and stops."""
+
+    def __init__(self) -> None:
+        from tests.support.mail import Mailbox, _free_port
+
+        self.box = Mailbox()
+        self.port = _free_port()
+        self._controller: Any = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def recipients(self) -> list[str]:
+        return sorted(recipient for _sender, recipients in self.box.envelopes for recipient in recipients)
