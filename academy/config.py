@@ -413,6 +413,9 @@ class JobsSettings:
     #: Diagnostics and tests: beat sends a no-op job every this many seconds, on the clock's
     #: multiples (every beat at the same moments), one per slot; 0: off.
     probe_seconds: int = 0
+    #: The hourly notifications job makes the due rows, then hands the mailing to this many
+    #: partition jobs (user id modulo N) that the workers take side by side; 1: it mails them itself.
+    notification_partitions: int = 1
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> JobsSettings:
@@ -431,6 +434,9 @@ class JobsSettings:
             retry_base_seconds=_positive(env, "ACADEMY_JOBS_RETRY_BASE_SECONDS", cls.retry_base_seconds),
             keep_days=_whole_number(env, "ACADEMY_JOBS_KEEP_DAYS", cls.keep_days, 1, 36500),
             probe_seconds=_whole_number(env, "ACADEMY_JOBS_PROBE_SECONDS", cls.probe_seconds, 0, 86400),
+            notification_partitions=_whole_number(
+                env, "ACADEMY_JOBS_NOTIFICATION_PARTITIONS", cls.notification_partitions, 1, 256
+            ),
         )
 
     def flask_config(self) -> dict[str, Any]:

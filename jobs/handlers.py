@@ -19,7 +19,7 @@ from academy.org.models import Agency
 from jobs.models import Job
 from jobs.progress import Progress
 from jobs.runner import Outcome, handler
-from jobs.services import new_file, storage_root
+from jobs.services import create_job, new_file, storage_root
 
 PEOPLE_CHECK = "people_import_check"
 PEOPLE_IMPORT = "people_import"
@@ -162,6 +162,15 @@ class MailUnavailable(ConnectionError):
     """Not one mail of a notifications run could be sent (the SMTP server is down or refuses): retried later."""
 
 
+NOTIFICATIONS_PARTITION = "notifications_partition"
+
+
+def _mail_outcome(counts: dict[str, Any]) -> Outcome:
+    if counts["failed"] and not counts["mailed"]:
+        raise MailUnavailable(f"{counts['failed']} mails could not be sent: {counts.get('error')}")
+    return Outcome(counts)
+
+
 @handler(NOTIFICATIONS)
 def send_notifications(job: Job, progress: Progress) -> Outcome:
     """Produce the notifications that are due and mail the pending ones (academy.notifications); commits.
@@ -170,17 +179,48 @@ def send_notifications(job: Job, progress: Progress) -> Outcome:
     Celery retries it with backoff, and after the last retry it shows as failed with the error, to
     run again. When only some failed, it succeeds and its result counts them: they stay pending
     and the next run (the next hour's slot) sends them. Sent mails are never sent again.
+
+    With ACADEMY_JOBS_NOTIFICATION_PARTITIONS above 1 it only produces them, then leaves the
+    mailing to that many partition jobs (user id modulo N) that the workers take side by side.
     """
     from datetime import UTC, datetime
 
-    from academy.notifications import send_due_notifications
+    from academy.notifications import produce_due_notifications, send_due_notifications
 
+    now = datetime.now(UTC)
+    partitions = int(current_app.config["ACADEMY_JOBS_NOTIFICATION_PARTITIONS"])
     progress.set_total(1)
-    counts = send_due_notifications(datetime.now(UTC))
+    if partitions == 1:
+        counts = send_due_notifications(now)
+        progress.advance(1)
+        return _mail_outcome(counts)
+    counts = produce_due_notifications(now)
+    children = [
+        create_job(
+            NOTIFICATIONS_PARTITION,
+            params={"index": index, "count": partitions, "now": now.isoformat()},
+            task_key=f"{job.task_key}:{index}/{partitions}",
+            parent=job,
+        )
+        for index in range(partitions)
+    ]
     progress.advance(1)
-    if counts["failed"] and not counts["mailed"]:
-        raise MailUnavailable(f"{counts['failed']} mails could not be sent: {counts.get('error')}")
-    return Outcome(counts)
+    # The partition jobs are sent when this job's outcome is committed.
+    return Outcome({**counts, "partition_jobs": [child.id for child in children]})
+
+
+@handler(NOTIFICATIONS_PARTITION)
+def send_notifications_partition(job: Job, progress: Progress) -> Outcome:
+    """Mail the pending notifications of one partition (user id modulo count == index); fails as the whole run does."""
+    from datetime import datetime
+
+    from academy.notifications import send_pending_notifications
+
+    partition = (int(job.params["index"]), int(job.params["count"]))
+    progress.set_total(1)
+    counts = send_pending_notifications(datetime.fromisoformat(str(job.params["now"])), partition)
+    progress.advance(1)
+    return _mail_outcome(counts)
 
 
 @handler(GDX_PUSH)

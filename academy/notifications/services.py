@@ -245,6 +245,24 @@ def send_due_notifications(now: datetime, partition: Partition | None = None) ->
     return _run(now, partition)
 
 
+def send_pending_notifications(now: datetime, partition: Partition | None = None) -> dict[str, Any]:
+    """Mail the pending notifications (of a partition), without producing any: one worker's share. Commits."""
+    if not has_request_context():
+        base = str(current_app.config.get("ACADEMY_BASE_URL", "http://localhost"))
+        with current_app.test_request_context("/", base_url=base):
+            return send_pending(now, partition).as_dict()
+    return send_pending(now, partition).as_dict()
+
+
+def produce_due_notifications(now: datetime) -> dict[str, Any]:
+    """Produce what is due and turn off the unwanted emails, without mailing (the mailing is shared out). Commits."""
+    counts = RunCounts()
+    counts.produced = produce(now)
+    counts.email_off = turn_off_unwanted()
+    db.session.commit()
+    return counts.as_dict()
+
+
 def _run(now: datetime, partition: Partition | None) -> dict[str, Any]:
     counts = RunCounts()
     counts.produced = produce(now, partition)
