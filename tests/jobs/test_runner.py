@@ -46,7 +46,7 @@ def test_a_transient_error_is_retried_then_the_job_shows_failed(
 ) -> None:
     delays: list[float] = []
     original = tasks.backoff
-    monkeypatch.setattr(tasks, "backoff", lambda retries: delays.append(original(retries)) or 0.0)
+    monkeypatch.setattr(tasks, "backoff", lambda retries, base: delays.append(original(retries, base)) or 0.0)
     job = create_job(flaky)
     _run(app, job.id)
     db.session.refresh(job)
