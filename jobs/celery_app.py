@@ -97,6 +97,13 @@ def init_celery(app: Flask) -> Celery:
             "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
             # Reminders and notifications (academy.notifications), each sent once, in the hour's slot.
             "notifications": {"task": "jobs.notifications_slot", "schedule": crontab(minute=5)},
+            # Housekeeping, once a day at night (Bangkok): old job files; LRS partitions three months ahead.
+            "jobs-cleanup": {"task": "jobs.daily_slot", "schedule": crontab(hour=3, minute=30), "args": ["cleanup"]},
+            "lrs-partitions": {
+                "task": "jobs.daily_slot",
+                "schedule": crontab(hour=3, minute=45),
+                "args": ["lrs_partitions"],
+            },
         },
         worker_hijack_root_logger=False,
     )

@@ -375,3 +375,36 @@ def probe(job: Job, progress: Progress) -> Outcome:
     progress.set_total(1)
     progress.advance(1)
     return Outcome({"slot": job.params.get("slot")})
+
+
+CLEANUP = "cleanup"
+LRS_PARTITIONS = "lrs_partitions"
+#: How many months after this one the LRS's statement partitions are kept created.
+PARTITIONS_AHEAD = 3
+
+
+@handler(CLEANUP)
+def clean_up(job: Job, progress: Progress) -> Outcome:
+    """Delete old finished jobs' files and old uploads (ACADEMY_JOBS_KEEP_DAYS)."""
+    from jobs.services import clean_up_files
+
+    progress.set_total(1)
+    counts = clean_up_files()
+    progress.advance(1)
+    return Outcome(dict(counts))
+
+
+@handler(LRS_PARTITIONS)
+def lrs_partitions(job: Job, progress: Progress) -> Outcome:
+    """Keep the LRS statement partitions of this month and the next three created (PostgreSQL; SQLite: nothing)."""
+    from lrs.partitions import ensure_partitions, is_partitioned
+
+    progress.set_total(1)
+    if not is_partitioned():
+        progress.advance(1)
+        return Outcome({"partitioned": False, "created": 0})
+    created = ensure_partitions(PARTITIONS_AHEAD)
+    if created:
+        record_audit("lrs.partitions", actor="job", target_type="job", target_id=job.id, details={"created": created})
+    progress.advance(1)
+    return Outcome({"partitioned": True, "created": len(created), "partitions": ", ".join(created)})

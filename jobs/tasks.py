@@ -17,6 +17,8 @@ from jobs.runner import fail_job, note_retry, retryable, run_job
 MAX_RETRIES = 12
 RETRY_BASE_DELAY = 2.0
 RETRY_MAX_DELAY = 600.0
+#: The kinds beat may start through ``jobs.daily_slot``.
+DAILY_KINDS = frozenset({"cleanup", "lrs_partitions"})
 
 
 def backoff(retries: int, base: float = RETRY_BASE_DELAY) -> float:
@@ -74,6 +76,16 @@ def register_tasks(celery: Celery) -> None:
 
         slot = slot_number(float(current_app.config["ACADEMY_JOBS_PROBE_SECONDS"]))
         job = claim_job("probe", f"probe:{slot}", params={"trigger": "schedule", "slot": slot})
+        return None if job is None else job.id
+
+    @celery.task(name="jobs.daily_slot", shared=False)
+    def daily_slot(kind: str) -> Any:
+        """A daily housekeeping job (the clean-up, the LRS partitions): one per Bangkok day, however many beats."""
+        from jobs.services import claim_job
+
+        if kind not in DAILY_KINDS:
+            raise ValueError(f"no daily job {kind!r}")
+        job = claim_job(kind, f"{kind}:{today().isoformat()}", params={"trigger": "schedule"})
         return None if job is None else job.id
 
     @celery.task(name="jobs.sweep", shared=False)
