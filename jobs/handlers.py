@@ -402,9 +402,9 @@ def lrs_partitions(job: Job, progress: Progress) -> Outcome:
     progress.set_total(1)
     if not is_partitioned():
         progress.advance(1)
-        return Outcome({"partitioned": False, "created": 0})
+        return Outcome({"partitioned": False, "partitions_created": 0})
     created = ensure_partitions(PARTITIONS_AHEAD)
     if created:
         record_audit("lrs.partitions", actor="job", target_type="job", target_id=job.id, details={"created": created})
     progress.advance(1)
-    return Outcome({"partitioned": True, "created": len(created), "partitions": ", ".join(created)})
+    return Outcome({"partitioned": True, "partitions_created": len(created), "partitions": ", ".join(created)})

@@ -106,15 +106,15 @@ def test_the_lrs_partitions_are_kept_created_ahead(app: Flask) -> None:
     if not is_partitioned():  # SQLite: nothing to do, and the job says so
         assert db.session.get_bind().dialect.name == "sqlite"
         job = _run(create_job("lrs_partitions"))
-        assert job.result == {"partitioned": False, "created": 0}
+        assert job.result == {"partitioned": False, "partitions_created": 0}
         return
     # The third month ahead is missing (detached and dropped): the job creates it again.
     ahead = Month.of(datetime.now(UTC).date()).plus(3)
     for name in detach_month(ahead):
         db.session.execute(text(f"DROP TABLE {name}"))
     job = _run(create_job("lrs_partitions"))
-    assert job.result is not None and job.result["created"] == 3
+    assert job.result is not None and job.result["partitions_created"] == 3
     assert sorted(job.result["partitions"].split(", ")) == sorted(
         ahead.partition(table) for table in ("lrs_statement_activities", "lrs_statement_agents", "lrs_statements")
     )
-    assert _run(create_job("lrs_partitions")).result == {"partitioned": True, "created": 0, "partitions": ""}
+    assert _run(create_job("lrs_partitions")).result == {"partitioned": True, "partitions_created": 0, "partitions": ""}
