@@ -139,9 +139,11 @@ def note_retry(job_id: int, error: BaseException, delay: float) -> None:
     """Show the job as waiting for its retry in ``delay`` seconds, with the error that made it wait; commits.
 
     Its heartbeat is set to the retry's time, so that the sweep does not send it again meanwhile
-    (a second chain of retries).
+    (a second chain of retries). A job busy elsewhere is left as its running worker shows it.
     """
     db.session.rollback()
+    if isinstance(error, JobBusy):
+        return
     db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
