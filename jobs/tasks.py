@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery, Task
@@ -27,6 +28,11 @@ def backoff(retries: int, base: float = RETRY_BASE_DELAY) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
+def sent(sent_at: float | None) -> datetime:
+    """When beat sent a slot's message (its ``sent_at``), or now for a message without it."""
+    return datetime.fromtimestamp(sent_at, UTC) if sent_at is not None else datetime.now(UTC)
+
+
 def register_tasks(celery: Celery) -> None:
     """Define the tasks on this Celery app (names are stable: messages name them)."""
 
@@ -46,46 +52,42 @@ def register_tasks(celery: Celery) -> None:
             fail_job(job_id, error)
 
     @celery.task(name="jobs.gdx_push_slot", shared=False)
-    def gdx_push_slot() -> Any:
+    def gdx_push_slot(sent_at: float | None = None) -> Any:
         """The daily GDX push: beat sends this; only the first delivery of the Bangkok day makes the job."""
         from jobs.services import claim_job
 
         if not current_app.config["ACADEMY_GDX_INGEST_URL"]:
             current_app.logger.info("GDX push skipped: ACADEMY_GDX_INGEST_URL is not set")
             return None
-        job = claim_job("gdx_push", f"gdx_push:{today().isoformat()}", params={"trigger": "schedule"})
+        job = claim_job("gdx_push", f"gdx_push:{today(sent(sent_at)).isoformat()}", params={"trigger": "schedule"})
         return None if job is None else job.id
 
     @celery.task(name="jobs.notifications_slot", shared=False)
-    def notifications_slot() -> Any:
+    def notifications_slot(sent_at: float | None = None) -> Any:
         """Hourly reminders and notifications: only the first delivery of the hour makes the job."""
-        from datetime import UTC, datetime
-
         from jobs.services import claim_job
 
-        job = claim_job(
-            "notifications", f"notifications:{datetime.now(UTC):%Y-%m-%dT%H}", params={"trigger": "schedule"}
-        )
+        job = claim_job("notifications", f"notifications:{sent(sent_at):%Y-%m-%dT%H}", params={"trigger": "schedule"})
         return None if job is None else job.id
 
     @celery.task(name="jobs.probe_slot", shared=False)
-    def probe_slot() -> Any:
+    def probe_slot(sent_at: float | None = None) -> Any:
         """Diagnostics (ACADEMY_JOBS_PROBE_SECONDS): a no-op job per clock slot, however many beats send it."""
         from jobs.celery_app import slot_number
         from jobs.services import claim_job
 
-        slot = slot_number(float(current_app.config["ACADEMY_JOBS_PROBE_SECONDS"]))
+        slot = slot_number(float(current_app.config["ACADEMY_JOBS_PROBE_SECONDS"]), sent(sent_at))
         job = claim_job("probe", f"probe:{slot}", params={"trigger": "schedule", "slot": slot})
         return None if job is None else job.id
 
     @celery.task(name="jobs.daily_slot", shared=False)
-    def daily_slot(kind: str) -> Any:
+    def daily_slot(kind: str, sent_at: float | None = None) -> Any:
         """A daily housekeeping job (the clean-up, the LRS partitions): one per Bangkok day, however many beats."""
         from jobs.services import claim_job
 
         if kind not in DAILY_KINDS:
             raise ValueError(f"no daily job {kind!r}")
-        job = claim_job(kind, f"{kind}:{today().isoformat()}", params={"trigger": "schedule"})
+        job = claim_job(kind, f"{kind}:{today(sent(sent_at)).isoformat()}", params={"trigger": "schedule"})
         return None if job is None else job.id
 
     @celery.task(name="jobs.sweep", shared=False)
