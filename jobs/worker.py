@@ -19,4 +19,8 @@ celery_app: Celery = flask_app.extensions["celery"]
 def _declare_queues(**_kwargs: Any) -> None:
     # Before the worker's consumer (or beat) declares them itself, with no guard against another
     # process declaring them at the same moment (jobs.broker): a start-up that tolerates the race.
-    declare_queues(celery_app)
+    try:
+        declare_queues(celery_app)
+    except Exception as error:
+        # A broker that is down: the worker's own connection retries (broker_connection_retry_on_startup).
+        flask_app.logger.warning("the broker's queues were not declared at start: %s", error)

@@ -118,3 +118,17 @@ def test_the_lrs_partitions_are_kept_created_ahead(app: Flask) -> None:
         ahead.partition(table) for table in ("lrs_statement_activities", "lrs_statement_agents", "lrs_statements")
     )
     assert _run(create_job("lrs_partitions")).result == {"partitioned": True, "partitions_created": 0, "partitions": ""}
+
+
+def test_a_slot_is_named_by_when_beat_sent_it_not_when_a_worker_takes_it(app: Flask) -> None:
+    from celery.beat import BeatLazyFunc
+
+    celery = app.extensions["celery"]
+    for name in ("gdx-push", "notifications", "jobs-cleanup", "lrs-partitions"):
+        assert isinstance(celery.conf.beat_schedule[name]["kwargs"]["sent_at"], BeatLazyFunc)
+    sent_at = datetime(2026, 12, 6, 16, 59, 59, tzinfo=UTC).timestamp()  # 23:59:59 in Bangkok
+    first = celery.tasks["jobs.daily_slot"].apply(args=["cleanup"], kwargs={"sent_at": sent_at}).get()
+    job = db.session.get(Job, first)
+    assert job is not None and job.task_key == "cleanup:2026-12-06"  # taken later, still that day's slot
+    hourly = celery.tasks["jobs.notifications_slot"].apply(kwargs={"sent_at": sent_at}).get()
+    assert db.session.get(Job, hourly).task_key == "notifications:2026-12-06T16"  # type: ignore[union-attr]
