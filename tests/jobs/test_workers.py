@@ -241,6 +241,8 @@ def test_two_beat_processes_make_one_job_per_slot(stack: Stack) -> None:
                 return len(first & second) >= 2
 
             wait_for(both_sent, 60, "both beats to send two slots", lambda: _logs(*running, *beats))
+            # Stopped mid-slot, when neither is sending: a send cut short would be logged, never delivered.
+            time.sleep((seconds * 1.5 - time.time() % seconds) % seconds)
             for beat in beats:
                 beat.stop()
             sent = [slot for beat in beats for slot in _slots_sent(beat, seconds)]
