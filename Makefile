@@ -63,13 +63,15 @@ DEV_OIDC_ENV := ACADEMY_OIDC_PROVIDERS=thaid ACADEMY_OIDC_THAID_ISSUER=http://12
   ACADEMY_OIDC_THAID_TOKEN_HEADERS="x-imauth-apikey: academy-dev-api-key"
 
 # One Celery worker with beat embedded (-B) runs beside the web server, on the embedded broker
-# (a SQLite file in instance/, README "Background jobs"); it stops when the server stops. In
+# (a SQLite file in instance/, README "Background jobs"), whose queues are declared before either
+# starts (two processes declaring them at once collide); it stops when the server stops. In
 # development, unless providers are configured, the local ThaID provider runs beside them too.
 WORKER := $(BIN)/celery -A jobs.worker:celery_app worker -B --concurrency 1 --loglevel WARNING
 
 run: install
 	$(FLASK) db upgrade
 	$(RUN_ENV) $(FLASK) academy demo --if-empty
+	$(FLASK) academy jobs-declare-queues
 ifeq ($(strip $(ACADEMY_OIDC_PROVIDERS)),)
 	$(RUN_ENV) $(FLASK) academy dev-oidc-provider $(DEV_OIDC_CONFIG) --port $(OIDC_PORT)
 	node scripts/dev_oidc_provider.mjs $(DEV_OIDC_CONFIG) 2>/dev/null & provider=$$!; \

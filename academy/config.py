@@ -404,6 +404,18 @@ class JobsSettings:
     max_upload_mb: float = 512.0
     #: Report exports above this many people are queued as jobs; smaller ones answer at once.
     export_threshold: int = 5000
+    #: Retries of a job whose cause may pass (database, SMTP, GDX away), and the first pause
+    #: (seconds; doubling each time, with jitter, up to 10 minutes) before the first retry.
+    max_retries: int = 12
+    retry_base_seconds: float = 2.0
+    #: Finished jobs' files (results, uploads) older than this many days are deleted by beat.
+    keep_days: int = 14
+    #: Diagnostics and tests: beat sends a no-op job every this many seconds, on the clock's
+    #: multiples (every beat at the same moments), one per slot; 0: off.
+    probe_seconds: int = 0
+    #: The hourly notifications job makes the due rows, then hands the mailing to this many
+    #: partition jobs (user id modulo N) that the workers take side by side; 1: it mails them itself.
+    notification_partitions: int = 1
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> JobsSettings:
@@ -418,6 +430,13 @@ class JobsSettings:
             stale_seconds=_positive(env, "ACADEMY_JOBS_STALE_SECONDS", cls.stale_seconds),
             max_upload_mb=_positive(env, "ACADEMY_JOBS_MAX_UPLOAD_MB", cls.max_upload_mb),
             export_threshold=_whole_number(env, "ACADEMY_JOBS_EXPORT_THRESHOLD", cls.export_threshold, 0, 10**9),
+            max_retries=_whole_number(env, "ACADEMY_JOBS_MAX_RETRIES", cls.max_retries, 0, 100),
+            retry_base_seconds=_positive(env, "ACADEMY_JOBS_RETRY_BASE_SECONDS", cls.retry_base_seconds),
+            keep_days=_whole_number(env, "ACADEMY_JOBS_KEEP_DAYS", cls.keep_days, 1, 36500),
+            probe_seconds=_whole_number(env, "ACADEMY_JOBS_PROBE_SECONDS", cls.probe_seconds, 0, 86400),
+            notification_partitions=_whole_number(
+                env, "ACADEMY_JOBS_NOTIFICATION_PARTITIONS", cls.notification_partitions, 1, 256
+            ),
         )
 
     def flask_config(self) -> dict[str, Any]:

@@ -109,10 +109,12 @@ def init_app(app: Flask) -> None:
     """Register the job table, the Celery app and its tasks, the jobs pages and the job handlers."""
     from jobs import handlers as _handlers  # noqa: F401 - registers each kind's work
     from jobs.celery_app import init_celery
+    from jobs.cli import register as register_cli
     from jobs.tasks import register_tasks
     from jobs.views import allow_large_upload, bp
 
     register_tasks(init_celery(app))
     app.register_blueprint(bp)
+    register_cli()
     # First, so that the upload's own limit applies before CSRF protection reads the form.
     app.before_request_funcs.setdefault(None, []).insert(0, allow_large_upload)

@@ -6,12 +6,52 @@ pushes the app context, so that tasks use ``db.session`` and the config as reque
 
 from __future__ import annotations
 
+import math
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
-from celery.schedules import crontab
+from celery.beat import BeatLazyFunc
+from celery.schedules import crontab, schedstate, schedule
 from flask import Flask
+
+
+class on_the_clock(schedule):
+    """Every N seconds at the clock's multiples of N (since the epoch): two beats fire at the same moments.
+
+    Celery's plain interval counts from each beat's start, so two beats would fire out of step,
+    each in its own "slot"; crontab's finest step is a minute. A slot task keyed by
+    ``slot_number(N)`` therefore names the same slot in every beat's message.
+    """
+
+    def __init__(self, seconds: float, app: Any = None) -> None:
+        super().__init__(run_every=timedelta(seconds=seconds), app=app)
+
+    def is_due(self, last_run_at: datetime) -> schedstate:
+        step = self.run_every.total_seconds()
+        now = self.now().timestamp()
+        slot_start = math.floor(now / step) * step
+        next_in = max(slot_start + step - now, 0.01)
+        return schedstate(self.maybe_make_aware(last_run_at).timestamp() < slot_start, next_in)
+
+    def __reduce__(self) -> Any:
+        return self.__class__, (self.run_every.total_seconds(),)
+
+
+def sent_now() -> dict[str, Any]:
+    """The kwargs of a slot entry: the moment beat sends it (evaluated at each send), which names its slot.
+
+    A worker that takes the message late (a backlog, a busy machine) still claims the slot the
+    beat meant, not the one it runs in.
+    """
+    return {"sent_at": BeatLazyFunc(time.time)}
+
+
+def slot_number(seconds: float, now: datetime | None = None) -> int:
+    """The number of the clock's current N-second slot (what ``on_the_clock(N)`` fires at the start of)."""
+    return math.floor((now or datetime.now()).timestamp() / seconds)
 
 
 def broker_options(config: dict[str, Any] | Any) -> dict[str, Any]:
@@ -64,15 +104,39 @@ def init_celery(app: Flask) -> Celery:
         beat_schedule_filename=str(Path(config["ACADEMY_JOBS_STORAGE_DIR"]) / "celerybeat-schedule"),
         beat_schedule={
             # Every beat sends this; the job's unique task key makes the day's slot run once.
-            "gdx-push": {"task": "jobs.gdx_push_slot", "schedule": crontab(hour=int(hours), minute=int(minutes))},
+            "gdx-push": {
+                "task": "jobs.gdx_push_slot",
+                "schedule": crontab(hour=int(hours), minute=int(minutes)),
+                "kwargs": sent_now(),
+            },
             "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
             # Credentials queued by the ingest (ACADEMY_CREDENTIALS_ISSUE_IN=job) whose task was not sent.
             "credentials-queue": {"task": "credentials.issue_queued", "schedule": 60.0},
             # Reminders and notifications (academy.notifications), each sent once, in the hour's slot.
-            "notifications": {"task": "jobs.notifications_slot", "schedule": crontab(minute=5)},
+            "notifications": {"task": "jobs.notifications_slot", "schedule": crontab(minute=5), "kwargs": sent_now()},
+            # Housekeeping, once a day at night (Bangkok): old job files; LRS partitions three months ahead.
+            "jobs-cleanup": {
+                "task": "jobs.daily_slot",
+                "schedule": crontab(hour=3, minute=30),
+                "args": ["cleanup"],
+                "kwargs": sent_now(),
+            },
+            "lrs-partitions": {
+                "task": "jobs.daily_slot",
+                "schedule": crontab(hour=3, minute=45),
+                "args": ["lrs_partitions"],
+                "kwargs": sent_now(),
+            },
         },
         worker_hijack_root_logger=False,
     )
+    probe = int(config["ACADEMY_JOBS_PROBE_SECONDS"])
+    if probe:
+        celery.conf.beat_schedule["jobs-probe"] = {
+            "task": "jobs.probe_slot",
+            "schedule": on_the_clock(probe),
+            "kwargs": sent_now(),
+        }
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

@@ -19,7 +19,7 @@ from academy.org.models import Agency
 from jobs.models import Job
 from jobs.progress import Progress
 from jobs.runner import Outcome, handler
-from jobs.services import new_file, storage_root
+from jobs.services import create_job, new_file, storage_root
 
 PEOPLE_CHECK = "people_import_check"
 PEOPLE_IMPORT = "people_import"
@@ -158,20 +158,69 @@ def rebuild_projections(job: Job, progress: Progress) -> Outcome:
 NOTIFICATIONS = "notifications"
 
 
+class MailUnavailable(ConnectionError):
+    """Not one mail of a notifications run could be sent (the SMTP server is down or refuses): retried later."""
+
+
+NOTIFICATIONS_PARTITION = "notifications_partition"
+
+
+def _mail_outcome(counts: dict[str, Any]) -> Outcome:
+    if counts["failed"] and not counts["mailed"]:
+        raise MailUnavailable(f"{counts['failed']} mails could not be sent: {counts.get('error')}")
+    return Outcome(counts)
+
+
 @handler(NOTIFICATIONS)
 def send_notifications(job: Job, progress: Progress) -> Outcome:
-    """Produce the notifications that are due and mail the pending ones (academy.notifications); commits."""
+    """Produce the notifications that are due and mail the pending ones (academy.notifications); commits.
+
+    When every send failed (the server is down or refuses), the job raises :class:`MailUnavailable`:
+    Celery retries it with backoff, and after the last retry it shows as failed with the error, to
+    run again. When only some failed, it succeeds and its result counts them: they stay pending
+    and the next run (the next hour's slot) sends them. Sent mails are never sent again.
+
+    With ACADEMY_JOBS_NOTIFICATION_PARTITIONS above 1 it only produces them, then leaves the
+    mailing to that many partition jobs (user id modulo N) that the workers take side by side.
+    """
     from datetime import UTC, datetime
 
-    from academy.notifications import send_due_notifications
+    from academy.notifications import produce_due_notifications, send_due_notifications
 
+    now = datetime.now(UTC)
+    partitions = int(current_app.config["ACADEMY_JOBS_NOTIFICATION_PARTITIONS"])
     progress.set_total(1)
-    counts = send_due_notifications(datetime.now(UTC))
+    if partitions == 1:
+        counts = send_due_notifications(now)
+        progress.advance(1)
+        return _mail_outcome(counts)
+    counts = produce_due_notifications(now)
+    children = [
+        create_job(
+            NOTIFICATIONS_PARTITION,
+            params={"index": index, "count": partitions, "now": now.isoformat()},
+            task_key=f"{job.task_key}:{index}/{partitions}",
+            parent=job,
+        )
+        for index in range(partitions)
+    ]
     progress.advance(1)
-    if counts.get("failed"):
-        # Left pending, never dropped: the next slot sends them.
-        return Outcome(counts, failed=f"{counts['failed']} mails could not be sent; they wait for the next run")
-    return Outcome(counts)
+    # The partition jobs are sent when this job's outcome is committed.
+    return Outcome({**counts, "partition_jobs": [child.id for child in children]})
+
+
+@handler(NOTIFICATIONS_PARTITION)
+def send_notifications_partition(job: Job, progress: Progress) -> Outcome:
+    """Mail the pending notifications of one partition (user id modulo count == index); fails as the whole run does."""
+    from datetime import datetime
+
+    from academy.notifications import send_pending_notifications
+
+    partition = (int(job.params["index"]), int(job.params["count"]))
+    progress.set_total(1)
+    counts = send_pending_notifications(datetime.fromisoformat(str(job.params["now"])), partition)
+    progress.advance(1)
+    return _mail_outcome(counts)
 
 
 @handler(GDX_PUSH)
@@ -315,3 +364,47 @@ def erase_person_job(job: Job, progress: Progress) -> Outcome:
     if counts is None:
         return Outcome({"already_erased": True})
     return Outcome(dict(counts))
+
+
+PROBE = "probe"
+
+
+@handler(PROBE)
+def probe(job: Job, progress: Progress) -> Outcome:
+    """Nothing to do: the schedule's probe (ACADEMY_JOBS_PROBE_SECONDS) shows that beat and the workers run."""
+    progress.set_total(1)
+    progress.advance(1)
+    return Outcome({"slot": job.params.get("slot")})
+
+
+CLEANUP = "cleanup"
+LRS_PARTITIONS = "lrs_partitions"
+#: How many months after this one the LRS's statement partitions are kept created.
+PARTITIONS_AHEAD = 3
+
+
+@handler(CLEANUP)
+def clean_up(job: Job, progress: Progress) -> Outcome:
+    """Delete old finished jobs' files and old uploads (ACADEMY_JOBS_KEEP_DAYS)."""
+    from jobs.services import clean_up_files
+
+    progress.set_total(1)
+    counts = clean_up_files()
+    progress.advance(1)
+    return Outcome(dict(counts))
+
+
+@handler(LRS_PARTITIONS)
+def lrs_partitions(job: Job, progress: Progress) -> Outcome:
+    """Keep the LRS statement partitions of this month and the next three created (PostgreSQL; SQLite: nothing)."""
+    from lrs.partitions import ensure_partitions, is_partitioned
+
+    progress.set_total(1)
+    if not is_partitioned():
+        progress.advance(1)
+        return Outcome({"partitioned": False, "partitions_created": 0})
+    created = ensure_partitions(PARTITIONS_AHEAD)
+    if created:
+        record_audit("lrs.partitions", actor="job", target_type="job", target_id=job.id, details={"created": created})
+    progress.advance(1)
+    return Outcome({"partitioned": True, "partitions_created": len(created), "partitions": ", ".join(created)})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -133,6 +133,27 @@ def fail_job(job_id: int, error: BaseException | str) -> None:
     )
     db.session.commit()
     forget_progress(job_id)
+
+
+def note_retry(job_id: int, error: BaseException, delay: float) -> None:
+    """Show the job as waiting for its retry in ``delay`` seconds, with the error that made it wait; commits.
+
+    Its heartbeat is set to the retry's time, so that the sweep does not send it again meanwhile
+    (a second chain of retries). A job busy elsewhere is left as its running worker shows it.
+    """
+    db.session.rollback()
+    if isinstance(error, JobBusy):
+        return
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
+        .values(
+            state=JobState.QUEUED,
+            error=f"retrying: {_describe(error)}"[:MAX_ERROR_CHARS],
+            heartbeat_at=datetime.now(UTC) + timedelta(seconds=delay),
+        )
+    )
+    db.session.commit()
 
 
 def _describe(error: BaseException) -> str:

@@ -224,3 +224,53 @@ def sweep_stale(now: datetime | None = None) -> list[int]:
     for job_id in stale:
         send(job_id)
     return stale
+
+
+# --- the clean-up: old files of finished jobs ------------------------------------------------
+
+#: The storage folders whose files the clean-up may delete (not progress/ nor beat's schedule file).
+CLEANED_FOLDERS = ("uploads", "results")
+
+
+def clean_up_files(now: datetime | None = None) -> dict[str, int]:
+    """Delete the uploads and result files older than ACADEMY_JOBS_KEEP_DAYS that no live job needs (flushes).
+
+    A file is kept while a job that is queued, running or finished within the period names it
+    (its result, or its upload: an import follows its dry run with the same file). Old finished
+    jobs lose their download (the page no longer offers it); uploads nobody's job names (an
+    upload that was cut off) go too once old.
+    """
+    now = now or datetime.now(UTC)
+    limit = now - timedelta(days=int(current_app.config["ACADEMY_JOBS_KEEP_DAYS"]))
+    live = db.session.execute(
+        select(Job.file_path, Job.params).where(
+            or_(Job.state.in_([JobState.QUEUED, JobState.RUNNING]), Job.finished_at >= limit)
+        )
+    ).all()
+    needed = {path for path, _params in live if path}
+    needed |= {str(params["upload"]) for _path, params in live if isinstance(params, dict) and params.get("upload")}
+    root = storage_root()
+    deleted = freed = 0
+    for folder in CLEANED_FOLDERS:
+        if not (root / folder).is_dir():
+            continue
+        for path in (root / folder).iterdir():
+            relative = f"{folder}/{path.name}"
+            if not path.is_file() or relative in needed:
+                continue
+            stat = path.stat()
+            if datetime.fromtimestamp(stat.st_mtime, UTC) >= limit:
+                continue
+            path.unlink(missing_ok=True)
+            deleted += 1
+            freed += stat.st_size
+    cleared = db.session.execute(
+        update(Job)
+        .where(Job.state.in_([JobState.SUCCEEDED, JobState.FAILED]), Job.finished_at < limit)
+        .where(Job.file_path.is_not(None))
+        .values(file_path=None, file_name=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    removed = int(cleared.rowcount or 0)  # type: ignore[attr-defined]
+    return {"files_deleted": deleted, "bytes_freed": freed, "downloads_removed": removed}

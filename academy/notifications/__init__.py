@@ -10,9 +10,23 @@ from flask import Flask
 from flask_login import current_user
 
 from academy.notifications.registry import Due, Kind, Message, civil_servants, register_kind
-from academy.notifications.services import send_due_notifications
+from academy.notifications.services import (
+    produce_due_notifications,
+    send_due_notifications,
+    send_pending_notifications,
+)
 
-__all__ = ["Due", "Kind", "Message", "civil_servants", "init_app", "register_kind", "send_due_notifications"]
+__all__ = [
+    "Due",
+    "Kind",
+    "Message",
+    "civil_servants",
+    "init_app",
+    "produce_due_notifications",
+    "register_kind",
+    "send_due_notifications",
+    "send_pending_notifications",
+]
 
 
 def init_app(app: Flask) -> None:

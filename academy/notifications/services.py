@@ -43,14 +43,19 @@ class RunCounts:
     mailed: int = 0
     email_off: int = 0
     failed: int = 0
+    #: The last send's error, when a send failed (what an operator needs to mend it).
+    error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        counts: dict[str, Any] = {
             "produced": dict(self.produced),
             "mailed": self.mailed,
             "email_off": self.email_off,
             "failed": self.failed,
         }
+        if self.error:
+            counts["error"] = self.error
+        return counts
 
 
 def _in_partition(column: Any, partition: Partition | None) -> ColumnElement[bool]:
@@ -186,6 +191,7 @@ def send_pending(now: datetime, partition: Partition | None = None, counts: RunC
         except MailError as error:
             current_app.logger.error("notifications: %s", error)
             counts.failed += len(batch)
+            counts.error = str(error)
             db.session.rollback()
             break
         try:
@@ -228,6 +234,7 @@ def _send_batch(
             except MailError as error:
                 current_app.logger.error("notifications: %s", error)
                 counts.failed += 1
+                counts.error = str(error)
                 failures_in_row += 1
                 continue
             failures_in_row = 0
@@ -241,7 +248,7 @@ def send_due_notifications(now: datetime, partition: Partition | None = None) ->
     """The scheduled run: produce what is due (committed first), then mail what is pending. Commits.
 
     Returns the counts: notifications added per kind, mails sent, rows whose email is off,
-    failed sends (left pending for the next run).
+    failed sends (left pending for the next run) and, when some failed, the last ``error``.
     """
     if not has_request_context():
         # Links in mails are built with url_for, which needs a request; a CLI or a task has none.
@@ -249,6 +256,24 @@ def send_due_notifications(now: datetime, partition: Partition | None = None) ->
         with current_app.test_request_context("/", base_url=base):
             return _run(now, partition)
     return _run(now, partition)
+
+
+def send_pending_notifications(now: datetime, partition: Partition | None = None) -> dict[str, Any]:
+    """Mail the pending notifications (of a partition), without producing any: one worker's share. Commits."""
+    if not has_request_context():
+        base = str(current_app.config.get("ACADEMY_BASE_URL", "http://localhost"))
+        with current_app.test_request_context("/", base_url=base):
+            return send_pending(now, partition).as_dict()
+    return send_pending(now, partition).as_dict()
+
+
+def produce_due_notifications(now: datetime) -> dict[str, Any]:
+    """Produce what is due and turn off the unwanted emails, without mailing (the mailing is shared out). Commits."""
+    counts = RunCounts()
+    counts.produced = produce(now)
+    counts.email_off = turn_off_unwanted()
+    db.session.commit()
+    return counts.as_dict()
 
 
 def _run(now: datetime, partition: Partition | None) -> dict[str, Any]:

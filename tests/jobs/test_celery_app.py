@@ -9,7 +9,7 @@ from flask import Flask
 
 from academy import create_app
 from academy.config import JobsSettings
-from jobs.celery_app import broker_options
+from jobs.celery_app import broker_options, on_the_clock, slot_number
 from jobs.tasks import RETRY_MAX_DELAY, backoff
 from tests.support.app import make_settings
 
@@ -54,3 +54,19 @@ def test_backoff_grows_exponentially_up_to_a_ceiling() -> None:
     for retries in range(12):
         delay = min(RETRY_MAX_DELAY, 2.0 * 2**retries)
         assert delay / 2 <= backoff(retries) <= delay
+
+
+def test_the_probe_fires_on_the_clocks_multiples() -> None:
+    assert "jobs-probe" not in create_app(settings=make_settings("sqlite://")).extensions["celery"].conf.beat_schedule
+    app = create_app(settings=make_settings("sqlite://", ACADEMY_JOBS_PROBE_SECONDS="5"))
+    entry = app.extensions["celery"].conf.beat_schedule["jobs-probe"]
+    schedule = entry["schedule"]
+    assert entry["task"] == "jobs.probe_slot" and isinstance(schedule, on_the_clock)
+    now = datetime(2026, 12, 6, 10, 0, 12, 500000, tzinfo=UTC)  # 2.5 s into the slot 10:00:10-15
+    schedule.nowfun = lambda: now
+    # Not run since 10:00:09: due now, and next at 10:00:15 (whenever this beat started).
+    due, next_in = schedule.is_due(datetime(2026, 12, 6, 10, 0, 9, tzinfo=UTC))
+    assert due and next_in == 2.5
+    due, next_in = schedule.is_due(datetime(2026, 12, 6, 10, 0, 10, 100000, tzinfo=UTC))
+    assert not due and next_in == 2.5
+    assert slot_number(5, now) == int(now.timestamp()) // 5

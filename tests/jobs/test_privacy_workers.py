@@ -1,7 +1,7 @@
 """The person's own data on real workers: *My data* built by a worker, an erasure delivered several times.
 
-The same stacks as tests/jobs/test_workers.py: a database of the test's own (SQLite file or
-PostgreSQL), real ``celery worker`` processes on the embedded broker and on Redis.
+The same stacks (``stack``, tests/jobs/conftest.py) as tests/jobs/test_workers.py: a database of
+the test's own (SQLite file or PostgreSQL), real ``celery worker`` processes on the embedded broker and on Redis.
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ from jobs.models import JobState
 from jobs.services import send, storage_root
 from lrs import XapiVersion, store_statements
 from lrs.models import Statement
-from tests.jobs import test_workers
-from tests.jobs.test_workers import AGENCY, Stack, _finished, _job, _logs, _read
+from tests.jobs.conftest import AGENCY, Stack
+from tests.jobs.conftest import finished_job as _finished
+from tests.jobs.conftest import job_row as _job
+from tests.jobs.conftest import read_value as _read
+from tests.jobs.conftest import worker_logs as _logs
 from tests.support.app import BASE_URL, position
 from tests.support.jobs import wait_for, workers
 from tests.support.lrs import statement
@@ -39,8 +42,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy:sqlalchemy.exc.SADeprecationWarning"),
 ]
 
-#: The stacks of the worker tests (a database of its own; the embedded broker and Redis).
-stack = test_workers.stack
 STATEMENTS = 300
 EMAIL = "prasert.leaver@example.go.th"
 

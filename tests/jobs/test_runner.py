@@ -46,7 +46,7 @@ def test_a_transient_error_is_retried_then_the_job_shows_failed(
 ) -> None:
     delays: list[float] = []
     original = tasks.backoff
-    monkeypatch.setattr(tasks, "backoff", lambda retries: delays.append(original(retries)) or 0.0)
+    monkeypatch.setattr(tasks, "backoff", lambda retries, base: delays.append(original(retries, base)) or 0.0)
     job = create_job(flaky)
     _run(app, job.id)
     db.session.refresh(job)
@@ -90,3 +90,28 @@ def test_the_hourly_notifications_slot_makes_one_job_that_sends_what_is_due(app:
     db.session.refresh(first)
     assert first.state is JobState.SUCCEEDED, first.error
     assert first.result is not None and {"produced", "mailed", "failed"} <= set(first.result)
+
+
+def test_a_job_waiting_for_its_retry_shows_why_and_is_not_swept_meanwhile(app: Flask) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.runner import JobBusy, note_retry
+    from jobs.services import sweep_stale
+
+    job = create_job("rebuild_projections")
+    job.state = JobState.RUNNING
+    db.session.commit()  # as the worker's first attempt did
+    note_retry(job.id, OperationalError("UPDATE people", {}, Exception("database is locked")), 60)
+    db.session.refresh(job)
+    assert job.state is JobState.QUEUED and job.error == "retrying: OperationalError: database is locked"
+    stale = float(app.config["ACADEMY_JOBS_STALE_SECONDS"])
+    now = datetime.now(UTC)
+    assert job.id not in sweep_stale(now + timedelta(seconds=stale + 30))  # its retry is not due yet
+    assert job.id in sweep_stale(now + timedelta(seconds=stale + 90))  # the retry never came
+    # A delivery that waits for a job another worker runs leaves that job as it is.
+    other = create_job("rebuild_projections")
+    other.state = JobState.RUNNING
+    db.session.commit()
+    note_retry(other.id, JobBusy("running elsewhere"), 5)
+    db.session.refresh(other)
+    assert other.state is JobState.RUNNING and other.error is None

@@ -7,37 +7,29 @@ suite runs on PostgreSQL) that the workers, in their own processes, share with t
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
-from academy import create_app
 from academy.audit.models import AuditEntry
-from academy.db import is_unavailable
 from academy.extensions import db
-from academy.org.demo import ensure_position_lines
-from academy.org.models import AgencyKind, Person, PersonIdentifier
-from academy.org.services import create_agency
+from academy.org.models import Person, PersonIdentifier
 from jobs.handlers import file_digest
 from jobs.models import Job, JobState
 from jobs.services import claim_job, create_job, new_file, send, sweep_stale
-from tests.support.app import BASE_URL, make_settings, postgres_database
+from tests.jobs.conftest import AGENCY, Stack
+from tests.jobs.conftest import finished_job as _finished
+from tests.jobs.conftest import job_row as _job
+from tests.jobs.conftest import read_value as _read
+from tests.jobs.conftest import worker_logs as _logs
 from tests.support.jobs import (
+    Beat,
     Worker,
-    broker_environ,
-    clear_redis_prefix,
-    delete_rabbitmq_queue,
-    rabbitmq_answers,
-    redis_answers,
     wait_for,
     workers,
     write_people,
@@ -48,95 +40,6 @@ pytestmark = [
     # kombu's SQL transport (the embedded broker) declares its relationships with noload (SQLAlchemy 2.1 deprecates it).
     pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy:sqlalchemy.exc.SADeprecationWarning"),
 ]
-
-AGENCY = "81001"
-
-
-@dataclass
-class Stack:
-    app: Flask
-    environ: dict[str, str]
-    workdir: Path
-    broker: str
-
-    @property
-    def on_sqlite(self) -> bool:
-        return self.environ["ACADEMY_DATABASE_URL"].startswith("sqlite")
-
-
-@pytest.fixture(params=["embedded", "redis"])
-def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
-    import os
-
-    broker = request.param
-    if broker == "redis" and not redis_answers():
-        if os.environ.get("CI") == "true":  # .ci/run starts Redis: under CI the Redis runs must run
-            pytest.fail("CI needs Redis at ACADEMY_TEST_REDIS_URL (redis://127.0.0.1:6379/13)")
-        pytest.skip("Redis does not answer at ACADEMY_TEST_REDIS_URL (redis://127.0.0.1:6379/13)")
-    if broker == "rabbitmq" and not rabbitmq_answers():
-        pytest.skip("RabbitMQ does not answer at ACADEMY_TEST_RABBITMQ_URL (amqp://guest:guest@127.0.0.1:5672//)")
-    server = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = postgres_database(server) if server else iter([f"sqlite:///{tmp_path / 'academy.sqlite3'}"])
-    url = next(databases)
-    environ = {
-        "ACADEMY_ENV": "testing",
-        "ACADEMY_DATABASE_URL": url,
-        "ACADEMY_SECRET_KEY": "test-secret-key",
-        "ACADEMY_BASE_URL": BASE_URL,
-        "ACADEMY_JOBS_STORAGE_DIR": str(tmp_path / "jobs"),
-        "ACADEMY_JOBS_STALE_SECONDS": "2",
-        # Under load a 20,000-row import holds SQLite's write lock for longer than the default 10 s.
-        "ACADEMY_SQLITE_BUSY_TIMEOUT": "60",
-        **broker_environ(broker, tmp_path),
-    }
-    app = create_app(settings=make_settings(url, **environ))
-    with app.app_context():
-        flask_migrate.upgrade()
-        ensure_position_lines()
-        ministry = create_agency(code="81", name_th="กระทรวง", name_en="Ministry", kind=AgencyKind.MINISTRY)
-        create_agency(code=AGENCY, name_th="กรม", name_en="Department", kind=AgencyKind.DEPARTMENT, parent=ministry)
-        db.session.commit()
-        try:
-            yield Stack(app, environ, tmp_path, broker)
-        finally:
-            app.extensions["celery"].close()  # the test's own connections to the broker
-            db.session.remove()
-            db.engine.dispose()
-            if broker == "redis":
-                clear_redis_prefix(environ["ACADEMY_CELERY_KEY_PREFIX"])
-            if broker == "rabbitmq":
-                delete_rabbitmq_queue(environ["ACADEMY_CELERY_QUEUE"])
-            for _rest in databases:  # drops the PostgreSQL database
-                pass
-
-
-def _read(query: Any) -> Any:
-    """One value, read in a transaction of its own (on SQLite every transaction holds the write lock)."""
-    try:
-        return db.session.scalar(query)
-    finally:
-        db.session.remove()
-
-
-def _job(job_id: int) -> Job:
-    try:
-        job = db.session.get(Job, job_id)
-        assert job is not None
-        db.session.expunge(job)
-        return job
-    finally:
-        db.session.remove()
-
-
-def _finished(job_id: int) -> Job | None:
-    try:
-        job = _job(job_id)
-    except OperationalError as error:
-        # SQLite: a worker's import holds the write lock longer than the busy timeout: not yet.
-        if is_unavailable(error):
-            return None
-        raise
-    return job if job.state in (JobState.SUCCEEDED, JobState.FAILED) else None
 
 
 def _upload(stack: Stack, rows: int) -> str:
@@ -151,10 +54,6 @@ def _queue(kind: str, params: dict[str, Any], task_key: str | None = None) -> in
     job_id = job.id
     db.session.remove()
     return job_id
-
-
-def _logs(*running: Worker) -> str:
-    return "\n".join(worker.output() for worker in running)
 
 
 def _people() -> tuple[int, int, int]:
@@ -312,6 +211,60 @@ def test_a_schedule_slot_fires_once_with_two_beats(stack: Stack) -> None:
     assert _read(select(func.count()).select_from(Job).where(Job.kind == "gdx_push")) == 1
     # No skill standard is active in this database: the push fails, and says why.
     assert job.state is JobState.FAILED and job.error is not None
+
+
+_SENT = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/\w+\] Scheduler: Sending due task jobs-probe ", re.M
+)
+_RAN = re.compile(r"Task jobs\.probe_slot\[[\w-]+\] succeeded in [\d.e-]+s: (None|\d+)")
+
+
+def _slots_sent(beat: Beat, seconds: int) -> list[int]:
+    """The clock slots in which a beat sent the probe (from its log's local times)."""
+    from datetime import datetime
+
+    stamps = _SENT.findall(beat.log.read_text(encoding="utf-8", errors="replace"))
+    return [int(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp() // seconds) for stamp in stamps]
+
+
+def test_two_beat_processes_make_one_job_per_slot(stack: Stack) -> None:
+    """Two real beats (one by mistake) send the probe slot on the same 3 s of the clock: one job per slot."""
+    seconds = 3
+    environ = {**stack.environ, "ACADEMY_JOBS_PROBE_SECONDS": str(seconds)}
+    # The beats start with the worker (all three declare the broker's queues at once).
+    beats = [Beat(environ, stack.workdir / f"beat{n}.log", stack.workdir / f"beat{n}-schedule") for n in range(2)]
+    try:
+        with workers(environ, stack.workdir) as running:
+
+            def both_sent() -> bool:
+                first, second = (set(_slots_sent(beat, seconds)) for beat in beats)
+                return len(first & second) >= 2
+
+            wait_for(both_sent, 60, "both beats to send two slots", lambda: _logs(*running, *beats))
+            # Stopped mid-slot, when neither is sending: a send cut short would be logged, never delivered.
+            time.sleep((seconds * 1.5 - time.time() % seconds) % seconds)
+            for beat in beats:
+                beat.stop()
+            sent = [slot for beat in beats for slot in _slots_sent(beat, seconds)]
+
+            def all_ran() -> list[str]:
+                ran = _RAN.findall(running[0].log.read_text(encoding="utf-8", errors="replace"))
+                return ran if len(ran) >= len(sent) else []
+
+            ran = wait_for(all_ran, 60, "the worker to take every slot message", lambda: _logs(*running))
+            claimed = [int(job_id) for job_id in ran if job_id != "None"]
+            for job_id in claimed:
+                wait_for(lambda job_id=job_id: _finished(job_id), 60, "the probe jobs", lambda: _logs(*running))
+    finally:
+        for beat in beats:
+            beat.stop()
+    jobs = db.session.execute(select(Job.task_key, Job.state).where(Job.kind == "probe")).all()
+    db.session.remove()
+    # Every message was taken, one per slot made the job, the other beat's found it made.
+    assert len(ran) == len(sent) and len(sent) >= 2 * 2
+    assert sorted(claimed) == sorted(set(claimed))
+    assert sorted(int(key.removeprefix("probe:")) for key, _state in jobs) == sorted(set(sent))
+    assert len(jobs) == len(claimed) and {state for _key, state in jobs} == {JobState.SUCCEEDED}
 
 
 def test_concurrent_claims_of_one_slot(stack: Stack) -> None:

@@ -117,11 +117,6 @@ class Worker:
 
     def __init__(self, environ: dict[str, str], log: Path, name: str, *, beat: bool = False) -> None:
         command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "jobs.worker:celery_app",
             "worker",
             "--concurrency",
             "1",
@@ -134,10 +129,13 @@ class Worker:
         ]
         if beat:
             command.append("--beat")
+        self._start(command, environ, log)
+
+    def _start(self, arguments: list[str], environ: dict[str, str], log: Path) -> None:
         self.log = log
         self._handle = log.open("ab")
         self.process = subprocess.Popen(
-            command,
+            [sys.executable, "-m", "celery", "-A", "jobs.worker:celery_app", *arguments],
             cwd=ROOT,
             env={**os.environ, **environ},
             stdout=self._handle,
@@ -164,6 +162,13 @@ class Worker:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
 
+class Beat(Worker):
+    """A real ``celery beat`` process with a schedule file of its own (as on another machine)."""
+
+    def __init__(self, environ: dict[str, str], log: Path, schedule: Path) -> None:
+        self._start(["beat", "--loglevel", "INFO", "--schedule", str(schedule)], environ, log)
+
+
 @contextmanager
 def workers(environ: dict[str, str], workdir: Path, count: int = 1) -> Iterator[list[Worker]]:
     started = [Worker(environ, workdir / f"worker{n}.log", f"w{n}") for n in range(count)]
@@ -188,3 +193,51 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, logs: Callable
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}\n{logs()}")
+
+
+def declare_together(broker_url: str, barrier: Any, results: Any) -> None:
+    """In a process of its own: the jobs' Celery app on this broker; wait for the others, declare the queues."""
+    from flask import Flask
+
+    from academy.config import JobsSettings
+    from jobs.broker import declare_queues
+    from jobs.celery_app import init_celery
+
+    app = Flask("academy")
+    settings = JobsSettings.from_environ({"ACADEMY_CELERY_BROKER_URL": broker_url})
+    app.config.update(settings.flask_config(), ACADEMY_GDX_PUSH_AT="02:00")
+    app.config["ACADEMY_JOBS_STORAGE_DIR"] = str(Path(broker_url.removeprefix("sqla+sqlite:///")).parent / "jobs")
+    celery = init_celery(app)
+    barrier.wait(60)
+    try:
+        declare_queues(celery)
+        results.put("declared")
+    except Exception as error:
+        results.put(repr(error))
+    finally:
+        celery.close()
+
+
+class SmtpSink:
+    """A loopback SMTP server (aiosmtpd) on a port of its own, which the test starts and stops."""
+
+    def __init__(self) -> None:
+        from tests.support.mail import Mailbox, _free_port
+
+        self.box = Mailbox()
+        self.port = _free_port()
+        self._controller: Any = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def recipients(self) -> list[str]:
+        return sorted(recipient for _sender, recipients in self.box.envelopes for recipient in recipients)
