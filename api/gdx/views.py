@@ -24,8 +24,9 @@ from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from academy.replica import reads_from_replica
 from academy.transactions import commit_on_success
+from api.gdx.services.builds import build_records, current_build, find_build
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
-from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
+from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, moment, record_json
 from api.gdx.services.metadata import dataset_metadata
 from competencies.services.coverage import Population
 from competencies.services.frameworks import active_standard, areas_of
@@ -151,32 +152,75 @@ def _population_arg() -> Population:
 
 @bp.get("/coverage")
 @reads_from_replica
+@commit_on_success
 def coverage_feed() -> ResponseReturnValue:
-    """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON."""
+    """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON.
+
+    The feed of every agency is served from a kept build (api.gdx.services.builds) that its
+    pages' links name (``snapshot``), so that every page of one read comes from one build.
+    """
     fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), FISCAL_YEAR_MIN, FISCAL_YEAR_MAX)
     population = _population_arg()
     page = _int_arg("page", 1, 1, 10**6)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     code = request.args.get("agency", "").strip()
+    build_id = _int_arg("snapshot", 0, 1, 2**31 - 1)
     framework = active_standard()
     if framework is None:
         return _error(503, "no_standard", "No skill standard is active yet: coverage cannot be computed.")
-    extra: dict[str, Any] = {}
+    areas = areas_of(framework)
+    start = (page - 1) * per_page
     if code:
+        if build_id:
+            raise BadParameter("snapshot", "snapshot names a build of the feed of every agency: not with agency")
         agency = get_agency_by_code(code[:20])
         if agency is None:
             return _error(404, "unknown_agency", f"No agency has the code {code[:20]!r}.", "agency")
+        # One ministry's tree: small enough to build for each read (bench/gdx_feed.py measures it).
         tree = build_feed(fiscal_year, framework, population, within=agency)
         entries = [entry for entry in tree if entry.record.agency.id == agency.id]
+        extra: dict[str, Any] = {"as_of": moment(datetime.now(UTC)), "snapshot": None}
         if not entries:
             # Too few people to publish on its own: say which record counts them instead.
             extra["folded_into"] = folded_into(tree, agency.code)
+        data = [record_json(entry, areas, population) for entry in entries[start : start + per_page]]
+        return _feed_page(fiscal_year, population, code, extra, len(entries), page, per_page, data)
+    if build_id:
+        build = find_build(build_id)
+        if build is None:
+            return _error(
+                410,
+                "snapshot_gone",
+                f"The feed build {build_id} is not kept (any more): builds are deleted an hour after they stop "
+                "serving new reads. Read the feed again from page 1 without snapshot.",
+                "snapshot",
+            )
+        if (build.fiscal_year, build.population) != (fiscal_year, population.value):
+            raise BadParameter(
+                "snapshot",
+                f"The feed build {build_id} is of fiscal_year {build.fiscal_year} and population "
+                f"{build.population}: follow the links as given, or leave snapshot out.",
+            )
     else:
-        entries = build_feed(fiscal_year, framework, population)
-    areas = areas_of(framework)
-    total = len(entries)
+        max_age = timedelta(seconds=int(current_app.config["ACADEMY_GDX_FEED_MAX_AGE"]))
+        build = current_build(fiscal_year, framework, population, max_age)
+    extra = {"as_of": moment(build.built_at), "snapshot": build.id}
+    data = build_records(build, start, per_page)
+    return _feed_page(fiscal_year, population, None, extra, build.total, page, per_page, data, build.id)
+
+
+def _feed_page(
+    fiscal_year: int,
+    population: Population,
+    code: str | None,
+    extra: dict[str, Any],
+    total: int,
+    page: int,
+    per_page: int,
+    data: list[dict[str, Any]],
+    build_id: int | None = None,
+) -> Response:
     pages = max(math.ceil(total / per_page), 1)
-    chosen = entries[(page - 1) * per_page : page * per_page]
     return _json(
         {
             "dataset": DATASET_ID,
@@ -188,14 +232,17 @@ def coverage_feed() -> ResponseReturnValue:
             "page": page,
             "per_page": per_page,
             "pages": pages,
-            "links": _links(page, pages),
-            "data": [record_json(entry, areas, population) for entry in chosen],
+            "links": _links(page, pages, build_id),
+            "data": data,
         }
     )
 
 
-def _links(page: int, pages: int) -> dict[str, str | None]:
+def _links(page: int, pages: int, build_id: int | None) -> dict[str, str | None]:
+    """Links to the pages of this read; of the feed of every agency, they name the build (consistent paging)."""
     args: dict[str, Any] = request.args.to_dict()
+    if build_id is not None:
+        args["snapshot"] = build_id
 
     def link(number: int) -> str:
         return url_for("gdx_api.coverage_feed", **{**args, "page": number}, _external=True)

@@ -1,0 +1,116 @@
+"""Kept builds of the GDX feed of every agency: built once, then paged, every page of a read from one build.
+
+Building the feed of every agency reads every person (coverage(), suppression): seconds at
+national scale, too long to repeat for each page. A build is stored as the records it
+publishes, each exactly as ``record_json`` serialises what ``build_feed`` produced (the
+small-cell decisions included, nothing more), with the time it was built. A read that names
+no build is served the newest build of its key (fiscal year, population, standard and its
+version) no older than ``ACADEMY_GDX_FEED_MAX_AGE`` seconds, or builds and stores one; the
+links of its pages name that build, so that a consumer paging through reads one build even
+while the data changes. Storing a build deletes the builds that are past the max age by
+more than ``KEEP`` (time enough for any reader still paging through one).
+
+Builds live in the database, so every gunicorn process and machine shares them. A
+replica-marked request builds from the replica; its INSERTs go to the primary like every
+write, and builds are looked up on the primary (``on_primary``): a reader's next page
+may come before the replica has replayed the build it names.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from academy.db import db
+from academy.replica import on_primary
+from api.gdx.models import GdxFeedRecord, GdxFeedSnapshot
+from api.gdx.services.feed import build_feed, record_json
+from competencies.models import Framework
+from competencies.services.coverage import Population
+from competencies.services.frameworks import areas_of
+
+__all__ = ["KEEP", "build_records", "current_build", "find_build", "store_build"]
+
+#: How long a build stays after it is too old to serve new reads: readers paging through it finish.
+KEEP = timedelta(hours=1)
+
+
+def current_build(
+    fiscal_year: int, framework: Framework, population: Population, max_age: timedelta, now: datetime | None = None
+) -> GdxFeedSnapshot:
+    """The newest kept build of this feed no older than ``max_age``, or a new one, built and stored now."""
+    now = now or datetime.now(UTC)
+    if max_age > timedelta(0):
+        kept = db.session.scalar(
+            on_primary(
+                select(GdxFeedSnapshot)
+                .where(
+                    GdxFeedSnapshot.fiscal_year == fiscal_year,
+                    GdxFeedSnapshot.population == population.value,
+                    GdxFeedSnapshot.framework_id == framework.id,
+                    GdxFeedSnapshot.framework_version == framework.version,
+                    GdxFeedSnapshot.built_at >= now - max_age,
+                )
+                .order_by(GdxFeedSnapshot.built_at.desc(), GdxFeedSnapshot.id.desc())
+                .limit(1)
+            )
+        )
+        if kept is not None:
+            return kept
+    return store_build(fiscal_year, framework, population, now, expire_before=now - max_age - KEEP)
+
+
+def store_build(
+    fiscal_year: int, framework: Framework, population: Population, now: datetime, expire_before: datetime
+) -> GdxFeedSnapshot:
+    """Build the feed of every agency, store its published records, and delete builds from before ``expire_before``."""
+    entries = build_feed(fiscal_year, framework, population)
+    areas = areas_of(framework)
+    db.session.execute(delete(GdxFeedSnapshot).where(GdxFeedSnapshot.built_at < expire_before))  # records cascade
+    build = GdxFeedSnapshot(
+        fiscal_year=fiscal_year,
+        population=population.value,
+        framework_id=framework.id,
+        framework_version=framework.version,
+        built_at=now,
+        total=len(entries),
+    )
+    db.session.add(build)
+    db.session.flush()
+    if entries:
+        db.session.execute(
+            insert(GdxFeedRecord),
+            [
+                {
+                    "snapshot_id": build.id,
+                    "position": position,
+                    "body": json.dumps(record_json(entry, areas, population), ensure_ascii=False),
+                }
+                for position, entry in enumerate(entries)
+            ],
+        )
+    return build
+
+
+def find_build(build_id: int) -> GdxFeedSnapshot | None:
+    """A kept build by its id (None when there is none, or no longer)."""
+    return db.session.scalar(on_primary(select(GdxFeedSnapshot).where(GdxFeedSnapshot.id == build_id)))
+
+
+def build_records(build: GdxFeedSnapshot, offset: int, limit: int) -> list[dict[str, Any]]:
+    """The build's published records from position ``offset``, at most ``limit`` of them, in the feed's order."""
+    bodies = db.session.scalars(
+        on_primary(
+            select(GdxFeedRecord.body)
+            .where(
+                GdxFeedRecord.snapshot_id == build.id,
+                GdxFeedRecord.position >= offset,
+                GdxFeedRecord.position < offset + limit,
+            )
+            .order_by(GdxFeedRecord.position)
+        )
+    )
+    return [json.loads(body) for body in bodies]
