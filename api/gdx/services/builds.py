@@ -8,7 +8,9 @@ no build is served the newest build of its key (fiscal year, population, standar
 version) no older than ``ACADEMY_GDX_FEED_MAX_AGE`` seconds, or builds and stores one; the
 links of its pages name that build, so that a consumer paging through reads one build even
 while the data changes. Storing a build deletes the builds that are past the max age by
-more than ``KEEP`` (time enough for any reader still paging through one).
+more than ``KEEP`` (time enough for any reader still paging through one). Beat builds the
+feeds most read ahead of time (``build_ahead``), so that even a read's first page is served
+from a build.
 
 Builds live in the database, so every gunicorn process and machine shares them. A
 replica-marked request builds from the replica; its INSERTs go to the primary like every
@@ -24,18 +26,21 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.replica import on_primary
 from api.gdx.models import GdxFeedRecord, GdxFeedSnapshot
 from api.gdx.services.feed import build_feed, record_json
 from competencies.models import Framework
 from competencies.services.coverage import Population
-from competencies.services.frameworks import areas_of
+from competencies.services.frameworks import active_standard, areas_of
 
-__all__ = ["KEEP", "build_records", "current_build", "find_build", "store_build"]
+__all__ = ["KEEP", "build_ahead", "build_records", "current_build", "find_build", "rebuild_every", "store_build"]
 
 #: How long a build stays after it is too old to serve new reads: readers paging through it finish.
 KEEP = timedelta(hours=1)
+#: The feeds built ahead of reads: the plan's target population and everyone.
+AHEAD = (Population.IT, Population.ALL)
 
 
 def current_build(
@@ -43,24 +48,53 @@ def current_build(
 ) -> GdxFeedSnapshot:
     """The newest kept build of this feed no older than ``max_age``, or a new one, built and stored now."""
     now = now or datetime.now(UTC)
-    if max_age > timedelta(0):
-        kept = db.session.scalar(
-            on_primary(
-                select(GdxFeedSnapshot)
-                .where(
-                    GdxFeedSnapshot.fiscal_year == fiscal_year,
-                    GdxFeedSnapshot.population == population.value,
-                    GdxFeedSnapshot.framework_id == framework.id,
-                    GdxFeedSnapshot.framework_version == framework.version,
-                    GdxFeedSnapshot.built_at >= now - max_age,
-                )
-                .order_by(GdxFeedSnapshot.built_at.desc(), GdxFeedSnapshot.id.desc())
-                .limit(1)
-            )
-        )
-        if kept is not None:
-            return kept
+    kept = _newest(fiscal_year, framework, population, now - max_age) if max_age > timedelta(0) else None
+    if kept is not None:
+        return kept
     return store_build(fiscal_year, framework, population, now, expire_before=now - max_age - KEEP)
+
+
+def rebuild_every(max_age_seconds: int) -> int:
+    """Seconds between builds ahead of reads: half the max age, so that a kept build is always young enough.
+
+    0 (none) when the max age is under a minute: reads build often enough themselves.
+    """
+    return max_age_seconds // 2 if max_age_seconds >= 60 else 0
+
+
+def build_ahead(since: datetime, max_age: timedelta, now: datetime | None = None) -> list[int]:
+    """Build this fiscal year's feeds most read (IT, everyone), each unless built since ``since``; their ids.
+
+    Beat's schedule calls this every ``rebuild_every`` seconds, so that even the first page of
+    a read is served from a build; a second beat's message for the same slot finds the first's.
+    """
+    framework = active_standard()
+    if framework is None:
+        return []
+    now = now or datetime.now(UTC)
+    fiscal_year = current_fiscal_year()
+    built = []
+    for population in AHEAD:
+        if _newest(fiscal_year, framework, population, since) is None:
+            built.append(store_build(fiscal_year, framework, population, now, now - max_age - KEEP).id)
+    return built
+
+
+def _newest(fiscal_year: int, framework: Framework, population: Population, since: datetime) -> GdxFeedSnapshot | None:
+    return db.session.scalar(
+        on_primary(
+            select(GdxFeedSnapshot)
+            .where(
+                GdxFeedSnapshot.fiscal_year == fiscal_year,
+                GdxFeedSnapshot.population == population.value,
+                GdxFeedSnapshot.framework_id == framework.id,
+                GdxFeedSnapshot.framework_version == framework.version,
+                GdxFeedSnapshot.built_at >= since,
+            )
+            .order_by(GdxFeedSnapshot.built_at.desc(), GdxFeedSnapshot.id.desc())
+            .limit(1)
+        )
+    )
 
 
 def store_build(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,12 +12,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from academy import create_app
+from academy.dates import current_fiscal_year
 from academy.db import db
 from academy.org.models import Agency, Person
 from api.gdx.models import GdxFeedRecord, GdxFeedSnapshot
-from api.gdx.services.builds import KEEP, current_build, find_build
+from api.gdx.services.builds import KEEP, current_build, find_build, rebuild_every
 from competencies.models import Framework
 from competencies.services.coverage import Population
+from jobs.celery_app import on_the_clock
+from tests.support.app import make_settings
 from tests.support.gdx import FISCAL_YEAR, IT_LINE, Government, record_standing
 
 
@@ -159,3 +164,28 @@ def test_storing_a_build_deletes_builds_past_the_max_age_and_the_grace(
     assert not db.session.scalar(select(func.count()).where(GdxFeedRecord.snapshot_id == old_id))
     gone = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, snapshot=old_id)
     assert (gone.status_code, gone.get_json()["error"]) == (410, "snapshot_gone")
+
+
+def test_beat_builds_the_it_and_everyones_feeds_ahead_once_a_slot_and_reads_are_served_from_them(
+    app: Flask, gdx_get: Callable[..., Any], government: Government, max_age: int
+) -> None:
+    task = app.extensions["celery"].tasks["gdx.build_feeds"]
+    sent_at = time.time()
+    built = task.apply(kwargs={"sent_at": sent_at}).get()
+    assert len(built) == 2
+    assert {find_build(i).population for i in built} == {"it", "all"}  # type: ignore[union-attr]
+    assert {find_build(i).fiscal_year for i in built} == {current_fiscal_year()}  # type: ignore[union-attr]
+    assert task.apply(kwargs={"sent_at": sent_at}).get() == []  # a second beat's message for the slot
+    for population in ("it", "all"):
+        assert gdx_get("/coverage", population=population).get_json()["snapshot"] in built
+
+
+def test_the_builds_ahead_are_on_beats_schedule_at_half_the_max_age() -> None:
+    assert (
+        "gdx-feed-builds" not in create_app(settings=make_settings("sqlite://")).extensions["celery"].conf.beat_schedule
+    )
+    app = create_app(settings=make_settings("sqlite://", ACADEMY_GDX_FEED_MAX_AGE="300"))
+    entry = app.extensions["celery"].conf.beat_schedule["gdx-feed-builds"]
+    assert entry["task"] == "gdx.build_feeds" and isinstance(entry["schedule"], on_the_clock)
+    assert entry["schedule"].run_every.total_seconds() == 150
+    assert rebuild_every(59) == 0 and rebuild_every(3600) == 1800
