@@ -8,7 +8,7 @@ with fixed random shares (bench/coverage.py measures how evidence becomes them).
 * the feed over HTTP: validate, then every page of a read (per_page=1000, or --per-page),
   page 1 and then each page's ``next`` link, with the token check and JSON serialisation, in
   process (Flask's test client): the first read, which builds the feed and keeps the build,
-  and reads served from the kept build; and one ministry's records (built for each read);
+  and reads served from the kept build; and one ministry's record (of the kept build);
 * how many records are published and how many small units are folded.
 
     .venv/bin/python bench/gdx_feed.py [--people 400000] [--database URL] [--per-page 1000]
@@ -179,7 +179,7 @@ def measure_feed(
         timings[f"{label}, first read (builds)"] = (cold, cold_load)
         timings[f"{label}, from a kept build"] = (kept, load())
     one = timed(lambda: get({"fiscal_year": FISCAL_YEAR, "agency": largest.code}), it_repeat)
-    timings[f"GET /coverage, one ministry ({largest.code}, built for each read)"] = (one, load())
+    timings[f"GET /coverage, one ministry ({largest.code}), its record of the kept build"] = (one, load())
     return FeedFigures(len(entries), departments, folded, timings, max(sizes))
 
 

@@ -154,4 +154,6 @@ class GdxFeedRecord(Base):
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("gdx_feed_snapshots.id", ondelete="CASCADE"), primary_key=True)
     #: 0-based, in the feed's order (tree order): a page is a range of positions.
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The record's agency: one agency's read (``agency=``) is a record of the build.
+    agency_code: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)

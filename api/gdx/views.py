@@ -24,12 +24,12 @@ from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from academy.replica import reads_from_replica
 from academy.transactions import commit_on_success
-from api.gdx.services.builds import build_records, current_build, find_build
+from api.gdx.services.builds import agency_records, build_records, current_build, find_build
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
-from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, moment, record_json
+from api.gdx.services.feed import DATASET_ID, moment
 from api.gdx.services.metadata import dataset_metadata
 from competencies.services.coverage import Population
-from competencies.services.frameworks import active_standard, areas_of
+from competencies.services.frameworks import active_standard
 
 bp = Blueprint("gdx_api", __name__, url_prefix="/api/v1/gdx")
 
@@ -63,7 +63,11 @@ class BadParameter(Exception):
 
 def _json(data: Any, status: int = 200) -> Response:
     # UTF-8 as is: Thai names stay readable, and the body is smaller than with \\u escapes.
-    response = current_app.response_class(json.dumps(data, ensure_ascii=False), status=status)
+    return _json_text(json.dumps(data, ensure_ascii=False), status)
+
+
+def _json_text(text: str, status: int = 200) -> Response:
+    response = current_app.response_class(text, status=status)
     response.mimetype = "application/json"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -156,7 +160,7 @@ def _population_arg() -> Population:
 def coverage_feed() -> ResponseReturnValue:
     """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON.
 
-    The feed of every agency is served from a kept build (api.gdx.services.builds) that its
+    Served from a kept build of the feed of every agency (api.gdx.services.builds) that the
     pages' links name (``snapshot``), so that every page of one read comes from one build.
     """
     fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), FISCAL_YEAR_MIN, FISCAL_YEAR_MAX)
@@ -168,23 +172,9 @@ def coverage_feed() -> ResponseReturnValue:
     framework = active_standard()
     if framework is None:
         return _error(503, "no_standard", "No skill standard is active yet: coverage cannot be computed.")
-    areas = areas_of(framework)
-    start = (page - 1) * per_page
-    if code:
-        if build_id:
-            raise BadParameter("snapshot", "snapshot names a build of the feed of every agency: not with agency")
-        agency = get_agency_by_code(code[:20])
-        if agency is None:
-            return _error(404, "unknown_agency", f"No agency has the code {code[:20]!r}.", "agency")
-        # One ministry's tree: small enough to build for each read (bench/gdx_feed.py measures it).
-        tree = build_feed(fiscal_year, framework, population, within=agency)
-        entries = [entry for entry in tree if entry.record.agency.id == agency.id]
-        extra: dict[str, Any] = {"as_of": moment(datetime.now(UTC)), "snapshot": None}
-        if not entries:
-            # Too few people to publish on its own: say which record counts them instead.
-            extra["folded_into"] = folded_into(tree, agency.code)
-        data = [record_json(entry, areas, population) for entry in entries[start : start + per_page]]
-        return _feed_page(fiscal_year, population, code, extra, len(entries), page, per_page, data)
+    agency = get_agency_by_code(code[:20]) if code else None
+    if code and agency is None:
+        return _error(404, "unknown_agency", f"No agency has the code {code[:20]!r}.", "agency")
     if build_id:
         build = find_build(build_id)
         if build is None:
@@ -204,9 +194,18 @@ def coverage_feed() -> ResponseReturnValue:
     else:
         max_age = timedelta(seconds=int(current_app.config["ACADEMY_GDX_FEED_MAX_AGE"]))
         build = current_build(fiscal_year, framework, population, max_age)
-    extra = {"as_of": moment(build.built_at), "snapshot": build.id}
-    data = build_records(build, start, per_page)
-    return _feed_page(fiscal_year, population, None, extra, build.total, page, per_page, data, build.id)
+    extra: dict[str, Any] = {"as_of": moment(build.built_at), "snapshot": build.id}
+    start = (page - 1) * per_page
+    if agency is None:
+        chosen = build_records(build, start, per_page)
+        return _feed_page(fiscal_year, population, None, extra, build.total, page, per_page, chosen, build.id)
+    # The agency's record of the whole feed's build: the same figures and the same time as the whole feed's.
+    records, into = agency_records(build, agency.code)
+    if not records:
+        # Too few people to publish on its own: say which record counts them instead.
+        extra["folded_into"] = into
+    chosen = records[start : start + per_page]
+    return _feed_page(fiscal_year, population, code, extra, len(records), page, per_page, chosen, build.id)
 
 
 def _feed_page(
@@ -217,11 +216,12 @@ def _feed_page(
     total: int,
     page: int,
     per_page: int,
-    data: list[dict[str, Any]],
-    build_id: int | None = None,
+    records: list[str],
+    build_id: int,
 ) -> Response:
+    """The page: its envelope, then ``data``, the records as the build stored them (JSON, not parsed again)."""
     pages = max(math.ceil(total / per_page), 1)
-    return _json(
+    envelope = json.dumps(
         {
             "dataset": DATASET_ID,
             "fiscal_year": fiscal_year,
@@ -233,16 +233,15 @@ def _feed_page(
             "per_page": per_page,
             "pages": pages,
             "links": _links(page, pages, build_id),
-            "data": data,
-        }
+        },
+        ensure_ascii=False,
     )
+    return _json_text(f'{envelope[:-1]}, "data": [{", ".join(records)}]}}')
 
 
-def _links(page: int, pages: int, build_id: int | None) -> dict[str, str | None]:
-    """Links to the pages of this read; of the feed of every agency, they name the build (consistent paging)."""
-    args: dict[str, Any] = request.args.to_dict()
-    if build_id is not None:
-        args["snapshot"] = build_id
+def _links(page: int, pages: int, build_id: int) -> dict[str, str | None]:
+    """Links to the pages of this read: they name its build, so that every page comes from it."""
+    args: dict[str, Any] = {**request.args.to_dict(), "snapshot": build_id}
 
     def link(number: int) -> str:
         return url_for("gdx_api.coverage_feed", **{**args, "page": number}, _external=True)

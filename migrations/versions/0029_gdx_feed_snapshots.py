@@ -42,6 +42,7 @@ def upgrade():
         "gdx_feed_records",
         sa.Column("snapshot_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("agency_code", sa.String(length=20), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["snapshot_id"],

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, insert, select
 
@@ -35,7 +34,16 @@ from competencies.models import Framework
 from competencies.services.coverage import Population
 from competencies.services.frameworks import active_standard, areas_of
 
-__all__ = ["KEEP", "build_ahead", "build_records", "current_build", "find_build", "rebuild_every", "store_build"]
+__all__ = [
+    "KEEP",
+    "agency_records",
+    "build_ahead",
+    "build_records",
+    "current_build",
+    "find_build",
+    "rebuild_every",
+    "store_build",
+]
 
 #: How long a build stays after it is too old to serve new reads: readers paging through it finish.
 KEEP = timedelta(hours=1)
@@ -121,6 +129,7 @@ def store_build(
                 {
                     "snapshot_id": build.id,
                     "position": position,
+                    "agency_code": entry.record.agency.code,
                     "body": json.dumps(record_json(entry, areas, population), ensure_ascii=False),
                 }
                 for position, entry in enumerate(entries)
@@ -134,17 +143,40 @@ def find_build(build_id: int) -> GdxFeedSnapshot | None:
     return db.session.scalar(on_primary(select(GdxFeedSnapshot).where(GdxFeedSnapshot.id == build_id)))
 
 
-def build_records(build: GdxFeedSnapshot, offset: int, limit: int) -> list[dict[str, Any]]:
-    """The build's published records from position ``offset``, at most ``limit`` of them, in the feed's order."""
-    bodies = db.session.scalars(
-        on_primary(
-            select(GdxFeedRecord.body)
-            .where(
-                GdxFeedRecord.snapshot_id == build.id,
-                GdxFeedRecord.position >= offset,
-                GdxFeedRecord.position < offset + limit,
+def build_records(build: GdxFeedSnapshot, offset: int, limit: int) -> list[str]:
+    """The build's published records (JSON) from position ``offset``, at most ``limit`` of them, in the feed's order.
+
+    As stored, not parsed: a page of 1,000 is sent as it was serialised at build time.
+    """
+    return list(
+        db.session.scalars(
+            on_primary(
+                select(GdxFeedRecord.body)
+                .where(
+                    GdxFeedRecord.snapshot_id == build.id,
+                    GdxFeedRecord.position >= offset,
+                    GdxFeedRecord.position < offset + limit,
+                )
+                .order_by(GdxFeedRecord.position)
             )
-            .order_by(GdxFeedRecord.position)
         )
     )
-    return [json.loads(body) for body in bodies]
+
+
+def agency_records(build: GdxFeedSnapshot, code: str) -> tuple[list[str], str | None]:
+    """The build's record (JSON) of one agency (none when not published on its own), and then the record it is in.
+
+    The second is the code of the record whose ``folded_units`` count the agency's people
+    (None when it has a record, or is not in the build: made after it).
+    """
+    body = db.session.scalar(
+        on_primary(
+            select(GdxFeedRecord.body).where(GdxFeedRecord.snapshot_id == build.id, GdxFeedRecord.agency_code == code)
+        )
+    )
+    if body is not None:
+        return [body], None
+    for record in map(json.loads, build_records(build, 0, build.total)):
+        if code in record["folded_units"]:
+            return [], str(record["agency_code"])
+    return [], None

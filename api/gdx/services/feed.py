@@ -47,7 +47,7 @@ from competencies.services.coverage import (
 )
 from competencies.services.frameworks import areas_of
 
-__all__ = ["MINIMUM_CELL", "FeedEntry", "build_feed", "folded_into", "moment", "record_json", "suppress"]
+__all__ = ["MINIMUM_CELL", "FeedEntry", "build_feed", "moment", "record_json", "suppress"]
 
 #: The column of the disclosure decision each population reads.
 COLUMN = {Population.IT: IT, Population.NON_IT: NON_IT, Population.ALL: ALL}
@@ -333,14 +333,6 @@ def _population_record(it: CoverageRecord, non_it: CoverageRecord, population: P
     figures.add(non_it.figures)
     label = PopulationFilter(Population.ALL).label
     return CoverageRecord(it.agency, it.fiscal_year, label, figures, it.target_percent, it.as_of)
-
-
-def folded_into(entries: Sequence[FeedEntry], code: str) -> str | None:
-    """The code of the record an agency's people are counted in, when it is not published itself."""
-    for entry in entries:
-        if code in entry.folded_units:
-            return entry.record.agency.code
-    return None
 
 
 # --- serialisation --------------------------------------------------------------------------------

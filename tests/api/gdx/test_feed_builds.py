@@ -137,17 +137,34 @@ def test_an_unknown_or_mismatched_build_is_refused_with_a_clear_error(
         {"snapshot": "0"},
         {"snapshot": built, "population": "all"},  # a build of the IT feed
         {"snapshot": built, "fiscal_year": FISCAL_YEAR - 1},
-        {"snapshot": built, "agency": "71001"},
+        {"snapshot": built, "fiscal_year": FISCAL_YEAR - 1, "agency": "71001"},
     ):
         response = gdx_get("/coverage", **{"fiscal_year": FISCAL_YEAR, **query})
         assert response.status_code == 400, query
         assert (response.get_json()["error"], response.get_json()["field"]) == ("bad_request", "snapshot"), query
 
 
-def test_one_agency_is_built_for_each_read_and_says_when(gdx_get: Callable[..., Any], government: Government) -> None:
-    one = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, agency="71001").get_json()
-    assert one["snapshot"] is None and one["as_of"].endswith("Z") and "snapshot" not in one["links"]["self"]
-    assert db.session.scalar(select(func.count()).select_from(GdxFeedSnapshot)) == 0
+def test_one_agency_is_its_record_of_the_build_of_every_agency(
+    gdx_get: Callable[..., Any],
+    government: Government,
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    max_age: int,
+) -> None:
+    whole = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, per_page=1000).get_json()
+    new_division(government, standard, make_agency, make_person)
+    one = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, agency="71002").get_json()
+    assert (one["snapshot"], one["as_of"], one["total"]) == (whole["snapshot"], whole["as_of"], 1)
+    assert one["data"] == [r for r in whole["data"] if r["agency_code"] == "71002"]  # as of the build
+    assert f"snapshot={whole['snapshot']}" in one["links"]["self"] and "agency=71002" in one["links"]["self"]
+    folded = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, agency="7100102", snapshot=whole["snapshot"]).get_json()
+    assert (folded["data"], folded["folded_into"], folded["total"]) == ([], "71001", 0)
+    # Made after the build: neither a record nor folded in it.
+    later = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, agency="7100201").get_json()
+    assert (later["snapshot"], later["data"], later["folded_into"]) == (whole["snapshot"], [], None)
+    unknown = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, agency="99999")
+    assert (unknown.status_code, unknown.get_json()["error"]) == (404, "unknown_agency")
 
 
 def test_storing_a_build_deletes_builds_past_the_max_age_and_the_grace(
