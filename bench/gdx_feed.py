@@ -167,7 +167,7 @@ def measure_feed(
         sizes.append(size)
 
     def first_read(population: str) -> None:
-        db.session.execute(delete(GdxFeedSnapshot))
+        db.session.execute(delete(GdxFeedSnapshot).where(GdxFeedSnapshot.population == population))
         db.session.commit()
         read_feed(population)
 
