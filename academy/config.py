@@ -103,6 +103,10 @@ def _development_base_url(env: Mapping[str, str]) -> str:
     return f"http://127.0.0.1:{number}"
 
 
+#: Seconds a kept build of the GDX feed serves new reads, outside tests (ACADEMY_GDX_FEED_MAX_AGE).
+FEED_MAX_AGE = 300
+
+
 @dataclass(frozen=True)
 class GdxSettings:
     """The GDX feed and push (api/gdx): our account at GDX and how patiently to deliver."""
@@ -125,9 +129,11 @@ class GdxSettings:
     token_idle_minutes: float = 60.0
     #: The contact the dataset's metadata names.
     maintainer_email: str = ""
+    #: Seconds a kept build of the feed of every agency serves new reads (0: every read builds).
+    feed_max_age: int = FEED_MAX_AGE
 
     @classmethod
-    def from_environ(cls, env: Mapping[str, str]) -> GdxSettings:
+    def from_environ(cls, env: Mapping[str, str], mode: str = "development") -> GdxSettings:
         push_at = env.get("ACADEMY_GDX_PUSH_AT", "02:00").strip()
         hours, _sep, minutes = push_at.partition(":")
         if parse_int(hours, 0, 23) is None or parse_int(minutes, 0, 59) is None:
@@ -151,6 +157,10 @@ class GdxSettings:
             push_at=f"{int(hours):02d}:{int(minutes):02d}",
             token_idle_minutes=_positive(env, "ACADEMY_GDX_TOKEN_IDLE_MINUTES", 60.0),
             maintainer_email=env.get("ACADEMY_GDX_MAINTAINER_EMAIL", "").strip(),
+            # Tests change data and read the feed again at once: there, every read builds.
+            feed_max_age=_whole_number(
+                env, "ACADEMY_GDX_FEED_MAX_AGE", 0 if mode == "testing" else FEED_MAX_AGE, 0, 24 * 3600
+            ),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -547,7 +557,7 @@ class Settings:
             privileged_idle_minutes=_whole_number(env, "ACADEMY_PRIVILEGED_IDLE_MINUTES", 30, 1, 24 * 60),
             csrf_time_limit=_whole_number(env, "ACADEMY_CSRF_TIME_LIMIT", 7200, 60, 7 * 24 * 3600),
             sqlite_busy_timeout=_positive(env, "ACADEMY_SQLITE_BUSY_TIMEOUT", 10.0),
-            gdx=GdxSettings.from_environ(env),
+            gdx=GdxSettings.from_environ(env, mode),
             cmi5=Cmi5Settings.from_environ(env),
             mail=MailSettings.from_environ(env),
             identity_key=_identity_key(env, mode),

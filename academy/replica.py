@@ -31,6 +31,8 @@ _R = TypeVar("_R")
 WROTE_AT = "wrote_at"
 #: How often (seconds) each process asks the replica how far behind it is.
 LAG_CHECK_EVERY = 1.0
+#: The execution option of a SELECT that must read the primary (see :func:`on_primary`).
+ON_PRIMARY = "academy_on_primary"
 
 _EXTENSION = "academy.replica"
 
@@ -52,7 +54,20 @@ def _flushed(session: Any, _context: Any) -> None:
 
 
 def _plain_read(clause: Any) -> bool:
-    return isinstance(clause, Select) and clause._for_update_arg is None
+    return (
+        isinstance(clause, Select)
+        and clause._for_update_arg is None
+        and not clause.get_execution_options().get(ON_PRIMARY)
+    )
+
+
+def on_primary(query: Select[Any]) -> Select[Any]:
+    """Keep this SELECT on the primary even in a replica-marked request: it reads rows written a moment ago.
+
+    What one request writes, the next may look for (a page of a kept build of the GDX feed)
+    before the replica has replayed it.
+    """
+    return query.execution_options(**{ON_PRIMARY: True})
 
 
 class _Replica:

@@ -216,7 +216,7 @@ def measure_reports(app) -> None:  # type: ignore[no-untyped-def]
     # Everyone's feed (2.8 million Non-IT people counted) once: it takes seconds a page.
     feed = measure_feed(app, framework, service_repeat=5, it_repeat=5, all_repeat=1)
     db.session.rollback()
-    print_feed(feed, load())
+    print_feed(feed)
 
 
 def measure_http(

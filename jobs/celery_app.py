@@ -130,6 +130,16 @@ def init_celery(app: Flask) -> Celery:
         },
         worker_hijack_root_logger=False,
     )
+    from api.gdx.services.builds import rebuild_every
+
+    feed_every = rebuild_every(int(config["ACADEMY_GDX_FEED_MAX_AGE"]))
+    if feed_every:
+        # The GDX feeds most read, built ahead of reads (ACADEMY_GDX_FEED_MAX_AGE): a first page is served at once.
+        celery.conf.beat_schedule["gdx-feed-builds"] = {
+            "task": "gdx.build_feeds",
+            "schedule": on_the_clock(feed_every),
+            "kwargs": sent_now(),
+        }
     probe = int(config["ACADEMY_JOBS_PROBE_SECONDS"])
     if probe:
         celery.conf.beat_schedule["jobs-probe"] = {

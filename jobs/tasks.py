@@ -108,6 +108,24 @@ def register_tasks(celery: Celery) -> None:
             if not people:
                 return total
 
+    @celery.task(name="gdx.build_feeds", shared=False)
+    def build_gdx_feeds(sent_at: float | None = None) -> list[int]:
+        """The GDX feeds of every agency most read, built ahead of reads: once a slot, however many beats send it."""
+        from datetime import timedelta
+
+        from academy.db import db
+        from api.gdx.services.builds import build_ahead, rebuild_every
+        from jobs.celery_app import slot_number
+
+        max_age = int(current_app.config["ACADEMY_GDX_FEED_MAX_AGE"])
+        every = rebuild_every(max_age)
+        if not every:
+            return []
+        since = datetime.fromtimestamp(slot_number(every, sent(sent_at)) * every, UTC)
+        built = build_ahead(since, timedelta(seconds=max_age))
+        db.session.commit()
+        return built
+
     @celery.task(name="jobs.sweep", shared=False)
     def sweep() -> list[int]:
         from jobs.services import sweep_stale

@@ -127,3 +127,33 @@ class GdxDelivery(Base):
     error: Mapped[str | None] = mapped_column(String(500))
 
     entry: Mapped[GdxOutboxEntry] = relationship()
+
+
+class GdxFeedSnapshot(Base):
+    """One build of the feed of every agency, kept: later reads and every page of one read are served from it."""
+
+    __tablename__ = "gdx_feed_snapshots"
+    __table_args__ = (Index("ix_gdx_feed_snapshots_key", "fiscal_year", "population", "framework_id", "built_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    population: Mapped[str] = mapped_column(String(20))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    #: The standard's version when built: a new version is a new key, not a kept build of the old one.
+    framework_version: Mapped[str] = mapped_column(String(20))
+    #: When the feed was built: the response's ``as_of``.
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    total: Mapped[int] = mapped_column(Integer)
+
+
+class GdxFeedRecord(Base):
+    """A record of a kept build, as published (what build_feed gave, serialised): nothing else is kept."""
+
+    __tablename__ = "gdx_feed_records"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("gdx_feed_snapshots.id", ondelete="CASCADE"), primary_key=True)
+    #: 0-based, in the feed's order (tree order): a page is a range of positions.
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The record's agency: one agency's read (``agency=``) is a record of the build.
+    agency_code: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)

@@ -24,11 +24,12 @@ from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from academy.replica import reads_from_replica
 from academy.transactions import commit_on_success
+from api.gdx.services.builds import agency_records, build_records, current_build, find_build
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
-from api.gdx.services.feed import DATASET_ID, build_feed, folded_into, record_json
+from api.gdx.services.feed import DATASET_ID, moment
 from api.gdx.services.metadata import dataset_metadata
 from competencies.services.coverage import Population
-from competencies.services.frameworks import active_standard, areas_of
+from competencies.services.frameworks import active_standard
 
 bp = Blueprint("gdx_api", __name__, url_prefix="/api/v1/gdx")
 
@@ -62,7 +63,11 @@ class BadParameter(Exception):
 
 def _json(data: Any, status: int = 200) -> Response:
     # UTF-8 as is: Thai names stay readable, and the body is smaller than with \\u escapes.
-    response = current_app.response_class(json.dumps(data, ensure_ascii=False), status=status)
+    return _json_text(json.dumps(data, ensure_ascii=False), status)
+
+
+def _json_text(text: str, status: int = 200) -> Response:
+    response = current_app.response_class(text, status=status)
     response.mimetype = "application/json"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -151,33 +156,72 @@ def _population_arg() -> Population:
 
 @bp.get("/coverage")
 @reads_from_replica
+@commit_on_success
 def coverage_feed() -> ResponseReturnValue:
-    """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON."""
+    """Coverage of every agency, or of one (``agency``), for a fiscal year (BE): paginated JSON.
+
+    Served from a kept build of the feed of every agency (api.gdx.services.builds) that the
+    pages' links name (``snapshot``), so that every page of one read comes from one build.
+    """
     fiscal_year = _int_arg("fiscal_year", current_fiscal_year(), FISCAL_YEAR_MIN, FISCAL_YEAR_MAX)
     population = _population_arg()
     page = _int_arg("page", 1, 1, 10**6)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     code = request.args.get("agency", "").strip()
+    build_id = _int_arg("snapshot", 0, 1, 2**31 - 1)
     framework = active_standard()
     if framework is None:
         return _error(503, "no_standard", "No skill standard is active yet: coverage cannot be computed.")
-    extra: dict[str, Any] = {}
-    if code:
-        agency = get_agency_by_code(code[:20])
-        if agency is None:
-            return _error(404, "unknown_agency", f"No agency has the code {code[:20]!r}.", "agency")
-        tree = build_feed(fiscal_year, framework, population, within=agency)
-        entries = [entry for entry in tree if entry.record.agency.id == agency.id]
-        if not entries:
-            # Too few people to publish on its own: say which record counts them instead.
-            extra["folded_into"] = folded_into(tree, agency.code)
+    agency = get_agency_by_code(code[:20]) if code else None
+    if code and agency is None:
+        return _error(404, "unknown_agency", f"No agency has the code {code[:20]!r}.", "agency")
+    if build_id:
+        build = find_build(build_id)
+        if build is None:
+            return _error(
+                410,
+                "snapshot_gone",
+                f"The feed build {build_id} is not kept (any more): builds are deleted an hour after they stop "
+                "serving new reads. Read the feed again from page 1 without snapshot.",
+                "snapshot",
+            )
+        if (build.fiscal_year, build.population) != (fiscal_year, population.value):
+            raise BadParameter(
+                "snapshot",
+                f"The feed build {build_id} is of fiscal_year {build.fiscal_year} and population "
+                f"{build.population}: follow the links as given, or leave snapshot out.",
+            )
     else:
-        entries = build_feed(fiscal_year, framework, population)
-    areas = areas_of(framework)
-    total = len(entries)
+        max_age = timedelta(seconds=int(current_app.config["ACADEMY_GDX_FEED_MAX_AGE"]))
+        build = current_build(fiscal_year, framework, population, max_age)
+    extra: dict[str, Any] = {"as_of": moment(build.built_at), "snapshot": build.id}
+    start = (page - 1) * per_page
+    if agency is None:
+        chosen = build_records(build, start, per_page)
+        return _feed_page(fiscal_year, population, None, extra, build.total, page, per_page, chosen, build.id)
+    # The agency's record of the whole feed's build: the same figures and the same time as the whole feed's.
+    records, into = agency_records(build, agency.code)
+    if not records:
+        # Too few people to publish on its own: say which record counts them instead.
+        extra["folded_into"] = into
+    chosen = records[start : start + per_page]
+    return _feed_page(fiscal_year, population, code, extra, len(records), page, per_page, chosen, build.id)
+
+
+def _feed_page(
+    fiscal_year: int,
+    population: Population,
+    code: str | None,
+    extra: dict[str, Any],
+    total: int,
+    page: int,
+    per_page: int,
+    records: list[str],
+    build_id: int,
+) -> Response:
+    """The page: its envelope, then ``data``, the records as the build stored them (JSON, not parsed again)."""
     pages = max(math.ceil(total / per_page), 1)
-    chosen = entries[(page - 1) * per_page : page * per_page]
-    return _json(
+    envelope = json.dumps(
         {
             "dataset": DATASET_ID,
             "fiscal_year": fiscal_year,
@@ -188,14 +232,16 @@ def coverage_feed() -> ResponseReturnValue:
             "page": page,
             "per_page": per_page,
             "pages": pages,
-            "links": _links(page, pages),
-            "data": [record_json(entry, areas, population) for entry in chosen],
-        }
+            "links": _links(page, pages, build_id),
+        },
+        ensure_ascii=False,
     )
+    return _json_text(f'{envelope[:-1]}, "data": [{", ".join(records)}]}}')
 
 
-def _links(page: int, pages: int) -> dict[str, str | None]:
-    args: dict[str, Any] = request.args.to_dict()
+def _links(page: int, pages: int, build_id: int) -> dict[str, str | None]:
+    """Links to the pages of this read: they name its build, so that every page comes from it."""
+    args: dict[str, Any] = {**request.args.to_dict(), "snapshot": build_id}
 
     def link(number: int) -> str:
         return url_for("gdx_api.coverage_feed", **{**args, "page": number}, _external=True)

@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask_migrate
 import pytest
@@ -160,3 +161,40 @@ def test_a_replica_that_does_not_answer_leaves_reads_on_the_primary(replicated: 
         with app.app_context():
             app.extensions["academy.replica"].engine.dispose()
             db.engine.dispose()
+
+
+def test_the_gdx_feed_builds_from_the_replica_and_keeps_and_pages_its_build_on_the_primary(
+    replicated: tuple[Flask, str, str],
+) -> None:
+    from api.gdx.services.consumers import create_consumer
+    from competencies.services.frameworks import seed_standard
+    from tests.support.gdx import Credentials, validate
+
+    app, _, _ = replicated
+    with app.app_context():
+        seed_standard()
+        # A second ministry: two records (each too small to show), two pages of one.
+        create_agency(code="12", name_th="กระทรวงที่สอง", name_en="Second Ministry", kind=AgencyKind.MINISTRY)
+        new = create_consumer("GDX (replica test)")
+        db.session.commit()
+        credentials = Credentials(new.consumer.key, new.secret)
+        replica_engine = app.extensions["academy.replica"].engine
+        on_replica, on_primary = Counted(replica_engine), Counted(db.engine)
+    _wait_for_replay(os.environ["ACADEMY_TEST_DATABASE_URL"], _replica_server())
+    client = app.test_client()
+    headers = {"Consumer-Key": credentials.key, "Token": validate(client, credentials)}
+
+    first = client.get("/api/v1/gdx/coverage", query_string={"per_page": 1}, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    assert first.get_json()["total"] == 2
+    assert [s for s in on_replica.statements if "FROM agencies" in s]  # the build read the replica
+    assert [s for s in on_primary.statements if s.startswith("INSERT INTO gdx_feed_snapshots")]
+    assert not [s for s in on_replica.statements if "gdx_feed" in s]
+    # The next page at once: its build is read on the primary, which has it (the replica may not yet).
+    on_primary.statements.clear()
+    link = urlsplit(first.get_json()["links"]["next"])
+    second = client.get(link.path, query_string=link.query, headers=headers)
+    assert second.status_code == 200, second.get_json()
+    assert second.get_json()["snapshot"] == first.get_json()["snapshot"]
+    assert [s for s in on_primary.statements if "FROM gdx_feed_records" in s]
+    assert not [s for s in on_replica.statements if "gdx_feed" in s]

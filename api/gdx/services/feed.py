@@ -47,7 +47,7 @@ from competencies.services.coverage import (
 )
 from competencies.services.frameworks import areas_of
 
-__all__ = ["MINIMUM_CELL", "FeedEntry", "build_feed", "folded_into", "record_json", "suppress"]
+__all__ = ["MINIMUM_CELL", "FeedEntry", "build_feed", "moment", "record_json", "suppress"]
 
 #: The column of the disclosure decision each population reads.
 COLUMN = {Population.IT: IT, Population.NON_IT: NON_IT, Population.ALL: ALL}
@@ -335,14 +335,6 @@ def _population_record(it: CoverageRecord, non_it: CoverageRecord, population: P
     return CoverageRecord(it.agency, it.fiscal_year, label, figures, it.target_percent, it.as_of)
 
 
-def folded_into(entries: Sequence[FeedEntry], code: str) -> str | None:
-    """The code of the record an agency's people are counted in, when it is not published itself."""
-    for entry in entries:
-        if code in entry.folded_units:
-            return entry.record.agency.code
-    return None
-
-
 # --- serialisation --------------------------------------------------------------------------------
 
 
@@ -350,7 +342,8 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _moment(value: datetime) -> str:
+def moment(value: datetime) -> str:
+    """A time as the feed writes it: ISO 8601 in UTC, to the second."""
     return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -381,7 +374,7 @@ def record_json(entry: FeedEntry, areas: Sequence[Competency], population: Popul
         "areas": None,
         "folded_units": entry.folded_units,
         "suppressed_figures": sorted(entry.withheld),
-        "as_of": _moment(record.as_of),
+        "as_of": moment(record.as_of),
     }
     if figures is not None:
         withheld = entry.withheld

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api.gdx.services.feed import DATASET_CREATED, DATASET_ID, DATASET_VERSION, MINIMUM_CELL, POPULATION_DEFINITIONS
+from api.gdx.services.feed import (
+    DATASET_CREATED,
+    DATASET_ID,
+    DATASET_VERSION,
+    MINIMUM_CELL,
+    POPULATION_DEFINITIONS,
+    moment,
+)
 from competencies.models import Framework
 from competencies.services.frameworks import areas_of
-
-
-def _moment(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
 
 #: (field, type, Thai description, English description) of each record.
 FIELDS: list[tuple[str, str, str, str]] = [
@@ -154,6 +156,6 @@ def dataset_metadata(
         "populations": {p.value: {"th": th, "en": en} for p, (th, en) in POPULATION_DEFINITIONS.items()},
         "minimum_cell": MINIMUM_CELL,
         "created_date": DATASET_CREATED.isoformat(),
-        "last_updated_date": _moment(last_updated),
+        "last_updated_date": moment(last_updated),
         "fields": [{"name": name, "type": kind, "description": {"th": th, "en": en}} for name, kind, th, en in FIELDS],
     }

@@ -21,3 +21,13 @@ def test_gdx_settings_come_from_the_environment_and_are_checked() -> None:
     ):
         with pytest.raises(ConfigError, match=name):
             GdxSettings.from_environ({name: value})
+
+
+def test_the_feed_max_age_is_five_minutes_but_0_in_tests_and_checked() -> None:
+    assert GdxSettings.from_environ({}).feed_max_age == 300
+    assert GdxSettings.from_environ({}, "production").feed_max_age == 300
+    assert GdxSettings.from_environ({}, "testing").feed_max_age == 0  # tests change data and read again at once
+    assert GdxSettings.from_environ({"ACADEMY_GDX_FEED_MAX_AGE": "60"}, "testing").feed_max_age == 60
+    for value in ("-1", "soon", "86401"):
+        with pytest.raises(ConfigError, match="ACADEMY_GDX_FEED_MAX_AGE"):
+            GdxSettings.from_environ({"ACADEMY_GDX_FEED_MAX_AGE": value})
