@@ -5,17 +5,31 @@ from __future__ import annotations
 import enum
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Dialect, Enum, Insert, MetaData, Table, TypeDecorator, event, insert, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Enum,
+    Insert,
+    MetaData,
+    Table,
+    TypeDecorator,
+    event,
+    insert,
+    inspect,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import flag_modified
 
 from academy.replica import RoutingSession
 
@@ -167,6 +181,21 @@ def _copy_value(value: Any, is_json: bool) -> Any:
         return Jsonb(value)
     # Enums are stored by value (as the models' Enum types do), not by member name.
     return value.value if isinstance(value, enum.Enum) else value
+
+
+def update_alike(objects: Iterable[Base], attributes: Sequence[str]) -> None:
+    """Have the next flush write every one of ``attributes`` of those of ``objects`` it updates anyway.
+
+    The flush groups the UPDATEs of one table by the columns they set, in primary-key order: objects
+    that changed different columns cost an UPDATE each; with the same columns, one executemany.
+    """
+    session = db.session()
+    for target in objects:
+        state = inspect(target)
+        if state.modified and session.is_modified(target):
+            for name in attributes:
+                if name in state.dict:
+                    flag_modified(target, name)
 
 
 def reserve_ids(model: type[Base], column: str, count: int) -> list[int]:

@@ -29,6 +29,7 @@ from lrs.models import LrsClient, Statement, ref_of_activity, ref_of_verb, refs_
 from lrs.pipeline import (
     Projection,
     StoredBatch,
+    people_by_key,
     people_of_statements,
     rebuild_and_compare,
     register_projection,
@@ -71,6 +72,7 @@ __all__ = [
     "is_platform_statement",
     "note_ignored",
     "parse_timestamp",
+    "people_by_key",
     "people_of_agency",
     "people_of_statements",
     "put_document",

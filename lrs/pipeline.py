@@ -38,7 +38,7 @@ class StoredBatch:
     voided_ids: Sequence[uuid.UUID]
     #: Who stored them: projections believe a statement according to its writer (README, Trust model).
     writer: Writer
-    #: What several projections ask of the batch, worked out once (people_of_statements).
+    #: What several projections ask of the batch, worked out once (people_by_key).
     known: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -139,12 +139,20 @@ def people_of_statements(batch: StoredBatch) -> set[int]:
     Read once a batch (the lock takes them first, the credentials projection again): identifiers do
     not change while a batch is handed out.
     """
-    if "people" not in batch.known:
-        batch.known["people"] = frozenset(_people_of_statements(batch))
-    return set(batch.known["people"])
+    return set(people_by_key(batch).values())
 
 
-def _people_of_statements(batch: StoredBatch) -> set[int]:
+def people_by_key(batch: StoredBatch) -> dict[str, int]:
+    """The registered identifiers among the batch's actors and the voided statements' actors: agent key -> person.
+
+    Read once a batch, with people_of_statements(); a projection asks it rather than look its actors up again.
+    """
+    if "people_by_key" not in batch.known:
+        batch.known["people_by_key"] = _people_by_key(batch)
+    return dict(batch.known["people_by_key"])
+
+
+def _people_by_key(batch: StoredBatch) -> dict[str, int]:
     keys = {key for statement in batch.statements if (key := agent_key(statement.get("actor") or {}))}
     if batch.voided_ids:
         keys |= {
@@ -153,8 +161,12 @@ def _people_of_statements(batch: StoredBatch) -> set[int]:
             if key
         }
     if not keys:
-        return set()
-    return set(db.session.scalars(select(PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))))
+        return {}
+    return dict(
+        db.session.execute(
+            select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
+        ).all()
+    )
 
 
 def lock_batch_people(batch: StoredBatch) -> None:

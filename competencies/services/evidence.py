@@ -37,7 +37,7 @@ from competencies.models import (
     Standing,
     TrainingYear,
 )
-from competencies.services.standing import clear_standing, refresh_standing
+from competencies.services.standing import attainment_of, clear_standing, refresh_standing
 from lrs import (
     IGNORED_NOT_GRANTED,
     IGNORED_OUTSIDE_AGENCY,
@@ -47,6 +47,7 @@ from lrs import (
     forget_all_ignored,
     note_ignored,
     parse_timestamp,
+    people_by_key,
     people_of_agency,
     writers_by_client,
 )
@@ -73,8 +74,13 @@ def _demonstrates(statement: Mapping[str, Any]) -> bool:
     return (statement.get("result") or {}).get("success") is not False
 
 
-def _evidence_rows(statements: Sequence[Mapping[str, Any]], writer: Writer) -> list[dict[str, Any]]:
-    """The evidence that statements stored by ``writer`` give; notes those the trust rules ignore."""
+def _evidence_rows(
+    statements: Sequence[Mapping[str, Any]], writer: Writer, known: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """The evidence that statements stored by ``writer`` give; notes those the trust rules ignore.
+
+    ``known``: the people of the statements' actors (agent key -> person id) when the caller has them.
+    """
     candidates = [s for s in statements if _demonstrates(s)]
     if not candidates:
         return []
@@ -99,11 +105,14 @@ def _evidence_rows(statements: Sequence[Mapping[str, Any]], writer: Writer) -> l
     if not candidates:
         return []
     keys = {key for s in candidates if (key := agent_key(s["actor"]))}
-    people = dict(
-        db.session.execute(
-            select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
-        ).all()
-    )
+    if known is not None:
+        people = {key: known[key] for key in keys if key in known}
+    else:
+        people = dict(
+            db.session.execute(
+                select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
+            ).all()
+        )
     if writer.agency_id is not None and people:
         inside = set(
             db.session.scalars(
@@ -139,7 +148,7 @@ def _evidence_rows(statements: Sequence[Mapping[str, Any]], writer: Writer) -> l
 
 def record_statement_evidence(batch: StoredBatch) -> None:
     """The LRS subscriber: evidence from new statements, withdrawal for voided ones."""
-    rows = _evidence_rows(batch.statements, batch.writer)
+    rows = _evidence_rows(batch.statements, batch.writer, people_by_key(batch))
     # Held already when the pipeline locked the batch's people; the evidence's people, in any case.
     lock_people({row["person_id"] for row in rows})
     bulk_insert(Evidence, rows)
@@ -204,13 +213,10 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
     # Every pair of these people and competencies is recomputed (a superset of ``pairs``). The rows
     # are written in place (an upsert), and those with no evidence left deleted: a concurrent writer
     # of the same rows (a rebuild, which takes no person lock) meets no unique violation.
+    # Their attainment in every competency is read (the standing below needs it all), once.
+    attained = attainment_of(people)
     before: dict[Pair, int] = {
-        (p, c): level
-        for p, c, level in db.session.execute(
-            select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
-                Attainment.person_id.in_(people), Attainment.competency_id.in_(competencies)
-            )
-        )
+        (p, c): level for p, levels in attained.items() for c, level in levels.items() if c in competencies
     }
     after: dict[Pair, int] = {(p, c): level for p, c, level, _count in standing}
     gone = sorted(set(before) - set(after))
@@ -232,12 +238,17 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
     # The goals of development plans keep the level they measure (HR's figures count it).
     follow_attainment(moved)
     changed = {p for p, _c in moved}
+    # What these people have attained now: what was read, with the pairs just written in its place.
+    for p, c in gone:
+        del attained[p][c]
+    for (p, c), level in after.items():
+        attained.setdefault(p, {})[c] = level
+    now_attained = {p: levels for p in changed if (levels := attained.get(p))}
     years = people if training_years_of is None else training_years_of
     # A rebuild gives standing to the people with some attainment: someone whose last attainment
     # went (every statement voided) loses theirs, as the rebuild would.
-    attained = set(db.session.scalars(select(Attainment.person_id).where(Attainment.person_id.in_(changed)).distinct()))
-    clear_standing(changed - attained)
-    refresh_standing(attained, training_years=False)
+    clear_standing(changed - now_attained.keys())
+    refresh_standing(now_attained.keys(), training_years=False, attained=now_attained)
     refresh_standing(years, meets=False)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from academy.db import db
@@ -108,9 +109,12 @@ def seed_standard() -> Framework:
 
 def active_standard() -> Framework | None:
     """The framework the platform measures people against: the active standard."""
-    return db.session.scalar(
-        select(Framework).where(Framework.code == STANDARD_CODE, Framework.status == FrameworkStatus.ACTIVE)
-    )
+    return db.session.scalar(select(Framework).where(is_active_standard()))
+
+
+def is_active_standard() -> ColumnElement[bool]:
+    """The condition a framework meets when it is the active standard (active_standard)."""
+    return and_(Framework.code == STANDARD_CODE, Framework.status == FrameworkStatus.ACTIVE)
 
 
 def list_frameworks() -> list[Framework]:
@@ -250,6 +254,51 @@ def requirements_by_profile(framework: Framework) -> dict[ProfileKey, dict[int, 
     return profiles
 
 
+def requirements_for(
+    framework_id: int, profiles: Collection[tuple[PersonnelGroup, RoleLevel]], agency_paths: Collection[str]
+) -> tuple[dict[ProfileKey, dict[int, int]], dict[str, int]]:
+    """What applicable_requirements needs for people of these (group, role level) pairs in the agencies at
+    ``agency_paths``, in one query: the framework's role profiles that may apply to them (the defaults and
+    those of the agencies up their trees) with the levels they require, as requirements_by_profile gives
+    them; and the owning agencies' ids by path."""
+    groups, levels = {group for group, _level in profiles}, {level for _group, level in profiles}
+    above = {prefix for path in agency_paths for prefix in _paths_up(path)}
+    if not groups or not levels:
+        return {}, {}
+    found: dict[ProfileKey, dict[int, int]] = {}
+    owners: dict[str, int] = {}
+    for group, level, agency_id, path, competency_id, required in db.session.execute(
+        select(
+            RoleProfile.personnel_group,
+            RoleProfile.role_level,
+            RoleProfile.agency_id,
+            Agency.path,
+            Requirement.competency_id,
+            Requirement.required_level,
+        )
+        .outerjoin(Agency, Agency.id == RoleProfile.agency_id)
+        .outerjoin(Requirement, and_(Requirement.profile_id == RoleProfile.id, Requirement.required_level > 0))
+        .where(
+            RoleProfile.framework_id == framework_id,
+            RoleProfile.personnel_group.in_(groups),
+            RoleProfile.role_level.in_(levels),
+            or_(RoleProfile.agency_id.is_(None), Agency.path.in_(above)),
+        )
+    ):
+        required_levels = found.setdefault((group, level, agency_id), {})
+        if competency_id is not None:
+            required_levels[competency_id] = required
+        if agency_id is not None:
+            owners[path] = agency_id
+    return found, owners
+
+
+def _paths_up(path: str) -> list[str]:
+    """The paths of the agency at ``path`` and of every agency above it, nearest first."""
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[:depth]) + "/" for depth in range(len(parts), 0, -1)]
+
+
 def applicable_requirements(
     profiles: dict[ProfileKey, dict[int, int]],
     group: PersonnelGroup,
@@ -259,8 +308,7 @@ def applicable_requirements(
 ) -> dict[int, int]:
     """The required levels for someone of this group and level in the agency at ``path``: the profile of
     the nearest agency up the tree that has its own (``agency_paths``: path -> id), else the default."""
-    parts = path.rstrip("/").split("/")
-    above = (agency_paths.get("/".join(parts[:depth]) + "/") for depth in range(len(parts), 0, -1))
+    above = (agency_paths.get(prefix) for prefix in _paths_up(path))
     for owner in [*(agency for agency in above if agency is not None), None]:
         if (group, level, owner) in profiles:
             return profiles[(group, level, owner)]

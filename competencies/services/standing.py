@@ -7,7 +7,7 @@ Coverage is then a grouped count over people, fast at any scale.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, tuple_
@@ -20,47 +20,68 @@ from academy.projections import insert_missing, upsert_rows
 from competencies.models import (
     AreaStanding,
     Attainment,
+    Competency,
     Evidence,
     EvidenceSource,
+    Framework,
     Standing,
     TrainingYear,
 )
-from competencies.services.frameworks import (
-    ProfileKey,
-    active_standard,
-    applicable_requirements,
-    requirements_by_profile,
-)
+from competencies.services.frameworks import applicable_requirements, is_active_standard, requirements_for
 
 #: Sources that count as training (a statement about an aligned activity, our courses' included).
 TRAINING_SOURCES = (EvidenceSource.STATEMENT,)
 
 
 def refresh_standing(
-    person_ids: Iterable[int], chunk: int = 1000, *, meets: bool = True, training_years: bool = True
+    person_ids: Iterable[int],
+    chunk: int = 1000,
+    *,
+    meets: bool = True,
+    training_years: bool = True,
+    attained: Mapping[int, Mapping[int, int]] | None = None,
 ) -> None:
-    """Recompute the standing (whether they meet their profile) and training years of these people."""
+    """Recompute the standing (whether they meet their profile) and training years of these people.
+
+    ``attained``: these people's attainment (person -> competency -> level), when the caller has just
+    written it; otherwise it is read.
+    """
     people = sorted(set(person_ids))
     if not people:
         return
     if training_years:
         for start in range(0, len(people), chunk):
             _refresh_training_years(people[start : start + chunk])
-    framework = active_standard() if meets else None
-    if framework is None:
+    standard = _standard() if meets else None
+    if standard is None:
         return
-    areas = {c.id: c.parent_id for c in framework.competencies if c.parent_id is not None}  # competency -> area
-    area_ids = sorted({c.id for c in framework.competencies if c.parent_id is None})
-    profiles = requirements_by_profile(framework)
+    framework_id, areas, area_ids = standard
     for start in range(0, len(people), chunk):
-        _refresh_chunk(people[start : start + chunk], profiles, areas, area_ids)
+        _refresh_chunk(people[start : start + chunk], framework_id, areas, area_ids, attained)
+
+
+def _standard() -> tuple[int, dict[int, int], list[int]] | None:
+    """The active standard's id, its competencies' areas (competency -> area) and its areas, in one query."""
+    rows = db.session.execute(
+        select(Framework.id, Competency.id, Competency.parent_id)
+        .outerjoin(Competency, Competency.framework_id == Framework.id)
+        .where(is_active_standard())
+        .order_by(Framework.id)
+    ).all()
+    if not rows:
+        return None
+    framework_id = rows[0][0]
+    mine = [(cid, parent) for fid, cid, parent in rows if fid == framework_id and cid is not None]
+    areas = {cid: parent for cid, parent in mine if parent is not None}
+    return framework_id, areas, sorted(cid for cid, parent in mine if parent is None)
 
 
 def _refresh_chunk(
     people: list[int],
-    profiles: dict[ProfileKey, dict[int, int]],
+    framework_id: int,
     areas: dict[int, int],
     area_ids: list[int],
+    known: Mapping[int, Mapping[int, int]] | None,
 ) -> None:
     session = db.session
     rows = session.execute(
@@ -68,19 +89,11 @@ def _refresh_chunk(
         .join(Agency, Agency.id == Person.agency_id)
         .where(Person.id.in_(people))
     ).all()
-    # Only the agencies above these people matter for their profiles.
-    prefixes = {
-        "/".join(parts[:depth]) + "/"
-        for *_rest, path in rows
-        for parts in [path.rstrip("/").split("/")]
-        for depth in range(1, len(parts) + 1)
-    }
-    agency_paths = dict(session.execute(select(Agency.path, Agency.id).where(Agency.path.in_(prefixes))).all())
-    attained: dict[int, dict[int, int]] = {}
-    for person_id, competency_id, attained_level in session.execute(
-        select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(Attainment.person_id.in_(people))
-    ):
-        attained.setdefault(person_id, {})[competency_id] = attained_level
+    # Only the profiles of these people's groups and levels, of the agencies above them, matter.
+    profiles, agency_paths = requirements_for(
+        framework_id, {(group, level) for _id, group, level, _path in rows}, {path for *_rest, path in rows}
+    )
+    attained = known if known is not None else attainment_of(people)
     now = datetime.now(UTC)
     standings, area_rows = [], []
     for person_id, group, level, path in rows:
@@ -93,6 +106,18 @@ def _refresh_chunk(
     # (a bulk refresh, a rebuild) and a pipeline's write of the same person meet no unique violation.
     upsert_rows(Standing, standings, key=("person_id",))
     _replace_rows(AreaStanding, AreaStanding.person_id, people, area_rows, ("person_id", "area_id"))
+
+
+def attainment_of(people: Iterable[int]) -> dict[int, dict[int, int]]:
+    """These people's attained levels: person -> competency -> level (those with none left out)."""
+    attained: dict[int, dict[int, int]] = {}
+    for person_id, competency_id, level in db.session.execute(
+        select(Attainment.person_id, Attainment.competency_id, Attainment.level).where(
+            Attainment.person_id.in_(sorted(set(people)))
+        )
+    ):
+        attained.setdefault(person_id, {})[competency_id] = level
+    return attained
 
 
 def clear_standing(person_ids: Iterable[int]) -> None:

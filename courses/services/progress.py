@@ -21,9 +21,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from academy.db import db, insert_ignoring_duplicates
+from academy.db import db, insert_ignoring_duplicates, update_alike
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
@@ -36,6 +36,7 @@ from lrs import (
     is_platform_statement,
     note_ignored,
     parse_timestamp,
+    people_by_key,
     ref_of_activity,
     refs_of_agents,
 )
@@ -59,7 +60,7 @@ def record_course_progress(batch: StoredBatch) -> None:
             lock_people(
                 db.session.scalars(select(Enrolment.person_id).where(Enrolment.registration.in_(registrations)))
             )
-        touched |= _apply(batch.statements)
+        touched |= _apply(batch.statements, people_by_key(batch))
     if batch.voided_ids:
         for enrolment in _enrolments_of_voided(batch.voided_ids):
             replay_enrolment(enrolment)
@@ -94,7 +95,7 @@ def _about_our_courses(statements: Sequence[Mapping[str, Any]]) -> list[uuid.UUI
     ]
 
 
-def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
+def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | None = None) -> set[int]:
     """Apply statements to the enrolments they concern; return the ids of those enrolments.
 
     Set-based: what the statements need (enrolments by registration and by actor, courses, their
@@ -109,6 +110,8 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
                 select(Enrolment)
                 .join(Course)
                 .where(Enrolment.registration.in_(registrations), Course.kind == CourseKind.NATIVE)
+                # Their courses with them (read anyway): the identity map keeps objects only while referenced.
+                .options(contains_eager(Enrolment.course))
             )
         }
         if registrations
@@ -132,7 +135,8 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
             if (iri := _object_id(s)) in courses
             and enrolments.get(_registration(s)) is None  # type: ignore[arg-type]
             and (key := agent_key(s["actor"]))
-        ]
+        ],
+        known,
     )
     parts = _load_courses({e.course_id for e in enrolments.values()})
     items = _item_rows(statements, enrolments, courses)
@@ -153,20 +157,30 @@ def _apply(statements: Sequence[Mapping[str, Any]]) -> set[int]:
         touched.add(enrolment.id)
     for enrolment in {e for e in enrolments.values() if e.id in touched}:
         _update_progress(enrolment, items, parts.get(enrolment.course_id))
+    # One UPDATE of the batch's enrolments and one of its item progress, not one per set of changed columns.
+    update_alike({*enrolments.values(), *by_actor.values()}, ("status", "progress", "completed_at"))
+    update_alike(items.values(), ("viewed_at", "passed_at", "failed_count", "best_score"))
     return touched
 
 
-def _enrolments_for_actors(wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Enrolment]:
+def _enrolments_for_actors(
+    wanted: Sequence[tuple[str, int]], known: Mapping[str, int] | None = None
+) -> dict[tuple[str, int], Enrolment]:
     """The enrolments of these (actor key, course id) pairs whose actor is a known person, made
-    (source ``record``) where the person has none; by (actor key, course id)."""
+    (source ``record``) where the person has none; by (actor key, course id). ``known``: the actors'
+    people (agent key -> person id) when the caller has them."""
     if not wanted:
         return {}
-    people: dict[str, int] = dict(
-        db.session.execute(
-            select(PersonIdentifier.key, PersonIdentifier.person_id).where(
-                PersonIdentifier.key.in_({key for key, _c in wanted})
-            )
-        ).all()
+    people: dict[str, int] = (
+        dict(known)
+        if known is not None
+        else dict(
+            db.session.execute(
+                select(PersonIdentifier.key, PersonIdentifier.person_id).where(
+                    PersonIdentifier.key.in_({key for key, _c in wanted})
+                )
+            ).all()
+        )
     )
     pairs = sorted({(people[key], course_id) for key, course_id in wanted if key in people})
     if not pairs:
@@ -238,35 +252,26 @@ def _item_rows(
     statements need made."""
     if not enrolments:
         return {}
+    # The rows the statements need are inserted first, whether there or not (an existing one is left alone),
+    # then every row of the enrolments read: one read, not a read before and after.
+    needed = set()
+    for statement in statements:
+        if statement["verb"]["id"] in COMPLETING and _object_id(statement) in courses:
+            continue
+        enrolment = enrolments.get(_registration(statement))  # type: ignore[arg-type]
+        if enrolment is not None and (iri := _item_iri(enrolment, statement)) is not None:
+            needed.add((enrolment.id, iri))
+    if needed:
+        db.session.execute(
+            insert_ignoring_duplicates(ItemProgress).values(
+                [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(needed)]
+            )
+        )
     ids = {e.id for e in enrolments.values()}
     rows: ItemRows = {
         (row.enrolment_id, row.activity_iri): row
         for row in db.session.scalars(select(ItemProgress).where(ItemProgress.enrolment_id.in_(ids)))
     }
-    missing = set()
-    for statement in statements:
-        if statement["verb"]["id"] in COMPLETING and _object_id(statement) in courses:
-            continue
-        enrolment = enrolments.get(_registration(statement))  # type: ignore[arg-type]
-        if (
-            enrolment is not None
-            and (iri := _item_iri(enrolment, statement)) is not None
-            and (enrolment.id, iri) not in rows
-        ):
-            missing.add((enrolment.id, iri))
-    if missing:
-        db.session.execute(
-            insert_ignoring_duplicates(ItemProgress).values(
-                [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(missing)]
-            )
-        )
-        made = db.session.scalars(
-            select(ItemProgress).where(
-                ItemProgress.enrolment_id.in_({e for e, _iri in missing}),
-                ItemProgress.activity_iri.in_({iri for _e, iri in missing}),
-            )
-        )
-        rows.update({(row.enrolment_id, row.activity_iri): row for row in made})
     return rows
 
 

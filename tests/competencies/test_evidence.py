@@ -214,3 +214,56 @@ def test_changing_the_matrix_sends_requirements_changed_with_the_changed_profile
         assert client.post(path, data={field: "4", "csrf_token": csrf_token(client, path)}).status_code == 302
         assert client.post(path, data={field: "4", "csrf_token": csrf_token(client, path)}).status_code == 302
     assert heard == [[(PersonnelGroup.IT, RoleLevel.OPERATIONAL)]]  # the second post changed nothing
+
+
+def test_standing_follows_the_nearest_agencys_own_profile_and_reads_only_the_profiles_above(
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    from datetime import UTC, datetime
+
+    from competencies.models import AreaStanding, RoleProfile
+    from competencies.services.frameworks import copy_profiles_for_agency, requirements_for, requirements_of
+    from competencies.services.standing import refresh_standing
+    from tests.support.competencies import competency
+
+    ministry = make_agency()
+    raised, other, elsewhere = (make_agency(parent=ministry) for _ in range(3))
+    for agency in (raised, elsewhere):
+        copy_profiles_for_agency(standard, agency)
+    target = competency(standard, "CS-02")
+    own = db.session.scalar(
+        select(RoleProfile).where(RoleProfile.code == "it-operational", RoleProfile.agency_id == raised.id)
+    )
+    assert own is not None
+    for requirement in own.requirements:
+        if requirement.competency_id == target.id:
+            requirement.required_level = 5
+    default = db.session.scalar(
+        select(RoleProfile).where(RoleProfile.code == "it-operational", RoleProfile.agency_id.is_(None))
+    )
+    assert default is not None and requirements_of(default).get(target.id, 0) < 5
+    inside = make_person(make_agency(parent=raised), line="K-COMP", level="K2")  # under the raised department
+    outside = make_person(other, line="K-COMP", level="K2")
+    db.session.add_all(
+        Attainment(person_id=p.id, competency_id=c, level=level, as_of=datetime.now(UTC), evidence_count=1)
+        for p in (inside, outside)
+        for c, level in requirements_of(default).items()
+    )
+    db.session.flush()
+
+    refresh_standing([inside.id, outside.id])
+
+    standings = dict(db.session.execute(select(Standing.person_id, Standing.meets_all)).all())
+    assert standings == {inside.id: False, outside.id: True}
+    areas = set(db.session.scalars(select(AreaStanding.area_id).where(AreaStanding.person_id == inside.id)))
+    assert (
+        target.parent_id not in areas and len(areas) == len([c for c in standard.competencies if not c.parent_id]) - 1
+    )
+    profiles, owners = requirements_for(
+        standard.id, {(PersonnelGroup.IT, RoleLevel.OPERATIONAL)}, {inside.agency.path, outside.agency.path}
+    )
+    assert owners == {raised.path: raised.id}  # the other department's own profiles are not read
+    assert {owner for _group, _level, owner in profiles} == {None, raised.id}
+    assert profiles[(PersonnelGroup.IT, RoleLevel.OPERATIONAL, raised.id)][target.id] == 5

@@ -7,7 +7,7 @@ from typing import Any
 
 from academy.db import db
 from academy.org.models import Agency, Person
-from courses.models import Course, EnrolmentStatus, ItemProgress
+from courses.models import Course, Enrolment, EnrolmentStatus, ItemProgress
 from courses.services.activities import lesson_iri, quiz_iri
 from courses.services.catalogue import course_items
 from courses.services.enrolment import enrol
@@ -62,3 +62,44 @@ def test_late_statements_give_the_earliest_moments_as_a_replay_does(
     assert enrolment.status is EnrolmentStatus.COMPLETED
     assert enrolment.completed_at.isoformat().startswith("2026-03-05T09:00")
     assert {name: diff for name, diff in rebuild_and_compare().items() if diff != (set(), set())} == {}
+
+
+def test_a_batchs_enrolments_are_written_in_one_update_whatever_each_changed(
+    make_course: Callable[..., Course], make_agency: Callable[..., Agency], make_person: Callable[..., Person]
+) -> None:
+    from sqlalchemy import event
+
+    course = make_course()
+    agency = make_agency()
+    launching, completing = (enrol(make_person(agency), course) for _ in range(2))
+
+    def about(enrolment: Enrolment, verb: str) -> dict[str, Any]:
+        actor = {"objectType": "Agent", "account": {"homePage": BASE_URL, "name": str(enrolment.person.public_id)}}
+        return statement(
+            actor=actor,
+            verb={"id": ADL + verb},
+            object={"objectType": "Activity", "id": course.activity_iri},
+            context={"registration": str(enrolment.registration)},
+        )
+
+    updates: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        if sql.lstrip().upper().startswith("UPDATE ENROLMENTS"):
+            updates.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        # One only starts (its status changes), the other completes (status, progress and completion moment).
+        store_statements(
+            [about(launching, "launched"), about(completing, "completed")],
+            version=XapiVersion.V1,
+            authority=AUTHORITY,
+        )
+        db.session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    db.session.expire_all()
+    assert launching.status is EnrolmentStatus.IN_PROGRESS and launching.progress == 0
+    assert completing.status is EnrolmentStatus.COMPLETED and completing.progress == 100
+    assert len(updates) == 1

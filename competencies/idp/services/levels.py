@@ -61,7 +61,7 @@ def follow_attainment(pairs: Collection[tuple[int, int]]) -> None:
     for start in range(0, len(people), CHUNK):
         some = people[start : start + CHUNK]
         plans = select(Idp.id).where(Idp.person_id.in_(some))
-        db.session.execute(
+        written = db.session.execute(
             update(IdpGoal)
             .where(
                 IdpGoal.idp_id.in_(plans),
@@ -71,7 +71,8 @@ def follow_attainment(pairs: Collection[tuple[int, int]]) -> None:
             .values(attained_level=level)
             .execution_options(synchronize_session=False)
         )
-        recount_goals(Idp.person_id.in_(some))
+        if written.rowcount:  # type: ignore[attr-defined]  # a CursorResult: no goal moved, no count changed
+            recount_goals(Idp.person_id.in_(some))
     # Goals loaded in this session show the new levels when next read.
     for goal in [o for o in db.session.identity_map.values() if isinstance(o, IdpGoal)]:
         db.session.expire(goal, ["attained_level"])
