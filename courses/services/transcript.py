@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
-from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from academy.dates import BANGKOK, fiscal_year_bounds, fiscal_year_of, today
 from academy.db import db
@@ -93,14 +92,14 @@ def recent_transcript(person: Person, from_year: int | None) -> Transcript:
     """
     since = _year_start(from_year) if from_year is not None else None
     ours = _our_courses(person)
-    theirs = _provider_completions(person)
+    theirs = _provider_completions(person, since)
     older = {
         fiscal_year_of(today(when))
-        for when in (*(e.completed_at for e in ours), *(when for _pk, when in theirs))
+        for when in (*(e.completed_at for e in ours), *(when for when, _payload in theirs))
         if since is not None and when < since
     }
     shown = [e for e in ours if since is None or e.completed_at >= since] + _other_providers(
-        [pk for pk, when in theirs if since is None or when >= since]
+        [payload for _when, payload in theirs if payload is not None]
     )
     years: dict[int, TranscriptYear] = {}
     for entry in sorted(shown, key=lambda e: e.completed_at, reverse=True):
@@ -170,8 +169,11 @@ def _ours(iri: str, courses: set[str]) -> bool:
     return False
 
 
-def _provider_completions(person: Person) -> list[tuple[int, datetime]]:
-    """The person's `completed` statements of other providers' activities: (pk, timestamp)."""
+def _provider_completions(person: Person, since: datetime | None) -> list[tuple[datetime, dict[str, Any] | None]]:
+    """The person's `completed` statements of other providers' activities, by pk: (timestamp, payload).
+
+    The payload only of those at or after ``since`` (all of them if None): the others give only their dates.
+    """
     keys = list(db.session.scalars(select(PersonIdentifier.key).where(PersonIdentifier.person_id == person.id)))
     if not keys:
         return []
@@ -182,27 +184,33 @@ def _provider_completions(person: Person) -> list[tuple[int, datetime]]:
         .where(Enrolment.registration == Statement.registration, Enrolment.person_id == person.id)
         .exists()
     )
-    query = select(Statement.pk, Statement.object_activity_id, Statement.timestamp).where(
+    completed = (
         Statement.actor_ref.in_(refs_of_agents(keys)),
         Statement.verb_ref == ref_of_verb(COMPLETED),
         Statement.voided.is_(False),
         ~of_an_enrolment,
     )
-    candidates = db.session.execute(query).all()
-    if not candidates:
-        return []
     # Our course or one of its items: decided once an activity (a learner completes the same ones often).
-    ours = cache(partial(_ours, courses=set(db.session.scalars(select(Course.activity_iri)))))
-    return [(pk, when) for pk, iri, when in candidates if iri and not ours(iri)]
-
-
-def _other_providers(wanted: list[int]) -> list[Entry]:
-    """The entries of these statements (from _provider_completions) of other providers' activities."""
-    payloads = (
-        db.session.scalars(select(Statement.payload).where(Statement.pk.in_(wanted)).order_by(Statement.pk)).all()
-        if wanted
-        else []
+    activities = db.session.execute(
+        select(Statement.object_activity_ref, Statement.object_activity_id).where(*completed).distinct()
+    ).all()
+    if not activities:
+        return []
+    courses = set(db.session.scalars(select(Course.activity_iri)))
+    theirs = [ref for ref, iri in activities if iri and not _ours(iri, courses)]
+    if not theirs:
+        return []
+    payload = Statement.payload if since is None else case((Statement.timestamp >= since, Statement.payload))
+    query = (
+        select(Statement.timestamp, payload)
+        .where(*completed, Statement.object_activity_ref.in_(theirs))
+        .order_by(Statement.pk)
     )
+    return [(when, statement) for when, statement in db.session.execute(query)]
+
+
+def _other_providers(payloads: list[dict[str, Any]]) -> list[Entry]:
+    """The entries of other providers' `completed` statements (from _provider_completions), in the order stored."""
     seen: set[tuple[str, str]] = set()
     entries = []
     for payload in payloads:
