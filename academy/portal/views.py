@@ -9,6 +9,8 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect,
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,12 +28,22 @@ from academy.org.services import role_profile_of
 bp = Blueprint("portal", __name__, template_folder="templates")
 
 
+def page_locale(context: Context) -> str:
+    """The locale of the page being rendered: the one the template context was given, else the request's.
+
+    A page of many dates reads it from its context instead of asking Flask-Babel once a date.
+    """
+    locale = context.get("current_locale")
+    return locale if isinstance(locale, str) else current_locale()
+
+
 @bp.app_template_filter("be_date")
-def be_date_filter(value: object, style: str = "long") -> str:
+@pass_context
+def be_date_filter(context: Context, value: object, style: str = "long") -> str:
     """Format a date in the page's locale: Buddhist Era on Thai pages."""
     if not isinstance(value, date):
         return ""
-    return format_be_date(value, current_locale(), style)
+    return format_be_date(value, page_locale(context), style)
 
 
 ERROR_TITLES = {
@@ -55,19 +67,22 @@ RETRY_AFTER_SECONDS = 5
 
 
 @bp.app_template_filter("be_datetime")
-def be_datetime_filter(value: object, seconds: bool = True) -> str:
+@pass_context
+def be_datetime_filter(context: Context, value: object, seconds: bool = True) -> str:
     """Format a timestamp in Bangkok time, BE date on Thai pages (``be_datetime(false)``: to the minute)."""
     if not isinstance(value, datetime):
         return ""
-    return format_be_datetime(value, current_locale(), current_app.config["BABEL_DEFAULT_TIMEZONE"], seconds=seconds)
+    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return format_be_datetime(value, page_locale(context), timezone, seconds=seconds)
 
 
 @bp.app_template_filter("fiscal_year")
-def fiscal_year_filter(value: object) -> str:
+@pass_context
+def fiscal_year_filter(context: Context, value: object) -> str:
     """Name a fiscal year (BE): "ปีงบประมาณ 2570", or "FY 2570 (Oct 2026 – Sep 2027)" on English pages."""
     if not isinstance(value, int):
         return ""
-    return format_fiscal_year(value, current_locale())
+    return format_fiscal_year(value, page_locale(context))
 
 
 @bp.app_context_processor

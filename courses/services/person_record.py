@@ -18,7 +18,7 @@ from competencies.services.alignments import PersonEvidence, evidence_of
 from competencies.services.coverage import Gap, person_gaps
 from courses.models import Course, Enrolment, EnrolmentSource, EnrolmentStatus
 from courses.services.enrolment import enrolments_of
-from courses.services.transcript import TranscriptYear, transcript_of, transcript_years
+from courses.services.transcript import TranscriptYear, recent_transcript
 
 #: Evidence rows shown on the page (newest first); the count says how many there are in all.
 EVIDENCE_SHOWN = 50
@@ -52,8 +52,7 @@ def person_record(person: Person, framework: Framework, *, every_year: bool = Fa
     """
     enrolments = enrolments_of(person)
     first_year = None if every_year else current_fiscal_year() - RECENT_YEARS + 1
-    shown = transcript_of(person, from_year=first_year)  # older statements are not read
-    older_years = 0 if first_year is None else sum(1 for y in transcript_years(person) if y < first_year)
+    transcript = recent_transcript(person, first_year)  # older statements' payloads are not read
     evidence, total = evidence_of(person.id, EVIDENCE_SHOWN)
     iris = {e.evidence.activity_id for e in evidence if e.evidence.activity_id}
     courses = db.session.scalars(select(Course).where(Course.activity_iri.in_(iris))).all() if iris else []
@@ -68,6 +67,6 @@ def person_record(person: Person, framework: Framework, *, every_year: bool = Fa
         evidence=evidence,
         evidence_total=total,
         course_titles={c.activity_iri: c for c in courses},
-        transcript=shown,
-        older_years=older_years,
+        transcript=transcript.years,
+        older_years=transcript.older_years,
     )

@@ -14,7 +14,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from academy.dates import BANGKOK, fiscal_year_bounds, fiscal_year_of, today
 from academy.db import db
@@ -73,31 +73,39 @@ class TranscriptYear:
         return sum((e.hours for e in self.entries if e.hours is not None), Decimal(0))
 
 
-def transcript_of(person: Person, *, from_year: int | None = None) -> list[TranscriptYear]:
-    """The person's completed learning grouped by fiscal year, latest year and latest completion first.
+@dataclass(frozen=True)
+class Transcript:
+    years: list[TranscriptYear]
+    #: Fiscal years before the first one asked for in which there is an entry (left out).
+    older_years: int = 0
 
-    With ``from_year`` (BE), only that fiscal year and later ones: older statements are not read.
+
+def transcript_of(person: Person) -> list[TranscriptYear]:
+    """The person's completed learning grouped by fiscal year, latest year and latest completion first."""
+    return recent_transcript(person, None).years
+
+
+def recent_transcript(person: Person, from_year: int | None) -> Transcript:
+    """The transcript from fiscal year ``from_year`` (BE) on, or every year if None, and how many older years have one.
+
+    Each source is read once, from indexed columns: a statement's payload is read only for an entry shown.
     """
     since = _year_start(from_year) if from_year is not None else None
-    entries = _our_courses(person, since) + _other_providers(person, since)
+    ours = _our_courses(person)
+    theirs = _provider_completions(person, since)
+    older = {
+        fiscal_year_of(today(when))
+        for when in (*(e.completed_at for e in ours), *(when for when, _payload in theirs))
+        if since is not None and when < since
+    }
+    shown = [e for e in ours if since is None or e.completed_at >= since] + _other_providers(
+        [payload for _when, payload in theirs if payload is not None]
+    )
     years: dict[int, TranscriptYear] = {}
-    for entry in sorted(entries, key=lambda e: e.completed_at, reverse=True):
+    for entry in sorted(shown, key=lambda e: e.completed_at, reverse=True):
         year = fiscal_year_of(today(entry.completed_at))  # the platform's day, in Bangkok
         years.setdefault(year, TranscriptYear(year)).entries.append(entry)
-    return [years[year] for year in sorted(years, reverse=True)]
-
-
-def transcript_years(person: Person) -> set[int]:
-    """The fiscal years (BE) in which the transcript has an entry, read from indexed columns only."""
-    ours = db.session.scalars(
-        select(Enrolment.completed_at).where(
-            Enrolment.person_id == person.id,
-            Enrolment.status == EnrolmentStatus.COMPLETED,
-            Enrolment.completed_at.is_not(None),
-        )
-    )
-    theirs = (when for _pk, when in _provider_completions(person, None))
-    return {fiscal_year_of(today(when)) for when in (*ours, *theirs) if when is not None}
+    return Transcript([years[year] for year in sorted(years, reverse=True)], len(older))
 
 
 def _year_start(fiscal_year_be: int) -> datetime:
@@ -106,33 +114,27 @@ def _year_start(fiscal_year_be: int) -> datetime:
     return datetime.combine(first, time(0), tzinfo=BANGKOK)
 
 
-def _our_courses(person: Person, since: datetime | None = None) -> list[Entry]:
+def _our_courses(person: Person) -> list[Entry]:
     score = (
         select(func.avg(ItemProgress.best_score))
         .where(ItemProgress.enrolment_id == Enrolment.id, ItemProgress.best_score.is_not(None))
         .scalar_subquery()
     )
+    # The columns an entry shows, not whole courses.
     query = (
-        select(Course, Enrolment.completed_at, score)
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.person_id == person.id, Enrolment.status == EnrolmentStatus.COMPLETED)
-    )
-    if since is not None:
-        query = query.where(Enrolment.completed_at >= since)
-    rows = db.session.execute(query).all()
-    return [
-        Entry(
-            c.title_th,
-            c.title_en,
-            c.provider,
-            c.hours,
-            completed_at,
-            ours=True,
-            course_code=c.code,
-            score=_percent(mean),
+        select(
+            Course.title_th, Course.title_en, Course.provider, Course.hours, Course.code, Enrolment.completed_at, score
         )
-        for c, completed_at, mean in rows
-        if completed_at is not None
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(
+            Enrolment.person_id == person.id,
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+            Enrolment.completed_at.is_not(None),
+        )
+    )
+    return [
+        Entry(title_th, title_en, provider, hours, completed_at, ours=True, course_code=code, score=_percent(mean))
+        for title_th, title_en, provider, hours, code, completed_at, mean in db.session.execute(query)
     ]
 
 
@@ -167,40 +169,48 @@ def _ours(iri: str, courses: set[str]) -> bool:
     return False
 
 
-def _provider_completions(person: Person, since: datetime | None) -> list[tuple[int, datetime]]:
-    """The person's `completed` statements of other providers' activities: (pk, timestamp)."""
+def _provider_completions(person: Person, since: datetime | None) -> list[tuple[datetime, dict[str, Any] | None]]:
+    """The person's `completed` statements of other providers' activities, by pk: (timestamp, payload).
+
+    The payload only of those at or after ``since`` (all of them if None): the others give only their dates.
+    """
     keys = list(db.session.scalars(select(PersonIdentifier.key).where(PersonIdentifier.person_id == person.id)))
     if not keys:
         return []
     # The indexed columns first: our courses' and enrolments' statements are dropped before any payload
-    # is read (a busy learner has thousands of them).
-    query = select(Statement.pk, Statement.object_activity_id, Statement.registration, Statement.timestamp).where(
+    # is read (a busy learner has thousands of them). One of the person's enrolments carries its own.
+    of_an_enrolment = (
+        select(Enrolment.id)
+        .where(Enrolment.registration == Statement.registration, Enrolment.person_id == person.id)
+        .exists()
+    )
+    completed = (
         Statement.actor_ref.in_(refs_of_agents(keys)),
         Statement.verb_ref == ref_of_verb(COMPLETED),
         Statement.voided.is_(False),
+        ~of_an_enrolment,
     )
-    if since is not None:
-        query = query.where(Statement.timestamp >= since)
-    candidates = db.session.execute(query).all()
-    if not candidates:
+    # Our course or one of its items: decided once an activity (a learner completes the same ones often).
+    activities = db.session.execute(
+        select(Statement.object_activity_ref, Statement.object_activity_id).where(*completed).distinct()
+    ).all()
+    if not activities:
         return []
-    ours = set(db.session.scalars(select(Course.activity_iri)))
-    registrations = set(db.session.scalars(select(Enrolment.registration).where(Enrolment.person_id == person.id)))
-    # Our course or one of its items, or one of the person's enrolments: the enrolment carries it.
-    return [
-        (pk, when)
-        for pk, iri, registration, when in candidates
-        if iri and not _ours(iri, ours) and (registration is None or registration not in registrations)
-    ]
-
-
-def _other_providers(person: Person, since: datetime | None = None) -> list[Entry]:
-    wanted = [pk for pk, _when in _provider_completions(person, since)]
-    payloads = (
-        db.session.scalars(select(Statement.payload).where(Statement.pk.in_(wanted)).order_by(Statement.pk)).all()
-        if wanted
-        else []
+    courses = set(db.session.scalars(select(Course.activity_iri)))
+    theirs = [ref for ref, iri in activities if iri and not _ours(iri, courses)]
+    if not theirs:
+        return []
+    payload = Statement.payload if since is None else case((Statement.timestamp >= since, Statement.payload))
+    query = (
+        select(Statement.timestamp, payload)
+        .where(*completed, Statement.object_activity_ref.in_(theirs))
+        .order_by(Statement.pk)
     )
+    return [(when, statement) for when, statement in db.session.execute(query)]
+
+
+def _other_providers(payloads: list[dict[str, Any]]) -> list[Entry]:
+    """The entries of other providers' `completed` statements (from _provider_completions), in the order stored."""
     seen: set[tuple[str, str]] = set()
     entries = []
     for payload in payloads:

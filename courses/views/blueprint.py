@@ -32,6 +32,12 @@ STATUS_LABELS = {
 }
 LANGUAGE_LABELS = {"th": _l("Thai"), "en": _l("English")}
 
+
+def enrolment_status_labels() -> dict[EnrolmentStatus, str]:
+    """Every enrolment status's label in the page's language, for a page of many enrolments (one lookup each)."""
+    return {status: str(label) for status, label in STATUS_LABELS.items()}
+
+
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 

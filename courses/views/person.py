@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from academy.dates import today
 from academy.org.services import get_person, role_profile_of
 from competencies.services.frameworks import active_standard
 from courses.services.person_record import person_record
-from courses.views.blueprint import bp
+from courses.views.blueprint import bp, enrolment_status_labels
 
 
 @bp.get("/people/<uuid:public_id>/record")
@@ -46,4 +46,7 @@ def person_record_page(public_id: uuid.UUID) -> ResponseReturnValue:
         chart=chart,
         today=today(),
         is_admin=can_administer(current_user),
+        # Built once for the hundreds of enrolment rows: a course's URL is this prefix and its code.
+        course_url_prefix=url_for("courses.course", code=""),
+        status_labels=enrolment_status_labels(),
     )

@@ -119,3 +119,20 @@ def test_training_evidence_late_on_30_september_utc_counts_in_bangkoks_next_fisc
 
     moment = datetime(2026, 9, 30, 18, 0, tzinfo=UTC)  # 01:00 on 1 Oct 2026 in Bangkok: FY 2570
     assert fiscal_year_of(moment.date()) == 2569 and fiscal_year_of(today(moment)) == 2570
+
+
+def test_the_date_filters_follow_the_locale_a_template_is_rendered_in(app: Flask) -> None:
+    # The filters read the page's locale from the template context: a mail or a badge rendered in
+    # another language inside a request (force_locale) must get that language's dates, not the page's.
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = "{{ day|be_date('short') }} · {{ moment|be_datetime(false) }} · {{ 2570|fiscal_year }}"
+    day, moment = date(2026, 1, 5), datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+    with app.test_request_context(), force_locale("th"):
+        thai = render_template_string(source, day=day, moment=moment)
+        with force_locale("en"):
+            english = render_template_string(source, day=day, moment=moment)
+        again = render_template_string(source, day=day, moment=moment)
+    assert thai == again == "5 ม.ค. 2569 · 5 ม.ค. 2569 10:00 · ปีงบประมาณ 2570"
+    assert english == "5 Jan 2026 · 5 Jan 2026 10:00 · FY 2570 (Oct 2026 – Sep 2027)"
