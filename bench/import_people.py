@@ -97,9 +97,10 @@ def main() -> None:
             elapsed, summary = timed_import(database_url, csv_path)
             # ru_maxrss of children: the largest of the import processes so far, in KiB on Linux.
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
             print(
                 f"  {label:24} {elapsed:7.1f} s  {args.people / elapsed:9,.0f} rows/s  "
-                f"peak RSS {peak_mb:6.0f} MB   [{summary}]"
+                f"peak RSS {peak_mb:6.0f} MB  load {load}   [{summary}]"
             )
 
 
