@@ -125,3 +125,17 @@ def test_supervisors_resolve_across_chunks_and_errors_keep_file_order(agency: Ag
         "row 3, column supervisor_employee_no: a person cannot be their own supervisor",
         "row 5, column supervisor_employee_no: no one in the agency has the employee number '405'",
     ]
+
+
+def test_a_chunk_of_many_rows_is_staged_as_a_few(
+    monkeypatch: pytest.MonkeyPatch, agency: Agency, tmp_path: Path
+) -> None:
+    """Past COPY_THRESHOLD rows a chunk is staged by COPY on PostgreSQL (executemany on SQLite)."""
+    monkeypatch.setattr("academy.org.importer.writing.CHUNK_SIZE", 120)
+    rows = [row("03003", str(number), citizen_id=make_citizen_id(number)) for number in range(1, 126)]
+    rows += [row("03003", "1"), row("03003", "200", citizen_id=make_citizen_id(7))]
+    report = import_people(read_rows(write_csv(tmp_path / "people.csv", rows)), base_url=BASE_URL)
+    assert [str(error) for error in report.errors] == [
+        "row 127, column employee_no: repeats the person of row 2",
+        "row 128, column citizen_id: repeats the citizen ID of row 8",
+    ]
