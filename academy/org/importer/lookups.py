@@ -1,4 +1,4 @@
-"""Set-based lookups of a chunk's keys (people, staged rows): one array parameter per column on PostgreSQL.
+"""Set-based lookups of a chunk's people: one array parameter per column on PostgreSQL.
 
 A ``(agency_id, employee_no) IN (...)`` of a thousand pairs sends two thousand parameters,
 which psycopg splices into the query text, and PostgreSQL plans it as a filter that grows
@@ -26,22 +26,19 @@ def _on_postgresql() -> bool:
 
 def people_by_keys(columns: Sequence[Any], keys: Iterable[tuple[int, str]]) -> Any:
     """The rows (of ``columns``) of the people with these (agency id, employee number) keys."""
-    return rows_by_keys(columns, keys, Person.agency_id, Person.employee_no)
-
-
-def rows_by_keys(columns: Sequence[Any], keys: Iterable[tuple[int, str]], agency_id: Any, employee_no: Any) -> Any:
-    """The rows (of ``columns``) whose ``agency_id`` and ``employee_no`` columns are one of these keys."""
     keys = list(keys)
     if not keys:
         return []
     if not _on_postgresql():
-        return db.session.execute(select(*columns).where(tuple_(agency_id, employee_no).in_(keys)))
+        return db.session.execute(select(*columns).where(tuple_(Person.agency_id, Person.employee_no).in_(keys)))
     wanted = select(
         func.unnest(bindparam("agency_ids", [a for a, _n in keys], type_=ARRAY(Integer))).label("agency_id"),
         func.unnest(bindparam("employee_nos", [n for _a, n in keys], type_=ARRAY(String))).label("employee_no"),
     ).subquery("wanted")
     return db.session.execute(
-        select(*columns).join(wanted, (agency_id == wanted.c.agency_id) & (employee_no == wanted.c.employee_no))
+        select(*columns).join(
+            wanted, (Person.agency_id == wanted.c.agency_id) & (Person.employee_no == wanted.c.employee_no)
+        )
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from academy.db import bulk_insert, db
 from academy.org.importer.columns import CHUNK_SIZE, ImportReport, RowError
-from academy.org.importer.lookups import one_of, rows_by_keys
+from academy.org.importer.lookups import one_of
 
 #: A staged row: its place in the file, its person's key, what it holds (or None).
 Staged = dict[str, Any]
@@ -38,6 +38,8 @@ class StagedRows:
             # The row's place among the staged rows (its file row number need not be unique or ordered).
             Column("position", Integer, primary_key=True, autoincrement=False),
             Column("row", Integer, nullable=False),
+            # The person's key in one column ("agency id employee number"): one IN list, one index.
+            Column("person_key", String, nullable=False),
             Column("agency_id", Integer, nullable=False),
             Column("employee_no", String, nullable=False),
             # Set on the first row with this citizen ID only.
@@ -46,9 +48,8 @@ class StagedRows:
             Column("person_id", Integer, nullable=True),
             # None: the row's supervisor is left alone (no such column, or the row was refused).
             Column("supervisor_no", String, nullable=True),
-            Index(f"{name}_key", "agency_id", "employee_no", unique=True),
+            Index(f"{name}_key", "person_key", unique=True),
             Index(f"{name}_citizen", "citizen_id_hash", unique=True),
-            Index(f"{name}_person", "person_id"),
             prefixes=["TEMPORARY"],
             postgresql_on_commit="DROP",
         )
@@ -62,25 +63,15 @@ class StagedRows:
         Returns the rows kept and, by row number, what to stage (``add``) once the chunk is written:
         the first row to name a person or a citizen ID wins, and a later one names its row.
         """
-        t = self.table
-        first_of_key: dict[tuple[int, str], int] = {
-            (agency_id, employee_no): row
-            for row, agency_id, employee_no in rows_by_keys(
-                (t.c.row, t.c.agency_id, t.c.employee_no),
-                {(values["agency_id"], values["employee_no"]) for _number, values in valid},
-                t.c.agency_id,
-                t.c.employee_no,
-            )
-        }
-        hashes = list({values["citizen_id_hash"] for _number, values in valid if values["citizen_id_hash"]})
-        first_of_citizen: dict[str, int] = {}
-        if hashes:
-            found = db.session.execute(select(t.c.citizen_id_hash, t.c.row).where(one_of(t.c.citizen_id_hash, hashes)))
-            first_of_citizen.update((citizen_hash, row) for citizen_hash, row in found)
+        first_of_key = self._first_rows(self.table.c.person_key, [_person_key(values) for _number, values in valid])
+        first_of_citizen = self._first_rows(
+            self.table.c.citizen_id_hash, [values["citizen_id_hash"] for _number, values in valid]
+        )
         kept: list[tuple[int, dict[str, Any]]] = []
         staged: dict[int, Staged] = {}
         for number, values in valid:
-            first = first_of_key.setdefault((values["agency_id"], values["employee_no"]), number)
+            person_key = _person_key(values)
+            first = first_of_key.setdefault(person_key, number)
             if first != number:
                 report.invalid_rows += 1
                 report.add_error(RowError(number, "employee_no", f"repeats the person of row {first}"))
@@ -89,6 +80,7 @@ class StagedRows:
             entry: Staged = {
                 "position": self._positions,
                 "row": number,
+                "person_key": person_key,
                 "agency_id": values["agency_id"],
                 "employee_no": values["employee_no"],
                 "citizen_id_hash": None,
@@ -107,6 +99,14 @@ class StagedRows:
             entry["supervisor_no"] = values.pop("_supervisor_no", None)
             kept.append((number, values))
         return kept, staged
+
+    def _first_rows(self, column: Any, values: list[str | None]) -> dict[str, int]:
+        """The staged row that first had each of these values in ``column``."""
+        wanted = list({value for value in values if value})
+        if not wanted:
+            return {}
+        found = db.session.execute(select(column, self.table.c.row).where(one_of(column, wanted)))
+        return {value: row for value, row in found}
 
     def add(self, staged: Iterable[Staged]) -> None:
         """Stage a chunk's rows (``check``'s, with their person ids set where written)."""
@@ -131,9 +131,17 @@ class StagedRows:
             after = chunk[-1].position
             yield [(row.row, row.agency_id, row.employee_no, row.supervisor_no) for row in chunk]
 
+    def index_people(self) -> None:
+        """Index the staged person ids, for ``names``: only a full import asks, once, at its end."""
+        Index(f"{self.table.name}_person", self.table.c.person_id).create(db.session.connection())
+
     def names(self, person_id: Any) -> ColumnElement[bool]:
         """Whether a row of the file was written to (or left unchanged) this person."""
         return exists().where(self.table.c.person_id == person_id)
+
+
+def _person_key(values: dict[str, Any]) -> str:
+    return f"{values['agency_id']} {values['employee_no']}"
 
 
 @contextmanager

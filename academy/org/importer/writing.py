@@ -285,6 +285,7 @@ def _refresh_statistics(rows_so_far: int, state: _State) -> None:
 def _deactivate_absent(state: _State) -> list[int]:
     """Mark inactive the active people of the file's agencies whom the file did not name."""
     session = db.session
+    state.staged.index_people()
     absent = list(
         session.scalars(
             select(Person.id).where(
