@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, exists, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, exists, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -63,9 +63,9 @@ class StagedRows:
         Returns the rows kept and, by row number, what to stage (``add``) once the chunk is written:
         the first row to name a person or a citizen ID wins, and a later one names its row.
         """
-        first_of_key = self._first_rows(self.table.c.person_key, [_person_key(values) for _number, values in valid])
-        first_of_citizen = self._first_rows(
-            self.table.c.citizen_id_hash, [values["citizen_id_hash"] for _number, values in valid]
+        first_of_key, first_of_citizen = self._first_rows(
+            {_person_key(values) for _number, values in valid},
+            {values["citizen_id_hash"] for _number, values in valid if values["citizen_id_hash"]},
         )
         kept: list[tuple[int, dict[str, Any]]] = []
         staged: dict[int, Staged] = {}
@@ -100,13 +100,28 @@ class StagedRows:
             kept.append((number, values))
         return kept, staged
 
-    def _first_rows(self, column: Any, values: list[str | None]) -> dict[str, int]:
-        """The staged row that first had each of these values in ``column``."""
-        wanted = list({value for value in values if value})
-        if not wanted:
-            return {}
-        found = db.session.execute(select(column, self.table.c.row).where(one_of(column, wanted)))
-        return {value: row for value, row in found}
+    def _first_rows(self, keys: set[str], hashes: set[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """The staged row that first named each of these person keys, and each of these citizen-ID hashes.
+
+        One query for both (a round trip fewer a chunk), each side through its unique index.
+        """
+        t = self.table
+        wanted = [
+            one_of(column, list(values))
+            for column, values in ((t.c.person_key, keys), (t.c.citizen_id_hash, hashes))
+            if values
+        ]
+        first_of_key: dict[str, int] = {}
+        first_of_citizen: dict[str, int] = {}
+        if wanted:
+            for person_key, citizen_hash, row in db.session.execute(
+                select(t.c.person_key, t.c.citizen_id_hash, t.c.row).where(or_(*wanted))
+            ):
+                if person_key in keys:
+                    first_of_key[person_key] = row
+                if citizen_hash in hashes:
+                    first_of_citizen[citizen_hash] = row
+        return first_of_key, first_of_citizen
 
     def add(self, staged: Iterable[Staged]) -> None:
         """Stage a chunk's rows (``check``'s, with their person ids set where written)."""
