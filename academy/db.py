@@ -132,10 +132,10 @@ def insert_ignoring_duplicates(model: type[Base]) -> Insert:
 COPY_THRESHOLD = 100
 
 
-def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
+def bulk_insert(model: type[Base] | Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows fast: COPY on PostgreSQL, executemany elsewhere (and for a few rows).
 
-    Every row must carry the same keys; JSON columns are sent as JSON. Rows go into the
+    ``model``: a model or a Table. Every row must carry the same keys; JSON columns are sent as JSON. Rows go into the
     session's current transaction, like any other statement.
     """
     if not rows:
@@ -148,7 +148,7 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
         return
     import psycopg
 
-    table = cast(Table, model.__table__)
+    table = model if isinstance(model, Table) else cast(Table, model.__table__)
     names = list(rows[0])
     json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
     # COPY bypasses SQLAlchemy: a decorated type's own conversion is applied here.

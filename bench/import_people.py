@@ -94,12 +94,17 @@ def main() -> None:
         backend = make_url(database_url).get_backend_name()
         print(f"import-people benchmark: {args.people:,} rows, {size_mb:.1f} MB CSV, {backend}")
         for label in ("first import (insert)", "re-import (no change)"):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             elapsed, summary = timed_import(database_url, csv_path)
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
             # ru_maxrss of children: the largest of the import processes so far, in KiB on Linux.
-            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            peak_mb = usage.ru_maxrss / 1024
+            # The import process's own CPU time: less at the mercy of the load than the wall clock.
+            cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+            load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
             print(
-                f"  {label:24} {elapsed:7.1f} s  {args.people / elapsed:9,.0f} rows/s  "
-                f"peak RSS {peak_mb:6.0f} MB   [{summary}]"
+                f"  {label:24} {elapsed:7.1f} s  {args.people / elapsed:9,.0f} rows/s  CPU {cpu:6.1f} s  "
+                f"peak RSS {peak_mb:6.0f} MB  load {load}   [{summary}]"
             )
 
 

@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, update
 
 from academy.db import db
-from academy.org.importer.columns import CHUNK_SIZE, ImportReport, RowError
+from academy.org.importer.columns import ImportReport, RowError
 from academy.org.importer.lookups import people_by_keys
 from academy.org.models import Agency, Person
 
 COLUMN = "supervisor_employee_no"
 
 
-def resolve_supervisors(pending: list[tuple[int, int, str, str]], report: ImportReport) -> None:
+def resolve_supervisors(chunks: Iterable[list[tuple[int, int, str, str]]], report: ImportReport) -> None:
     """Set each row's supervisor: the person with that employee number in the row's agency, else the nearest above.
 
+    ``chunks``: (row, agency id, employee number, supervisor's employee number or ""), in file order.
     A supervisor nobody has is a row error (the caller does not commit); an empty cell clears the
     person's own supervisor, so that they report to their unit's head.
     """
     session = db.session
-    paths = dict(session.execute(select(Agency.id, Agency.path)).all())
-    by_path = {path: agency_id for agency_id, path in paths.items()}
+    paths: dict[int, str] = {}
+    by_path: dict[str, int] = {}
 
     def lineage(agency_id: int) -> list[int]:
         parts = paths[agency_id].rstrip("/").split("/")
         return [by_path["/".join(parts[:depth]) + "/"] for depth in range(len(parts), 0, -1)]
 
-    for start in range(0, len(pending), CHUNK_SIZE):
-        chunk = pending[start : start + CHUNK_SIZE]
+    for chunk in chunks:
+        if not paths:
+            paths.update(dict(session.execute(select(Agency.id, Agency.path)).all()))
+            by_path.update({path: agency_id for agency_id, path in paths.items()})
         wanted = {(agency_id, no) for _n, agency_id, no, _s in chunk}
         for _n, agency_id, _no, supervisor_no in chunk:
             if supervisor_no:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, text, update
 from academy.db import bulk_insert, db
 from academy.org.importer.columns import _DATA_FIELDS, CHUNK_SIZE, ImportReport, RowError
 from academy.org.importer.lookups import one_of, people_by_keys
+from academy.org.importer.staging import Staged, StagedRows, staged_rows
 from academy.org.importer.supervisors import resolve_supervisors
 from academy.org.importer.validation import _Reference, _validate
 from academy.org.models import Agency, IdentifierKind, Person, PersonIdentifier, PersonStatus
@@ -24,19 +25,12 @@ from academy.org.services import derive_role_profile, identifier_key, platform_a
 class _State:
     base_url: str
     new_public_id: Callable[[], uuid.UUID]
-    #: (agency id, employee number) -> the row that first named it, to catch repeats.
-    seen: dict[tuple[int, str], int] = field(default_factory=dict)
-    seen_ids: set[int] = field(default_factory=set)
+    #: The rows so far (who each names, its supervisor, its person once written), in the database.
+    staged: StagedRows
     agency_ids: set[int] = field(default_factory=set)
-    #: citizen-ID hash (its first 64 bits, as an int: a 400,000-row file keeps 400,000 of them) -> the
-    #: row that first named it. Two IDs sharing 64 bits would be a false "repeats" error: odds of
-    #: about 1 in 4,000,000 for one file of 3,000,000 people.
-    seen_hashes: dict[int, int] = field(default_factory=dict)
     #: The agencies the import may write to (an API token's scope); None: all of them.
     allowed_agency_ids: set[int] | None = None
     writing: bool = True
-    #: (row, agency id, employee number, supervisor's employee number or ""), resolved after every row is written.
-    supervisors: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
 def import_people(
@@ -59,11 +53,26 @@ def import_people(
     """
     report = ImportReport(skip_invalid=skip_invalid)
     ref = _Reference.load(within)
-    state = _State(
-        base_url=base_url,
-        new_public_id=new_public_id,
-        allowed_agency_ids=None if within is None else set(ref.agencies.values()),
-    )
+    with staged_rows() as staged:
+        state = _State(
+            base_url=base_url,
+            new_public_id=new_public_id,
+            staged=staged,
+            allowed_agency_ids=None if within is None else set(ref.agencies.values()),
+        )
+        _import_rows(rows, ref, state, report, full=full, progress=progress)
+    return report
+
+
+def _import_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    ref: _Reference,
+    state: _State,
+    report: ImportReport,
+    *,
+    full: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK_SIZE)):
         valid: list[tuple[int, dict[str, Any]]] = []
@@ -77,49 +86,28 @@ def import_people(
             else:
                 assert values is not None
                 valid.append((number, values))
-        if report.invalid_rows and not skip_invalid:
+        if report.invalid_rows and not report.skip_invalid:
             state.writing = False
+        valid, staged = state.staged.check(valid, report)
         if state.writing:
-            _write_chunk(valid, state, report)
-            _refresh_statistics(report.rows)
-        else:
-            _check_repeats(valid, state, report)
+            _write_chunk(valid, staged, state, report)
+            _refresh_statistics(report.rows, state)
+        state.staged.add(staged.values())
         if progress:
             progress(len(chunk))
-    if state.writing and state.supervisors:
-        resolve_supervisors(state.supervisors, report)
+    if state.writing:
+        resolve_supervisors(state.staged.supervisor_chunks(), report)
     if full and state.writing:
         deactivated = _deactivate_absent(state)
         report.deactivated = len(deactivated)
         report.changed_ids += deactivated
-    return report
 
 
-def _check_repeats(
-    valid: list[tuple[int, dict[str, Any]]], state: _State, report: ImportReport
-) -> list[tuple[int, dict[str, Any]]]:
-    """Drop (and report) rows whose person an earlier row already named."""
-    kept = []
-    for number, values in valid:
-        key = (values["agency_id"], values["employee_no"])
-        first = state.seen.setdefault(key, number)
-        if first != number:
-            report.invalid_rows += 1
-            report.add_error(RowError(number, "employee_no", f"repeats the person of row {first}"))
-            continue
-        if values["citizen_id_hash"]:
-            first = state.seen_hashes.setdefault(int(values["citizen_id_hash"][:16], 16), number)
-            if first != number:
-                report.invalid_rows += 1
-                report.add_error(RowError(number, "citizen_id", f"repeats the citizen ID of row {first}"))
-                continue
-        kept.append((number, values))
-    return kept
-
-
-def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report: ImportReport) -> None:
+def _write_chunk(
+    valid: list[tuple[int, dict[str, Any]]], staged: dict[int, Staged], state: _State, report: ImportReport
+) -> None:
+    """Write the chunk's rows that passed the repeat checks, setting each staged row's person id."""
     session = db.session
-    valid = _check_repeats(valid, state, report)
     if not valid:
         return
     keys = [(values["agency_id"], values["employee_no"]) for _number, values in valid]
@@ -160,13 +148,11 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
     now = datetime.now(UTC)
     inserts: list[dict[str, Any]] = []
     new_emails: list[str | None] = []
+    new_rows: list[int] = []
     updates: list[dict[str, Any]] = []
     dropped_keys: list[str] = []
     added_ids: list[dict[str, Any]] = []
     for number, values in valid:
-        supervisor_no = values.pop("_supervisor_no", None)
-        if supervisor_no is not None:
-            state.supervisors.append((number, values["agency_id"], values["employee_no"], supervisor_no))
         current = existing.get((values["agency_id"], values["employee_no"]))
         citizen_hash = values.pop("citizen_id_hash")
         holder = hash_owners.get(citizen_hash) if citizen_hash else None
@@ -213,8 +199,9 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
                 }
             )
             new_emails.append(values["email"])
+            new_rows.append(number)
             continue
-        state.seen_ids.add(current.id)
+        staged[number]["person_id"] = current.id
         changed = {name: values[name] for name in _DATA_FIELDS if getattr(current, name) != values[name]}
         if citizen_hash and current.citizen_id_hash != citizen_hash:
             changed["citizen_id_hash"] = citizen_hash  # a blank cell leaves a stored hash alone
@@ -247,9 +234,9 @@ def _write_chunk(valid: list[tuple[int, dict[str, Any]]], state: _State, report:
         new_ids = dict(
             session.execute(select(Person.public_id, Person.id).where(one_of(Person.public_id, public_ids))).all()
         )
-        for public_id, email in zip(public_ids, new_emails, strict=True):
+        for public_id, email, number in zip(public_ids, new_emails, new_rows, strict=True):
             person_id = new_ids[public_id]
-            state.seen_ids.add(person_id)
+            staged[number]["person_id"] = person_id
             added_ids.append(
                 {
                     "person_id": person_id,
@@ -284,26 +271,30 @@ def _may_move(owner: Any, state: _State) -> bool:
     return allowed is None or owner.agency_id in allowed or owner.status == PersonStatus.INACTIVE
 
 
-def _refresh_statistics(rows_so_far: int) -> None:
+def _refresh_statistics(rows_so_far: int, state: _State) -> None:
     """Let PostgreSQL's planner see the rows this transaction has added so far.
 
-    A long import runs in one transaction, invisible to autovacuum: without this the
-    planner keeps the estimates of an empty table and its cached plans scan every row.
+    A long import runs in one transaction, invisible to autovacuum (which never sees the
+    staged rows' temporary table at all): without this the planner keeps the estimates of
+    an empty table and its cached plans scan every row.
     """
     if db.session.get_bind().dialect.name == "postgresql" and rows_so_far % (50 * CHUNK_SIZE) == CHUNK_SIZE:
-        db.session.execute(text("ANALYZE people, person_identifiers"))
+        db.session.execute(text(f'ANALYZE people, person_identifiers, "{state.staged.table.name}"'))
 
 
 def _deactivate_absent(state: _State) -> list[int]:
     """Mark inactive the active people of the file's agencies whom the file did not name."""
     session = db.session
-    absent = [
-        person_id
-        for person_id in session.scalars(
-            select(Person.id).where(Person.agency_id.in_(state.agency_ids), Person.status == PersonStatus.ACTIVE)
+    state.staged.index_people()
+    absent = list(
+        session.scalars(
+            select(Person.id).where(
+                Person.agency_id.in_(state.agency_ids),
+                Person.status == PersonStatus.ACTIVE,
+                ~state.staged.names(Person.id),
+            )
         )
-        if person_id not in state.seen_ids
-    ]
+    )
     now = datetime.now(UTC)
     for start in range(0, len(absent), CHUNK_SIZE):
         session.execute(
