@@ -205,7 +205,7 @@ def declare_together(broker_url: str, barrier: Any, results: Any) -> None:
 
     app = Flask("academy")
     settings = JobsSettings.from_environ({"ACADEMY_CELERY_BROKER_URL": broker_url})
-    app.config.update(settings.flask_config(), ACADEMY_GDX_PUSH_AT="02:00")
+    app.config.update(settings.flask_config(), ACADEMY_GDX_PUSH_AT="02:00", ACADEMY_GDX_FEED_MAX_AGE=0)
     app.config["ACADEMY_JOBS_STORAGE_DIR"] = str(Path(broker_url.removeprefix("sqla+sqlite:///")).parent / "jobs")
     celery = init_celery(app)
     barrier.wait(60)
