@@ -119,7 +119,13 @@ def configure_sqlite(engine: Engine, busy_timeout: float = 10.0) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def insert_ignoring_duplicates(model: type[Base]) -> Insert:
+def table_of(model: type[Base] | Table) -> Table:
+    """A model's table. Rows executed as many parameter sets into a model go the ORM's bulk way, which
+    splits them by which of their values are None; into its table they go as one INSERT."""
+    return model if isinstance(model, Table) else cast(Table, model.__table__)
+
+
+def insert_ignoring_duplicates(model: type[Base] | Table) -> Insert:
     """An INSERT that skips rows whose unique key already exists (ON CONFLICT DO NOTHING)."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -142,10 +148,9 @@ def bulk_insert(model: type[Base] | Table, rows: list[dict[str, Any]]) -> None:
         return
     session = db.session
     connection = session.connection()
-    table = model if isinstance(model, Table) else cast(Table, model.__table__)
-    # A COPY costs a few round trips of its own: below this, executemany is quicker. Into the table, not
-    # the model: the ORM's bulk INSERT splits the rows by which of their values are None (a batch of 50
-    # statements went as ~26 INSERTs), where a Core executemany sends them all as one.
+    table = table_of(model)
+    # A COPY costs a few round trips of its own: below this, executemany is quicker (into the table: a
+    # batch of 50 statements went as ~26 INSERTs the ORM's way, see table_of).
     if connection.dialect.name != "postgresql" or len(rows) < COPY_THRESHOLD:
         session.execute(insert(table), rows)
         return

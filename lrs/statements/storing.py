@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Engine, Insert, literal_column, select, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
 
-from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
+from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids, table_of
 from academy.ifi import agent_key
 from academy.org.importer.lookups import one_of
 from lrs.clients import Writer, forget_ignored, may_void, writer_of
@@ -303,14 +303,14 @@ def _refs(model: type[Agent] | type[Verb], column: InstrumentedAttribute[str], v
     )
     missing = sorted(values - found.keys())
     if missing:
-        insert = insert_ignoring_duplicates(model).values([{column.key: value} for value in missing])
-        if not _insert_apart(insert):
-            db.session.execute(insert)
+        rows = [{column.key: value} for value in missing]
+        if not _insert_apart(insert_ignoring_duplicates(table_of(model)), rows):
+            db.session.execute(insert_ignoring_duplicates(table_of(model)), rows)
         found.update(db.session.execute(select(column, model.id).where(one_of(column, missing))).all())
     return found
 
 
-def _insert_apart(insert: Insert) -> bool:
+def _insert_apart(insert: Insert, rows: list[dict[str, Any]]) -> bool:
     """Run an INSERT ... ON CONFLICT DO NOTHING of reference rows (agent keys, verbs, activities first
     seen) in a transaction of its own, committed at once; False where it must run in the session's.
 
@@ -325,7 +325,7 @@ def _insert_apart(insert: Insert) -> bool:
     if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return False
     with bind.begin() as connection:
-        connection.execute(insert)
+        connection.execute(insert, rows)
     return True
 
 
@@ -348,7 +348,7 @@ def _store_attachments(parts: Mapping[str, AttachmentPart]) -> None:
             {"sha2": sha2, "content_type": part.content_type, "content": part.content}
             for sha2, part in sorted(parts.items())
         ]
-        db.session.execute(insert_ignoring_duplicates(Attachment).values(rows))
+        db.session.execute(insert_ignoring_duplicates(table_of(Attachment)), rows)
 
 
 def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> None:
@@ -375,7 +375,7 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
         {"activity_id": activity_id, "definition": (definitions[activity_id] if define else {}) or None}
         for activity_id in sorted(definitions.keys() - current.keys())
     ]
-    if new and _insert_apart(insert_ignoring_duplicates(Activity).values(new)):
+    if new and _insert_apart(insert_ignoring_duplicates(table_of(Activity)), new):
         # Now known (as sent here, or as a concurrent batch sent them first): merged below if that differs.
         current.update(
             db.session.execute(
@@ -397,23 +397,25 @@ def _update_activities(statements: Iterable[dict[str, Any]], define: bool) -> No
         return
     dialect = db.session.get_bind().dialect.name
     if not define:
-        db.session.execute(insert_ignoring_duplicates(Activity).values(rows))
+        db.session.execute(insert_ignoring_duplicates(table_of(Activity)), rows)
         return
     merged: ColumnElement[Any] = literal_column(_MERGE_DEFINITION[dialect])
     if dialect == "postgresql":
-        upsert = postgresql.insert(Activity).values(rows)
+        upsert = postgresql.insert(table_of(Activity))
         db.session.execute(
             upsert.on_conflict_do_update(
                 index_elements=[Activity.activity_id],
                 set_={"definition": merged},
                 # The row is locked either way; an unchanged one is not rewritten.
                 where=Activity.definition.is_distinct_from(merged),
-            )
+            ),
+            rows,
         )
     else:
-        upsert_sqlite = sqlite.insert(Activity).values(rows)
+        upsert_sqlite = sqlite.insert(table_of(Activity))
         db.session.execute(
-            upsert_sqlite.on_conflict_do_update(index_elements=[Activity.activity_id], set_={"definition": merged})
+            upsert_sqlite.on_conflict_do_update(index_elements=[Activity.activity_id], set_={"definition": merged}),
+            rows,
         )
 
 
