@@ -218,19 +218,15 @@ def concurrent_reader(
         )
     )
     client = app.test_client()
+    client.get("/api/v1/gdx/metadata", headers=headers)  # the process's first request (its imports, connections)
     start.wait()
     began, cpu = time.perf_counter(), time.process_time()
     response = client.get(
         "/api/v1/gdx/coverage", query_string={"fiscal_year": FISCAL_YEAR, "per_page": 1000}, headers=headers
     )
-    results.put(
-        (
-            response.status_code,
-            response.get_json().get("snapshot"),
-            time.perf_counter() - began,
-            time.process_time() - cpu,
-        )
-    )
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    # Parsed after the clock stops: a waiter's first parse of the body took up to 1.6 s more under load.
+    results.put((response.status_code, response.get_json().get("snapshot"), seconds, cpu))
 
 
 def measure_concurrent(app: Any, database_url: str, readers: int, rounds: int) -> None:
@@ -260,10 +256,8 @@ def measure_concurrent(app: Any, database_url: str, readers: int, rounds: int) -
         for process in processes:
             process.start()
         before = load()
-        start.wait()  # the readers have their apps: from here on it is the reads alone
-        began = time.perf_counter()
+        start.wait()  # the readers have their apps and have served a first request: from here on, the reads
         answers = [results.get(timeout=600) for _ in processes]
-        wall = time.perf_counter() - began
         for process in processes:
             process.join()
         assert all(status == 200 for status, *_ in answers), answers
@@ -273,8 +267,10 @@ def measure_concurrent(app: Any, database_url: str, readers: int, rounds: int) -
         served = len({snapshot for _, snapshot, _, _ in answers})
         seconds = ", ".join(f"{s:.2f}" for s in sorted(s for _, _, s, _ in answers))
         cpu = sum(c for *_, c in answers)
+        # Every read starts at the barrier: the slowest is the wall time of the lot.
+        slowest = max(s for _, _, s, _ in answers)
         print(
-            f"  round {number}: {builds} builds, {served} build(s) served; wall {wall:.2f} s; "
+            f"  round {number}: {builds} builds, {served} build(s) served; slowest read {slowest:.2f} s; "
             f"reads {seconds} s; readers' CPU {cpu:.2f} s   ({before} before, {load()} after)"
         )
 
