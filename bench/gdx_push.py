@@ -3,10 +3,12 @@
 Uses the government of bench/gdx_feed.py (N people, default 400,000; built when the
 database has none), starts a receiver on 127.0.0.1 in a separate process (it stores each
 record once per Idempotency-Key and counts what it sees), and times ``push_coverage()``
-(the feed, the outbox, delivery with a commit around each attempt) twice from an empty
-outbox: with a receiver that accepts everything, and with one that answers 500 to every
-other request. Prints records, attempts, seconds, and whether each record was stored
-exactly once.
+(the feed, the outbox, delivery with a commit around each attempt) from an empty outbox:
+with a receiver that accepts everything, and with one that answers 500 to every other
+request, both with no kept build of the feed (the push builds it); and, accepting
+everything, just after a read built the feed (max age 300 s: the push sends that kept
+build). Prints records, attempts, seconds (and the read's), and whether each record was
+stored exactly once.
 
     .venv/bin/python bench/gdx_push.py [--people 400000] [--database URL]
 """
@@ -21,10 +23,11 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from gdx_feed import FISCAL_YEAR, bench_database, build_government
+from gdx_feed import FISCAL_YEAR, bench_database, build_government, load, timed
 from lrs_common import DEFAULT_POSTGRES, free_port
 
 
@@ -102,22 +105,36 @@ def main() -> None:
     from academy import create_app
     from academy.config import GdxSettings, Settings
     from academy.db import db
-    from api.gdx.models import GdxDelivery, GdxOutboxEntry, GdxPushRun
-    from api.gdx.services.push import GdxSender, push_coverage
+    from api.gdx.models import GdxDelivery, GdxFeedSnapshot, GdxOutboxEntry, GdxPushRun
+    from api.gdx.services.builds import current_build
+    from api.gdx.services.push import GdxSender, coverage_records, push_coverage
+    from competencies.services.coverage import Population
     from competencies.services.frameworks import active_standard
 
     results = []
     with bench_database(args) as database_url:
-        settings = Settings.from_environ({"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url})
+        settings = Settings.from_environ(
+            {"ACADEMY_ENV": "testing", "ACADEMY_DATABASE_URL": database_url, "ACADEMY_GDX_FEED_MAX_AGE": "300"}
+        )
         app = create_app(settings=settings)
         with app.app_context():
             build_government(args.people)
             framework = active_standard()
             assert framework is not None
-            for label, failing in (("receiver accepts all", False), ("receiver fails every other request", True)):
-                for model in (GdxDelivery, GdxOutboxEntry, GdxPushRun):
+            scenarios = (
+                ("receiver accepts all", False, False),
+                ("receiver fails every other request", True, False),
+                ("accepts all, after a read built the feed", False, True),
+            )
+            for label, failing, read_first in scenarios:
+                for model in (GdxDelivery, GdxOutboxEntry, GdxPushRun, GdxFeedSnapshot):
                     db.session.execute(delete(model))
                 db.session.commit()
+                if read_first:  # what a first read of the pull feed does
+                    begin = time.perf_counter()
+                    current_build(FISCAL_YEAR, framework, Population.IT, timedelta(seconds=300))
+                    db.session.commit()
+                    label += f" ({time.perf_counter() - begin:.1f} s)"
                 process, base = start_receiver(failing)
                 try:
                     config = GdxSettings(
@@ -138,18 +155,26 @@ def main() -> None:
                 finally:
                     process.terminate()
                     process.wait()
-                results.append((label, outcome, seconds, seen))
+                results.append((label, outcome, seconds, seen, load()))
+            # The push's records alone, the feed's build kept by the last push (or read): three times.
+            gather = timed(lambda: coverage_records(FISCAL_YEAR, framework, Population.IT), 3)
+            gathered_at = load()
             db.session.rollback()
 
     print(f"GDX push benchmark: {args.people:,} people, PostgreSQL, FY {FISCAL_YEAR}, receiver on 127.0.0.1")
-    for label, outcome, seconds, seen in results:
+    for label, outcome, seconds, seen, at in results:
         report = outcome.report
         once = seen["stored"] == outcome.enqueued and seen["duplicates"] == 0 and report.pending == 0
         print(
-            f"  {label:36} {outcome.enqueued} records in {seconds:5.1f} s ({outcome.enqueued / seconds:5.0f}/s), "
+            f"  {label:48} {outcome.enqueued} records in {seconds:5.1f} s ({outcome.enqueued / seconds:5.0f}/s), "
             f"{report.attempts} attempts, {seen['failed']} answered 500, "
-            f"stored {seen['stored']} (each exactly once: {'yes' if once else 'NO'})"
+            f"stored {seen['stored']} (each exactly once: {'yes' if once else 'NO'})   ({at})"
         )
+    print(
+        "  the push's records (coverage_records), a build kept: "
+        + ", ".join(f"{value * 1000:.0f}" for value in gather)
+        + f" ms   ({gathered_at})"
+    )
     print("  budget: 30 s for a push of every agency")
 
 

@@ -24,7 +24,7 @@ from academy.inputs import parse_int
 from academy.org.services import get_agency_by_code
 from academy.replica import reads_from_replica
 from academy.transactions import commit_on_success
-from api.gdx.services.builds import agency_records, build_records, current_build, find_build
+from api.gdx.services.builds import agency_records, build_records, current_build, feed_max_age, find_build
 from api.gdx.services.consumers import AuthError, AuthFailure, authenticate, issue_token
 from api.gdx.services.feed import DATASET_ID, moment
 from api.gdx.services.metadata import dataset_metadata
@@ -192,8 +192,7 @@ def coverage_feed() -> ResponseReturnValue:
                 f"{build.population}: follow the links as given, or leave snapshot out.",
             )
     else:
-        max_age = timedelta(seconds=int(current_app.config["ACADEMY_GDX_FEED_MAX_AGE"]))
-        build = current_build(fiscal_year, framework, population, max_age)
+        build = current_build(fiscal_year, framework, population, feed_max_age())
     extra: dict[str, Any] = {"as_of": moment(build.built_at), "snapshot": build.id}
     start = (page - 1) * per_page
     if agency is None:

@@ -12,18 +12,30 @@ more than ``KEEP`` (time enough for any reader still paging through one). Beat b
 feeds most read ahead of time (``build_ahead``), so that even a read's first page is served
 from a build.
 
-Builds live in the database, so every gunicorn process and machine shares them. A
-replica-marked request builds from the replica; its INSERTs go to the primary like every
-write, and builds are looked up on the primary (``on_primary``): a reader's next page
-may come before the replica has replayed the build it names.
+Builds live in the database, so every gunicorn process and machine shares them, and one
+build is made per key however many read at once: a reader (or beat, or the push) that finds
+no build young enough takes the key's lock (``lock_key``) and looks again before building,
+so that those who waited serve the build the first one made. On PostgreSQL the lock is a
+transaction-scoped advisory lock (first key ``BUILD_LOCK_SPACE``, second a hash of the
+key), let go when the transaction that built commits. SQLite needs none: every transaction
+there takes the write lock at its BEGIN (academy.db.configure_sqlite), so reads of the feed
+run one at a time and the second finds the first's build; one that waits longer than
+``ACADEMY_SQLITE_BUSY_TIMEOUT`` for it fails as any request does.
+
+A replica-marked request builds from the replica; its INSERTs go to the primary like every
+write, and builds are looked up on the primary (``on_primary``), as the lock is taken there:
+a reader's next page, or a reader who waited for the lock, may come before the replica has
+replayed the build it names.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from flask import current_app
+from sqlalchemy import delete, insert, select, text
 
 from academy.dates import current_fiscal_year
 from academy.db import db
@@ -35,12 +47,15 @@ from competencies.services.coverage import Population
 from competencies.services.frameworks import active_standard, areas_of
 
 __all__ = [
+    "BUILD_LOCK_SPACE",
     "KEEP",
     "agency_records",
     "build_ahead",
     "build_records",
     "current_build",
+    "feed_max_age",
     "find_build",
+    "lock_key",
     "rebuild_every",
     "store_build",
 ]
@@ -49,14 +64,26 @@ __all__ = [
 KEEP = timedelta(hours=1)
 #: The feeds built ahead of reads: the plan's target population and everyone.
 AHEAD = (Population.IT, Population.ALL)
+#: The first key of the builds' advisory locks (pg_advisory_xact_lock(int, int)), apart from
+#: people's (academy.projections) and jobs' (jobs.runner). "GD" in ASCII.
+BUILD_LOCK_SPACE = 0x4744
+
+
+def feed_max_age() -> timedelta:
+    """How long a kept build serves new reads (``ACADEMY_GDX_FEED_MAX_AGE``)."""
+    return timedelta(seconds=int(current_app.config["ACADEMY_GDX_FEED_MAX_AGE"]))
 
 
 def current_build(
     fiscal_year: int, framework: Framework, population: Population, max_age: timedelta, now: datetime | None = None
 ) -> GdxFeedSnapshot:
-    """The newest kept build of this feed no older than ``max_age``, or a new one, built and stored now."""
+    """The newest kept build of this feed no older than ``max_age``, or a new one, built and stored now.
+
+    A new one is built under the key's lock, after looking again: of several asking at once,
+    one builds and the others serve its build. With a max age of 0 every call builds.
+    """
     now = now or datetime.now(UTC)
-    kept = _newest(fiscal_year, framework, population, now - max_age) if max_age > timedelta(0) else None
+    kept = _newest_or_lock(fiscal_year, framework, population, now - max_age) if max_age > timedelta(0) else None
     if kept is not None:
         return kept
     return store_build(fiscal_year, framework, population, now, expire_before=now - max_age - KEEP)
@@ -83,9 +110,37 @@ def build_ahead(since: datetime, max_age: timedelta, now: datetime | None = None
     fiscal_year = current_fiscal_year()
     built = []
     for population in AHEAD:
-        if _newest(fiscal_year, framework, population, since) is None:
+        if _newest_or_lock(fiscal_year, framework, population, since) is None:
             built.append(store_build(fiscal_year, framework, population, now, now - max_age - KEEP).id)
     return built
+
+
+def lock_key(fiscal_year: int, framework: Framework, population: Population) -> int:
+    """The second key of a feed's build lock: its fiscal year, population and standard, as a signed 32-bit int.
+
+    Two feeds whose keys share a hash only wait for each other's builds; they never share one.
+    """
+    name = f"{fiscal_year}|{population.value}|{framework.id}|{framework.version}"
+    return zlib.crc32(name.encode()) - 2**31
+
+
+def _newest_or_lock(
+    fiscal_year: int, framework: Framework, population: Population, since: datetime
+) -> GdxFeedSnapshot | None:
+    """The newest build since ``since``; when there is none, this transaction holds the feed's build lock.
+
+    Having waited for the lock, it looks again: whoever held it has committed a build by then
+    (or given up). The lock lasts until the transaction ends, so the caller builds alone.
+    """
+    kept = _newest(fiscal_year, framework, population, since)
+    if kept is not None or db.session.get_bind().dialect.name != "postgresql":
+        return kept  # SQLite: this transaction has held the write lock since its BEGIN
+    # A text() statement: the primary's, even in a replica-marked request (academy.replica).
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"),
+        {"space": BUILD_LOCK_SPACE, "key": lock_key(fiscal_year, framework, population)},
+    )
+    return _newest(fiscal_year, framework, population, since)
 
 
 def _newest(fiscal_year: int, framework: Framework, population: Population, since: datetime) -> GdxFeedSnapshot | None:

@@ -26,7 +26,7 @@ from typing import Any
 from academy.config import GdxSettings
 from academy.dates import today
 from academy.inputs import parse_int
-from api.gdx.services.feed import build_feed, record_json
+from api.gdx.services.builds import build_records, current_build, feed_max_age
 from api.gdx.services.outbox import (
     AttemptResult,
     Verdict,
@@ -42,7 +42,6 @@ from api.gdx.services.outbox import (
 )
 from competencies.models import Framework
 from competencies.services.coverage import Population
-from competencies.services.frameworks import areas_of
 
 USER_AGENT = "e-workforce-academy-gdx-push/1"
 
@@ -268,9 +267,13 @@ def deliver_outbox(
 
 
 def coverage_records(fiscal_year: int, framework: Framework, population: Population) -> list[dict[str, Any]]:
-    """The feed's records of every agency, as published (suppressed, no personal data)."""
-    areas = areas_of(framework)
-    return [record_json(entry, areas, population) for entry in build_feed(fiscal_year, framework, population)]
+    """The feed's records of every agency, as published (suppressed, no personal data): those of its kept build.
+
+    The build the pull feed serves (api.gdx.services.builds), or a new one made and kept the
+    same way: push and pull publish the same figures, and a push after a read builds nothing.
+    """
+    build = current_build(fiscal_year, framework, population, feed_max_age())
+    return [json.loads(body) for body in build_records(build, 0, build.total)]
 
 
 @dataclass(frozen=True)

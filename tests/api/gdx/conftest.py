@@ -14,15 +14,13 @@ from api.gdx.services.consumers import create_consumer
 from competencies.models import Framework
 from competencies.services.frameworks import seed_standard
 from tests.support.gdx import (
-    IT_LINE,
-    NON_IT_LINE,
     Action,
     Credentials,
     Government,
     QuietServer,
     Receiver,
+    make_government,
     receiver_handler,
-    record_standing,
     validate,
 )
 
@@ -36,44 +34,7 @@ def standard() -> Framework:
 def government(
     standard: Framework, make_agency: Callable[..., Agency], make_person: Callable[..., Person]
 ) -> Government:
-    ministry = make_agency("71", name_th="กระทรวงทดสอบ", name_en="Ministry of Testing")
-    big = make_agency("71001", parent=ministry, name_th="กรมใหญ่", name_en="Big Department")
-    big_division = make_agency("7100101", parent=big, name_th="กองหนึ่ง", name_en="Division One")
-    small_division = make_agency("7100102", parent=big, name_th="กองเล็ก", name_en="Small Division")
-    other = make_agency("71002", parent=ministry, name_th="กรมอื่น", name_en="Other Department")
-    gov = Government(ministry, big, big_division, small_division, other)
-    plan = [
-        (big, IT_LINE, 12),
-        (big, NON_IT_LINE, 6),
-        (big_division, IT_LINE, 8),
-        (small_division, IT_LINE, 3),
-        (other, IT_LINE, 7),
-        (other, NON_IT_LINE, 5),
-    ]
-    number = 0
-    for agency, line, count in plan:
-        for _ in range(count):
-            number += 1
-            person = make_person(
-                agency,
-                line=line,
-                employee_no=f"GDXEMP{number:04d}",
-                first_name_th=f"สมชายทดสอบ{number}",
-                last_name_th=f"ใจดีทดสอบ{number}",
-                first_name_en=f"Somchaitest{number}",
-                last_name_en=f"Jaideetest{number}",
-                email=f"somchai.test{number}@example.go.th",
-            )
-            # Every other person trained, every third meets the profile, some meet DL and DG.
-            record_standing(
-                person,
-                standard,
-                trained=number % 2 == 0,
-                meets=number % 3 == 0,
-                areas=("DL", "DG") if number % 2 == 0 else ("DL",),
-            )
-            gov.people.append(person)
-    return gov
+    return make_government(standard, make_agency, make_person)
 
 
 # --- consumers and tokens -----------------------------------------------------------------------

@@ -14,11 +14,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from academy.config import GdxSettings
 from academy.db import db
-from api.gdx.models import DeliveryOutcome, GdxDelivery, GdxOutboxEntry, GdxPushRun, OutboxStatus
+from api.gdx.models import (
+    DeliveryOutcome,
+    GdxDelivery,
+    GdxFeedSnapshot,
+    GdxOutboxEntry,
+    GdxPushRun,
+    OutboxStatus,
+)
 from api.gdx.services.outbox import claim_entries, enqueue_records, record_key, retry_failed
 from api.gdx.services.push import GdxSender, PushError, PushOutcome, push_coverage
 from competencies.models import Framework
@@ -300,3 +307,42 @@ def test_the_pushed_records_are_the_feeds_records_with_small_units_folded(
     push(standard, config_for(receiver.url))
     assert {body["agency_code"] for body in receiver.stored.values()} == PUBLISHED  # 7100102 is folded
     assert all(set(body) == RECORD_FIELDS | {"record_id"} for body in receiver.stored.values())
+
+
+def test_the_push_sends_the_kept_build_the_pull_feed_serves_and_a_build_it_makes_is_kept_for_reads(
+    app: Flask,
+    standard: Framework,
+    government: Government,
+    start_receiver: Callable[..., Receiver],
+    gdx_get: Callable[..., Any],
+    make_agency: Callable[..., Any],
+    make_person: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.api.gdx.test_feed_builds import new_division
+
+    monkeypatch.setitem(app.config, "ACADEMY_GDX_FEED_MAX_AGE", 300)
+    pulled = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, per_page=1000).get_json()
+    new_division(government, standard, make_agency, make_person)  # not in the kept build
+    receiver = start_receiver()
+    push(standard, config_for(receiver.url))
+
+    def pushed() -> dict[str, dict[str, Any]]:
+        return {b["agency_code"]: {k: v for k, v in b.items() if k != "record_id"} for b in receiver.stored.values()}
+
+    # The kept build's records, as the pull feed serves them (as_of included), and no build more.
+    assert pushed() == {record["agency_code"]: record for record in pulled["data"]}
+    assert db.session.scalars(select(GdxFeedSnapshot.id)).all() == [pulled["snapshot"]]
+
+    # No build young enough: the push builds (with the change) and keeps it; the next read is served it.
+    db.session.execute(update(GdxFeedSnapshot).values(built_at=datetime.now(UTC) - timedelta(seconds=301)))
+    receiver.stored.clear()
+    push(standard, config_for(receiver.url))
+    newest = db.session.scalar(select(func.max(GdxFeedSnapshot.id)))
+    assert db.session.scalar(select(func.count()).select_from(GdxFeedSnapshot)) == 2
+    read = gdx_get("/coverage", fiscal_year=FISCAL_YEAR, per_page=1000).get_json()
+    assert read["snapshot"] == newest and "7100201" in {r["agency_code"] for r in read["data"]}
+    assert db.session.scalar(select(func.count()).select_from(GdxFeedSnapshot)) == 2
+    assert {code: pushed()[code] for code in ("71", "71002")} == {
+        r["agency_code"]: r for r in read["data"] if r["agency_code"] in ("71", "71002")
+    }
