@@ -182,9 +182,12 @@ def measure_in_process(
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     client.post("/login", data={"email": officer, "password": PASSWORD, "csrf_token": _csrf_token(page)})
-    page = client.get("/account/second-factor").get_data(as_text=True)
-    code = totp.at(time.time() + 30)  # the server spent this step's code
-    client.post("/account/second-factor", data={"code": code, "csrf_token": _csrf_token(page)})
+    for _attempt in range(3):  # a code is taken once: the server's sign-in spent this time step's
+        page = client.get("/account/second-factor").get_data(as_text=True)
+        time.sleep(30 - time.time() % 30 + 0.5)
+        response = client.post("/account/second-factor", data={"code": totp.now(), "csrf_token": _csrf_token(page)})
+        if response.status_code == 302 and "second-factor" not in response.headers.get("Location", ""):
+            break
     path = f"/people/{public_id}/record"
     queries = 0
 
