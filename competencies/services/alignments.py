@@ -111,8 +111,8 @@ class PersonEvidence:
     client: LrsClient | None
 
 
-def evidence_of(person_id: int, limit: int = 50) -> tuple[list[PersonEvidence], int]:
-    """The person's latest evidence (newest first, at most ``limit``) with its source, and how many there are."""
+def evidence_of(person_id: int, limit: int = 50, offset: int = 0) -> tuple[list[PersonEvidence], int]:
+    """The person's evidence, newest first (``limit`` from ``offset``), with its source; and how many there are."""
     rows = db.session.execute(
         select(Evidence, Competency, LrsClient)
         .join(Competency, Competency.id == Evidence.competency_id)
@@ -121,6 +121,7 @@ def evidence_of(person_id: int, limit: int = 50) -> tuple[list[PersonEvidence], 
         .where(Evidence.person_id == person_id)
         .order_by(Evidence.achieved_at.desc(), Evidence.id.desc())
         .limit(limit)
+        .offset(offset)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.person_id == person_id))
     return [PersonEvidence(e, c, client) for e, c, client in rows], total or 0

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from academy.dates import BANGKOK, fiscal_year_bounds, fiscal_year_of, today
 from academy.db import db
@@ -67,6 +67,9 @@ class Entry:
 class TranscriptYear:
     fiscal_year: int
     entries: list[Entry] = field(default_factory=list)
+    #: On a page of the transcript: the year's entries (on every page) and, if asked for, their hours.
+    count: int | None = None
+    year_hours: Decimal | None = None
 
     @property
     def hours(self) -> Decimal:
@@ -108,6 +111,106 @@ def recent_transcript(person: Person, from_year: int | None) -> Transcript:
     return Transcript([years[year] for year in sorted(years, reverse=True)], len(older))
 
 
+@dataclass
+class TranscriptPage:
+    """A page of the transcript: its entries by fiscal year, each year with its count (and hours, if asked)."""
+
+    years: list[TranscriptYear]
+    #: Entries from the first year asked for on (every page of them).
+    total: int
+    #: The transcript has entries before the first year asked for (left out).
+    older: bool
+
+    @property
+    def shown(self) -> int:
+        return sum(len(year.entries) for year in self.years)
+
+
+#: An entry of the transcript before it is read: when, fiscal year, and its enrolment's id or its statement's pk.
+_Key = tuple[datetime, int, int | None, int | None]
+
+
+def transcript_page(person: Person, from_year: int | None, offset: int, limit: int, *, hours: bool) -> TranscriptPage:
+    """The entries ``offset`` to ``offset + limit`` (latest first) of the transcript from fiscal year ``from_year`` on.
+
+    Every entry is first known by its date and key only (indexed columns): payloads and course
+    titles are read for the entries shown, or with ``hours`` for every entry of the years shown
+    (a year's hours add up all of them). Older years are only asked whether they have an entry.
+    """
+    since = _year_start(from_year) if from_year is not None else None
+    conditions = _provider_conditions(person)
+    ours = select(Enrolment.completed_at, Enrolment.id).where(*_our_completions(person))
+    if since is not None:
+        ours = ours.where(Enrolment.completed_at >= since)
+    keys: list[_Key] = [
+        (when, fiscal_year_of(today(when)), id_, None) for when, id_ in db.session.execute(ours) if when is not None
+    ]
+    keys += _provider_keys(conditions, since)
+    keys.sort(key=lambda key: key[0], reverse=True)
+    counts: dict[int, int] = {}
+    for _when, year, *_ in keys:
+        counts[year] = counts.get(year, 0) + 1
+    page = keys[offset : offset + limit]
+    page_years = {year for _when, year, *_ in page}
+    read = [key for key in keys if key[1] in page_years] if hours else page
+    entries = _our_entries(person, [id_ for _when, _year, id_, _pk in read if id_ is not None])
+    payloads = _payloads([pk for _when, _year, _id, pk in read if pk is not None])
+    years = {year: TranscriptYear(year, count=counts[year]) for year in sorted(page_years, reverse=True)}
+    wanted = set(page)
+    for key in read:
+        _when, year, id_, pk = key
+        entry: Entry | None = None
+        if id_ is not None:
+            entry = entries.get(id_)
+        elif pk is not None:
+            entry = next(iter(_other_providers([payloads[pk]])), None)
+        if entry is None:
+            continue
+        if hours and entry.hours is not None:
+            years[year].year_hours = (years[year].year_hours or Decimal(0)) + entry.hours
+        if key in wanted:
+            years[year].entries.append(entry)
+    older = since is not None and _has_older(person, conditions, since)
+    return TranscriptPage(list(years.values()), len(keys), older)
+
+
+def _provider_keys(conditions: tuple[ColumnElement[bool], ...] | None, since: datetime | None) -> list[_Key]:
+    """The keys of the person's `completed` statements of other providers from ``since`` on, one per activity and day.
+
+    The first stored of the same activity on the same day (Bangkok) stands for them all, as in the transcript.
+    """
+    if conditions is None:
+        return []
+    query = select(Statement.timestamp, Statement.pk, Statement.object_activity_ref).where(*conditions)
+    if since is not None:
+        query = query.where(Statement.timestamp >= since)
+    seen: set[tuple[int | None, date]] = set()
+    keys: list[_Key] = []
+    for when, pk, ref in db.session.execute(query.order_by(Statement.pk)):
+        day = today(when)
+        if (ref, day) not in seen:
+            seen.add((ref, day))
+            keys.append((when, fiscal_year_of(day), None, pk))
+    return keys
+
+
+def _has_older(person: Person, conditions: tuple[ColumnElement[bool], ...] | None, since: datetime) -> bool:
+    """Whether the transcript has an entry before ``since``."""
+    ours = select(Enrolment.id).where(*_our_completions(person), Enrolment.completed_at < since)
+    if db.session.scalar(ours.limit(1)) is not None:
+        return True
+    if conditions is None:
+        return False
+    return db.session.scalar(select(Statement.pk).where(*conditions, Statement.timestamp < since).limit(1)) is not None
+
+
+def _payloads(pks: list[int]) -> dict[int, dict[str, Any]]:
+    if not pks:
+        return {}
+    rows = db.session.execute(select(Statement.pk, Statement.payload).where(Statement.pk.in_(pks)))
+    return {pk: payload for pk, payload in rows}
+
+
 def _year_start(fiscal_year_be: int) -> datetime:
     """The first instant of the fiscal year: midnight of its first day in Bangkok."""
     first, _last = fiscal_year_bounds(fiscal_year_be)
@@ -115,6 +218,10 @@ def _year_start(fiscal_year_be: int) -> datetime:
 
 
 def _our_courses(person: Person) -> list[Entry]:
+    return list(_our_entries(person, None).values())
+
+
+def _our_entries(person: Person, ids: list[int] | None) -> dict[int, Entry]:
     score = (
         select(func.avg(ItemProgress.best_score))
         .where(ItemProgress.enrolment_id == Enrolment.id, ItemProgress.best_score.is_not(None))
@@ -123,19 +230,32 @@ def _our_courses(person: Person) -> list[Entry]:
     # The columns an entry shows, not whole courses.
     query = (
         select(
-            Course.title_th, Course.title_en, Course.provider, Course.hours, Course.code, Enrolment.completed_at, score
+            Enrolment.id,
+            Course.title_th,
+            Course.title_en,
+            Course.provider,
+            Course.hours,
+            Course.code,
+            Enrolment.completed_at,
+            score,
         )
         .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(
-            Enrolment.person_id == person.id,
-            Enrolment.status == EnrolmentStatus.COMPLETED,
-            Enrolment.completed_at.is_not(None),
-        )
+        .where(*_our_completions(person))
     )
-    return [
-        Entry(title_th, title_en, provider, hours, completed_at, ours=True, course_code=code, score=_percent(mean))
-        for title_th, title_en, provider, hours, code, completed_at, mean in db.session.execute(query)
-    ]
+    if ids is not None:
+        query = query.where(Enrolment.id.in_(ids))
+    return {
+        id_: Entry(title_th, title_en, provider, hours, completed_at, ours=True, course_code=code, score=_percent(mean))
+        for id_, title_th, title_en, provider, hours, code, completed_at, mean in db.session.execute(query)
+    }
+
+
+def _our_completions(person: Person) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Enrolment.person_id == person.id,
+        Enrolment.status == EnrolmentStatus.COMPLETED,
+        Enrolment.completed_at.is_not(None),
+    )
 
 
 def _percent(value: object) -> Decimal | None:
@@ -169,16 +289,15 @@ def _ours(iri: str, courses: set[str]) -> bool:
     return False
 
 
-def _provider_completions(person: Person, since: datetime | None) -> list[tuple[datetime, dict[str, Any] | None]]:
-    """The person's `completed` statements of other providers' activities, by pk: (timestamp, payload).
+def _provider_conditions(person: Person) -> tuple[ColumnElement[bool], ...] | None:
+    """What selects the person's `completed` statements of other providers' activities; None if there are none.
 
-    The payload only of those at or after ``since`` (all of them if None): the others give only their dates.
+    The indexed columns first: our courses' and enrolments' statements are dropped before any payload
+    is read (a busy learner has thousands of them). One of the person's enrolments carries its own.
     """
     keys = list(db.session.scalars(select(PersonIdentifier.key).where(PersonIdentifier.person_id == person.id)))
     if not keys:
-        return []
-    # The indexed columns first: our courses' and enrolments' statements are dropped before any payload
-    # is read (a busy learner has thousands of them). One of the person's enrolments carries its own.
+        return None
     of_an_enrolment = (
         select(Enrolment.id)
         .where(Enrolment.registration == Statement.registration, Enrolment.person_id == person.id)
@@ -195,17 +314,24 @@ def _provider_completions(person: Person, since: datetime | None) -> list[tuple[
         select(Statement.object_activity_ref, Statement.object_activity_id).where(*completed).distinct()
     ).all()
     if not activities:
-        return []
+        return None
     courses = set(db.session.scalars(select(Course.activity_iri)))
     theirs = [ref for ref, iri in activities if iri and not _ours(iri, courses)]
     if not theirs:
+        return None
+    return (*completed, Statement.object_activity_ref.in_(theirs))
+
+
+def _provider_completions(person: Person, since: datetime | None) -> list[tuple[datetime, dict[str, Any] | None]]:
+    """The person's `completed` statements of other providers' activities, by pk: (timestamp, payload).
+
+    The payload only of those at or after ``since`` (all of them if None): the others give only their dates.
+    """
+    conditions = _provider_conditions(person)
+    if conditions is None:
         return []
     payload = Statement.payload if since is None else case((Statement.timestamp >= since, Statement.payload))
-    query = (
-        select(Statement.timestamp, payload)
-        .where(*completed, Statement.object_activity_ref.in_(theirs))
-        .order_by(Statement.pk)
-    )
+    query = select(Statement.timestamp, payload).where(*conditions).order_by(Statement.pk)
     return [(when, statement) for when, statement in db.session.execute(query)]
 
 
