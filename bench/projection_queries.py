@@ -146,25 +146,25 @@ def main() -> None:
                 post(make_batch(world, rng, completions))
             batches = [make_batch(world, rng, completions) for _ in range(args.batches)]
             counting.on = True
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             for batch in batches:
                 counting.trace = []
                 post(batch)
             trace = counting.trace
-            seconds = time.monotonic() - started
+            seconds, cpu = time.monotonic() - started, time.process_time() - cpu
             counting.on = False
             off: Counter[str] = Counter()
-            off_seconds = 0.0
+            off_seconds = off_cpu = 0.0
             if args.off:
                 app.extensions["lrs.projections"] = []
                 # More batches of the same mix (the counted ones are stored already).
                 again = [make_batch(world, rng, completions) for _ in range(args.batches)]
                 saved, counting.by_projection = counting.by_projection, Counter()
                 counting.on = True
-                started = time.monotonic()
+                started, off_cpu = time.monotonic(), time.process_time()
                 for batch in again:
                     post(batch)
-                off_seconds = time.monotonic() - started
+                off_seconds, off_cpu = time.monotonic() - started, time.process_time() - off_cpu
                 counting.on = False
                 off, counting.by_projection = counting.by_projection, saved
             event.remove(db.engine, "before_cursor_execute", counting.note)
@@ -174,7 +174,8 @@ def main() -> None:
     n = args.batches
     print(
         f"queries per batch of {BATCH}, {n} batches counted after {args.warm_up} (in-process, "
-        f"{seconds / n * 1000:.0f} ms a batch; load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}):"
+        f"{seconds / n * 1000:.0f} ms a batch, {cpu / n * 1000:.1f} ms of this process's CPU; "
+        f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}):"
     )
     projected = 0
     for name in [LRS] + [p.name for p in registered]:
@@ -190,7 +191,10 @@ def main() -> None:
     print(f"  {'every projection':28} {projected / n:7.1f}")
     if args.off:
         off_ms = off_seconds / n * 1000
-        print(f"  {'projections off, in all':28} {sum(off.values()) / n:7.1f}  ({off_ms:.0f} ms a batch)")
+        print(
+            f"  {'projections off, in all':28} {sum(off.values()) / n:7.1f}  ({off_ms:.0f} ms a batch, "
+            f"{off_cpu / n * 1000:.1f} ms of CPU)"
+        )
     print(f"the projections' queries by text (per batch: how many, ms in SQL; top {args.top}):")
     rows = [(count, name, sql) for (name, sql), count in counting.by_text.items() if name != LRS]
     for count, name, sql in sorted(rows, reverse=True)[: args.top]:
