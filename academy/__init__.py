@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, request, session
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from academy import inputs, replica
@@ -113,9 +114,12 @@ def _init_extensions(app: Flask) -> None:
     from academy.auth.models import User
     from academy.org import models as _org_models  # noqa: F401
 
+    # Every signed-in page reads the user's roles, scopes and person: one query, not four.
+    loaded_with = (joinedload(User.role_rows), joinedload(User.scope_rows), joinedload(User.person))
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id), options=loaded_with)
         return user if user is not None and user.active else None
 
 
