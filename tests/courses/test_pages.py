@@ -323,10 +323,10 @@ def test_the_dashboard_reads_a_fixed_number_of_queries_whatever_the_learner_has(
     statements = [s for s in sent if s.split()[0].upper() == "SELECT"]
     assert 'id="resume-heading"' in page and all(course.title_th in page for course in courses)
     assert person.position_title("th") in page
-    # Session, user (with roles, scopes and person), the person's agency and position, the standard
+    # Session with its user (roles, scopes and person), the person's agency and position, the standard
     # with its competencies, the profile with its requirements, attainment, enrolments with their
     # courses, the recommendations' ranking and their courses, the last item touched, the bell, the team.
-    assert len(statements) <= 12, "\n".join(statements)
+    assert len(statements) <= 11, "\n".join(statements)
     assert not any("FROM agencies" in s and "role_profiles" not in s and "people" not in s for s in statements)
 
 
