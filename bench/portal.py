@@ -193,13 +193,19 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["ACADEMY_LOGIN_RATE_LIMIT"] = "10000 per minute"  # every learner signs in from 127.0.0.1
     with nullcontext(args.database) if args.database else fresh_postgres(args.postgres) as database_url:
-        emails, codes = (args.database and kept(database_url)) or build(args, database_url)
+        found = kept(database_url) if args.database else None
+        emails, codes = found or build(args, database_url)
         port = free_port()
         with gunicorn(database_url, args.workers, port):
             cookies = [sign_in(port, email) for email in emails]
             timings = measure_pages(port, cookies, codes, requests=args.requests, clients=args.clients)
+    data = (
+        f"the kept database {args.database.rsplit('/', 1)[-1]}"
+        if found
+        else f"{args.people:,} people, {args.courses} courses, {args.enrolments:,} enrolments"
+    )
     print(
-        f"portal pages: {args.people:,} people, {args.courses} courses, {args.enrolments:,} enrolments, "
+        f"portal pages: {data}, load {' '.join(f'{value:.2f}' for value in os.getloadavg())}, "
         f"{args.clients} concurrent clients, {args.workers} gunicorn workers"
     )
     for kind, values in timings.items():
