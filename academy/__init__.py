@@ -110,12 +110,13 @@ def _init_extensions(app: Flask) -> None:
 
     # Import the shell's models so that the user loader is complete; each domain's init_app imports its own.
     from academy.audit import models as _audit_models  # noqa: F401
-    from academy.auth.models import User
+    from academy.auth.models import User, signed_in_user_loading
     from academy.org import models as _org_models  # noqa: F401
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
+        # Usually found without a query: the session's own lookup loaded the user (find_active_session).
+        user = db.session.get(User, int(user_id), options=signed_in_user_loading())
         return user if user is not None and user.active else None
 
 

@@ -7,6 +7,10 @@ sign in and concurrent clients on loopback fetch the dashboard, catalogue pages 
 and without filters) and course pages. Prints p50 and p95 per page.
 
     .venv/bin/python bench/portal.py [--people 400000] [--courses 200] [--clients 4] [--workers 4]
+        [--database URL]
+
+``--database URL`` builds in that (existing, empty) database on first use and keeps it, then
+measures it again on later runs without building.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import re
 import statistics
 import threading
 import time
+from contextlib import nullcontext
 from urllib.parse import urlencode
 
 import pyotp
@@ -56,6 +61,27 @@ def build(args: argparse.Namespace, database_url: str) -> tuple[list[str], list[
         emails = add_learners(rng, args.learners)
         db.engine.dispose()
     return emails, codes
+
+
+def kept(database_url: str) -> tuple[list[str], list[str]] | None:
+    """The learners and course codes of a database built by an earlier run, or None if it is empty."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        built = connection.scalar(text("SELECT to_regclass('courses') IS NOT NULL"))
+        codes = (
+            list(connection.scalars(text("SELECT code FROM courses WHERE code LIKE 'BENCH%' ORDER BY code")))
+            if built
+            else []
+        )
+        emails = (
+            list(connection.scalars(text("SELECT email FROM users WHERE person_id IS NOT NULL ORDER BY id")))
+            if codes
+            else []
+        )
+    engine.dispose()
+    return (emails, codes) if codes and emails else None
 
 
 def session_cookie(response: http.client.HTTPResponse) -> str:
@@ -101,6 +127,18 @@ def sign_in(port: int, email: str, totp: pyotp.TOTP | None = None) -> str:
     return cookie
 
 
+def page_paths(rng: random.Random, codes: list[str]) -> dict[str, str]:
+    """One path of each page kind measured: dashboard, catalogue (a page, filters, a search), a course."""
+    filters = {"area": rng.choice(["DL", "DG", "DT", "CS"]), "language": "th"}
+    return {
+        "dashboard": "/learn",
+        "catalogue": f"/courses?page={rng.randint(1, max(len(codes) // 12, 1))}",
+        "catalogue+filters": f"/courses?{urlencode(filters)}",
+        "catalogue+search": "/courses?" + urlencode({"q": "ดิจิทัล"}),
+        "course page": f"/courses/{rng.choice(codes)}",
+    }
+
+
 def measure_pages(
     port: int, cookies: list[str], codes: list[str], *, requests: int, clients: int
 ) -> dict[str, list[float]]:
@@ -108,21 +146,11 @@ def measure_pages(
     timings: dict[str, list[float]] = {}
     lock = threading.Lock()
 
-    def pages(rng: random.Random) -> dict[str, str]:
-        filters = {"area": rng.choice(["DL", "DG", "DT", "CS"]), "language": "th"}
-        return {
-            "dashboard": "/learn",
-            "catalogue": f"/courses?page={rng.randint(1, max(len(codes) // 12, 1))}",
-            "catalogue+filters": f"/courses?{urlencode(filters)}",
-            "catalogue+search": "/courses?" + urlencode({"q": "ดิจิทัล"}),
-            "course page": f"/courses/{rng.choice(codes)}",
-        }
-
     def client(seed: int) -> None:
         rng = random.Random(seed)
         for _ in range(requests // clients):
             cookie = rng.choice(cookies)
-            for kind, path in pages(rng).items():
+            for kind, path in page_paths(rng, codes).items():
                 begin = time.perf_counter()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 connection.request("GET", path, headers={"Cookie": cookie})
@@ -161,16 +189,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--database", help="an existing database: built on first use, kept, measured again later")
     args = parser.parse_args()
     os.environ["ACADEMY_LOGIN_RATE_LIMIT"] = "10000 per minute"  # every learner signs in from 127.0.0.1
-    with fresh_postgres(args.postgres) as database_url:
-        emails, codes = build(args, database_url)
+    with nullcontext(args.database) if args.database else fresh_postgres(args.postgres) as database_url:
+        found = kept(database_url) if args.database else None
+        emails, codes = found or build(args, database_url)
         port = free_port()
         with gunicorn(database_url, args.workers, port):
             cookies = [sign_in(port, email) for email in emails]
             timings = measure_pages(port, cookies, codes, requests=args.requests, clients=args.clients)
+    data = (
+        f"the kept database {args.database.rsplit('/', 1)[-1]}"
+        if found
+        else f"{args.people:,} people, {args.courses} courses, {args.enrolments:,} enrolments"
+    )
     print(
-        f"portal pages: {args.people:,} people, {args.courses} courses, {args.enrolments:,} enrolments, "
+        f"portal pages: {data}, load {' '.join(f'{value:.2f}' for value in os.getloadavg())}, "
         f"{args.clients} concurrent clients, {args.workers} gunicorn workers"
     )
     for kind, values in timings.items():

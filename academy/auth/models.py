@@ -7,7 +7,8 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, joinedload, mapped_column, relationship
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from academy.db import Base, UtcDateTime, string_enum
 from academy.org.models import Agency, Person
@@ -113,6 +114,8 @@ class UserSession(Base):
     #: Why it ended: signed_out, ended, ended_all, password_changed, roles_changed, deactivated, idle.
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
+    user: Mapped[User] = relationship()
+
 
 class AccountLinkPurpose(enum.StrEnum):
     INVITATION = "invitation"
@@ -163,3 +166,13 @@ class RecoveryCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def signed_in_user_loading() -> tuple[_AbstractLoad, ...]:
+    """What every signed-in page reads of its user, loaded with it: roles, HR scopes and person (one query)."""
+    return (joinedload(User.role_rows), joinedload(User.scope_rows), joinedload(User.person))
+
+
+def signed_in_session_loading() -> _AbstractLoad:
+    """A session row's user, joined in the row's query, with what signed-in pages read of them."""
+    return contains_eager(UserSession.user).options(*signed_in_user_loading())

@@ -58,6 +58,8 @@ class AcademySession(SecureCookieSession):
         #: The database did not answer while a signed-in session was being opened: raised again
         #: before the view runs, so the user gets the 503 page instead of being shown as signed out.
         self.unavailable: SQLAlchemyError | None = None
+        #: The signed-in user, loaded with the session row (find_active_session).
+        self.user: User | None = None
 
 
 def _is_server_token(value: str) -> bool:
@@ -107,6 +109,9 @@ class ServerSideSessionInterface(SessionInterface):
             if row is not None:
                 opened = AcademySession(self._load(row.data), record_id=row.id)
                 opened.last_seen_at = row.last_seen_at
+                # Held for the request: the identity map keeps objects only while they are referenced,
+                # and Flask-Login's loader then finds the user (loaded with the row) without a query.
+                opened.user = row.user
             else:
                 db.session.commit()  # an idle timeout may have ended it just now: keep that
                 opened = AcademySession()

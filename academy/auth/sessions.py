@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select, update
 
 from academy.audit.services import record_audit
-from academy.auth.models import Role, User, UserRole, UserSession
+from academy.auth.models import Role, User, UserRole, UserSession, signed_in_session_loading
 from academy.db import db
 from academy.secrets import hash_secret, new_secret
 
@@ -102,14 +102,21 @@ def find_active_session(
     else:
         return None
     privileged = exists().where(UserRole.user_id == UserSession.user_id, UserRole.role.in_(PRIVILEGED_ROLES))
-    found = db.session.execute(
-        select(UserSession, User.email, privileged.label("privileged"))
-        .join(User, User.id == UserSession.user_id)
-        .where(condition, UserSession.revoked_at.is_(None), UserSession.expires_at > now, User.active.is_(True))
-    ).first()
-    if found is None:
+    # The user comes with the row (row.user), as every signed-in page reads it: Flask-Login then finds it loaded.
+    rows = (
+        db.session.execute(
+            select(UserSession, privileged.label("privileged"))
+            .join(UserSession.user)
+            .where(condition, UserSession.revoked_at.is_(None), UserSession.expires_at > now, User.active.is_(True))
+            .options(signed_in_session_loading())
+        )
+        .unique()
+        .all()  # every row: the user's joined collections are complete only then
+    )
+    if not rows:
         return None
-    row, email, is_privileged = found
+    row, is_privileged = rows[0]
+    email = row.user.email
     idle = now - row.last_seen_at
     if is_privileged and idle > timedelta(minutes=limits.privileged_idle_minutes):
         end_session(row, reason="idle", now=now)

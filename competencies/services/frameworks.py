@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from academy.db import db
 from academy.org.models import Agency, Person, PersonnelGroup, RoleLevel
@@ -107,9 +108,14 @@ def seed_standard() -> Framework:
     return create_framework_from_definition(load_json("ocsc_digital_standard.json"), FrameworkStatus.ACTIVE)
 
 
-def active_standard() -> Framework | None:
-    """The framework the platform measures people against: the active standard."""
-    return db.session.scalar(select(Framework).where(is_active_standard()))
+def active_standard(*options: ORMOption) -> Framework | None:
+    """The framework the platform measures people against: the active standard.
+
+    ``options``: loader options, e.g. ``joinedload(Framework.competencies)`` for a page that reads them.
+    """
+    # Every row read: a joined collection is complete only once all its rows are.
+    found = db.session.scalars(select(Framework).where(is_active_standard()).options(*options)).unique().all()
+    return found[0] if found else None
 
 
 def is_active_standard() -> ColumnElement[bool]:
@@ -139,21 +145,33 @@ def default_profiles(framework: Framework) -> list[RoleProfile]:
 
 
 def profile_for(person: Person, framework: Framework) -> RoleProfile | None:
-    """The person's profile: their agency's own (the nearest up the tree) or the default one."""
-    lineage = [agency.id for agency in person.agency.lineage()]
-    candidates = list(
-        db.session.scalars(
-            select(RoleProfile).where(
+    """The person's profile: their agency's own (the nearest up the tree) or the default one.
+
+    One query, requirements with it: the agencies above the person's are those whose path is a
+    prefix of its path (``03/``, ``03/03003/``, ...), the nearest the deepest.
+    """
+    path = person.agency.path
+    prefixes = [path[: end + 1] for end, char in enumerate(path) if char == "/"]
+    rows = (
+        db.session.execute(
+            select(RoleProfile, Agency.depth)
+            .outerjoin(Agency, Agency.id == RoleProfile.agency_id)
+            .where(
                 RoleProfile.framework_id == framework.id,
                 RoleProfile.personnel_group == person.personnel_group,
                 RoleProfile.role_level == person.role_level,
-                (RoleProfile.agency_id.is_(None)) | (RoleProfile.agency_id.in_(lineage)),
+                RoleProfile.agency_id.is_(None) | Agency.path.in_(prefixes),
             )
+            .options(joinedload(RoleProfile.requirements))
         )
+        .unique()
+        .all()
     )
-    rank = {agency_id: index for index, agency_id in enumerate(lineage)}
-    candidates.sort(key=lambda p: rank.get(p.agency_id, len(lineage)) if p.agency_id else len(lineage) + 1)
-    return candidates[0] if candidates else None
+    if not rows:
+        return None
+    # The deepest agency's own profile; the default (no agency) last.
+    profile, _depth = max(rows, key=lambda row: -1 if row[1] is None else row[1])
+    return profile
 
 
 def requirements_of(profile: RoleProfile | None) -> dict[int, int]:

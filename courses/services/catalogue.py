@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, exists, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from academy.db import db
 from academy.org.models import Person
@@ -71,13 +71,21 @@ def catalogue_providers() -> list[str]:
     )
 
 
-def get_course(code: str) -> Course | None:
-    """The published course with its modules, lessons and quizzes loaded (three queries, not one per module)."""
+#: What a page that lists a course's lessons without showing them leaves unread: their content.
+LESSON_CONTENT = (Lesson.body_th, Lesson.body_en, Lesson.markdown_th, Lesson.markdown_en)
+
+
+def get_course(code: str, *, lesson_content: bool = True) -> Course | None:
+    """The published course with its modules, lessons and quizzes loaded (three queries, not one per module).
+
+    ``lesson_content=False``: the lessons' bodies are not read (a page that lists them by title).
+    """
+    lessons = selectinload(Course.modules).selectinload(Module.lessons)
     course = db.session.scalar(
         select(Course)
         .where(Course.code == code)
         .options(
-            selectinload(Course.modules).selectinload(Module.lessons),
+            lessons if lesson_content else lessons.options(*(defer(column) for column in LESSON_CONTENT)),
             selectinload(Course.modules).selectinload(Module.quizzes),
         )
     )
@@ -156,11 +164,15 @@ def recommend_courses(
 
 
 def rank_courses_for_gaps(gaps: Sequence[Gap], *, limit: int, exclude: Sequence[int] = ()) -> list[Recommendation]:
+    """The courses that close most of these gaps (then fewest hours, then by code), at most ``limit``.
+
+    Ranked on the alignments' columns alone; only the courses shown are loaded.
+    """
     if not gaps:
         return []
     by_competency = {gap.competency.id: gap for gap in gaps}
     rows = db.session.execute(
-        select(Course, Alignment.competency_id, Alignment.level)
+        select(Course.id, Course.hours, Course.code, Alignment.competency_id, Alignment.level)
         .join(Alignment, Alignment.activity_id == Course.activity_iri)
         .where(
             Course.status == CourseStatus.PUBLISHED,
@@ -170,13 +182,16 @@ def rank_courses_for_gaps(gaps: Sequence[Gap], *, limit: int, exclude: Sequence[
     ).all()
     closes: dict[int, int] = {}
     taught: dict[int, list[Competency]] = {}
-    courses: dict[int, Course] = {}
-    for course, competency_id, level in rows:
+    order: dict[int, tuple[Decimal, str]] = {}
+    for course_id, hours, code, competency_id, level in rows:
         gap = by_competency[competency_id]
         gained = max(min(level, gap.required) - gap.attained, 0)
         if gained:
-            courses[course.id] = course
-            closes[course.id] = closes.get(course.id, 0) + gained
-            taught.setdefault(course.id, []).append(gap.competency)
-    ranked = sorted(courses, key=lambda cid: (-closes[cid], courses[cid].hours or Decimal(0), courses[cid].code))
-    return [Recommendation(courses[cid], closes[cid], taught[cid]) for cid in ranked[:limit]]
+            order[course_id] = (hours or Decimal(0), code)
+            closes[course_id] = closes.get(course_id, 0) + gained
+            taught.setdefault(course_id, []).append(gap.competency)
+    ranked = sorted(order, key=lambda cid: (-closes[cid], *order[cid]))[:limit]
+    if not ranked:
+        return []
+    courses = {course.id: course for course in db.session.scalars(select(Course).where(Course.id.in_(ranked)))}
+    return [Recommendation(courses[cid], closes[cid], taught[cid]) for cid in ranked]

@@ -10,6 +10,7 @@ from flask import Blueprint, abort
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from academy.i18n import current_locale
 from competencies.models import Framework
@@ -67,12 +68,15 @@ def course_labels() -> dict[str, object]:
     }
 
 
-def _standard() -> Framework | None:
-    return active_standard()
+def _standard(*, levels: bool = False) -> Framework | None:
+    """The standard with its areas and competencies (every learner's page reads them); its scale if asked."""
+    if levels:
+        return active_standard(joinedload(Framework.competencies), selectinload(Framework.levels))
+    return active_standard(joinedload(Framework.competencies))
 
 
-def _published_course(code: str) -> Course:
-    course = get_course(code)
+def _published_course(code: str, *, lesson_content: bool = True) -> Course:
+    course = get_course(code, lesson_content=lesson_content)
     if course is None:
         abort(404)
     return course

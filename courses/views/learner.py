@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from academy.audit.services import record_audit
 from academy.dates import today
@@ -39,6 +40,12 @@ PER_PAGE = 12
 @learner_required
 def dashboard() -> ResponseReturnValue:
     person: Person = current_user.person
+    # What the page shows of the person and what their profile is found by (the agency's path): one query.
+    db.session.execute(
+        select(Person)
+        .where(Person.id == person.id)
+        .options(joinedload(Person.agency), joinedload(Person.position_line), joinedload(Person.position_level))
+    ).one()
     framework = _standard()
     gaps = person_gaps(person, framework) if framework else []
     enrolments = enrolments_of(person)
@@ -92,7 +99,7 @@ def _catalogue_filter() -> CatalogueFilter:
 def catalogue() -> ResponseReturnValue:
     filters = _catalogue_filter()
     page = paginate(catalogue_query(filters), PER_PAGE)
-    framework = _standard()
+    framework = _standard(levels=True)
     person = current_user.person
     enrolled: dict[int, Enrolment] = {}
     if person is not None and page.items:
@@ -123,7 +130,7 @@ def catalogue() -> ResponseReturnValue:
 @bp.get("/courses/<code>")
 @login_required
 def course(code: str) -> ResponseReturnValue:
-    course = _published_course(code)
+    course = _published_course(code, lesson_content=False)  # the page lists the lessons by title
     person = current_user.person
     enrolment = enrolment_of(person, course) if person is not None else None
     items = course_items(course)

@@ -177,3 +177,27 @@ def test_an_agency_raises_its_own_bar(
         select(RoleProfile).where(RoleProfile.code == "it-operational", RoleProfile.agency_id.is_(None))
     )
     assert default is not None and requirements_of(default)[target.id] != 4
+
+
+def test_a_persons_profile_is_their_nearest_agencys_own_else_the_default(
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    from competencies.services.frameworks import copy_profiles_for_agency, profile_for
+
+    ministry = make_agency()
+    department = make_agency(parent=ministry)
+    unit = make_agency(parent=department)
+    other = make_agency(parent=make_agency())
+    mine = {agency.id: copy_profiles_for_agency(standard, agency) for agency in (ministry, department)}
+    in_unit, in_ministry, elsewhere = (make_person(a, line="K-COMP", level="K2") for a in (unit, ministry, other))
+    db.session.expire_all()
+
+    found = profile_for(in_unit, standard)
+    assert found is not None and found.agency_id == department.id  # the department's, not the ministry's
+    assert found.requirements and found in mine[department.id]
+    found = profile_for(in_ministry, standard)
+    assert found is not None and found.agency_id == ministry.id
+    found = profile_for(elsewhere, standard)
+    assert found is not None and found.agency_id is None and found.code == "it-operational"

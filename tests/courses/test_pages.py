@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable
+from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from academy.auth.models import Role, User
 from academy.db import db
@@ -22,6 +23,21 @@ from tests.support.app import csrf_token
 from tests.support.lrs import Xapi, statement
 
 Login = Callable[[User], FlaskClient]
+
+
+def statements_of_get(client: FlaskClient, path: str) -> tuple[str, list[str]]:
+    """The page at ``path`` and the SQL statements its request sent."""
+    statements: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return page, statements
 
 
 def learner(make_agency: Callable[..., Agency], make_person: Callable[..., Person], make_user: Callable[..., User]):
@@ -282,3 +298,55 @@ def test_the_dashboard_sums_up_the_requirements_and_resumes_the_course_in_progre
     english = client.get("/learn").get_data(as_text=True)
     assert person.position_title("en") in english and person.position_line.name_en in english
     assert course.title_en in english and "You meet 0 of" in english
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries_whatever_the_learner_has(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    # A person three agencies deep (their profile is looked for up the tree), in three courses, one started.
+    unit = make_agency(parent=make_agency(parent=make_agency()))
+    person = make_person(unit, line="K-COMP", level="K2")
+    user = make_user(Role.LEARNER, person=person)
+    courses = [make_course(f"DG1{n:02d}") for n in range(3)]
+    client = login(user)
+    token = csrf_token(client, f"/courses/{courses[0].code}")
+    for course in courses:
+        client.post(f"/courses/{course.code}/enrol", data={"csrf_token": token})
+    client.post(f"/courses/{courses[0].code}/start", data={"csrf_token": token})
+    client.get(f"/courses/{courses[0].code}/lessons/{course_items(courses[0])[0].key}")
+    db.session.expire_all()  # what the requests above loaded is read again, as in a new request
+    page, sent = statements_of_get(client, "/learn")
+    statements = [s for s in sent if s.split()[0].upper() == "SELECT"]
+    assert 'id="resume-heading"' in page and all(course.title_th in page for course in courses)
+    assert person.position_title("th") in page
+    # Session with its user (roles, scopes and person), the person's agency and position, the standard
+    # with its competencies, the profile with its requirements, attainment, enrolments with their
+    # courses, the recommendations' ranking and their courses, the last item touched, the bell, the team.
+    assert len(statements) <= 11, "\n".join(statements)
+    assert not any("FROM agencies" in s and "role_profiles" not in s and "people" not in s for s in statements)
+
+
+def test_the_course_page_lists_the_lessons_without_reading_their_content(
+    make_course: Callable[..., Course],
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+    make_user: Callable[..., User],
+    login: Login,
+) -> None:
+    course = make_course()
+    user, _person = learner(make_agency, make_person, make_user)
+    client = login(user)
+    db.session.expire_all()
+    page, statements = statements_of_get(client, f"/courses/{course.code}")
+    assert all(item.lesson.title_th in page for item in course_items(course) if item.lesson)
+    lessons = [s for s in statements if "FROM lessons" in s]
+    assert lessons and not any("body_th" in s or "markdown_th" in s for s in lessons)
+    # The lesson itself still shows its content.
+    token = csrf_token(client, f"/courses/{course.code}")
+    client.post(f"/courses/{course.code}/enrol", data={"csrf_token": token})
+    lesson = client.get(f"/courses/{course.code}/lessons/{course_items(course)[0].key}").get_data(as_text=True)
+    assert "ข้อมูลส่วนบุคคล</p>" in lesson
