@@ -200,43 +200,69 @@ def coverage(
     come from the standing projection (kept with attainment), so this is grouped counting.
     """
     tree = _agencies_within(agencies)
-    # Joined, not a correlated EXISTS: at national scale (170,000 IT people of 3,000,000) the
-    # planner then hashes the year's training rows once instead of probing them once a person.
-    # A person has at most one row per fiscal year (the key), so the join multiplies no one.
-    query = (
-        select(
-            Person.agency_id,
-            func.count(),
-            func.count(TrainingYear.person_id),
-            func.count().filter(Standing.meets_all.is_(True)),
-        )
-        .outerjoin(Standing, Standing.person_id == Person.id)
-        .outerjoin(TrainingYear, and_(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year))
-        .where(population.condition())
-        .group_by(Person.agency_id)
-    )
-    area_query = (
-        select(Person.agency_id, AreaStanding.area_id, func.count())
-        .join(AreaStanding, AreaStanding.person_id == Person.id)
-        .where(population.condition())
-        .group_by(Person.agency_id, AreaStanding.area_id)
-    )
-    if agencies is not None:
-        ids = [a.id for a in tree]
-        query = query.where(Person.agency_id.in_(ids))
-        area_query = area_query.where(Person.agency_id.in_(ids))
-    per_agency = {
-        agency_id: Figures(headcount, trained_count, attained_count)
-        for agency_id, headcount, trained_count, attained_count in db.session.execute(query)
-    }
-    codes = {area.id: area.code for area in areas_of(framework)}
-    for agency_id, area_id, count in db.session.execute(area_query):
-        if agency_id in per_agency and area_id in codes:
-            per_agency[agency_id].areas[codes[area_id]] = count
+    per_agency = _population_figures(fiscal_year, framework, population, agencies, by_agency=True)
     totals = _roll_up(tree, per_agency)
     now = datetime.now(UTC)
     target = target_for(fiscal_year)
     return [CoverageRecord(a, fiscal_year, population.label, totals[a.id], target, now) for a in tree]
+
+
+def _population_figures(
+    fiscal_year: int,
+    framework: Framework,
+    population: PopulationFilter,
+    within: Sequence[Agency] | None,
+    *,
+    by_agency: bool,
+) -> dict[int | None, Figures]:
+    """The population's own figures: per agency (``by_agency``), or in all (key None) of the agencies ``within``.
+
+    Two queries over the people (headcount, trained, attained; then each area met), counted in SQL.
+    """
+    from academy.org.services import subtree_condition
+
+    # Joined, not a correlated EXISTS: at national scale (170,000 IT people of 3,000,000) the
+    # planner then hashes the year's training rows once instead of probing them once a person.
+    # A person has at most one row per fiscal year (the key), so the join multiplies no one.
+    key = [Person.agency_id] if by_agency else []
+    query = (
+        select(
+            *key,
+            func.count(),
+            func.count(TrainingYear.person_id),
+            func.count().filter(Standing.meets_all.is_(True)),
+        )
+        .select_from(Person)
+        .outerjoin(Standing, Standing.person_id == Person.id)
+        .outerjoin(TrainingYear, and_(TrainingYear.person_id == Person.id, TrainingYear.fiscal_year == fiscal_year))
+        .where(population.condition())
+        .group_by(*key)
+    )
+    area_query = (
+        select(*key, AreaStanding.area_id, func.count())
+        .select_from(Person)
+        .join(AreaStanding, AreaStanding.person_id == Person.id)
+        .where(population.condition())
+        .group_by(*key, AreaStanding.area_id)
+    )
+    if within is not None:
+        # A subtree's people through its agencies (the tree joined by path), not an IN list of
+        # its ids: the planner then expects each agency's share of the people, reads each unit's
+        # range of the group-first index and probes the projections once a person, where the
+        # list of a department's 71 units had it hash the whole of standings, the year's training
+        # and the areas for its 6,767 IT people of 800,000 (bench/national.py).
+        query = query.join(Agency, Agency.id == Person.agency_id).where(subtree_condition(within))
+        area_query = area_query.join(Agency, Agency.id == Person.agency_id).where(subtree_condition(within))
+    figures: dict[int | None, Figures] = {}
+    for row in db.session.execute(query):
+        headcount, trained_count, attained_count = row[-3:]
+        figures[row[0] if by_agency else None] = Figures(headcount, trained_count, attained_count)
+    codes = {area.id: area.code for area in areas_of(framework)}
+    for row in db.session.execute(area_query):
+        owner, (area_id, count) = row[0] if by_agency else None, row[-2:]
+        if owner in figures and area_id in codes:
+            figures[owner].areas[codes[area_id]] = count
+    return figures
 
 
 def _agencies_within(agencies: Sequence[Agency] | None) -> list[Agency]:
@@ -245,7 +271,7 @@ def _agencies_within(agencies: Sequence[Agency] | None) -> list[Agency]:
     return list_agencies(agencies)
 
 
-def _roll_up(tree: list[Agency], per_agency: dict[int, Figures]) -> dict[int, Figures]:
+def _roll_up(tree: list[Agency], per_agency: dict[int | None, Figures]) -> dict[int, Figures]:
     """Each agency's figures plus those of every agency beneath it."""
     totals = {agency.id: Figures() for agency in tree}
     by_path = {agency.path: agency.id for agency in tree}
@@ -264,8 +290,15 @@ def _roll_up(tree: list[Agency], per_agency: dict[int, Figures]) -> dict[int, Fi
 def agency_coverage(
     agency: Agency, fiscal_year: int, framework: Framework, population: PopulationFilter = PopulationFilter()
 ) -> CoverageRecord:
-    """Coverage of one agency and the units beneath it."""
-    return next(r for r in coverage(fiscal_year, framework, population, [agency]) if r.agency.id == agency.id)
+    """Coverage of one agency and the units beneath it.
+
+    Counted in all, in SQL: the tree beneath is not loaded nor rolled up (``coverage()`` does,
+    for each unit's figures), so a department of 400 units costs no more than its people.
+    """
+    figures = _population_figures(fiscal_year, framework, population, [agency], by_agency=False)
+    return CoverageRecord(
+        agency, fiscal_year, population.label, figures[None], target_for(fiscal_year), datetime.now(UTC)
+    )
 
 
 # --- report breakdowns (HR reports; each builds on coverage()) ---------------------------------

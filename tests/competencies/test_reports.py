@@ -23,6 +23,7 @@ from competencies.services.coverage import (
     coverage_by_profile,
     gap_counts,
     monthly_trend,
+    population_choices,
     population_from_label,
     rank_agencies,
     untrained_people,
@@ -135,6 +136,35 @@ def test_profiles_and_units_are_coverage_of_their_parts(government: Government, 
     assert [p.record.figures.headcount for p in profiles] == [5, 1, 0]
     six = coverage_by_profile(government.ministry, FY, standard, PopulationFilter(Population.ALL))
     assert len(six) == 6 and sum(p.record.figures.headcount for p in six) == 7
+
+
+def test_one_agencys_coverage_counted_in_all_is_its_row_of_every_agencys(
+    government: Government,
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    # agency_coverage() counts the subtree in SQL, without the tree's roll-up: the same figures,
+    # areas too, for every agency, population and year. A sibling whose code starts with the
+    # department's ("91001" and "910019") is not beneath it.
+    lookalike = make_agency("910019", parent=government.ministry)
+    trained = make_person(lookalike, line="K-COMP", level="K2")
+    train(trained, competency(standard, "DL-01"), at(2025, 6, 1))
+    make_person(lookalike, line="K-HR", level="K2")
+    agencies = [government.ministry, government.department, government.division, government.sister, lookalike]
+    met_areas = 0
+    for population in population_choices():
+        for year in (FY - 1, FY):
+            every = {r.agency.id: r for r in coverage(year, standard, population)}
+            for agency in agencies:
+                one = agency_coverage(agency, year, standard, population)
+                assert one.figures == every[agency.id].figures, (agency.code, population.label, year)
+                assert (one.population, one.target_percent) == (population.label, every[agency.id].target_percent)
+                met_areas += sum(one.figures.areas.values())
+    department = agency_coverage(government.department, FY, standard).figures
+    assert (department.headcount, department.trained) == (5, 2)  # not the lookalike's trained officer
+    assert agency_coverage(lookalike, FY, standard).figures.trained == 1
+    assert met_areas > 0  # the areas were compared, not only empty
 
 
 def test_ranking_puts_the_best_coverage_first(government: Government, standard: Framework) -> None:
