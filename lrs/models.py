@@ -133,7 +133,6 @@ class Statement(Base):
         Index("ix_lrs_statements_verb", "verb_ref", "pk"),
         Index("ix_lrs_statements_registration", "registration", "pk"),
         Index("ix_lrs_statements_object_activity", "object_activity_ref", "pk"),
-        Index("ix_lrs_statements_stored", "stored"),
     )
 
     #: Insertion order: the order of `stored`, and the cursor of the `more` link.
@@ -167,6 +166,15 @@ class Statement(Base):
         deferred=True,
     )
 
+
+#: A query by time alone walks this index from its bound, in (stored, pk) order (migration 0030).
+Index(
+    "ix_lrs_statements_stored_pk",
+    Statement.stored,
+    Statement.pk,
+    postgresql_where=Statement.voided.is_(False),
+    sqlite_where=Statement.voided.is_(False),
+)
 
 #: Only the statements that target another statement (StatementRef) are in this index.
 Index(

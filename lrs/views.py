@@ -33,12 +33,13 @@ from lrs.documents import (
 )
 from lrs.errors import NotFound, XapiError
 from lrs.http import XapiRequest, parse_json_param, read_request
-from lrs.models import Activity, LrsClient
+from lrs.models import Activity, LrsClient, Statement
 from lrs.multipart import build_multipart, parse_multipart
 from lrs.restrictions import DocumentRequest, Restriction, authenticate_restricted
 from lrs.statements import (
     MAX_LIMIT,
     StatementQuery,
+    StatementText,
     VoidRefused,
     format_statements,
     get_attachments,
@@ -373,19 +374,19 @@ def _get_statements() -> Response:
     if fmt == "exact" and not with_attachments:
         # The common case, sent as stored: the statements' JSON text is spliced, not decoded and re-encoded.
         texts, more = query_statement_texts(query)
-        link = _more_link(params, languages, texts[-1][0]) if more and texts else ""
-        body = '{"statements": [' + ", ".join(text for _pk, text in texts) + '], "more": ' + json.dumps(link) + "}"
+        link = _more_link(params, languages, texts[-1]) if more and texts else ""
+        body = '{"statements": [' + ", ".join(row.text for row in texts) + '], "more": ' + json.dumps(link) + "}"
         return Response(body, mimetype="application/json", headers=headers)
     rows, more = query_statements(query)
     payloads = format_statements([row.payload for row in rows], fmt, languages)
-    link = _more_link(params, languages, rows[-1].pk) if more and rows else ""
+    link = _more_link(params, languages, rows[-1]) if more and rows else ""
     result: dict[str, Any] = {"statements": payloads, "more": link}
     return _statements_response(result, rows if with_attachments else [], headers)
 
 
-def _more_link(params: dict[str, str], languages: list[str], last_pk: int) -> str:
-    """The link to the page after the statement ``last_pk``, for the same query in the same languages."""
-    state = {"params": params, "languages": languages, "after": last_pk}
+def _more_link(params: dict[str, str], languages: list[str], last: Statement | StatementText) -> str:
+    """The link to the page after the statement ``last``, for the same query in the same languages."""
+    state = {"params": params, "languages": languages, "after": last.pk, "after_stored": last.stored.isoformat()}
     return url_for("lrs.statements", more=_serializer().dumps(state))
 
 
@@ -394,11 +395,12 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
     xreq = _xreq()
     params = dict(xreq.params)
     languages = _languages()
-    after_pk = None
+    after_pk = after_stored = None
     if "more" in params:
         try:
             state = _serializer().loads(params.pop("more"))
-        except BadSignature:
+            after_stored = datetime.fromisoformat(state["after_stored"])
+        except (BadSignature, KeyError):  # a link of another server, or of the version before the cursor had stored
             raise XapiError("the more link is not valid") from None
         # A client following the link need not repeat its Accept-Language: the query's languages are kept.
         params, after_pk, languages = state["params"], state["after"], state.get("languages", languages)
@@ -437,6 +439,7 @@ def _statement_query(client_id: int | None) -> tuple[StatementQuery, dict[str, s
             client_id=client_id,
             agency_id=_client().agency_id,
             after_pk=after_pk,
+            after_stored=after_stored,
         ),
         params,
         languages,

@@ -6,6 +6,7 @@ from lrs.statements.formats import format_statements
 from lrs.statements.retrieving import (
     MAX_LIMIT,
     StatementQuery,
+    StatementText,
     get_attachments,
     get_statement,
     query_statement_texts,
@@ -18,6 +19,7 @@ __all__ = [
     "VOIDED_VERB",
     "AttachmentPart",
     "StatementQuery",
+    "StatementText",
     "VoidRefused",
     "format_statements",
     "get_attachments",

@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, LargeBinary, Select, and_, select, type_coerce
+from sqlalchemy import ColumnElement, LargeBinary, Select, and_, select, tuple_, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute
 
 from academy.db import db
@@ -45,8 +45,29 @@ class StatementQuery:
     client_id: int | None = None
     #: Only statements whose actor is a person of this agency or beneath it (an agency-scoped client).
     agency_id: int | None = None
-    #: The cursor of a `more` link: the last pk of the previous page.
+    #: The cursor of a `more` link: the last pk of the previous page, and its stored (a page by_stored).
     after_pk: int | None = None
+    after_stored: datetime | None = None
+
+    @property
+    def by_stored(self) -> bool:
+        """Whether the page is ordered by (stored, pk) rather than pk: a query by time alone.
+
+        It then walks the (stored, pk) index of unvoided statements from its bound and stops at
+        the page's end, however many statements the time holds. Ordered by pk, the database would
+        walk the month's pk index past every statement stored after ``until`` (a month's worth),
+        or read every statement of the time to sort them. Other queries walk the index of their
+        filter, in pk order; pk is the order of stored but for batches stored at the same moment.
+        """
+        return bool(self.since or self.until) and not (self.agent or self.verb or self.activity or self.registration)
+
+
+class StatementText(NamedTuple):
+    """A statement of a page as stored JSON text, with what a `more` link continues from."""
+
+    pk: int
+    stored: datetime
+    text: str
 
 
 def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
@@ -60,24 +81,28 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
     return _query(query, select(Statement), lambda row: row.pk)
 
 
-def query_statement_texts(query: StatementQuery) -> tuple[list[tuple[int, str]], bool]:
-    """The same page as query_statements(), as (pk, stored JSON text): nothing decoded or re-encoded."""
-    texts = typing.cast(Select[Any], select(Statement.pk, type_coerce(Statement.payload, LargeBinary)))
+def query_statement_texts(query: StatementQuery) -> tuple[list[StatementText], bool]:
+    """The same page as query_statements(), as stored JSON text: nothing decoded or re-encoded."""
+    texts = typing.cast(
+        Select[Any], select(Statement.pk, Statement.stored, type_coerce(Statement.payload, LargeBinary))
+    )
     rows, more = _query(query, texts, lambda row: row[0])
-    return [(pk, payload_text(stored)) for pk, stored in rows], more
+    return [StatementText(pk, stored, payload_text(payload)) for pk, stored, payload in rows], more
 
 
 def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
-    pages = [_page(_matching(base, query), query, limit)]
+    rows = _page(_matching(base, query), query, limit)
     if (query.agent or query.verb or query.activity or query.registration) and _any_referrer(query):
         # The targets may be stored at any time (since/until are the referrers'): every month is searched.
         referenced = _matching(select(Statement.id), query)
         referrers = base.where(
             Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
         )
-        pages.append(_page(referrers, query, limit))
-    rows = sorted({pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending)
+        pages = [rows, _page(referrers, query, limit)]
+        rows = sorted(
+            {pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending
+        )
     return rows[:limit], len(rows) > limit
 
 
@@ -107,10 +132,12 @@ def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
         select_ = select_.where(Statement.client_id == query.client_id)
     if query.agency_id is not None:
         select_ = select_.where(readable_by(query.agency_id))
+    keys: list[InstrumentedAttribute[Any]] = [Statement.stored, Statement.pk] if query.by_stored else [Statement.pk]
     if query.after_pk is not None:
-        select_ = select_.where(Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk)
-    order = Statement.pk.asc() if query.ascending else Statement.pk.desc()
-    result = db.session.execute(select_.order_by(order).limit(limit + 1))
+        position, after = tuple_(*keys), (query.after_stored, query.after_pk)[-len(keys) :]
+        select_ = select_.where(position > after if query.ascending else position < after)
+    order = [key.asc() if query.ascending else key.desc() for key in keys]
+    result = db.session.execute(select_.order_by(*order).limit(limit + 1))
     # select(Statement) gives Statement objects; a select of columns gives rows.
     return list(result.scalars() if select_.column_descriptions[0]["type"] is Statement else result.all())
 
@@ -140,6 +167,7 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementAgent,
             and_(
                 StatementAgent.statement_pk == Statement.pk,
+                StatementAgent.stored == Statement.stored,
                 *_within_time(StatementAgent.stored, query),
                 StatementAgent.agent_ref == ref_of_agent(query.agent),
                 StatementAgent.direct.is_(not query.related_agents),
@@ -150,6 +178,7 @@ def _matching(select_: _S, query: StatementQuery) -> _S:
             StatementActivity,
             and_(
                 StatementActivity.statement_pk == Statement.pk,
+                StatementActivity.stored == Statement.stored,
                 *_within_time(StatementActivity.stored, query),
                 StatementActivity.activity_ref == ref_of_activity(query.activity),
                 StatementActivity.direct.is_(not query.related_activities),

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from academy.db import db
+from lrs.models import Statement
+from lrs.statements import load_statements
 from tests.support.lrs import Xapi, statement
+
+AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://academy.test", "name": "loader"}}
 
 
 def test_about_needs_no_credentials(client) -> None:  # type: ignore[no-untyped-def]
@@ -103,6 +110,33 @@ def test_more_link_pages_through_results(xapi: Xapi) -> None:
     assert len(second["statements"]) == 2 and len(third["statements"]) == 1 and third["more"] == ""
     ids = [s["id"] for page in (first, second, third) for s in page["statements"]]
     assert len(set(ids)) == 5
+
+
+def test_a_query_by_time_alone_pages_in_stored_order(xapi: Xapi) -> None:
+    """since/until alone: ordered by stored (then pk), however the pks fell, and paged without loss."""
+    late, early = datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 1, 9, tzinfo=UTC)
+    # The later moment's statements are loaded first: their pks are the smaller ones.
+    ids = {moment: [uuid.uuid4() for _ in range(3)] for moment in (late, early)}
+    for moment, batch in ids.items():
+        load_statements([statement(id=str(i)) for i in batch], stored=moment, authority=AUTHORITY)
+    outside = uuid.uuid4()
+    load_statements([statement(id=str(outside))], stored=datetime(2026, 3, 5, tzinfo=UTC), authority=AUTHORITY)
+    db.session.flush()
+    window = "since=2026-02-28T00:00:00Z&until=2026-03-03T00:00:00Z"
+    newest_first = [
+        s["id"] for page in pages(xapi, f"/xapi/statements?{window}&limit=2", "1.0.3") for s in page["statements"]
+    ]
+    by_pk = {str(i): n for n, i in enumerate([*ids[late], *ids[early]])}
+    assert newest_first[:3] == sorted((str(i) for i in ids[late]), key=by_pk.__getitem__, reverse=True)
+    assert newest_first[3:] == sorted((str(i) for i in ids[early]), key=by_pk.__getitem__, reverse=True)
+    oldest_first = pages(xapi, f"/xapi/statements?{window}&limit=4&ascending=true", "1.0.3")
+    assert [s["id"] for page in oldest_first for s in page["statements"]] == newest_first[::-1]
+    assert [len(page["statements"]) for page in oldest_first] == [4, 2]
+    # A voided statement leaves the page (the index of the time holds unvoided statements only).
+    db.session.execute(update(Statement).where(Statement.id == uuid.UUID(newest_first[0])).values(voided=True))
+    db.session.flush()
+    after_void = xapi("GET", f"/xapi/statements?{window}").get_json()["statements"]
+    assert [s["id"] for s in after_void] == newest_first[1:]
 
 
 THAI = "th-TH"
