@@ -33,13 +33,14 @@ from lrs.documents import (
 )
 from lrs.errors import NotFound, XapiError
 from lrs.http import XapiRequest, parse_json_param, read_request
-from lrs.models import Activity, LrsClient, Statement
+from lrs.models import Activity, LrsClient
 from lrs.multipart import build_multipart, parse_multipart
 from lrs.restrictions import DocumentRequest, Restriction, authenticate_restricted
 from lrs.statements import (
     MAX_LIMIT,
     StatementQuery,
     StatementText,
+    StoredStatement,
     VoidRefused,
     format_statements,
     get_attachments,
@@ -384,7 +385,7 @@ def _get_statements() -> Response:
     return _statements_response(result, rows if with_attachments else [], headers)
 
 
-def _more_link(params: dict[str, str], languages: list[str], last: Statement | StatementText) -> str:
+def _more_link(params: dict[str, str], languages: list[str], last: StoredStatement | StatementText) -> str:
     """The link to the page after the statement ``last``, for the same query in the same languages."""
     state = {"params": params, "languages": languages, "after": last.pk, "after_stored": last.stored.isoformat()}
     return url_for("lrs.statements", more=_serializer().dumps(state))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import typing
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, LargeBinary, Select, and_, select, tuple_, type_coerce
+from sqlalchemy import ColumnElement, LargeBinary, Row, Select, and_, select, true, tuple_, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute
 
 from academy.db import db
@@ -70,7 +69,15 @@ class StatementText(NamedTuple):
     text: str
 
 
-def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
+class StoredStatement(NamedTuple):
+    """A statement of a page, decoded."""
+
+    pk: int
+    stored: datetime
+    payload: dict[str, Any]
+
+
+def query_statements(query: StatementQuery) -> tuple[list[StoredStatement], bool]:
     """The page of statements matching the query, and whether more follow.
 
     A statement is in the result when it matches the filters, or when it targets (by
@@ -78,31 +85,33 @@ def query_statements(query: StatementQuery) -> tuple[list[Statement], bool]:
     by what it voided. The two are read as two index-driven queries, each ordered and limited,
     and merged: one query with an OR across them would scan the table.
     """
-    return _query(query, select(Statement), lambda row: row.pk)
+    rows, more = _query(query, Statement.payload)
+    return [StoredStatement._make(row) for row in rows], more
 
 
 def query_statement_texts(query: StatementQuery) -> tuple[list[StatementText], bool]:
     """The same page as query_statements(), as stored JSON text: nothing decoded or re-encoded."""
-    texts = typing.cast(
-        Select[Any], select(Statement.pk, Statement.stored, type_coerce(Statement.payload, LargeBinary))
-    )
-    rows, more = _query(query, texts, lambda row: row[0])
-    return [StatementText(pk, stored, payload_text(payload)) for pk, stored, payload in rows], more
+    rows, more = _query(query, type_coerce(Statement.payload, LargeBinary))
+    return [StatementText(row.pk, row.stored, payload_text(row.payload)) for row in rows], more
 
 
-def _query(query: StatementQuery, base: Select[Any], pk_of: Callable[[Any], int]) -> tuple[list[Any], bool]:
+def _query(
+    query: StatementQuery, payload: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> tuple[list[Row[Any]], bool]:
     limit = min(query.limit or MAX_LIMIT, MAX_LIMIT)
-    rows = _page(_matching(base, query), query, limit)
+    columns = select(Statement.pk, Statement.stored, payload.label("payload"))
+    filters = _index_filters(query)
+    rows = _page(_matching(columns, query, filters[1:]), query, limit, filters[0] if filters else None)
     if (query.agent or query.verb or query.activity or query.registration) and _any_referrer(query):
         # The targets may be stored at any time (since/until are the referrers'): every month is searched.
-        referenced = _matching(select(Statement.id), query)
-        referrers = base.where(
+        referenced = _matching(select(Statement.id), query, filters)
+        referrers = columns.where(
             Statement.object_statement_id.is_not(None), Statement.object_statement_id.in_(referenced)
         )
         pages = [rows, _page(referrers, query, limit)]
-        rows = sorted(
-            {pk_of(row): row for page in pages for row in page}.values(), key=pk_of, reverse=not query.ascending
-        )
+        rows = sorted({row.pk: row for page in pages for row in page}.values(), key=lambda row: row.pk)
+        if not query.ascending:
+            rows.reverse()
     return rows[:limit], len(rows) > limit
 
 
@@ -125,21 +134,41 @@ def _any_referrer(query: StatementQuery) -> bool:
     return found is not None
 
 
-def _page(select_: Select[Any], query: StatementQuery, limit: int) -> list[Any]:
-    """One ordered, limited page of unvoided statements within the query's time, client and cursor."""
-    select_ = select_.where(Statement.voided.is_(False), *_within_time(Statement.stored, query))
+def _page(found: Select[Any], query: StatementQuery, limit: int, walked: _IndexFilter | None = None) -> list[Row[Any]]:
+    """One ordered, limited page of unvoided statements within the query's time, client and cursor.
+
+    With an agent or activity filter the page walks that index table in statement order and
+    stops at the page's end, instead of collecting every match to sort it. On PostgreSQL each
+    entry looks its statement up in a LATERAL subquery on (pk, stored): the lookup is pruned to
+    the entry's month at run time, and the planner counts one statement an entry. Joined on
+    (pk, stored) instead, it multiplies the two equalities' selectivities, expects about one
+    statement in all, and reads every match of a course to sort them.
+    """
+    found = found.where(Statement.voided.is_(False), *_within_time(Statement.stored, query))
     if query.client_id is not None:
-        select_ = select_.where(Statement.client_id == query.client_id)
+        found = found.where(Statement.client_id == query.client_id)
     if query.agency_id is not None:
-        select_ = select_.where(readable_by(query.agency_id))
-    keys: list[InstrumentedAttribute[Any]] = [Statement.stored, Statement.pk] if query.by_stored else [Statement.pk]
+        found = found.where(readable_by(query.agency_id))
+    page: Select[Any]
+    keys: list[InstrumentedAttribute[Any]]
+    if walked is None:
+        page = found
+        keys = [Statement.stored, Statement.pk] if query.by_stored else [Statement.pk]
+    else:
+        table, conditions = walked
+        entry = and_(Statement.pk == table.statement_pk, Statement.stored == table.stored)
+        if db.session.get_bind().dialect.name == "postgresql":
+            each = found.where(entry).offset(0).lateral()
+            page = select(*each.c).select_from(table).join(each, true())
+        else:  # SQLite has no LATERAL, and no partitions to prune
+            page = found.join(table, entry)
+        page = page.where(*conditions, *_within_time(table.stored, query))
+        keys = [table.statement_pk]
     if query.after_pk is not None:
         position, after = tuple_(*keys), (query.after_stored, query.after_pk)[-len(keys) :]
-        select_ = select_.where(position > after if query.ascending else position < after)
+        page = page.where(position > after if query.ascending else position < after)
     order = [key.asc() if query.ascending else key.desc() for key in keys]
-    result = db.session.execute(select_.order_by(*order).limit(limit + 1))
-    # select(Statement) gives Statement objects; a select of columns gives rows.
-    return list(result.scalars() if select_.column_descriptions[0]["type"] is Statement else result.all())
+    return list(db.session.execute(page.order_by(*order).limit(limit + 1)).all())
 
 
 def _within_time(stored: InstrumentedAttribute[datetime], query: StatementQuery) -> list[ColumnElement[bool]]:
@@ -152,36 +181,41 @@ def _within_time(stored: InstrumentedAttribute[datetime], query: StatementQuery)
     return conditions
 
 
+#: An index table and the conditions of its filter (lrs_statement_agents, lrs_statement_activities).
+_IndexFilter = tuple[type[StatementAgent] | type[StatementActivity], list[ColumnElement[bool]]]
+
+
+def _index_filters(query: StatementQuery) -> list[_IndexFilter]:
+    """The agent and activity filters, each on its index table."""
+    filters: list[_IndexFilter] = []
+    if query.agent:
+        agent = [
+            StatementAgent.agent_ref == ref_of_agent(query.agent),
+            StatementAgent.direct.is_(not query.related_agents),
+        ]
+        filters.append((StatementAgent, agent))
+    if query.activity:
+        activity = [
+            StatementActivity.activity_ref == ref_of_activity(query.activity),
+            StatementActivity.direct.is_(not query.related_activities),
+        ]
+        filters.append((StatementActivity, activity))
+    return filters
+
+
 _S = TypeVar("_S", bound=Select[Any])
 
 
-def _matching(select_: _S, query: StatementQuery) -> _S:
-    """Add the agent, verb, activity and registration filters.
-
-    Agent and activity filters join their index tables: the database then walks one
-    index in statement order and stops at the page's end, instead of collecting every
-    match to sort it.
-    """
-    if query.agent:
+def _matching(select_: _S, query: StatementQuery, joined: list[_IndexFilter]) -> _S:
+    """Add the verb and registration filters, and join the index tables of ``joined`` on (pk, stored)."""
+    for table, conditions in joined:
         select_ = select_.join(
-            StatementAgent,
+            table,
             and_(
-                StatementAgent.statement_pk == Statement.pk,
-                StatementAgent.stored == Statement.stored,
-                *_within_time(StatementAgent.stored, query),
-                StatementAgent.agent_ref == ref_of_agent(query.agent),
-                StatementAgent.direct.is_(not query.related_agents),
-            ),
-        )
-    if query.activity:
-        select_ = select_.join(
-            StatementActivity,
-            and_(
-                StatementActivity.statement_pk == Statement.pk,
-                StatementActivity.stored == Statement.stored,
-                *_within_time(StatementActivity.stored, query),
-                StatementActivity.activity_ref == ref_of_activity(query.activity),
-                StatementActivity.direct.is_(not query.related_activities),
+                table.statement_pk == Statement.pk,
+                table.stored == Statement.stored,
+                *_within_time(table.stored, query),
+                *conditions,
             ),
         )
     if query.verb:
@@ -206,7 +240,7 @@ def get_statement(
     return statement
 
 
-def get_attachments(statements: Iterable[Statement]) -> dict[str, Attachment]:
+def get_attachments(statements: Iterable[Statement | StoredStatement]) -> dict[str, Attachment]:
     wanted = {
         a["sha2"]
         for s in statements
