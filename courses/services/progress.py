@@ -20,15 +20,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import delete, false, func, select, true, union_all
+from sqlalchemy.orm import contains_eager
 
 from academy.db import db, insert_ignoring_duplicates, update_alike
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
-from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress, Module
-from courses.services.catalogue import Item, course_items
+from courses.models import (
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentSource,
+    EnrolmentStatus,
+    ItemProgress,
+    Lesson,
+    Module,
+    Quiz,
+)
+from courses.services.activities import item_iri
+from courses.services.catalogue import Item
 from lrs import (
     IGNORED_PLATFORM_COURSE,
     Statement,
@@ -138,7 +149,7 @@ def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | N
         ],
         known,
     )
-    parts = _load_courses({e.course_id for e in enrolments.values()})
+    parts = _course_parts({e.course_id for e in enrolments.values()})
     items = _item_rows(statements, enrolments, courses)
     touched: set[int] = set()
     for statement in statements:
@@ -156,7 +167,7 @@ def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | N
         _apply_item(enrolment, statement, items)
         touched.add(enrolment.id)
     for enrolment in {e for e in enrolments.values() if e.id in touched}:
-        _update_progress(enrolment, items, parts.get(enrolment.course_id))
+        _update_progress(enrolment, items, parts.get(enrolment.course_id, []))
     # One UPDATE of the batch's enrolments and one of its item progress, not one per set of changed columns.
     update_alike({*enrolments.values(), *by_actor.values()}, ("status", "progress", "completed_at"))
     update_alike(items.values(), ("viewed_at", "passed_at", "failed_count", "best_score"))
@@ -217,21 +228,28 @@ def _enrolments_for_actors(
     }
 
 
-def _load_courses(course_ids: set[int]) -> dict[int, list[Item]]:
-    """The items of these courses, by course id, their modules, lessons and quizzes read in three queries."""
+#: A course item as progress counts it: its activity IRI, and whether it is a quiz (done once passed).
+Part = tuple[str, bool]
+
+
+def _course_parts(course_ids: set[int]) -> dict[int, list[Part]]:
+    """The items of these courses, by course id (those with none left out), in one query of four columns:
+    progress needs their IRIs and kinds, not the lessons' content (nor their order)."""
     if not course_ids:
         return {}
-    courses = db.session.scalars(
-        select(Course)
-        .where(Course.id.in_(course_ids))
-        .options(
-            selectinload(Course.modules).selectinload(Module.lessons),
-            selectinload(Course.modules).selectinload(Module.quizzes),
+    query = union_all(
+        *(
+            select(Course.id, Course.activity_iri, item.key, true() if item is Quiz else false())
+            .join(Module, Module.course_id == Course.id)
+            .join(item, item.module_id == Module.id)
+            .where(Course.id.in_(course_ids))
+            for item in (Lesson, Quiz)
         )
-        # Courses already in the session (loaded without their modules) get them too; nothing here changes them.
-        .execution_options(populate_existing=True)
-    ).all()
-    return {course.id: course_items(course) for course in courses}
+    )
+    parts: dict[int, list[Part]] = {}
+    for course_id, course_iri, key, quiz in db.session.execute(query):
+        parts.setdefault(course_id, []).append((item_iri(course_iri, key, quiz=bool(quiz)), bool(quiz)))
+    return parts
 
 
 ItemRows = dict[tuple[int, str], ItemProgress]
@@ -314,17 +332,16 @@ def _complete(enrolment: Enrolment, when: datetime) -> None:
     enrolment.completed_at = min(enrolment.completed_at or when, when)
 
 
-def _update_progress(enrolment: Enrolment, items: ItemRows, parts: list[Item] | None = None) -> None:
-    """Percent of the course's items done (lessons viewed, quizzes passed); 100 once completed."""
+def _update_progress(enrolment: Enrolment, items: ItemRows, parts: Sequence[Part]) -> None:
+    """Percent of the course's items (``parts``) done (lessons viewed, quizzes passed); 100 once completed."""
     if enrolment.status is EnrolmentStatus.COMPLETED:
         enrolment.progress = 100
         return
     if enrolment.course.kind is not CourseKind.NATIVE:
         return  # cmi5 courses: the cmi5 services keep their progress
-    parts = course_items(enrolment.course) if parts is None else parts
     if not parts:
         return
-    done = sum(1 for item in parts if item_done(item, items.get((enrolment.id, item.iri))))
+    done = sum(1 for iri, quiz in parts if part_done(items.get((enrolment.id, iri)), quiz=quiz))
     enrolment.progress = min(99, round(100 * done / len(parts)))
 
 
@@ -341,9 +358,14 @@ def item_progress_of(enrolment: Enrolment) -> dict[str, ItemProgress]:
 
 def item_done(item: Item, row: ItemProgress | None) -> bool:
     """Whether a course item is done: a lesson once viewed, a quiz once passed (progress and completion alike)."""
+    return part_done(row, quiz=item.quiz is not None)
+
+
+def part_done(row: ItemProgress | None, *, quiz: bool) -> bool:
+    """item_done() of an item known by its kind alone: a quiz once passed, a lesson once viewed."""
     if row is None:
         return False
-    return row.passed_at is not None if item.quiz is not None else row.viewed_at is not None
+    return row.passed_at is not None if quiz else row.viewed_at is not None
 
 
 # --- replay -------------------------------------------------------------------------------------
@@ -395,7 +417,9 @@ def replay_enrolment(enrolment: Enrolment) -> None:
         .order_by(Statement.pk)
     ).all()
     _apply(payloads)
-    _update_progress(enrolment, _all_item_rows(enrolment))
+    _update_progress(
+        enrolment, _all_item_rows(enrolment), _course_parts({enrolment.course_id}).get(enrolment.course_id, [])
+    )
     db.session.flush()
 
 
