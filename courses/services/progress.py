@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, false, func, select, true, union_all
 from sqlalchemy.orm import contains_eager
 
-from academy.db import db, insert_ignoring_duplicates, update_alike
+from academy.db import db, insert_ignoring_duplicates, table_of, update_alike
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
@@ -64,14 +64,7 @@ def record_course_progress(batch: StoredBatch) -> None:
     if batch.statements and not batch.writer.platform:
         note_ignored(_about_our_courses(batch.statements), batch.writer.client_id, IGNORED_PLATFORM_COURSE)
     elif batch.statements:
-        # The actors' people are locked with the batch; a registration sent with someone else's
-        # actor needs its enrolment's person locked too (a rebuild's replay takes no locks).
-        registrations = {r for s in batch.statements if (r := _registration(s))}
-        if registrations:
-            lock_people(
-                db.session.scalars(select(Enrolment.person_id).where(Enrolment.registration.in_(registrations)))
-            )
-        touched |= _apply(batch.statements, people_by_key(batch))
+        touched |= _apply(batch.statements, people_by_key(batch), lock=True)
     if batch.voided_ids:
         for enrolment in _enrolments_of_voided(batch.voided_ids):
             replay_enrolment(enrolment)
@@ -106,28 +99,23 @@ def _about_our_courses(statements: Sequence[Mapping[str, Any]]) -> list[uuid.UUI
     ]
 
 
-def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | None = None) -> set[int]:
+def _apply(
+    statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | None = None, *, lock: bool = False
+) -> set[int]:
     """Apply statements to the enrolments they concern; return the ids of those enrolments.
 
     Set-based: what the statements need (enrolments by registration and by actor, courses, their
     items, the enrolments' item progress) is read in a few queries for the whole batch, the rows
     it lacks inserted in one statement each; then the statements are applied in order, in memory.
+    ``lock``: lock the people of the registrations' enrolments (a rebuild's replay takes no locks).
     """
     registrations = {r for s in statements if (r := _registration(s))}
-    enrolments = (
-        {
-            e.registration: e
-            for e in db.session.scalars(
-                select(Enrolment)
-                .join(Course)
-                .where(Enrolment.registration.in_(registrations), Course.kind == CourseKind.NATIVE)
-                # Their courses with them (read anyway): the identity map keeps objects only while referenced.
-                .options(contains_eager(Enrolment.course))
-            )
-        }
-        if registrations
-        else {}
-    )
+    enrolments = _enrolments_by_registration(registrations)
+    # The actors' people are locked with the batch; a registration sent with someone else's actor
+    # needs its enrolment's person locked too. Read first, then locked: read again if that took a lock.
+    if lock and lock_people({e.person_id for e in enrolments.values()}):
+        enrolments = _enrolments_by_registration(registrations)
+    enrolments = {r: e for r, e in enrolments.items() if e.course.kind is CourseKind.NATIVE}
     completions = [s for s in statements if s["verb"]["id"] in COMPLETING and _object_id(s)]
     courses: dict[str, Course] = {}
     if completions:
@@ -174,6 +162,20 @@ def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | N
     return touched
 
 
+def _enrolments_by_registration(registrations: set[uuid.UUID]) -> dict[uuid.UUID, Enrolment]:
+    """The enrolments of these registrations, in courses of any kind, with their courses."""
+    if not registrations:
+        return {}
+    query = (
+        select(Enrolment)
+        .join(Course)
+        .where(Enrolment.registration.in_(registrations))
+        # Their courses with them (read anyway): the identity map keeps objects only while referenced.
+        .options(contains_eager(Enrolment.course))
+    )
+    return {e.registration: e for e in db.session.scalars(query)}
+
+
 def _enrolments_for_actors(
     wanted: Sequence[tuple[str, int]], known: Mapping[str, int] | None = None
 ) -> dict[tuple[str, int], Enrolment]:
@@ -198,20 +200,20 @@ def _enrolments_for_actors(
         return {}
     # An insert that leaves existing enrolments alone: one made at the same moment by the portal
     # (which holds no person lock) is no unique violation. In (person, course) order: one lock order.
+    # Many parameter sets into the table: one executemany, no statement built of every value (table_of).
     db.session.execute(
-        insert_ignoring_duplicates(Enrolment).values(
-            [
-                {
-                    "person_id": person_id,
-                    "course_id": course_id,
-                    "source": EnrolmentSource.RECORD,
-                    "registration": uuid.uuid4(),
-                    "status": EnrolmentStatus.ENROLLED,
-                    "progress": 0,
-                }
-                for person_id, course_id in pairs
-            ]
-        )
+        insert_ignoring_duplicates(table_of(Enrolment)),
+        [
+            {
+                "person_id": person_id,
+                "course_id": course_id,
+                "source": EnrolmentSource.RECORD,
+                "registration": uuid.uuid4(),
+                "status": EnrolmentStatus.ENROLLED,
+                "progress": 0,
+            }
+            for person_id, course_id in pairs
+        ],
     )
     found = {
         (e.person_id, e.course_id): e
@@ -281,9 +283,8 @@ def _item_rows(
             needed.add((enrolment.id, iri))
     if needed:
         db.session.execute(
-            insert_ignoring_duplicates(ItemProgress).values(
-                [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(needed)]
-            )
+            insert_ignoring_duplicates(table_of(ItemProgress)),
+            [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(needed)],
         )
     ids = {e.id for e in enrolments.values()}
     rows: ItemRows = {
