@@ -117,19 +117,21 @@ def _apply(
         enrolments = _enrolments_by_registration(registrations)
     enrolments = {r: e for r, e in enrolments.items() if e.course.kind is CourseKind.NATIVE}
     completions = [s for s in statements if s["verb"]["id"] in COMPLETING and _object_id(s)]
-    courses: dict[str, Course] = {}
+    # The native courses completed: IRI -> id (their rows are not needed, only which they are).
+    courses: dict[str, int] = {}
     if completions:
         iris = {_object_id(s) for s in completions}
-        courses = {
-            c.activity_iri: c
-            for c in db.session.scalars(
-                select(Course).where(Course.activity_iri.in_(iris), Course.kind == CourseKind.NATIVE)
-            )
-        }
+        courses = dict(
+            db.session.execute(
+                select(Course.activity_iri, Course.id).where(
+                    Course.activity_iri.in_(iris), Course.kind == CourseKind.NATIVE
+                )
+            ).all()
+        )
     # A completion of a course without its enrolment's registration: the actor's enrolment, made if new.
     by_actor = _enrolments_for_actors(
         [
-            (key, courses[iri].id)
+            (key, courses[iri])
             for s in completions
             if (iri := _object_id(s)) in courses
             and enrolments.get(_registration(s)) is None  # type: ignore[arg-type]
@@ -143,7 +145,7 @@ def _apply(
     for statement in statements:
         if statement["verb"]["id"] in COMPLETING and (iri := _object_id(statement)) in courses:
             enrolment = enrolments.get(_registration(statement)) or by_actor.get(  # type: ignore[arg-type]
-                (agent_key(statement["actor"]) or "", courses[iri].id)
+                (agent_key(statement["actor"]) or "", courses[iri])
             )
             if enrolment is not None and (statement.get("result") or {}).get("success") is not False:
                 _complete(enrolment, parse_timestamp(statement["timestamp"]))
@@ -266,7 +268,7 @@ def _item_iri(enrolment: Enrolment, statement: Mapping[str, Any]) -> str | None:
 
 
 def _item_rows(
-    statements: Sequence[Mapping[str, Any]], enrolments: Mapping[uuid.UUID, Enrolment], courses: Mapping[str, Course]
+    statements: Sequence[Mapping[str, Any]], enrolments: Mapping[uuid.UUID, Enrolment], courses: Mapping[str, int]
 ) -> ItemRows:
     """The item progress rows of these enrolments (all of them: progress counts them), with those the
     statements need made."""
