@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select, text
+from sqlalchemy import Select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from academy.db import Base, db, table_of
@@ -56,31 +56,6 @@ def lock_people(person_ids: Iterable[int]) -> bool:
     session.info[_HELD] = (session.get_transaction(), held | set(wanted))
     session.expire_all()
     return True
-
-
-def locking_people(query: Select[*tuple[Any, ...]]) -> list[Row[*tuple[Any, ...]]]:
-    """The rows of ``query``, whose last column is a person id, with every such person's projection lock held
-    (lock_people): taken by the same statement on PostgreSQL, in id order, so that reading who a batch is
-    about and locking them cost one round trip."""
-    session = db.session()
-    if session.get_bind().dialect.name != "postgresql":
-        return list(session.execute(query))
-    session.flush()
-    found = query.cte("found")
-    person = found.c[len(found.c) - 1]
-    people = select(person.label("person_id")).distinct().order_by(person).subquery("people")
-    # The sorted subquery fixes the order of the locks (as _LOCK_SQL); the rows come out once all are held.
-    locked = select(func.pg_advisory_xact_lock(PERSON_LOCK_SPACE, people.c.person_id)).cte("locked")
-    rows = list(session.execute(select(found).where(select(func.count()).select_from(locked).scalar_subquery() >= 0)))
-    transaction = session.get_transaction()
-    held_in, held = session.info.get(_HELD, (None, set()))
-    if held_in is not transaction:
-        held = set()
-    taken = {row[-1] for row in rows} - held
-    if taken:
-        session.info[_HELD] = (transaction, held | taken)
-        session.expire_all()  # objects read before the lock may be stale (lock_people)
-    return rows
 
 
 # --- writes that cannot collide -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from academy.db import db
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
-from academy.projections import Snapshot, lock_people, locking_people
+from academy.projections import Snapshot, lock_people
 from lrs.clients import Writer
 from lrs.models import Statement
 
@@ -152,8 +152,7 @@ def people_by_key(batch: StoredBatch) -> dict[str, int]:
     return dict(batch.known["people_by_key"])
 
 
-def _people_by_key(batch: StoredBatch, *, lock: bool = False) -> dict[str, int]:
-    """people_by_key(), read now; ``lock``: their people locked by the same query (lock_batch_people)."""
+def _people_by_key(batch: StoredBatch) -> dict[str, int]:
     keys = {key for statement in batch.statements if (key := agent_key(statement.get("actor") or {}))}
     if batch.voided_ids:
         keys |= {
@@ -163,17 +162,13 @@ def _people_by_key(batch: StoredBatch, *, lock: bool = False) -> dict[str, int]:
         }
     if not keys:
         return {}
-    query = select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
-    rows = locking_people(query) if lock else db.session.execute(query).all()
-    return {row[0]: row[1] for row in rows}
+    return dict(
+        db.session.execute(
+            select(PersonIdentifier.key, PersonIdentifier.person_id).where(PersonIdentifier.key.in_(keys))
+        ).all()
+    )
 
 
 def lock_batch_people(batch: StoredBatch) -> None:
-    """The first statement subscriber: lock every person the batch concerns before any projection reads.
-
-    Their identifiers are read by the query that locks them (people_by_key() then answers from it).
-    """
-    if "people_by_key" in batch.known:
-        lock_people(people_of_statements(batch))
-    else:
-        batch.known["people_by_key"] = _people_by_key(batch, lock=True)
+    """The first statement subscriber: lock every person the batch concerns before any projection reads."""
+    lock_people(people_of_statements(batch))

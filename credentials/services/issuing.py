@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import delete, event, func, select, text, union
 from sqlalchemy.orm import Session
 
-from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids
+from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids, table_of
 from academy.projections import Snapshot, lock_people, rows_of
 from competencies.models import Attainment, Evidence
 from competencies.services.evidence import EVIDENCE_VERBS
@@ -294,10 +294,9 @@ def queue_people(person_ids: Iterable[int]) -> None:
     people = sorted(set(person_ids))
     if not people:
         return
+    queue = table_of(CredentialQueue)
     added = db.session.scalars(
-        insert_ignoring_duplicates(CredentialQueue)
-        .values([{"person_id": person_id} for person_id in people])
-        .returning(CredentialQueue.person_id)
+        insert_ignoring_duplicates(queue).returning(queue.c.person_id), [{"person_id": p} for p in people]
     ).all()
     session: Session = db.session()
     if not added or session.info.get(_SENDING):

@@ -100,11 +100,11 @@ def test_rebuild_projections_runs_every_registered_rebuild_in_order(
     assert summary.endswith("3 first things, 4 second_test")
 
 
-def test_the_batch_lock_reads_its_people_and_holds_their_locks(
+def test_the_batch_lock_holds_the_locks_of_its_people(
     make_agency: Callable[..., Agency], make_person: Callable[..., Person]
 ) -> None:
-    """lock_batch_people reads the actors' people by the query that locks them: people_by_key answers from it,
-    and on PostgreSQL each person's projection lock is held (and known held: lock_people takes none again)."""
+    """lock_batch_people holds the projection lock of every registered actor's person (PostgreSQL) and knows it
+    holds them (lock_people takes none again); people_by_key answers with those people."""
     from sqlalchemy import text
 
     from academy.ifi import agent_key
