@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from academy.db import Base, db
+from academy.db import Base, db, table_of
 
 #: The first key of our advisory locks (pg_advisory_xact_lock(int, int)): people, apart from any
 #: other advisory lock the database may see. "PE" in ASCII.
@@ -33,8 +33,9 @@ _LOCK_SQL = text(
 )
 
 
-def lock_people(person_ids: Iterable[int]) -> None:
-    """Hold these people's projection lock until the transaction ends (PostgreSQL), in id order.
+def lock_people(person_ids: Iterable[int]) -> bool:
+    """Hold these people's projection lock until the transaction ends (PostgreSQL), in id order;
+    return whether a lock was taken now (False: all held already, or not PostgreSQL).
 
     Objects read before the lock may be stale (another transaction may have committed since),
     so the session's objects are expired once a new lock is taken; pending changes are flushed
@@ -42,18 +43,19 @@ def lock_people(person_ids: Iterable[int]) -> None:
     """
     session = db.session()  # the current Session itself: the scoped proxy does not offer get_transaction
     if session.get_bind().dialect.name != "postgresql":
-        return
+        return False
     transaction = session.get_transaction()
     held_in, held = session.info.get(_HELD, (None, set()))
     if held_in is not transaction:
         held = set()
     wanted = sorted(set(person_ids) - held)
     if not wanted:
-        return
+        return False
     session.flush()
     session.execute(_LOCK_SQL, {"space": PERSON_LOCK_SPACE, "ids": wanted})
     session.info[_HELD] = (session.get_transaction(), held | set(wanted))
     session.expire_all()
+    return True
 
 
 # --- writes that cannot collide -------------------------------------------------------------------
@@ -86,11 +88,12 @@ def _row_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _dialect_insert(model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    # Into the table, not the model: the rows go as one executemany, not the ORM's bulk way (table_of).
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(model)
+        return postgresql.insert(table_of(model))
     if dialect == "sqlite":
-        return sqlite.insert(model)
+        return sqlite.insert(table_of(model))
     raise NotImplementedError(f"no INSERT ... ON CONFLICT for {dialect}")
 
 

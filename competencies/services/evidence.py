@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 
 from academy.dates import fiscal_year_of, today
 from academy.db import bulk_insert, db
@@ -31,6 +31,7 @@ from competencies.models import (
     Alignment,
     AreaStanding,
     Attainment,
+    Competency,
     Evidence,
     EvidenceSource,
     Framework,
@@ -195,9 +196,6 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
         return
     people = {p for p, _c in pairs}
     competencies = {c for _p, c in pairs}
-    counted = [EvidenceSource.STATEMENT]
-    if _self_assessment_counts(competencies):
-        counted.append(EvidenceSource.SELF_ASSESSMENT)
     now = datetime.now(UTC)
     standing = db.session.execute(
         select(Evidence.person_id, Evidence.competency_id, func.max(Evidence.level), func.count())
@@ -205,7 +203,8 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
             Evidence.person_id.in_(people),
             Evidence.competency_id.in_(competencies),
             Evidence.withdrawn_at.is_(None),
-            Evidence.source.in_(counted),
+            (Evidence.source == EvidenceSource.STATEMENT)
+            | ((Evidence.source == EvidenceSource.SELF_ASSESSMENT) & Evidence.competency_id.in_(_self_assessed())),
             (Evidence.expires_at.is_(None)) | (Evidence.expires_at > now),
         )
         .group_by(Evidence.person_id, Evidence.competency_id)
@@ -252,17 +251,9 @@ def recompute_attainment(pairs: Iterable[Pair], training_years_of: set[int] | No
     refresh_standing(years, meets=False)
 
 
-def _self_assessment_counts(competency_ids: set[int]) -> bool:
-    from competencies.models import Competency
-
-    return bool(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Competency)
-            .join(Framework)
-            .where(Competency.id.in_(competency_ids), Framework.self_assessment_counts.is_(True))
-        )
-    )
+def _self_assessed() -> Select[int]:
+    """The competencies whose framework counts self-assessment as evidence (a subquery: asked in the same query)."""
+    return select(Competency.id).join(Framework).where(Framework.self_assessment_counts.is_(True))
 
 
 def record_self_assessment(person_id: int, competency_id: int, level: int) -> Evidence:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app
 
 from courses.models import Lesson, Question, Quiz
@@ -13,11 +15,16 @@ def course_iri_for(code: str) -> str:
 
 
 def lesson_iri(lesson: Lesson) -> str:
-    return f"{lesson.module.course.activity_iri}/lessons/{lesson.key}"
+    return item_iri(lesson.module.course.activity_iri, lesson.key, quiz=False)
 
 
 def quiz_iri(quiz: Quiz) -> str:
-    return f"{quiz.module.course.activity_iri}/quizzes/{quiz.key}"
+    return item_iri(quiz.module.course.activity_iri, quiz.key, quiz=True)
+
+
+def item_iri(course_iri: str, key: uuid.UUID, *, quiz: bool) -> str:
+    """The IRI of a course's lesson or quiz, from the course's IRI and the item's key (no objects needed)."""
+    return f"{course_iri}/{'quizzes' if quiz else 'lessons'}/{key}"
 
 
 def question_iri(question: Question) -> str:

@@ -20,15 +20,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import delete, false, func, select, true, union_all
+from sqlalchemy.orm import contains_eager
 
-from academy.db import db, insert_ignoring_duplicates, update_alike
+from academy.db import db, insert_ignoring_duplicates, table_of, update_alike
 from academy.ifi import agent_key
 from academy.org.models import PersonIdentifier
 from academy.projections import Snapshot, lock_people, rows_of
-from courses.models import Course, CourseKind, Enrolment, EnrolmentSource, EnrolmentStatus, ItemProgress, Module
-from courses.services.catalogue import Item, course_items
+from courses.models import (
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentSource,
+    EnrolmentStatus,
+    ItemProgress,
+    Lesson,
+    Module,
+    Quiz,
+)
+from courses.services.activities import item_iri
+from courses.services.catalogue import Item
 from lrs import (
     IGNORED_PLATFORM_COURSE,
     Statement,
@@ -53,14 +64,7 @@ def record_course_progress(batch: StoredBatch) -> None:
     if batch.statements and not batch.writer.platform:
         note_ignored(_about_our_courses(batch.statements), batch.writer.client_id, IGNORED_PLATFORM_COURSE)
     elif batch.statements:
-        # The actors' people are locked with the batch; a registration sent with someone else's
-        # actor needs its enrolment's person locked too (a rebuild's replay takes no locks).
-        registrations = {r for s in batch.statements if (r := _registration(s))}
-        if registrations:
-            lock_people(
-                db.session.scalars(select(Enrolment.person_id).where(Enrolment.registration.in_(registrations)))
-            )
-        touched |= _apply(batch.statements, people_by_key(batch))
+        touched |= _apply(batch.statements, people_by_key(batch), lock=True)
     if batch.voided_ids:
         for enrolment in _enrolments_of_voided(batch.voided_ids):
             replay_enrolment(enrolment)
@@ -95,42 +99,39 @@ def _about_our_courses(statements: Sequence[Mapping[str, Any]]) -> list[uuid.UUI
     ]
 
 
-def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | None = None) -> set[int]:
+def _apply(
+    statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | None = None, *, lock: bool = False
+) -> set[int]:
     """Apply statements to the enrolments they concern; return the ids of those enrolments.
 
     Set-based: what the statements need (enrolments by registration and by actor, courses, their
     items, the enrolments' item progress) is read in a few queries for the whole batch, the rows
     it lacks inserted in one statement each; then the statements are applied in order, in memory.
+    ``lock``: lock the people of the registrations' enrolments (a rebuild's replay takes no locks).
     """
     registrations = {r for s in statements if (r := _registration(s))}
-    enrolments = (
-        {
-            e.registration: e
-            for e in db.session.scalars(
-                select(Enrolment)
-                .join(Course)
-                .where(Enrolment.registration.in_(registrations), Course.kind == CourseKind.NATIVE)
-                # Their courses with them (read anyway): the identity map keeps objects only while referenced.
-                .options(contains_eager(Enrolment.course))
-            )
-        }
-        if registrations
-        else {}
-    )
+    enrolments = _enrolments_by_registration(registrations)
+    # The actors' people are locked with the batch; a registration sent with someone else's actor
+    # needs its enrolment's person locked too. Read first, then locked: read again if that took a lock.
+    if lock and lock_people({e.person_id for e in enrolments.values()}):
+        enrolments = _enrolments_by_registration(registrations)
+    enrolments = {r: e for r, e in enrolments.items() if e.course.kind is CourseKind.NATIVE}
     completions = [s for s in statements if s["verb"]["id"] in COMPLETING and _object_id(s)]
-    courses: dict[str, Course] = {}
+    # The native courses completed: IRI -> id (their rows are not needed, only which they are).
+    courses: dict[str, int] = {}
     if completions:
         iris = {_object_id(s) for s in completions}
-        courses = {
-            c.activity_iri: c
-            for c in db.session.scalars(
-                select(Course).where(Course.activity_iri.in_(iris), Course.kind == CourseKind.NATIVE)
-            )
-        }
+        courses = dict(
+            db.session.execute(
+                select(Course.activity_iri, Course.id).where(
+                    Course.activity_iri.in_(iris), Course.kind == CourseKind.NATIVE
+                )
+            ).all()
+        )
     # A completion of a course without its enrolment's registration: the actor's enrolment, made if new.
     by_actor = _enrolments_for_actors(
         [
-            (key, courses[iri].id)
+            (key, courses[iri])
             for s in completions
             if (iri := _object_id(s)) in courses
             and enrolments.get(_registration(s)) is None  # type: ignore[arg-type]
@@ -138,13 +139,13 @@ def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | N
         ],
         known,
     )
-    parts = _load_courses({e.course_id for e in enrolments.values()})
+    parts = _course_parts({e.course_id for e in enrolments.values()})
     items = _item_rows(statements, enrolments, courses)
     touched: set[int] = set()
     for statement in statements:
         if statement["verb"]["id"] in COMPLETING and (iri := _object_id(statement)) in courses:
             enrolment = enrolments.get(_registration(statement)) or by_actor.get(  # type: ignore[arg-type]
-                (agent_key(statement["actor"]) or "", courses[iri].id)
+                (agent_key(statement["actor"]) or "", courses[iri])
             )
             if enrolment is not None and (statement.get("result") or {}).get("success") is not False:
                 _complete(enrolment, parse_timestamp(statement["timestamp"]))
@@ -156,11 +157,25 @@ def _apply(statements: Sequence[Mapping[str, Any]], known: Mapping[str, int] | N
         _apply_item(enrolment, statement, items)
         touched.add(enrolment.id)
     for enrolment in {e for e in enrolments.values() if e.id in touched}:
-        _update_progress(enrolment, items, parts.get(enrolment.course_id))
+        _update_progress(enrolment, items, parts.get(enrolment.course_id, []))
     # One UPDATE of the batch's enrolments and one of its item progress, not one per set of changed columns.
     update_alike({*enrolments.values(), *by_actor.values()}, ("status", "progress", "completed_at"))
     update_alike(items.values(), ("viewed_at", "passed_at", "failed_count", "best_score"))
     return touched
+
+
+def _enrolments_by_registration(registrations: set[uuid.UUID]) -> dict[uuid.UUID, Enrolment]:
+    """The enrolments of these registrations, in courses of any kind, with their courses."""
+    if not registrations:
+        return {}
+    query = (
+        select(Enrolment)
+        .join(Course)
+        .where(Enrolment.registration.in_(registrations))
+        # Their courses with them (read anyway): the identity map keeps objects only while referenced.
+        .options(contains_eager(Enrolment.course))
+    )
+    return {e.registration: e for e in db.session.scalars(query)}
 
 
 def _enrolments_for_actors(
@@ -187,20 +202,20 @@ def _enrolments_for_actors(
         return {}
     # An insert that leaves existing enrolments alone: one made at the same moment by the portal
     # (which holds no person lock) is no unique violation. In (person, course) order: one lock order.
+    # Many parameter sets into the table: one executemany, no statement built of every value (table_of).
     db.session.execute(
-        insert_ignoring_duplicates(Enrolment).values(
-            [
-                {
-                    "person_id": person_id,
-                    "course_id": course_id,
-                    "source": EnrolmentSource.RECORD,
-                    "registration": uuid.uuid4(),
-                    "status": EnrolmentStatus.ENROLLED,
-                    "progress": 0,
-                }
-                for person_id, course_id in pairs
-            ]
-        )
+        insert_ignoring_duplicates(table_of(Enrolment)),
+        [
+            {
+                "person_id": person_id,
+                "course_id": course_id,
+                "source": EnrolmentSource.RECORD,
+                "registration": uuid.uuid4(),
+                "status": EnrolmentStatus.ENROLLED,
+                "progress": 0,
+            }
+            for person_id, course_id in pairs
+        ],
     )
     found = {
         (e.person_id, e.course_id): e
@@ -217,21 +232,28 @@ def _enrolments_for_actors(
     }
 
 
-def _load_courses(course_ids: set[int]) -> dict[int, list[Item]]:
-    """The items of these courses, by course id, their modules, lessons and quizzes read in three queries."""
+#: A course item as progress counts it: its activity IRI, and whether it is a quiz (done once passed).
+Part = tuple[str, bool]
+
+
+def _course_parts(course_ids: set[int]) -> dict[int, list[Part]]:
+    """The items of these courses, by course id (those with none left out), in one query of four columns:
+    progress needs their IRIs and kinds, not the lessons' content (nor their order)."""
     if not course_ids:
         return {}
-    courses = db.session.scalars(
-        select(Course)
-        .where(Course.id.in_(course_ids))
-        .options(
-            selectinload(Course.modules).selectinload(Module.lessons),
-            selectinload(Course.modules).selectinload(Module.quizzes),
+    query = union_all(
+        *(
+            select(Course.id, Course.activity_iri, item.key, true() if item is Quiz else false())
+            .join(Module, Module.course_id == Course.id)
+            .join(item, item.module_id == Module.id)
+            .where(Course.id.in_(course_ids))
+            for item in (Lesson, Quiz)
         )
-        # Courses already in the session (loaded without their modules) get them too; nothing here changes them.
-        .execution_options(populate_existing=True)
-    ).all()
-    return {course.id: course_items(course) for course in courses}
+    )
+    parts: dict[int, list[Part]] = {}
+    for course_id, course_iri, key, quiz in db.session.execute(query):
+        parts.setdefault(course_id, []).append((item_iri(course_iri, key, quiz=bool(quiz)), bool(quiz)))
+    return parts
 
 
 ItemRows = dict[tuple[int, str], ItemProgress]
@@ -246,7 +268,7 @@ def _item_iri(enrolment: Enrolment, statement: Mapping[str, Any]) -> str | None:
 
 
 def _item_rows(
-    statements: Sequence[Mapping[str, Any]], enrolments: Mapping[uuid.UUID, Enrolment], courses: Mapping[str, Course]
+    statements: Sequence[Mapping[str, Any]], enrolments: Mapping[uuid.UUID, Enrolment], courses: Mapping[str, int]
 ) -> ItemRows:
     """The item progress rows of these enrolments (all of them: progress counts them), with those the
     statements need made."""
@@ -263,9 +285,8 @@ def _item_rows(
             needed.add((enrolment.id, iri))
     if needed:
         db.session.execute(
-            insert_ignoring_duplicates(ItemProgress).values(
-                [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(needed)]
-            )
+            insert_ignoring_duplicates(table_of(ItemProgress)),
+            [{"enrolment_id": e, "activity_iri": iri, "failed_count": 0} for e, iri in sorted(needed)],
         )
     ids = {e.id for e in enrolments.values()}
     rows: ItemRows = {
@@ -314,17 +335,16 @@ def _complete(enrolment: Enrolment, when: datetime) -> None:
     enrolment.completed_at = min(enrolment.completed_at or when, when)
 
 
-def _update_progress(enrolment: Enrolment, items: ItemRows, parts: list[Item] | None = None) -> None:
-    """Percent of the course's items done (lessons viewed, quizzes passed); 100 once completed."""
+def _update_progress(enrolment: Enrolment, items: ItemRows, parts: Sequence[Part]) -> None:
+    """Percent of the course's items (``parts``) done (lessons viewed, quizzes passed); 100 once completed."""
     if enrolment.status is EnrolmentStatus.COMPLETED:
         enrolment.progress = 100
         return
     if enrolment.course.kind is not CourseKind.NATIVE:
         return  # cmi5 courses: the cmi5 services keep their progress
-    parts = course_items(enrolment.course) if parts is None else parts
     if not parts:
         return
-    done = sum(1 for item in parts if item_done(item, items.get((enrolment.id, item.iri))))
+    done = sum(1 for iri, quiz in parts if part_done(items.get((enrolment.id, iri)), quiz=quiz))
     enrolment.progress = min(99, round(100 * done / len(parts)))
 
 
@@ -341,9 +361,14 @@ def item_progress_of(enrolment: Enrolment) -> dict[str, ItemProgress]:
 
 def item_done(item: Item, row: ItemProgress | None) -> bool:
     """Whether a course item is done: a lesson once viewed, a quiz once passed (progress and completion alike)."""
+    return part_done(row, quiz=item.quiz is not None)
+
+
+def part_done(row: ItemProgress | None, *, quiz: bool) -> bool:
+    """item_done() of an item known by its kind alone: a quiz once passed, a lesson once viewed."""
     if row is None:
         return False
-    return row.passed_at is not None if item.quiz is not None else row.viewed_at is not None
+    return row.passed_at is not None if quiz else row.viewed_at is not None
 
 
 # --- replay -------------------------------------------------------------------------------------
@@ -395,7 +420,9 @@ def replay_enrolment(enrolment: Enrolment) -> None:
         .order_by(Statement.pk)
     ).all()
     _apply(payloads)
-    _update_progress(enrolment, _all_item_rows(enrolment))
+    _update_progress(
+        enrolment, _all_item_rows(enrolment), _course_parts({enrolment.course_id}).get(enrolment.course_id, [])
+    )
     db.session.flush()
 
 

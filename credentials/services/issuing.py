@@ -23,8 +23,8 @@ from flask import current_app
 from sqlalchemy import delete, event, func, select, text, union
 from sqlalchemy.orm import Session
 
-from academy.db import bulk_insert, db, reserve_ids
-from academy.projections import Snapshot, insert_missing, lock_people, rows_of
+from academy.db import bulk_insert, db, insert_ignoring_duplicates, reserve_ids, table_of
+from academy.projections import Snapshot, lock_people, rows_of
 from competencies.models import Attainment, Evidence
 from competencies.services.evidence import EVIDENCE_VERBS
 from courses.models import Enrolment, EnrolmentStatus
@@ -284,14 +284,23 @@ def issue_in_job() -> bool:
 
 
 def queue_people(person_ids: Iterable[int]) -> None:
-    """Queue these people for a worker to bring their credentials in step; the task is sent once committed."""
+    """Queue these people for a worker to bring their credentials in step; the task is sent once committed.
+
+    Only when someone was not queued yet: a person's row in the queue was committed by a transaction that
+    sent the task after it, and the task empties the queue before it ends; the callers hold the people's
+    projection locks, so no worker is between reading and dequeuing them (issue_queued), and it reads them
+    after this commit. A busy ingest then sends no task for a batch of people already waiting.
+    """
     people = sorted(set(person_ids))
     if not people:
         return
-    insert_missing(CredentialQueue, [{"person_id": person_id} for person_id in people])
+    queue = table_of(CredentialQueue)
+    added = db.session.scalars(
+        insert_ignoring_duplicates(queue).returning(queue.c.person_id), [{"person_id": p} for p in people]
+    ).all()
     session: Session = db.session()
-    if session.info.get(_SENDING):
-        return  # this transaction sends it already
+    if not added or session.info.get(_SENDING):
+        return  # everyone was waiting already, or this transaction sends it already
     session.info[_SENDING] = True
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 

@@ -67,6 +67,35 @@ def test_self_assessment_counts_when_the_framework_says_so(
     assert db.session.scalar(select(Attainment.level).where(Attainment.person_id == person.id)) == 2
 
 
+def test_self_assessment_counts_by_each_competencys_own_framework(
+    standard: Framework,
+    make_agency: Callable[..., Agency],
+    make_person: Callable[..., Person],
+) -> None:
+    """Recomputed together, a competency of a framework that counts self-assessment and one of a framework
+    that does not: only the first counts it (the rule is each framework's, not the recomputed set's)."""
+    from competencies.models import Competency
+    from competencies.services.evidence import recompute_attainment, record_self_assessment
+
+    standard.self_assessment_counts = True
+    other = Framework(code="DIGCOMP", version="2.2", name_th="DigComp", name_en="DigComp")
+    area = Competency(framework=other, code="1", name_th="1", name_en="1")
+    theirs = Competency(framework=other, parent=area, code="1.1", name_th="1.1", name_en="1.1")
+    db.session.add_all([other, area, theirs])
+    db.session.flush()
+    ours = competency(standard, "DL-02")
+    person = make_person(make_agency())
+    record_self_assessment(person.id, theirs.id, 3)
+    record_self_assessment(person.id, ours.id, 2)
+    recompute_attainment({(person.id, theirs.id), (person.id, ours.id)})
+    levels = dict(
+        db.session.execute(
+            select(Attainment.competency_id, Attainment.level).where(Attainment.person_id == person.id)
+        ).all()
+    )
+    assert levels == {ours.id: 2}
+
+
 def test_a_bad_self_assessment_level_is_refused(
     standard: Framework,
     make_agency: Callable[..., Agency],

@@ -58,6 +58,22 @@ def test_a_completion_queues_its_person_and_the_worker_issues_what_the_request_w
     assert issue_queued() == (0, 0, 0)  # nothing left: nothing issued twice
 
 
+def test_a_batch_of_people_all_waiting_already_sends_no_task(
+    in_job: list[str], complete_course: Callable[..., uuid.UUID], learner: Person
+) -> None:
+    complete_course()
+    db.session.commit()
+    assert in_job == [ISSUE_TASK]
+    complete_course(timestamp="2026-03-02T09:00:00Z")  # still queued: the task sent for the first takes both
+    db.session.commit()
+    assert in_job == [ISSUE_TASK] and queued() == {learner.id}
+    assert issue_queued() == (1, 2, 0)
+    db.session.commit()
+    complete_course(timestamp="2026-03-03T09:00:00Z")  # queued anew: a task again
+    db.session.commit()
+    assert in_job == [ISSUE_TASK, ISSUE_TASK] and queued() == {learner.id}
+
+
 def test_a_void_revokes_through_the_queue_and_the_rebuild_agrees(
     in_job: list[str], complete_course: Callable[..., uuid.UUID], learner: Person
 ) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
+from academy.db import db
+from academy.org.models import Agency, Person
 from lrs import StoredBatch, XapiVersion, register_projection, store_statements
 from lrs.pipeline import Projection
 from tests.support.lrs import statement
@@ -96,3 +98,46 @@ def test_rebuild_projections_runs_every_registered_rebuild_in_order(
     # The domains' rebuilds run first (they registered first), then these, in their order.
     assert summary.index("enrolments replayed") < summary.index("evidence rows") < summary.index("3 first things")
     assert summary.endswith("3 first things, 4 second_test")
+
+
+def test_the_batch_lock_holds_the_locks_of_its_people(
+    make_agency: Callable[..., Agency], make_person: Callable[..., Person]
+) -> None:
+    """lock_batch_people holds the projection lock of every registered actor's person (PostgreSQL) and knows it
+    holds them (lock_people takes none again); people_by_key answers with those people."""
+    from sqlalchemy import text
+
+    from academy.ifi import agent_key
+    from academy.org.models import IdentifierKind
+    from academy.org.services import add_identifier
+    from academy.projections import PERSON_LOCK_SPACE, lock_people
+    from lrs import Writer
+    from lrs.pipeline import lock_batch_people, people_by_key
+
+    agency = make_agency()
+    first, second = make_person(agency), make_person(agency)
+    add_identifier(first, IdentifierKind.MBOX, "mailto:first@example.go.th")
+    add_identifier(second, IdentifierKind.MBOX, "mailto:second@example.go.th")
+    db.session.flush()
+    actors = ["first@example.go.th", "second@example.go.th", "stranger@example.go.th"]
+    batch = StoredBatch(
+        [statement(actor={"objectType": "Agent", "mbox": f"mailto:{mbox}"}) for mbox in actors],
+        [],
+        Writer(None, True, False, None),
+    )
+    lock_batch_people(batch)
+    key = {mbox: agent_key({"mbox": f"mailto:{mbox}"}) for mbox in actors}
+    assert people_by_key(batch) == {key[actors[0]]: first.id, key[actors[1]]: second.id}
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    held = set(
+        db.session.scalars(
+            text(
+                "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = :space"
+                " AND pid = pg_backend_pid() AND granted"
+            ),
+            {"space": PERSON_LOCK_SPACE},
+        )
+    )
+    assert {first.id, second.id} <= {int(i) for i in held}
+    assert lock_people([first.id, second.id]) is False  # held already
