@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -190,16 +191,22 @@ class StatementAgent(Base):
 
     The primary key is the lookup (agent, direct, statement in order): no surrogate key, and no
     foreign key, whose checks would cost every insert (statements are never deleted; erasure
-    rewrites these rows itself).
+    rewrites these rows itself). On PostgreSQL it includes the statement's verb (migration 0031):
+    a page of agent+verb walks the agent's entries and looks up only the statements of the verb.
     """
 
     __tablename__ = "lrs_statement_agents"
+    __table_args__ = (
+        PrimaryKeyConstraint("agent_ref", "direct", "statement_pk", "stored", postgresql_include=["verb_ref"]),
+    )
 
-    agent_ref: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    direct: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    statement_pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=False)
+    agent_ref: Mapped[int] = mapped_column(Integer, autoincrement=False)
+    direct: Mapped[bool] = mapped_column(Boolean)
+    statement_pk: Mapped[int] = mapped_column(BigKey, autoincrement=False)
     #: The statement's: the partition key on PostgreSQL, and since/until prune by it.
-    stored: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    stored: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The statement's verb (lrs_verbs), as its ``verb_ref``.
+    verb_ref: Mapped[int] = mapped_column(Integer)
 
 
 class StatementActivity(Base):

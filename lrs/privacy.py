@@ -132,12 +132,14 @@ def erase_agent(erased: ErasedPerson) -> dict[str, int]:
     for start in range(0, len(pks), BATCH):
         chunk = pks[start : start + BATCH]
         rows = db.session.execute(
-            select(Statement.pk, Statement.payload, Statement.stored).where(Statement.pk.in_(chunk)).with_for_update()
+            select(Statement.pk, Statement.payload, Statement.stored, Statement.verb_ref)
+            .where(Statement.pk.in_(chunk))
+            .with_for_update()
         ).all()
         rewritten = []
-        stored_at = {}
-        for pk, payload, stored in rows:
-            stored_at[pk] = stored
+        stored_at, verb_of = {}, {}
+        for pk, payload, stored, verb_ref in rows:
+            stored_at[pk], verb_of[pk] = stored, verb_ref
             statement = _without_signatures(replace_agents(payload, former, erased.pseudonym_agent), dropped)
             old_agents, _activities = _index_rows(payload)
             new_agents, _activities = _index_rows(statement)
@@ -159,7 +161,13 @@ def erase_agent(erased: ErasedPerson) -> dict[str, int]:
             # Index rows are found by their key (agent, direct, statement): there is no index by statement.
             old_rows += [(refs[key], direct, pk, stored_at[pk]) for key, direct in old_agents]
             index_rows += [
-                {"agent_ref": refs[key], "direct": direct, "statement_pk": pk, "stored": stored_at[pk]}
+                {
+                    "agent_ref": refs[key],
+                    "direct": direct,
+                    "statement_pk": pk,
+                    "stored": stored_at[pk],
+                    "verb_ref": verb_of[pk],
+                }
                 for key, direct in new_agents
             ]
         db.session.execute(update(Statement), updates)

@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -236,3 +237,18 @@ def xapi(client: FlaskClient, provider: NewClient) -> Xapi:
         return client.open(path, method=method, headers=all_headers, **kwargs)
 
     return send
+
+
+@pytest.fixture
+def fresh_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database of its own, for a test that runs migrations (mark it ``own_database``)."""
+    server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
+    databases = postgres_database(server_url) if server_url else iter([f"sqlite:///{tmp_path / 'm.sqlite3'}"])
+    url = next(databases)
+    app = create_app(settings=make_settings(url, ACADEMY_CMI5_STORAGE_DIR=str(tmp_path / "files")))
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        next(databases, None)

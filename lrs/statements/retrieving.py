@@ -193,6 +193,10 @@ def _index_filters(query: StatementQuery) -> list[_IndexFilter]:
             StatementAgent.agent_ref == ref_of_agent(query.agent),
             StatementAgent.direct.is_(not query.related_agents),
         ]
+        if query.verb:
+            # The entries carry their statement's verb (in the index on PostgreSQL): only the verb's
+            # statements are looked up, not every statement of the agent.
+            agent.append(StatementAgent.verb_ref == ref_of_verb(query.verb))
         filters.append((StatementAgent, agent))
     if query.activity:
         activity = [

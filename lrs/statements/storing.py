@@ -284,9 +284,11 @@ def _insert(
         pks = dict(db.session.execute(select(Statement.id, Statement.pk).where(Statement.id.in_(ids))).all())
     agent_rows: list[dict[str, Any]] = []
     activity_rows: list[dict[str, Any]] = []
+    verb_of = {row["id"]: row["verb_ref"] for row in rows}
     for statement_uuid, (statement_agents, statement_activities) in index.items():
         keys = {"statement_pk": pks[statement_uuid], "stored": now}
-        agent_rows += [{"agent_ref": agents[k], "direct": d, **keys} for k, d in statement_agents]
+        verb = {"verb_ref": verb_of[statement_uuid]}
+        agent_rows += [{"agent_ref": agents[k], "direct": d, **keys, **verb} for k, d in statement_agents]
         activity_rows += [{"activity_ref": activities[a], "direct": d, **keys} for a, d in statement_activities]
     bulk_insert(StatementAgent, agent_rows)
     bulk_insert(StatementActivity, activity_rows)

@@ -37,8 +37,8 @@ def _rich(statement_id: uuid.UUID) -> dict[str, Any]:
     )
 
 
-def _rows(statement_id: uuid.UUID) -> tuple[dict[str, Any], set[tuple[int, bool]], set[tuple[int, bool]]]:
-    """The statement's row (without id, pk, stored), and its agent and activity index rows."""
+def _rows(statement_id: uuid.UUID) -> tuple[dict[str, Any], set[tuple[int, ...]], set[tuple[int, bool]]]:
+    """The statement's row (without id, pk, stored), and its agent (with their verb) and activity index rows."""
     row = db.session.scalars(select(Statement).where(Statement.id == statement_id)).one()
     payload = {k: v for k, v in row.payload.items() if k not in ("id", "stored", "timestamp")}
     columns = {
@@ -53,7 +53,9 @@ def _rows(statement_id: uuid.UUID) -> tuple[dict[str, Any], set[tuple[int, bool]
     }
     agents = set(
         db.session.execute(
-            select(StatementAgent.agent_ref, StatementAgent.direct).where(StatementAgent.statement_pk == row.pk)
+            select(StatementAgent.agent_ref, StatementAgent.direct, StatementAgent.verb_ref).where(
+                StatementAgent.statement_pk == row.pk
+            )
         ).all()
     )
     activities = set(
@@ -74,6 +76,8 @@ def test_bulk_rows_are_the_write_paths_rows() -> None:
     db.session.flush()
 
     assert _rows(loaded) == _rows(sent)
+    columns, agents, _activities = _rows(loaded)
+    assert agents and {verb for _agent, _direct, verb in agents} == {columns["verb_ref"]}
     row = db.session.scalars(select(Statement).where(Statement.id == loaded)).one()
     # Stored at the time given, to the millisecond, as the write path stores it.
     assert row.stored == datetime(2026, 1, 15, 8, 30, 0, 123000, tzinfo=UTC)

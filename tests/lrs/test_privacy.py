@@ -102,6 +102,11 @@ def test_erasure_rewrites_statements_and_index_rows_and_drops_the_persons_signat
         )
     ).all()
     assert direct == [rewritten.pk]
+    # The rewritten entries carry their statements' verbs, as the write path's do.
+    entry_verbs = db.session.execute(
+        select(StatementAgent.verb_ref, Statement.verb_ref).join(Statement, Statement.pk == StatementAgent.statement_pk)
+    ).all()
+    assert entry_verbs and all(entry == statement for entry, statement in entry_verbs)
 
 
 def test_a_person_with_no_statements_changes_nothing(xapi: Xapi) -> None:

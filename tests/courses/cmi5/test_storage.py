@@ -7,7 +7,7 @@ import io
 import random
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from academy import create_app
 from academy.auth.models import Role, User
 from academy.db import db
 from courses.cmi5.models import PackageFile
@@ -28,7 +27,6 @@ from courses.cmi5.services.launch import LaunchError, launch_au
 from courses.cmi5.storage import file_path, package_dir, storage_root
 from courses.models import Course, CourseStatus, Enrolment
 from tests.courses.cmi5.au import Au, path_of
-from tests.support.app import make_settings, postgres_database
 from tests.support.cmi5 import au, aus_of, structure
 
 XML = structure(au("au/1"))
@@ -234,22 +232,6 @@ def test_an_au_url_of_another_scheme_stored_before_the_rule_is_not_launched(
 
 
 # --- the migration ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fresh_app(tmp_path: Path) -> Iterator[Flask]:
-    import os
-
-    server_url = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    databases = postgres_database(server_url) if server_url else iter([f"sqlite:///{tmp_path / 'm.sqlite3'}"])
-    url = next(databases)
-    app = create_app(settings=make_settings(url, ACADEMY_CMI5_STORAGE_DIR=str(tmp_path / "files")))
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        next(databases, None)
 
 
 @pytest.mark.own_database
