@@ -7,6 +7,9 @@ gunicorn (gthread) on the copy while clients POST the same realistic batches of 
 some voids): once with every projection on (enrolment progress, cmi5, evidence and attainment,
 credentials), once with none (bench/wsgi_projections_off.py). Rounds alternate on, off, on,
 off ... (``--rounds`` pairs), each printed with the load average, since the machine is shared.
+Each round also prints how busy the machine's CPUs were (/proc/stat) and how many of the database's
+sessions were waiting, on average, for a lock (pg_stat_activity, every 0.5 s): the projections'
+per-person lock (academy/projections.py) shows there when batches share people.
 Credentials are issued as production issues them (``--issue-in job``: the request queues people, a
 worker signs): after each "on" round the bench does the worker's part itself and prints what it
 took. The last "on" copy's live projections are then compared with a rebuild (they must agree).
@@ -89,6 +92,51 @@ def warm_up(port: int, clients: int, seconds: float = 3.0) -> None:
         raise RuntimeError("the server answered nothing while warming up (its log above)")
 
 
+class Watch:
+    """Samples, every ``every`` seconds while running, the machine's CPU use and the sessions waiting for a lock."""
+
+    def __init__(self, database_url: str, every: float = 0.5) -> None:
+        self.database_url, self.every = database_url, every
+        self.waiting: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._cpu = (0, 0)
+
+    @staticmethod
+    def _cpu_times() -> tuple[int, int]:
+        """(busy, total) jiffies of every CPU since boot: idle and iowait count as not busy."""
+        with open("/proc/stat") as stat:
+            values = [int(value) for value in stat.readline().split()[1:]]
+        idle = values[3] + values[4]
+        return sum(values) - idle, sum(values)
+
+    def _run(self) -> None:
+        engine = create_engine(self.database_url)
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        try:
+            with engine.connect() as connection:
+                while not self._stop.wait(self.every):
+                    self.waiting.append(connection.execute(query).scalar_one())
+                    connection.rollback()  # a new snapshot of the activity at each sample
+        finally:
+            engine.dispose()
+
+    def __enter__(self) -> Watch:
+        self._cpu = self._cpu_times()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        busy, total = self._cpu_times()
+        self.busy = (busy - self._cpu[0]) / max(1, total - self._cpu[1])
+
+    def summary(self) -> str:
+        waiting = sum(self.waiting) / len(self.waiting) if self.waiting else 0.0
+        return f"CPU busy {100 * self.busy:.0f}%, sessions waiting for a lock {waiting:.1f} on average"
+
+
 def http_round(
     database_url: str, app: str, args: argparse.Namespace, world: World, auth: str
 ) -> tuple[float, int, dict[str, Any]]:
@@ -103,11 +151,13 @@ def http_round(
             threading.Thread(target=client_loop, args=(port, auth, world, seed, stop_at, results))
             for seed in range(args.clients)
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with Watch(database_url) as watch:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         elapsed = time.monotonic() - started
+        results["watch"] = watch.summary()
     errors = sum(results["status"].values()) - results["status"]["200"]
     return results["stored"] / elapsed, errors, results
 
@@ -162,7 +212,7 @@ def over_http(args: argparse.Namespace) -> None:
                 rates[label].append(rate)
                 print(
                     f"  round {number}: projections {label:3}  {rate:6,.0f} statements/s  errors {errors}  "
-                    f"({before} before, {load()} after)",
+                    f"({before} before, {load()} after)\n    {results['watch']}",
                     flush=True,
                 )
                 for sample in results["samples"]:

@@ -8,7 +8,9 @@ production (queued for the worker). After ``--warm-up`` batches, ``--batches`` m
 (SQLAlchemy ``before_cursor_execute``): the queries per batch of each projection (the rest is the
 LRS's own: authentication, storing, the commit), then the projections' queries grouped by their
 SQL text (IN lists and literals folded), most frequent first. ``--off`` counts the same batches
-with no projection as well (as many more batches of the same mix).
+with no projection as well (as many more batches of the same mix). Last, the rows each table had
+written (inserted, updated or deleted, from pg_stat_user_tables: COPY included) per batch: the
+LRS's own tables against the projections'.
 
     .venv/bin/python bench/projection_queries.py [--batches 20] [--warm-up 10] [--people 3000]
         [--learners 3000] [--top 40] [--postgres URL]
@@ -28,6 +30,7 @@ from typing import Any
 
 from lrs_common import fresh_postgres, migrate_and_create_client
 from projection_load import BATCH, build, make_batch
+from sqlalchemy import create_engine, text
 
 #: The benchmark cluster (tuned, no replica): bench data never goes to the tests' server.
 BENCH_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5434/postgres"
@@ -84,6 +87,51 @@ class Counting:
             self.current = saved
             if self.on:
                 self.seconds[name] += time.perf_counter() - started
+
+
+#: Row writes of one table: inserted, updated, deleted (an upsert that updates counts as updated).
+Writes = tuple[int, int, int]
+
+
+def row_writes(database_url: str) -> dict[str, Writes]:
+    """Every table's rows written so far, as PostgreSQL counts them (COPY and upserts included).
+
+    Call it with the app's connections closed: a backend hands its counts over when it exits.
+    """
+    time.sleep(1.0)  # the closed backends' exit (and their counts' hand-over) is not waited for by the client
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
+            ).all()
+    finally:
+        engine.dispose()
+    return {name: (inserted, updated, deleted) for name, inserted, updated, deleted in rows}
+
+
+def written_between(before: dict[str, Writes], after: dict[str, Writes]) -> dict[str, Writes]:
+    """The rows each table had written between two readings (tables with none left out)."""
+    delta = {
+        name: tuple(a - b for a, b in zip(counts, before.get(name, (0, 0, 0)), strict=True))
+        for name, counts in after.items()
+    }
+    return {name: counts for name, counts in delta.items() if any(counts)}  # type: ignore[misc]
+
+
+def print_writes(title: str, written: dict[str, Writes], batches: int, top: int = 8) -> None:
+    """Rows written per batch: the LRS's tables (lrs_*, partitions included) against the others'."""
+    lrs = {name: counts for name, counts in written.items() if name.startswith("lrs_")}
+    others = {name: counts for name, counts in written.items() if name not in lrs}
+    print(f"rows written per batch, {title}:")
+    for label, tables in (("the LRS's tables", lrs), ("the projections' tables", others)):
+        inserted, updated, deleted = (sum(counts[i] for counts in tables.values()) / batches for i in range(3))
+        print(
+            f"  {label:26} {inserted + updated + deleted:7.1f}  "
+            f"(inserted {inserted:.1f}, updated {updated:.1f}, deleted {deleted:.1f})"
+        )
+        for name, counts in sorted(tables.items(), key=lambda item: -sum(item[1]))[:top]:
+            print(f"    {name:34} {sum(counts) / batches:7.1f}")
 
 
 def main() -> None:
@@ -145,6 +193,8 @@ def main() -> None:
             for _ in range(args.warm_up):
                 post(make_batch(world, rng, completions))
             batches = [make_batch(world, rng, completions) for _ in range(args.batches)]
+            db.engine.dispose()
+            before_on = row_writes(database_url)
             counting.on = True
             started, cpu = time.monotonic(), time.process_time()
             for batch in batches:
@@ -153,6 +203,9 @@ def main() -> None:
             trace = counting.trace
             seconds, cpu = time.monotonic() - started, time.process_time() - cpu
             counting.on = False
+            db.engine.dispose()
+            after_on = row_writes(database_url)
+            written_off: dict[str, Writes] = {}
             off: Counter[str] = Counter()
             off_seconds = off_cpu = 0.0
             if args.off:
@@ -167,6 +220,8 @@ def main() -> None:
                 off_seconds, off_cpu = time.monotonic() - started, time.process_time() - off_cpu
                 counting.on = False
                 off, counting.by_projection = counting.by_projection, saved
+                db.engine.dispose()
+                written_off = written_between(after_on, row_writes(database_url))
             event.remove(db.engine, "before_cursor_execute", counting.note)
             event.remove(db.engine, "after_cursor_execute", counting.done)
             db.engine.dispose()
@@ -199,6 +254,10 @@ def main() -> None:
     rows = [(count, name, sql) for (name, sql), count in counting.by_text.items() if name != LRS]
     for count, name, sql in sorted(rows, reverse=True)[: args.top]:
         print(f"  {count / n:5.1f} {counting.text_seconds[(name, sql)] / n * 1000:6.1f}  {name:18} {sql[:150]}")
+
+    print_writes("every projection on", written_between(before_on, after_on), n)
+    if written_off:
+        print_writes("projections off", written_off, n)
 
     if args.trace:
         print(f"the queries of {args.trace} in the last batch, in order:")
