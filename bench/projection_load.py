@@ -123,12 +123,12 @@ def _statement(public_id: str, verb: str, activity: str, rng: random.Random, **e
     }
 
 
-def make_batch(world: World, rng: random.Random, completions: list[str]) -> list[dict[str, Any]]:
-    """A realistic batch of 50: completions by registered people, lessons, launches, strangers, a few voids."""
+def make_batch(world: World, rng: random.Random, completions: list[str], size: int = BATCH) -> list[dict[str, Any]]:
+    """A realistic batch of ``size``: completions by registered people, lessons, launches, strangers, a few voids."""
     batch: list[dict[str, Any]] = []
     courses = {course_id: (iri, lessons) for course_id, iri, lessons in world.courses}
     enrolled = list(world.registrations)
-    while len(batch) < BATCH:
+    while len(batch) < size:
         if rng.random() < 0.6:  # about an enrolment (its registration sent or not), else any course
             learner, course_id = rng.choice(enrolled)
         else:

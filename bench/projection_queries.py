@@ -1,4 +1,4 @@
-"""Benchmark: the SQL queries one batch of 50 costs, per projection and per query text.
+"""Benchmark: the SQL queries one batch of 50 (or ``--size``) costs, per projection and per query text.
 
 The world of bench/projection_load.py (the demo's people registered, courses aligned, half the
 learners enrolled) on a fresh database of the benchmark cluster; its realistic batches (about half
@@ -12,8 +12,8 @@ with no projection as well (as many more batches of the same mix). Last, the row
 written (inserted, updated or deleted, from pg_stat_user_tables: COPY included) per batch: the
 LRS's own tables against the projections'.
 
-    .venv/bin/python bench/projection_queries.py [--batches 20] [--warm-up 10] [--people 3000]
-        [--learners 3000] [--top 40] [--postgres URL]
+    .venv/bin/python bench/projection_queries.py [--batches 20] [--warm-up 10] [--size 50] [--off]
+        [--people 3000] [--learners 3000] [--top 40] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -141,6 +141,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=3000)
     parser.add_argument("--learners", type=int, default=3000, help="registered people the statements are about")
     parser.add_argument("--top", type=int, default=40, help="query texts shown")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=BATCH,
+        help="statements a batch (a worker draining a queue would project more at once)",
+    )
     parser.add_argument("--off", action="store_true", help="count the same batches with no projection too")
     parser.add_argument("--trace", metavar="PROJECTION", help="print its queries of the last batch, in order")
     parser.add_argument("--postgres", default=BENCH_POSTGRES)
@@ -191,8 +197,8 @@ def main() -> None:
             event.listen(db.engine, "before_cursor_execute", counting.note)
             event.listen(db.engine, "after_cursor_execute", counting.done)
             for _ in range(args.warm_up):
-                post(make_batch(world, rng, completions))
-            batches = [make_batch(world, rng, completions) for _ in range(args.batches)]
+                post(make_batch(world, rng, completions, args.size))
+            batches = [make_batch(world, rng, completions, args.size) for _ in range(args.batches)]
             db.engine.dispose()
             before_on = row_writes(database_url)
             counting.on = True
@@ -211,7 +217,7 @@ def main() -> None:
             if args.off:
                 app.extensions["lrs.projections"] = []
                 # More batches of the same mix (the counted ones are stored already).
-                again = [make_batch(world, rng, completions) for _ in range(args.batches)]
+                again = [make_batch(world, rng, completions, args.size) for _ in range(args.batches)]
                 saved, counting.by_projection = counting.by_projection, Counter()
                 counting.on = True
                 started, off_cpu = time.monotonic(), time.process_time()
@@ -228,7 +234,7 @@ def main() -> None:
 
     n = args.batches
     print(
-        f"queries per batch of {BATCH}, {n} batches counted after {args.warm_up} (in-process, "
+        f"queries per batch of {args.size}, {n} batches counted after {args.warm_up} (in-process, "
         f"{seconds / n * 1000:.0f} ms a batch, {cpu / n * 1000:.1f} ms of this process's CPU; "
         f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}):"
     )
